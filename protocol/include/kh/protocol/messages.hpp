@@ -1,0 +1,148 @@
+#pragma once
+// Message bodies of protocol v1. Every type here has a strict decoder and an encoder in codec.hpp.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "kh/protocol/money.hpp"
+#include "kh/protocol/result.hpp"
+
+namespace kh::protocol {
+
+/// Limits enforced by the decoders (and relied on by every consumer).
+namespace limits {
+inline constexpr std::size_t max_payload = 64 * 1024;  ///< bytes of one MQTT payload
+inline constexpr std::size_t max_lines = 100;          ///< lines per order
+inline constexpr int min_qty = 1;
+inline constexpr int max_qty = 99;
+inline constexpr std::size_t max_note = 140;           ///< characters (UTF-8 code points)
+inline constexpr std::size_t max_name = 80;
+inline constexpr std::size_t max_phone = 32;
+inline constexpr std::size_t max_email = 254;
+inline constexpr std::size_t max_discount_code = 32;
+inline constexpr std::size_t max_firmware = 64;
+inline constexpr std::size_t max_message = 500;
+}  // namespace limits
+
+enum class order_type { eat_in, takeaway, pickup, delivery };
+enum class payment_method { card_present, cash, wallet };
+enum class device_mode { shop, counter, board };
+enum class order_state {
+  pending_payment,
+  paid,
+  preparing,
+  ready,
+  collected,
+  out_for_delivery,
+  delivered,
+  cancelled,
+  refunded,
+};
+
+const char* to_string(order_type v) noexcept;
+const char* to_string(payment_method v) noexcept;
+const char* to_string(device_mode v) noexcept;
+const char* to_string(order_state v) noexcept;
+bool from_string(std::string_view s, order_type& out) noexcept;
+bool from_string(std::string_view s, payment_method& out) noexcept;
+bool from_string(std::string_view s, device_mode& out) noexcept;
+bool from_string(std::string_view s, order_state& out) noexcept;
+
+/// Message type words (the {type} topic level and the envelope "type").
+namespace types {
+inline constexpr const char* hello = "hello";
+inline constexpr const char* catalog = "catalog";
+inline constexpr const char* order_submit = "order.submit";
+inline constexpr const char* order_accepted = "order.accepted";
+inline constexpr const char* order_rejected = "order.rejected";
+inline constexpr const char* order_status = "order.status";
+inline constexpr const char* error = "error";
+}  // namespace types
+
+/// device → hub, after every connect.
+struct hello {
+  std::string firmware;                    ///< e.g. "kiosk 0.1.0"
+  device_mode mode = device_mode::shop;
+  std::optional<std::int64_t> catalog_version;  ///< version of the cached catalog, if any
+};
+
+struct category {
+  std::string id;
+  std::string name;
+  int position = 0;
+};
+
+struct product {
+  std::string id;
+  std::string sku;
+  std::string category_id;
+  std::string name;
+  std::string description;
+  money price;
+  std::string image_url;        ///< may be empty
+  bool available = true;        ///< active and (untracked or stock > 0)
+  std::optional<std::int64_t> stock;  ///< units on hand; nullopt when not tracked
+};
+
+/// hub → devices, retained on kh/v1/b/{business}/catalog.
+struct catalog {
+  std::string business_id;
+  std::string business_name;
+  std::string currency = "EUR";
+  std::int64_t version = 0;  ///< increases on every change
+  std::vector<category> categories;
+  std::vector<product> products;
+};
+
+struct order_line {
+  std::string product_id;
+  int qty = 1;
+  std::string note;  ///< may be empty
+};
+
+struct customer {
+  std::string name;
+  std::string phone;
+  std::string email;
+};
+
+/// device → hub. order_id is the idempotency key. Totals from the client are ignored.
+struct order_submit {
+  std::string order_id;
+  order_type type = order_type::takeaway;
+  std::vector<order_line> lines;
+  payment_method payment = payment_method::card_present;
+  customer cust;
+  std::string discount_code;  ///< may be empty
+};
+
+/// hub → device.
+struct order_accepted {
+  std::string order_id;
+  std::string number;  ///< e.g. "A-042"
+  order_state state = order_state::pending_payment;
+  money subtotal, tax, discount, total;
+  std::string eta;  ///< RFC 3339
+};
+
+/// hub → device (order.rejected) and hub → device (error): same body shape.
+struct rejection {
+  std::string order_id;  ///< empty when not known
+  protocol::code code = protocol::code::malformed;
+  std::string message;
+  nlohmann::json details = nlohmann::json::object();
+};
+
+/// hub → business orders topic (and to the ordering device).
+struct order_status {
+  std::string order_id;
+  std::string number;
+  order_state state = order_state::pending_payment;
+  std::string eta;  ///< RFC 3339, may be empty when not applicable
+};
+
+}  // namespace kh::protocol

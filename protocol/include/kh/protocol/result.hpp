@@ -1,0 +1,69 @@
+#pragma once
+// A small result type: expected outcomes (bad input, out of stock, …) are values, not exceptions.
+
+#include <string>
+#include <utility>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+namespace kh::protocol {
+
+/// Machine codes carried by `error` and `order.rejected` replies. The wire form is the snake_case
+/// word returned by `to_string(code)`; tooling outside the project matches on it.
+enum class code {
+  malformed,            ///< not JSON, wrong types, missing fields, bad UUID, …
+  unsupported_version,  ///< envelope "v" is not 1
+  too_large,            ///< payload over 64 KiB
+  unknown_type,         ///< message type not known for this direction
+  invalid_quantity,     ///< qty <= 0 or > 99
+  too_many_lines,       ///< more than 100 lines
+  empty_order,          ///< no lines
+  unknown_product,      ///< product id not in the business' catalog
+  product_unavailable,  ///< product exists but is inactive
+  out_of_stock,         ///< not enough units on hand
+  business_closed,      ///< outside opening hours
+  invalid_discount,     ///< unknown or expired discount code
+  forbidden,            ///< device id / topic mismatch, unknown or disabled device
+  order_conflict,       ///< order_id reused with different content
+  internal,             ///< the hub failed; the client may retry
+};
+
+/// Wire word of a code, e.g. "out_of_stock".
+const char* to_string(code c) noexcept;
+/// Parses a wire word; false when unknown.
+bool from_string(std::string_view s, code& out) noexcept;
+
+/// An expected failure: a machine code, a human message and optional details (e.g. the field).
+struct problem {
+  protocol::code code = protocol::code::malformed;
+  std::string message;
+  nlohmann::json details = nlohmann::json::object();
+};
+
+template <class T>
+class result {
+ public:
+  result(T value) : v_(std::move(value)) {}                      // NOLINT: implicit on purpose
+  result(problem p) : v_(std::move(p)) {}                        // NOLINT
+  explicit operator bool() const noexcept { return v_.index() == 0; }
+  bool ok() const noexcept { return v_.index() == 0; }
+  T& value() & { return std::get<0>(v_); }
+  const T& value() const& { return std::get<0>(v_); }
+  T&& value() && { return std::get<0>(std::move(v_)); }
+  const problem& error() const& { return std::get<1>(v_); }
+  problem&& error() && { return std::get<1>(std::move(v_)); }
+  T* operator->() { return &std::get<0>(v_); }
+  const T* operator->() const { return &std::get<0>(v_); }
+  T& operator*() & { return std::get<0>(v_); }
+  const T& operator*() const& { return std::get<0>(v_); }
+
+ private:
+  std::variant<T, problem> v_;
+};
+
+inline problem make_problem(code c, std::string message, nlohmann::json details = nlohmann::json::object()) {
+  return problem{c, std::move(message), std::move(details)};
+}
+
+}  // namespace kh::protocol
