@@ -2,6 +2,8 @@
 // JSON codec with strict validation. Decoders never throw: a bad payload gives a `problem` with
 // the machine code the sender will see in its `error` reply.
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,6 +29,10 @@ struct envelope {
 /// shape of id/ts/type/body (malformed). Does not check that the type is known.
 result<envelope> decode_envelope(std::string_view payload);
 
+/// Same with a different size cap (default of the other overload: limits::max_payload). Meant for a
+/// consumer that deliberately accepts more, e.g. a large retained catalog; everything else is equal.
+result<envelope> decode_envelope(std::string_view payload, std::size_t max_bytes);
+
 /// Serialises compactly.
 std::string encode_envelope(const envelope& e);
 
@@ -49,6 +55,20 @@ result<order_submit> decode_order_submit(const nlohmann::json& body);
 result<order_accepted> decode_order_accepted(const nlohmann::json& body);
 result<rejection> decode_rejection(const nlohmann::json& body);
 result<order_status> decode_order_status(const nlohmann::json& body);
+
+/// Validates `body` with the decoder that belongs to `type` (order.rejected and error share one).
+/// nullopt when valid; a problem with code::unknown_type when the type is not in `types::all`.
+std::optional<problem> validate_body(std::string_view type, const nlohmann::json& body);
+
+/// The body's "order_id" when it is a string in UUID form, else "". Lets a receiver name the order in
+/// a rejection even when the rest of the body does not decode.
+std::string peek_order_id(const nlohmann::json& body);
+
+/// A rejection/error body carrying a decoder's (or the hub's) problem.
+rejection make_rejection(problem p, std::string order_id = {});
+
+/// True when `s` is well-formed UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
+bool is_valid_utf8(std::string_view s) noexcept;
 
 /// Number of Unicode code points in valid UTF-8 (the decoders' string limits count these).
 std::size_t utf8_length(std::string_view s) noexcept;

@@ -1,9 +1,11 @@
 #pragma once
 // Message bodies of protocol v1. Every type here has a strict decoder and an encoder in codec.hpp.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -26,6 +28,8 @@ inline constexpr std::size_t max_email = 254;
 inline constexpr std::size_t max_discount_code = 32;
 inline constexpr std::size_t max_firmware = 64;
 inline constexpr std::size_t max_message = 500;
+inline constexpr std::size_t max_number = 32;         ///< order number, e.g. "A-042"
+inline constexpr std::size_t max_depth = 32;          ///< JSON nesting of one payload
 }  // namespace limits
 
 enum class order_type { eat_in, takeaway, pickup, delivery };
@@ -61,19 +65,33 @@ inline constexpr const char* order_accepted = "order.accepted";
 inline constexpr const char* order_rejected = "order.rejected";
 inline constexpr const char* order_status = "order.status";
 inline constexpr const char* error = "error";
+/// Every type above, for iteration (tests, routing tables).
+inline constexpr std::array<const char*, 7> all = {hello,          catalog,      order_submit, order_accepted,
+                                                   order_rejected, order_status, error};
 }  // namespace types
+
+/// True for one of `types::all`.
+bool is_known_type(std::string_view type) noexcept;
+
+/// The shape every type word must have (envelope "type" and the last topic level): 1–64 characters
+/// of [a-z0-9._-], not starting or ending with '.'. Says nothing about whether the type is known.
+bool is_type_word(std::string_view s) noexcept;
 
 /// device → hub, after every connect.
 struct hello {
   std::string firmware;                    ///< e.g. "kiosk 0.1.0"
   device_mode mode = device_mode::shop;
   std::optional<std::int64_t> catalog_version;  ///< version of the cached catalog, if any
+
+  friend bool operator==(const hello&, const hello&) = default;
 };
 
 struct category {
   std::string id;
   std::string name;
   int position = 0;
+
+  friend bool operator==(const category&, const category&) = default;
 };
 
 struct product {
@@ -86,6 +104,8 @@ struct product {
   std::string image_url;        ///< may be empty
   bool available = true;        ///< active and (untracked or stock > 0)
   std::optional<std::int64_t> stock;  ///< units on hand; nullopt when not tracked
+
+  friend bool operator==(const product&, const product&) = default;
 };
 
 /// hub → devices, retained on kh/v1/b/{business}/catalog.
@@ -96,18 +116,24 @@ struct catalog {
   std::int64_t version = 0;  ///< increases on every change
   std::vector<category> categories;
   std::vector<product> products;
+
+  friend bool operator==(const catalog&, const catalog&) = default;
 };
 
 struct order_line {
   std::string product_id;
   int qty = 1;
   std::string note;  ///< may be empty
+
+  friend bool operator==(const order_line&, const order_line&) = default;
 };
 
 struct customer {
   std::string name;
   std::string phone;
   std::string email;
+
+  friend bool operator==(const customer&, const customer&) = default;
 };
 
 /// device → hub. order_id is the idempotency key. Totals from the client are ignored.
@@ -118,6 +144,8 @@ struct order_submit {
   payment_method payment = payment_method::card_present;
   customer cust;
   std::string discount_code;  ///< may be empty
+
+  friend bool operator==(const order_submit&, const order_submit&) = default;
 };
 
 /// hub → device.
@@ -127,6 +155,8 @@ struct order_accepted {
   order_state state = order_state::pending_payment;
   money subtotal, tax, discount, total;
   std::string eta;  ///< RFC 3339
+
+  friend bool operator==(const order_accepted&, const order_accepted&) = default;
 };
 
 /// hub → device (order.rejected) and hub → device (error): same body shape.
@@ -135,6 +165,8 @@ struct rejection {
   protocol::code code = protocol::code::malformed;
   std::string message;
   nlohmann::json details = nlohmann::json::object();
+
+  friend bool operator==(const rejection&, const rejection&) = default;
 };
 
 /// hub → business orders topic (and to the ordering device).
@@ -143,6 +175,8 @@ struct order_status {
   std::string number;
   order_state state = order_state::pending_payment;
   std::string eta;  ///< RFC 3339, may be empty when not applicable
+
+  friend bool operator==(const order_status&, const order_status&) = default;
 };
 
 }  // namespace kh::protocol

@@ -1,0 +1,667 @@
+#include "kh/protocol/codec.hpp"
+
+#include <cstdint>
+#include <limits>
+#include <utility>
+
+#include "kh/protocol/ids.hpp"
+#include "kh/protocol/time.hpp"
+
+namespace kh::protocol {
+
+using json = nlohmann::json;
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Failure helpers. Every decoder failure names the offending JSON path in details.field so a
+// sender can fix its payload without guessing.
+
+problem field_problem(code c, const std::string& field, const std::string& what, json extra = json::object()) {
+  json details = std::move(extra);
+  details["field"] = field;
+  return make_problem(c, field.empty() ? what : field + ": " + what, std::move(details));
+}
+
+problem malformed(const std::string& field, const std::string& what) {
+  return field_problem(code::malformed, field, what);
+}
+
+std::string path_of(std::string_view prefix, std::string_view key) {
+  std::string out;
+  if (!prefix.empty()) {
+    out.append(prefix);
+    out.push_back('.');
+  }
+  out.append(key);
+  return out;
+}
+
+std::string index_path(std::string_view key, std::size_t i) {
+  std::string out(key);
+  out.push_back('[');
+  out += std::to_string(i);
+  out.push_back(']');
+  return out;
+}
+
+using maybe_problem = std::optional<problem>;
+
+// Echoes a short offending word back to the sender; a long one is not worth repeating.
+std::string quoted_word(std::string_view w) {
+  if (w.size() > 40 || !is_valid_utf8(w)) return "(not shown)";
+  std::string out = "\"";
+  out.append(w);
+  out.push_back('"');
+  return out;
+}
+
+// Returns the member or nullptr; absent and JSON null both count as "not given".
+const json* find_member(const json& obj, const char* key) {
+  const auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+struct string_rule {
+  bool required = true;
+  bool allow_empty = true;
+  std::size_t max_len = 0;  // code points; 0 = no limit beyond the payload size
+};
+
+maybe_problem read_string(const json& obj, std::string_view prefix, const char* key, std::string& out,
+                          string_rule rule) {
+  const std::string field = path_of(prefix, key);
+  const json* v = find_member(obj, key);
+  if (v == nullptr) {
+    if (rule.required) return malformed(field, "missing");
+    out.clear();
+    return std::nullopt;
+  }
+  if (!v->is_string()) return malformed(field, "must be a string");
+  const auto& s = v->get_ref<const std::string&>();
+  if (!is_valid_utf8(s)) return malformed(field, "not valid UTF-8");
+  if (!rule.allow_empty && s.empty()) return malformed(field, "must not be empty");
+  if (rule.max_len != 0 && utf8_length(s) > rule.max_len) {
+    return field_problem(code::malformed, field, "longer than " + std::to_string(rule.max_len) + " characters",
+                         {{"max", rule.max_len}});
+  }
+  out = s;
+  return std::nullopt;
+}
+
+// JSON integers only: 1.0 and 1e0 are floats on the wire and are refused.
+bool as_int64(const json& v, std::int64_t& out) {
+  if (v.is_number_unsigned()) {
+    const auto u = v.get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return false;
+    out = static_cast<std::int64_t>(u);
+    return true;
+  }
+  if (v.is_number_integer()) {
+    out = v.get<std::int64_t>();
+    return true;
+  }
+  return false;
+}
+
+maybe_problem read_int64(const json& obj, std::string_view prefix, const char* key, std::int64_t& out,
+                         std::int64_t min = std::numeric_limits<std::int64_t>::min(),
+                         std::int64_t max = std::numeric_limits<std::int64_t>::max()) {
+  const std::string field = path_of(prefix, key);
+  const json* v = find_member(obj, key);
+  if (v == nullptr) return malformed(field, "missing");
+  std::int64_t n = 0;
+  if (!as_int64(*v, n)) return malformed(field, "must be an integer");
+  if (n < min || n > max) {
+    return field_problem(code::malformed, field, "out of range", {{"min", min}, {"max", max}});
+  }
+  out = n;
+  return std::nullopt;
+}
+
+template <class E>
+maybe_problem read_enum(const json& obj, std::string_view prefix, const char* key, E& out) {
+  std::string word;
+  if (auto p = read_string(obj, prefix, key, word, {})) return p;
+  if (!from_string(word, out)) return malformed(path_of(prefix, key), "unknown value " + quoted_word(word));
+  return std::nullopt;
+}
+
+maybe_problem read_slug(const json& obj, std::string_view prefix, const char* key, std::string& out) {
+  if (auto p = read_string(obj, prefix, key, out, {})) return p;
+  if (!is_slug_id(out)) return malformed(path_of(prefix, key), "must be 1-64 characters of [a-z0-9_-]");
+  return std::nullopt;
+}
+
+maybe_problem read_uuid(const json& obj, std::string_view prefix, const char* key, std::string& out,
+                        bool required = true) {
+  if (auto p = read_string(obj, prefix, key, out, {.required = required})) return p;
+  if (out.empty() && !required) return std::nullopt;
+  if (!is_uuid(out)) return malformed(path_of(prefix, key), "must be a UUID");
+  return std::nullopt;
+}
+
+maybe_problem read_timestamp(const json& obj, std::string_view prefix, const char* key, std::string& out,
+                             bool required = true) {
+  if (auto p = read_string(obj, prefix, key, out, {.required = required})) return p;
+  if (out.empty() && !required) return std::nullopt;
+  if (!parse_rfc3339(out)) return malformed(path_of(prefix, key), "must be an RFC 3339 timestamp");
+  return std::nullopt;
+}
+
+maybe_problem read_money_at(const json& j, const std::string& field, money& out) {
+  if (!j.is_object()) return malformed(field, "must be an object {\"amount\":<integer>,\"currency\":\"AAA\"}");
+  std::int64_t amount = 0;
+  if (auto p = read_int64(j, field, "amount", amount)) return p;
+  std::string currency;
+  if (auto p = read_string(j, field, "currency", currency, {})) return p;
+  if (!is_currency_code(currency)) return malformed(path_of(field, "currency"), "must be three upper-case letters");
+  out.amount = amount;
+  out.currency = std::move(currency);
+  return std::nullopt;
+}
+
+maybe_problem read_money(const json& obj, std::string_view prefix, const char* key, money& out) {
+  const std::string field = path_of(prefix, key);
+  const json* v = find_member(obj, key);
+  if (v == nullptr) return malformed(field, "missing");
+  return read_money_at(*v, field, out);
+}
+
+maybe_problem require_object(const json& j, const std::string& field) {
+  if (!j.is_object()) return malformed(field, "must be an object");
+  return std::nullopt;
+}
+
+// Cuts `s` to at most `max` code points without splitting one.
+std::string truncate_code_points(const std::string& s, std::size_t max) {
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    if ((b & 0xC0) != 0x80) {
+      if (count == max) return s.substr(0, i);
+      ++count;
+    }
+  }
+  return s;
+}
+
+// Deepest nesting of objects/arrays in a JSON text, counted before parsing so a hostile payload
+// ("[[[[…" 64 KiB deep) is refused before nlohmann builds a tree that recursive code (copy, dump,
+// comparison) would walk on a small thread stack.
+std::size_t nesting_depth(std::string_view text) noexcept {
+  std::size_t depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"': in_string = true; break;
+      case '[':
+      case '{':
+        if (++depth > deepest) deepest = depth;
+        break;
+      case ']':
+      case '}':
+        if (depth > 0) --depth;
+        break;
+      default: break;
+    }
+  }
+  return deepest;
+}
+
+// Serialises without ever throwing: invalid UTF-8 in a caller-made string becomes U+FFFD.
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// Shared by rejection-shaped types.
+template <class Decoded, class Fn>
+result<Decoded> run(Fn&& fn) {
+  Decoded out{};
+  if (auto p = fn(out)) return std::move(*p);
+  return out;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// UTF-8
+
+bool is_valid_utf8(std::string_view s) noexcept {
+  std::size_t i = 0;
+  const std::size_t n = s.size();
+  while (i < n) {
+    const auto b0 = static_cast<unsigned char>(s[i]);
+    if (b0 < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
+    std::uint32_t cp = 0;
+    if ((b0 & 0xE0) == 0xC0) {
+      len = 2;
+      cp = b0 & 0x1Fu;
+    } else if ((b0 & 0xF0) == 0xE0) {
+      len = 3;
+      cp = b0 & 0x0Fu;
+    } else if ((b0 & 0xF8) == 0xF0) {
+      len = 4;
+      cp = b0 & 0x07u;
+    } else {
+      return false;
+    }
+    if (i + len > n) return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if ((b & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (b & 0x3Fu);
+    }
+    const bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
+    if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += len;
+  }
+  return true;
+}
+
+std::size_t utf8_length(std::string_view s) noexcept {
+  std::size_t count = 0;
+  for (char c : s) {
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++count;
+  }
+  return count;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Envelope
+
+result<envelope> decode_envelope(std::string_view payload) { return decode_envelope(payload, limits::max_payload); }
+
+result<envelope> decode_envelope(std::string_view payload, std::size_t max_bytes) {
+  if (payload.size() > max_bytes) {
+    return make_problem(code::too_large, "payload of " + std::to_string(payload.size()) + " bytes exceeds " +
+                                             std::to_string(max_bytes),
+                        {{"max", max_bytes}, {"size", payload.size()}});
+  }
+  if (nesting_depth(payload) > limits::max_depth) {
+    return make_problem(code::malformed, "JSON nested deeper than " + std::to_string(limits::max_depth),
+                        {{"max_depth", limits::max_depth}});
+  }
+  // nlohmann's lexer rejects invalid UTF-8 inside strings; anything non-ASCII outside a string is a
+  // syntax error anyway, so a successful parse means the payload was valid UTF-8 JSON.
+  json doc = json::parse(payload.begin(), payload.end(), nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return make_problem(code::malformed, "not valid JSON (or not UTF-8)");
+  if (!doc.is_object()) return make_problem(code::malformed, "envelope must be a JSON object");
+
+  const json* v = find_member(doc, "v");
+  if (v == nullptr) return malformed("v", "missing");
+  std::int64_t ver = 0;
+  if (!v->is_number_integer()) return malformed("v", "must be an integer");
+  if (!as_int64(*v, ver) || ver != version) {
+    return make_problem(code::unsupported_version, "protocol version not supported (this side speaks 1)",
+                        {{"field", "v"}, {"supported", json::array({version})}});
+  }
+
+  envelope e;
+  e.v = version;
+  if (auto p = read_string(doc, "", "type", e.type, {})) return std::move(*p);
+  if (!is_type_word(e.type)) return malformed("type", "must be 1-64 characters of [a-z0-9._-]");
+  if (auto p = read_uuid(doc, "", "id", e.id)) return std::move(*p);
+  if (auto p = read_timestamp(doc, "", "ts", e.ts)) return std::move(*p);
+  const auto body = doc.find("body");
+  if (body == doc.end()) return malformed("body", "missing");
+  if (!body->is_object()) return malformed("body", "must be an object");
+  e.body = std::move(*body);
+  return e;
+}
+
+std::string encode_envelope(const envelope& e) {
+  json j = json::object();
+  j["v"] = e.v;
+  j["type"] = e.type;
+  j["id"] = e.id;
+  j["ts"] = e.ts;
+  j["body"] = e.body;
+  return dump(j);
+}
+
+std::string make_message(std::string_view type, nlohmann::json body) {
+  envelope e;
+  e.type = std::string(type);
+  e.id = new_uuid();
+  e.ts = format_rfc3339(clock::now());
+  e.body = std::move(body);
+  return encode_envelope(e);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoders
+
+json to_json(const money& m) { return json{{"amount", m.amount}, {"currency", m.currency}}; }
+
+json to_json(const hello& m) {
+  json j{{"firmware", m.firmware}, {"mode", to_string(m.mode)}};
+  if (m.catalog_version) j["catalog_version"] = *m.catalog_version;
+  return j;
+}
+
+json to_json(const catalog& m) {
+  json cats = json::array();
+  for (const auto& c : m.categories) {
+    cats.push_back(json{{"id", c.id}, {"name", c.name}, {"position", c.position}});
+  }
+  json prods = json::array();
+  for (const auto& p : m.products) {
+    json pj{{"id", p.id},
+            {"sku", p.sku},
+            {"category_id", p.category_id},
+            {"name", p.name},
+            {"description", p.description},
+            {"price", to_json(p.price)},
+            {"image_url", p.image_url},
+            {"available", p.available}};
+    pj["stock"] = p.stock ? json(*p.stock) : json(nullptr);
+    prods.push_back(std::move(pj));
+  }
+  return json{{"business_id", m.business_id},
+              {"business_name", m.business_name},
+              {"currency", m.currency},
+              {"version", m.version},
+              {"categories", std::move(cats)},
+              {"products", std::move(prods)}};
+}
+
+json to_json(const order_submit& m) {
+  json lines = json::array();
+  for (const auto& l : m.lines) {
+    json lj{{"product_id", l.product_id}, {"qty", l.qty}};
+    if (!l.note.empty()) lj["note"] = l.note;
+    lines.push_back(std::move(lj));
+  }
+  json j{{"order_id", m.order_id},
+         {"order_type", to_string(m.type)},
+         {"lines", std::move(lines)},
+         {"payment_method", to_string(m.payment)}};
+  json cust = json::object();
+  if (!m.cust.name.empty()) cust["name"] = m.cust.name;
+  if (!m.cust.phone.empty()) cust["phone"] = m.cust.phone;
+  if (!m.cust.email.empty()) cust["email"] = m.cust.email;
+  if (!cust.empty()) j["customer"] = std::move(cust);
+  if (!m.discount_code.empty()) j["discount_code"] = m.discount_code;
+  return j;
+}
+
+json to_json(const order_accepted& m) {
+  return json{{"order_id", m.order_id},           {"number", m.number},       {"state", to_string(m.state)},
+              {"subtotal", to_json(m.subtotal)},  {"tax", to_json(m.tax)},    {"discount", to_json(m.discount)},
+              {"total", to_json(m.total)},        {"eta", m.eta}};
+}
+
+json to_json(const rejection& m) {
+  json j = json::object();
+  if (!m.order_id.empty()) j["order_id"] = m.order_id;
+  j["code"] = to_string(m.code);
+  // The decoder caps messages; cutting here keeps every encoded rejection decodable.
+  j["message"] = truncate_code_points(m.message, limits::max_message);
+  // details is an object on the wire; anything else a caller put there is kept under "value".
+  j["details"] = m.details.is_object() ? m.details : json{{"value", m.details}};
+  return j;
+}
+
+json to_json(const order_status& m) {
+  json j{{"order_id", m.order_id}, {"number", m.number}, {"state", to_string(m.state)}};
+  if (!m.eta.empty()) j["eta"] = m.eta;
+  return j;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoders
+
+result<money> decode_money(const json& j) {
+  money m;
+  if (auto p = read_money_at(j, "", m)) return std::move(*p);
+  return m;
+}
+
+result<hello> decode_hello(const json& body) {
+  return run<hello>([&](hello& out) -> maybe_problem {
+    if (auto p = require_object(body, "body")) return p;
+    if (auto p = read_string(body, "", "firmware", out.firmware,
+                             {.required = true, .allow_empty = false, .max_len = limits::max_firmware})) {
+      return p;
+    }
+    if (auto p = read_enum(body, "", "mode", out.mode)) return p;
+    if (find_member(body, "catalog_version") != nullptr) {
+      std::int64_t v = 0;
+      if (auto p = read_int64(body, "", "catalog_version", v, 0)) return p;
+      out.catalog_version = v;
+    }
+    return std::nullopt;
+  });
+}
+
+result<catalog> decode_catalog(const json& body) {
+  return run<catalog>([&](catalog& out) -> maybe_problem {
+    if (auto p = require_object(body, "body")) return p;
+    if (auto p = read_slug(body, "", "business_id", out.business_id)) return p;
+    if (auto p = read_string(body, "", "business_name", out.business_name, {})) return p;
+    if (auto p = read_string(body, "", "currency", out.currency, {})) return p;
+    if (!is_currency_code(out.currency)) return malformed("currency", "must be three upper-case letters");
+    if (auto p = read_int64(body, "", "version", out.version, 0)) return p;
+
+    const json* cats = find_member(body, "categories");
+    if (cats == nullptr) return malformed("categories", "missing");
+    if (!cats->is_array()) return malformed("categories", "must be an array");
+    out.categories.reserve(cats->size());
+    for (std::size_t i = 0; i < cats->size(); ++i) {
+      const std::string at = index_path("categories", i);
+      const json& cj = (*cats)[i];
+      if (auto p = require_object(cj, at)) return p;
+      category c;
+      if (auto p = read_slug(cj, at, "id", c.id)) return p;
+      if (auto p = read_string(cj, at, "name", c.name, {})) return p;
+      std::int64_t pos = 0;
+      if (auto p = read_int64(cj, at, "position", pos, std::numeric_limits<int>::min(),
+                              std::numeric_limits<int>::max())) {
+        return p;
+      }
+      c.position = static_cast<int>(pos);
+      out.categories.push_back(std::move(c));
+    }
+
+    const json* prods = find_member(body, "products");
+    if (prods == nullptr) return malformed("products", "missing");
+    if (!prods->is_array()) return malformed("products", "must be an array");
+    out.products.reserve(prods->size());
+    for (std::size_t i = 0; i < prods->size(); ++i) {
+      const std::string at = index_path("products", i);
+      const json& pj = (*prods)[i];
+      if (auto p = require_object(pj, at)) return p;
+      product pr;
+      if (auto p = read_slug(pj, at, "id", pr.id)) return p;
+      if (auto p = read_string(pj, at, "sku", pr.sku, {})) return p;
+      if (auto p = read_slug(pj, at, "category_id", pr.category_id)) return p;
+      if (auto p = read_string(pj, at, "name", pr.name, {})) return p;
+      if (auto p = read_string(pj, at, "description", pr.description, {})) return p;
+      if (auto p = read_money(pj, at, "price", pr.price)) return p;
+      if (pr.price.amount < 0) return malformed(path_of(at, "price.amount"), "must not be negative");
+      if (auto p = read_string(pj, at, "image_url", pr.image_url, {})) return p;
+      const auto avail = pj.find("available");
+      if (avail == pj.end() || avail->is_null()) return malformed(path_of(at, "available"), "missing");
+      if (!avail->is_boolean()) return malformed(path_of(at, "available"), "must be true or false");
+      pr.available = avail->get<bool>();
+      // stock is required but may be null (= not tracked).
+      const auto stock = pj.find("stock");
+      if (stock == pj.end()) return malformed(path_of(at, "stock"), "missing (use null when not tracked)");
+      if (!stock->is_null()) {
+        std::int64_t n = 0;
+        if (auto p = read_int64(pj, at, "stock", n, 0)) return p;
+        pr.stock = n;
+      }
+      out.products.push_back(std::move(pr));
+    }
+    return std::nullopt;
+  });
+}
+
+result<order_submit> decode_order_submit(const json& body) {
+  return run<order_submit>([&](order_submit& out) -> maybe_problem {
+    if (auto p = require_object(body, "body")) return p;
+    if (auto p = read_uuid(body, "", "order_id", out.order_id)) return p;
+    if (auto p = read_enum(body, "", "order_type", out.type)) return p;
+
+    const json* lines = find_member(body, "lines");
+    if (lines == nullptr) return malformed("lines", "missing");
+    if (!lines->is_array()) return malformed("lines", "must be an array");
+    if (lines->empty()) return field_problem(code::empty_order, "lines", "an order needs at least one line");
+    if (lines->size() > limits::max_lines) {
+      return field_problem(code::too_many_lines, "lines",
+                           "more than " + std::to_string(limits::max_lines) + " lines",
+                           {{"max", limits::max_lines}, {"count", lines->size()}});
+    }
+    out.lines.reserve(lines->size());
+    for (std::size_t i = 0; i < lines->size(); ++i) {
+      const std::string at = index_path("lines", i);
+      const json& lj = (*lines)[i];
+      if (auto p = require_object(lj, at)) return p;
+      order_line line;
+      if (auto p = read_slug(lj, at, "product_id", line.product_id)) return p;
+      const std::string qty_field = path_of(at, "qty");
+      const json* q = find_member(lj, "qty");
+      if (q == nullptr) return malformed(qty_field, "missing");
+      if (!q->is_number()) return malformed(qty_field, "must be an integer");
+      const json range{{"min", limits::min_qty}, {"max", limits::max_qty}};
+      std::int64_t n = 0;
+      // A number that is not an integer (2.5, 1.0) or is out of range is a quantity problem.
+      if (!as_int64(*q, n) || n < limits::min_qty || n > limits::max_qty) {
+        return field_problem(code::invalid_quantity, qty_field,
+                             "quantity must be an integer from " + std::to_string(limits::min_qty) + " to " +
+                                 std::to_string(limits::max_qty),
+                             range);
+      }
+      line.qty = static_cast<int>(n);
+      if (auto p = read_string(lj, at, "note", line.note, {.required = false, .max_len = limits::max_note})) {
+        return p;
+      }
+      out.lines.push_back(std::move(line));
+    }
+
+    if (auto p = read_enum(body, "", "payment_method", out.payment)) return p;
+
+    if (const json* c = find_member(body, "customer")) {
+      if (auto p = require_object(*c, "customer")) return p;
+      if (auto p = read_string(*c, "customer", "name", out.cust.name,
+                               {.required = false, .max_len = limits::max_name})) {
+        return p;
+      }
+      if (auto p = read_string(*c, "customer", "phone", out.cust.phone,
+                               {.required = false, .max_len = limits::max_phone})) {
+        return p;
+      }
+      if (auto p = read_string(*c, "customer", "email", out.cust.email,
+                               {.required = false, .max_len = limits::max_email})) {
+        return p;
+      }
+    }
+    if (auto p = read_string(body, "", "discount_code", out.discount_code,
+                             {.required = false, .max_len = limits::max_discount_code})) {
+      return p;
+    }
+    // Client totals ("subtotal", "total", …) and any other unknown members are ignored on purpose:
+    // the hub prices every order itself, and newer clients may send fields this version ignores.
+    return std::nullopt;
+  });
+}
+
+result<order_accepted> decode_order_accepted(const json& body) {
+  return run<order_accepted>([&](order_accepted& out) -> maybe_problem {
+    if (auto p = require_object(body, "body")) return p;
+    if (auto p = read_uuid(body, "", "order_id", out.order_id)) return p;
+    if (auto p = read_string(body, "", "number", out.number,
+                             {.required = true, .allow_empty = false, .max_len = limits::max_number})) {
+      return p;
+    }
+    if (auto p = read_enum(body, "", "state", out.state)) return p;
+    if (auto p = read_money(body, "", "subtotal", out.subtotal)) return p;
+    if (auto p = read_money(body, "", "tax", out.tax)) return p;
+    if (auto p = read_money(body, "", "discount", out.discount)) return p;
+    if (auto p = read_money(body, "", "total", out.total)) return p;
+    if (auto p = read_timestamp(body, "", "eta", out.eta)) return p;
+    return std::nullopt;
+  });
+}
+
+result<rejection> decode_rejection(const json& body) {
+  return run<rejection>([&](rejection& out) -> maybe_problem {
+    if (auto p = require_object(body, "body")) return p;
+    if (auto p = read_uuid(body, "", "order_id", out.order_id, /*required=*/false)) return p;
+    std::string word;
+    if (auto p = read_string(body, "", "code", word, {})) return p;
+    if (!from_string(word, out.code)) return malformed("code", "unknown value " + quoted_word(word));
+    if (auto p = read_string(body, "", "message", out.message, {.max_len = limits::max_message})) return p;
+    const auto details = body.find("details");
+    if (details == body.end() || details->is_null()) return malformed("details", "missing");
+    if (!details->is_object()) return malformed("details", "must be an object");
+    out.details = *details;
+    return std::nullopt;
+  });
+}
+
+result<order_status> decode_order_status(const json& body) {
+  return run<order_status>([&](order_status& out) -> maybe_problem {
+    if (auto p = require_object(body, "body")) return p;
+    if (auto p = read_uuid(body, "", "order_id", out.order_id)) return p;
+    if (auto p = read_string(body, "", "number", out.number,
+                             {.required = true, .allow_empty = false, .max_len = limits::max_number})) {
+      return p;
+    }
+    if (auto p = read_enum(body, "", "state", out.state)) return p;
+    if (auto p = read_timestamp(body, "", "eta", out.eta, /*required=*/false)) return p;
+    return std::nullopt;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+std::optional<problem> validate_body(std::string_view type, const json& body) {
+  auto check = [](auto r) -> std::optional<problem> {
+    if (r) return std::nullopt;
+    return std::move(r).error();
+  };
+  if (type == types::hello) return check(decode_hello(body));
+  if (type == types::catalog) return check(decode_catalog(body));
+  if (type == types::order_submit) return check(decode_order_submit(body));
+  if (type == types::order_accepted) return check(decode_order_accepted(body));
+  if (type == types::order_rejected || type == types::error) return check(decode_rejection(body));
+  if (type == types::order_status) return check(decode_order_status(body));
+  return make_problem(code::unknown_type, "unknown message type " + quoted_word(type),
+                      {{"field", "type"}});
+}
+
+std::string peek_order_id(const json& body) {
+  if (!body.is_object()) return {};
+  const auto it = body.find("order_id");
+  if (it == body.end() || !it->is_string()) return {};
+  const auto& s = it->get_ref<const std::string&>();
+  return is_uuid(s) ? s : std::string{};
+}
+
+rejection make_rejection(problem p, std::string order_id) {
+  rejection r;
+  r.order_id = std::move(order_id);
+  r.code = p.code;
+  r.message = std::move(p.message);
+  r.details = std::move(p.details);
+  return r;
+}
+
+}  // namespace kh::protocol

@@ -1,0 +1,34 @@
+#include "kh/protocol/result.hpp"
+
+#include <array>
+#include <string_view>
+
+namespace kh::protocol {
+
+namespace {
+// Index = enum value; the order must match `enum class code`.
+constexpr std::array<const char*, 15> code_words = {
+    "malformed",       "unsupported_version", "too_large",       "unknown_type",
+    "invalid_quantity", "too_many_lines",     "empty_order",     "unknown_product",
+    "product_unavailable", "out_of_stock",    "business_closed", "invalid_discount",
+    "forbidden",       "order_conflict",      "internal",
+};
+static_assert(static_cast<std::size_t>(code::internal) + 1 == code_words.size());
+}  // namespace
+
+const char* to_string(code c) noexcept {
+  const auto i = static_cast<std::size_t>(c);
+  return i < code_words.size() ? code_words[i] : "internal";
+}
+
+bool from_string(std::string_view s, code& out) noexcept {
+  for (std::size_t i = 0; i < code_words.size(); ++i) {
+    if (s == code_words[i]) {
+      out = static_cast<code>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace kh::protocol

@@ -1,0 +1,115 @@
+#include "kh/protocol/time.hpp"
+
+#include <cstdint>
+#include <cstdio>
+
+namespace kh::protocol {
+
+namespace {
+using namespace std::chrono;
+
+void put2(std::string& out, unsigned v) {
+  out.push_back(static_cast<char>('0' + (v / 10) % 10));
+  out.push_back(static_cast<char>('0' + v % 10));
+}
+
+// Reads exactly n ASCII digits at s[pos]; false when any is not a digit.
+bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) noexcept {
+  if (pos + n > s.size()) return false;
+  int v = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const char c = s[pos + i];
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  out = v;
+  return true;
+}
+}  // namespace
+
+std::string format_rfc3339(clock::time_point t) {
+  const auto ms_total = floor<milliseconds>(t);
+  const auto day = floor<days>(ms_total);
+  const year_month_day ymd{day};
+  const hh_mm_ss<milliseconds> tod{ms_total - day};
+
+  std::string out;
+  out.reserve(24);
+  int y = static_cast<int>(ymd.year());
+  // RFC 3339 has exactly four year digits; clamp what cannot be written (never happens in practice).
+  if (y < 0) y = 0;
+  if (y > 9999) y = 9999;
+  char year[8];
+  std::snprintf(year, sizeof year, "%04d", y);
+  out += year;
+  out.push_back('-');
+  put2(out, static_cast<unsigned>(ymd.month()));
+  out.push_back('-');
+  put2(out, static_cast<unsigned>(ymd.day()));
+  out.push_back('T');
+  put2(out, static_cast<unsigned>(tod.hours().count()));
+  out.push_back(':');
+  put2(out, static_cast<unsigned>(tod.minutes().count()));
+  out.push_back(':');
+  put2(out, static_cast<unsigned>(tod.seconds().count()));
+  const auto ms = static_cast<unsigned>(tod.subseconds().count());
+  if (ms != 0) {
+    out.push_back('.');
+    out.push_back(static_cast<char>('0' + ms / 100));
+    out.push_back(static_cast<char>('0' + (ms / 10) % 10));
+    out.push_back(static_cast<char>('0' + ms % 10));
+  }
+  out.push_back('Z');
+  return out;
+}
+
+std::optional<clock::time_point> parse_rfc3339(std::string_view s) {
+  // YYYY-MM-DDTHH:MM:SS[.f+](Z|±HH:MM); 'T' and 'Z' also in lower case (RFC 3339 §5.6 note).
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
+  if (!digits(s, 0, 4, y) || s.size() < 20 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
+      !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't') || !digits(s, 11, 2, h) || s[13] != ':' ||
+      !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, se)) {
+    return std::nullopt;
+  }
+  // Leap seconds (60) cannot be represented by system_clock: rejected rather than guessed.
+  if (h > 23 || mi > 59 || se > 59) return std::nullopt;
+  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  if (!ymd.ok()) return std::nullopt;
+
+  std::size_t pos = 19;
+  std::int64_t frac_ns = 0;
+  if (pos < s.size() && s[pos] == '.') {
+    ++pos;
+    const std::size_t start = pos;
+    std::int64_t scale = 100'000'000;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+      frac_ns += (s[pos] - '0') * scale;  // digits past nanoseconds are dropped
+      scale /= 10;
+      ++pos;
+    }
+    if (pos == start) return std::nullopt;
+  }
+  if (pos >= s.size()) return std::nullopt;
+
+  int offset_min = 0;
+  if (s[pos] == 'Z' || s[pos] == 'z') {
+    ++pos;
+  } else if (s[pos] == '+' || s[pos] == '-') {
+    int oh = 0, om = 0;
+    if (!digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' || !digits(s, pos + 4, 2, om)) {
+      return std::nullopt;
+    }
+    if (oh > 23 || om > 59) return std::nullopt;
+    offset_min = (oh * 60 + om) * (s[pos] == '-' ? -1 : 1);
+    pos += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (pos != s.size()) return std::nullopt;
+
+  const auto local = sys_days{ymd} + hours{h} + minutes{mi} + seconds{se} + nanoseconds{frac_ns};
+  // Local time = UTC + offset, so UTC = local - offset.
+  return time_point_cast<clock::duration>(local - minutes{offset_min});
+}
+
+}  // namespace kh::protocol
