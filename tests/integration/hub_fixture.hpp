@@ -1,0 +1,108 @@
+#pragma once
+// A running Kioskhub for integration tests: a real Mosquitto, `kioskhub seed-demo` + `kioskhub
+// serve` as child processes on a temp data dir, and helpers to act as devices over real MQTT.
+
+#include <sqlite3.h>
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kh/mqtt/client.hpp"
+#include "kh/protocol/codec.hpp"
+#include "kh/protocol/ids.hpp"
+#include "kh/protocol/time.hpp"
+#include "kh/protocol/topics.hpp"
+#include "kh/test/support.hpp"
+
+namespace kh::test {
+
+using nlohmann::json;
+
+/// Read-only (or setup-time) SQL access to a data dir's kioskhub.db.
+class db {
+ public:
+  explicit db(const std::filesystem::path& file);
+  ~db();
+  db(const db&) = delete;
+  db& operator=(const db&) = delete;
+  /// First column of the first row as text; nullopt for no row or NULL.
+  std::optional<std::string> scalar(const std::string& sql);
+  std::int64_t count(const std::string& sql);
+  void exec(const std::string& sql);
+
+ private:
+  sqlite3* h_ = nullptr;
+};
+
+class hub {
+ public:
+  /// Seeds the demo into a fresh data dir; `serve()` starts the hub.
+  explicit hub(mosquitto& broker);
+  ~hub();
+  const std::filesystem::path& data() const { return data_.path(); }
+  std::filesystem::path db_file() const { return data() / "kioskhub.db"; }
+  const json& seed() const { return seed_; }
+  std::string business_id() const { return seed_["business"]["id"]; }
+  /// Starts `kioskhub serve`; waits until hub.json appears and /healthz is 200.
+  void serve();
+  /// Stops with SIGTERM and returns the exit code.
+  std::optional<int> stop(std::chrono::milliseconds timeout = 10s);
+  void kill9();
+  std::uint16_t http_port() const { return http_port_; }
+  process& proc() { return *proc_; }
+  std::string log() const;
+
+  /// Setup-time database edits (before serve()).
+  void set_stock(const std::string& product_id, std::optional<std::int64_t> stock);
+  void add_device(const std::string& device_id, const std::string& mode = "shop");
+  /// Demo catalog (from the retained MQTT catalog, fetched once after serve()).
+  json catalog();
+
+ private:
+  mosquitto& broker_;
+  temp_dir data_;
+  json seed_;
+  std::unique_ptr<process> proc_;
+  std::uint16_t http_port_ = 0;
+};
+
+/// A raw MQTT device: publishes envelopes on its up/ topics and collects everything on its down/.
+class raw_device {
+ public:
+  raw_device(mosquitto& broker, std::string device_id, std::string client_id = {});
+  ~raw_device();
+  /// Publishes a raw payload on kh/v1/d/{device}/up/{type}.
+  void send_raw(const std::string& type, const std::string& payload);
+  /// Wraps body in a fresh envelope and sends it; returns the envelope id.
+  std::string send(const std::string& type, json body);
+  /// Next down/ message (topic type, decoded envelope) within timeout.
+  struct reply {
+    std::string type;
+    json envelope;
+    json body() const { return envelope.at("body"); }
+  };
+  std::optional<reply> next(std::chrono::milliseconds timeout = 10s);
+  /// Next reply whose body.order_id == id (other replies are kept for later).
+  std::optional<reply> next_for(const std::string& order_id, std::chrono::milliseconds timeout = 10s);
+  const std::string& id() const { return device_; }
+
+ private:
+  std::string device_;
+  std::unique_ptr<mqtt::client> client_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<reply> inbox_;
+};
+
+/// A valid order.submit body for the given lines [(product_id, qty)].
+json order_body(const std::vector<std::pair<std::string, int>>& lines, const std::string& order_id = {},
+                const std::string& type = "takeaway", const std::string& payment = "cash");
+
+}  // namespace kh::test

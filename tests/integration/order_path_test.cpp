@@ -1,0 +1,203 @@
+// The order path end to end: headless kiosk → Mosquitto → kioskhub → SQLite → back.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <regex>
+#include <thread>
+
+#include "hub_fixture.hpp"
+
+using namespace std::chrono_literals;
+using kh::test::json;
+
+namespace {
+
+json parse_line(const std::optional<std::string>& line) {
+  if (!line) return json();
+  return json::parse(*line, nullptr, false);
+}
+
+// A product of the demo catalog that is available and untracked or well stocked.
+json pick_product(const json& catalog, std::int64_t min_stock = 50) {
+  for (auto& p : catalog["body"]["products"]) {
+    if (p["available"].get<bool>() && (p["stock"].is_null() || p["stock"].get<std::int64_t>() >= min_stock)) return p;
+  }
+  return json();
+}
+
+}  // namespace
+
+TEST(order_path, headless_kiosk_order_is_accepted_with_server_side_totals) {
+  kh::test::mosquitto broker;
+  kh::test::hub hub(broker);
+  hub.serve();
+  auto catalog = hub.catalog();
+  auto product = pick_product(catalog);
+  ASSERT_FALSE(product.is_null());
+
+  kh::test::temp_dir kdir;
+  kh::test::process kiosk({.argv = {(kh::test::bin_dir() / "kiosk").string(), "--headless", "--data",
+                                    kdir.path().string(), "--device", "kiosk-1", "--mqtt", broker.url(),
+                                    "--business", hub.business_id()},
+                           .pipe_stdin = true,
+                           .pipe_stdout = true,
+                           .stderr_file = kdir.path() / "kiosk.stderr"});
+  auto has = [](const std::string& key, const std::string& value) {
+    return [=](const std::string& l) {
+      auto j = json::parse(l, nullptr, false);
+      return j.is_object() && j.value(key, "") == value;
+    };
+  };
+  ASSERT_TRUE(kiosk.read_until(has("event", "catalog"), 15s)) << hub.log();
+
+  kiosk.write_line("catalog");
+  auto cat = parse_line(kiosk.read_until(has("cmd", "catalog"), 5s));
+  ASSERT_TRUE(cat.value("ok", false)) << cat.dump();
+  EXPECT_EQ(cat["products"].size(), catalog["body"]["products"].size());
+
+  kiosk.write_line("order " + product["sku"].get<std::string>() + ":2 takeaway cash");
+  auto queued = parse_line(kiosk.read_until(has("event", "queued"), 5s));
+  ASSERT_TRUE(queued.value("ok", false)) << queued.dump();
+  auto order_id = queued["order_id"].get<std::string>();
+  auto accepted = parse_line(kiosk.read_until(has("cmd", "order"), 10s));
+  ASSERT_EQ(accepted.value("event", ""), "accepted") << accepted.dump() << hub.log();
+  EXPECT_EQ(accepted["order_id"], order_id);
+  EXPECT_TRUE(std::regex_match(accepted["number"].get<std::string>(), std::regex("[A-Z]-[0-9]{3}")))
+      << accepted["number"];
+  EXPECT_EQ(accepted["state"], "pending_payment");
+
+  // Totals are the hub's own: 2 × the catalog price, tax per the business' rate and mode.
+  auto price = product["price"]["amount"].get<std::int64_t>();
+  auto subtotal = accepted["subtotal"]["amount"].get<std::int64_t>();
+  auto tax = accepted["tax"]["amount"].get<std::int64_t>();
+  auto total = accepted["total"]["amount"].get<std::int64_t>();
+  EXPECT_EQ(subtotal, 2 * price);
+  EXPECT_GT(tax, 0);
+  kh::test::db db(hub.db_file());
+  auto bps = db.count("SELECT tax_rate_bps FROM businesses WHERE id='" + hub.business_id() + "'");
+  bool inclusive = db.count("SELECT tax_inclusive FROM businesses WHERE id='" + hub.business_id() + "'") != 0;
+  if (inclusive) {
+    EXPECT_EQ(total, subtotal);
+    // tax = total - total / (1 + rate), rounded half away from zero
+    auto net = kh::protocol::div_round_half_away(total * 10000, 10000 + bps);
+    EXPECT_EQ(tax, total - net);
+  } else {
+    EXPECT_EQ(tax, kh::protocol::div_round_half_away(subtotal * bps, 10000));
+    EXPECT_EQ(total, subtotal + tax);
+  }
+  // And the database holds exactly that order with that total.
+  EXPECT_EQ(db.count("SELECT COUNT(*) FROM orders WHERE id='" + order_id + "'"), 1);
+  EXPECT_EQ(db.count("SELECT total FROM orders WHERE id='" + order_id + "'"), total);
+
+  kiosk.write_line("quit");
+  EXPECT_EQ(kiosk.wait(10s).value_or(-1), 0);
+}
+
+TEST(order_path, same_order_id_three_times_gives_one_order_and_identical_answers) {
+  kh::test::mosquitto broker;
+  kh::test::hub hub(broker);
+  hub.serve();
+  auto product = pick_product(hub.catalog());
+  kh::test::raw_device dev(broker, "kiosk-1");
+  auto body = kh::test::order_body({{product["id"], 1}});
+  std::string order_id = body["order_id"];
+  std::vector<json> answers;
+  for (int i = 0; i < 3; ++i) {
+    dev.send("order.submit", body);
+    auto r = dev.next_for(order_id);
+    ASSERT_TRUE(r) << hub.log();
+    EXPECT_EQ(r->type, "order.accepted");
+    answers.push_back(r->body());
+  }
+  EXPECT_EQ(answers[0].dump(), answers[1].dump());
+  EXPECT_EQ(answers[0].dump(), answers[2].dump());
+  kh::test::db db(hub.db_file());
+  EXPECT_EQ(db.count("SELECT COUNT(*) FROM orders"), 1);
+}
+
+TEST(order_path, concurrent_kiosks_never_oversell) {
+  kh::test::mosquitto broker;
+  kh::test::hub hub(broker);
+  hub.serve();
+  auto product = pick_product(hub.catalog());
+  std::string pid = product["id"];
+  ASSERT_EQ(hub.stop(), 0);
+  hub.set_stock(pid, 100);
+  for (int k = 0; k < 8; ++k) hub.add_device("conc-" + std::to_string(k));
+  hub.serve();
+
+  constexpr int kiosks = 8, per_kiosk = 40;
+  std::atomic<int> accepted{0}, out_of_stock{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int k = 0; k < kiosks; ++k) {
+    threads.emplace_back([&, k] {
+      kh::test::raw_device dev(broker, "conc-" + std::to_string(k));
+      std::vector<std::string> ids;
+      for (int i = 0; i < per_kiosk; ++i) {
+        auto body = kh::test::order_body({{pid, 1}});
+        ids.push_back(body["order_id"]);
+        dev.send("order.submit", body);  // all in flight at once
+      }
+      for (auto& id : ids) {
+        auto r = dev.next_for(id, 30s);
+        if (!r) {
+          ++other;
+        } else if (r->type == "order.accepted") {
+          ++accepted;
+        } else if (r->type == "order.rejected" && r->body()["code"] == "out_of_stock") {
+          ++out_of_stock;
+        } else {
+          ++other;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(accepted.load(), 100);
+  EXPECT_EQ(out_of_stock.load(), 220);
+  EXPECT_EQ(other.load(), 0) << hub.log();
+  kh::test::db db(hub.db_file());
+  EXPECT_EQ(db.count("SELECT stock FROM products WHERE id='" + pid + "'"), 0);
+  EXPECT_EQ(db.count("SELECT COUNT(*) FROM orders"), 100);
+  // The retained catalog now shows the product sold out.
+  bool sold_out = kh::test::eventually([&] {
+    for (auto& p : hub.catalog()["body"]["products"])
+      if (p["id"] == pid) return p["available"] == false && p["stock"] == 0;
+    return false;
+  }, 10s);
+  EXPECT_TRUE(sold_out);
+}
+
+TEST(order_path, accepted_order_is_announced_on_the_business_orders_topic) {
+  kh::test::mosquitto broker;
+  kh::test::hub hub(broker);
+  hub.serve();
+  auto product = pick_product(hub.catalog());
+  std::mutex mu;
+  std::vector<json> events;
+  kh::mqtt::client board(kh::mqtt::options{.uri = broker.url(), .client_id = "board-watch", .clean_session = true});
+  board.subscribe_on_connect({{kh::protocol::topics::business_orders(hub.business_id()), 1}});
+  board.on_message([&](kh::mqtt::message m) {
+    std::lock_guard lk(mu);
+    events.push_back(json::parse(m.payload, nullptr, false));
+  });
+  ASSERT_TRUE(board.start());
+  kh::test::raw_device dev(broker, "kiosk-1");
+  auto body = kh::test::order_body({{product["id"], 1}});
+  dev.send("order.submit", body);
+  auto r = dev.next_for(body["order_id"]);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->type, "order.accepted");
+  ASSERT_TRUE(kh::test::eventually([&] {
+    std::lock_guard lk(mu);
+    return !events.empty();
+  }));
+  std::lock_guard lk(mu);
+  auto& e = events.front();
+  EXPECT_EQ(e["type"], "order.status");
+  auto st = kh::protocol::decode_order_status(e["body"]);
+  ASSERT_TRUE(st.ok()) << e.dump();
+  EXPECT_EQ(st->order_id, body["order_id"]);
+  EXPECT_EQ(st->number, r->body()["number"]);
+  EXPECT_EQ(st->state, kh::protocol::order_state::pending_payment);
+}
