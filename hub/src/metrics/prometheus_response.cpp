@@ -1,0 +1,13 @@
+#include "kh/hub/http_server.hpp"
+#include "kh/hub/metrics.hpp"
+
+namespace kh::hub {
+
+http_response prometheus_response(const metrics_registry& registry) {
+  http_response res;
+  res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  res.body = registry.render_prometheus();
+  return res;
+}
+
+}  // namespace kh::hub
