@@ -223,7 +223,7 @@ std::size_t nesting_depth(std::string_view text) noexcept {
 // Serialises without ever throwing: invalid UTF-8 in a caller-made string becomes U+FFFD.
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-// Shared by rejection-shaped types.
+// Runs a decoder body that fills `out` and reports the first problem, as a result<Decoded>.
 template <class Decoded, class Fn>
 result<Decoded> run(Fn&& fn) {
   Decoded out{};

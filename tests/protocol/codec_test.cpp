@@ -364,6 +364,29 @@ TEST(envelope_decode, deep_nesting_is_refused) {
   EXPECT_TRUE(kp::decode_envelope(envelope_text(body)).ok());
 }
 
+TEST(envelope_decode, nesting_limit_at_the_boundary) {
+  // The envelope is level 1 and the body level 2, so an extra member nested n deep reaches 2 + n.
+  auto nested = [](int levels) {
+    json body = valid_submit_body();
+    json deep = json::array();
+    for (int i = 1; i < levels; ++i) deep = json::array({deep});
+    body["extra"] = deep;
+    return envelope_text(body);
+  };
+  EXPECT_TRUE(kp::decode_envelope(nested(static_cast<int>(kp::limits::max_depth) - 2)).ok());
+  expect_problem(kp::decode_envelope(nested(static_cast<int>(kp::limits::max_depth) - 1)), kp::code::malformed, "");
+}
+
+TEST(envelope_decode, every_truncation_of_a_valid_payload_is_refused_cleanly) {
+  const std::string good = envelope_text(valid_submit_body());
+  for (std::size_t n = 0; n < good.size(); ++n) {
+    const auto r = kp::decode_envelope(std::string_view(good).substr(0, n));
+    ASSERT_FALSE(r.ok()) << n;
+    EXPECT_EQ(r.error().code, kp::code::malformed) << n;
+  }
+  EXPECT_TRUE(kp::decode_envelope(good).ok());
+}
+
 TEST(envelope_decode, random_corruption_never_crashes_or_throws) {
   const std::string good = envelope_text(valid_submit_body());
   std::mt19937 rng(12345);  // fixed seed: the run is reproducible
