@@ -17,7 +17,8 @@ namespace {
 // Failure helpers. Every decoder failure names the offending JSON path in details.field so a
 // sender can fix its payload without guessing.
 
-problem field_problem(code c, const std::string& field, const std::string& what, json extra = json::object()) {
+problem field_problem(code c, const std::string& field, const std::string& what,
+                      json extra = json::object()) {
   json details = std::move(extra);
   details["field"] = field;
   return make_problem(c, field.empty() ? what : field + ": " + what, std::move(details));
@@ -69,8 +70,8 @@ struct string_rule {
   std::size_t max_len = 0;  // code points; 0 = no limit beyond the payload size
 };
 
-maybe_problem read_string(const json& obj, std::string_view prefix, const char* key, std::string& out,
-                          string_rule rule) {
+maybe_problem read_string(const json& obj, std::string_view prefix, const char* key,
+                          std::string& out, string_rule rule) {
   const std::string field = path_of(prefix, key);
   const json* v = find_member(obj, key);
   if (v == nullptr) {
@@ -83,7 +84,8 @@ maybe_problem read_string(const json& obj, std::string_view prefix, const char* 
   if (!is_valid_utf8(s)) return malformed(field, "not valid UTF-8");
   if (!rule.allow_empty && s.empty()) return malformed(field, "must not be empty");
   if (rule.max_len != 0 && utf8_length(s) > rule.max_len) {
-    return field_problem(code::malformed, field, "longer than " + std::to_string(rule.max_len) + " characters",
+    return field_problem(code::malformed, field,
+                         "longer than " + std::to_string(rule.max_len) + " characters",
                          {{"max", rule.max_len}});
   }
   out = s;
@@ -105,7 +107,8 @@ bool as_int64(const json& v, std::int64_t& out) {
   return false;
 }
 
-maybe_problem read_int64(const json& obj, std::string_view prefix, const char* key, std::int64_t& out,
+maybe_problem read_int64(const json& obj, std::string_view prefix, const char* key,
+                         std::int64_t& out,
                          std::int64_t min = std::numeric_limits<std::int64_t>::min(),
                          std::int64_t max = std::numeric_limits<std::int64_t>::max()) {
   const std::string field = path_of(prefix, key);
@@ -124,13 +127,16 @@ template <class E>
 maybe_problem read_enum(const json& obj, std::string_view prefix, const char* key, E& out) {
   std::string word;
   if (auto p = read_string(obj, prefix, key, word, {})) return p;
-  if (!from_string(word, out)) return malformed(path_of(prefix, key), "unknown value " + quoted_word(word));
+  if (!from_string(word, out))
+    return malformed(path_of(prefix, key), "unknown value " + quoted_word(word));
   return std::nullopt;
 }
 
-maybe_problem read_slug(const json& obj, std::string_view prefix, const char* key, std::string& out) {
+maybe_problem read_slug(const json& obj, std::string_view prefix, const char* key,
+                        std::string& out) {
   if (auto p = read_string(obj, prefix, key, out, {})) return p;
-  if (!is_slug_id(out)) return malformed(path_of(prefix, key), "must be 1-64 characters of [a-z0-9_-]");
+  if (!is_slug_id(out))
+    return malformed(path_of(prefix, key), "must be 1-64 characters of [a-z0-9_-]");
   return std::nullopt;
 }
 
@@ -142,8 +148,8 @@ maybe_problem read_uuid(const json& obj, std::string_view prefix, const char* ke
   return std::nullopt;
 }
 
-maybe_problem read_timestamp(const json& obj, std::string_view prefix, const char* key, std::string& out,
-                             bool required = true) {
+maybe_problem read_timestamp(const json& obj, std::string_view prefix, const char* key,
+                             std::string& out, bool required = true) {
   if (auto p = read_string(obj, prefix, key, out, {.required = required})) return p;
   if (out.empty() && !required) return std::nullopt;
   if (!parse_rfc3339(out)) return malformed(path_of(prefix, key), "must be an RFC 3339 timestamp");
@@ -151,12 +157,14 @@ maybe_problem read_timestamp(const json& obj, std::string_view prefix, const cha
 }
 
 maybe_problem read_money_at(const json& j, const std::string& field, money& out) {
-  if (!j.is_object()) return malformed(field, "must be an object {\"amount\":<integer>,\"currency\":\"AAA\"}");
+  if (!j.is_object())
+    return malformed(field, "must be an object {\"amount\":<integer>,\"currency\":\"AAA\"}");
   std::int64_t amount = 0;
   if (auto p = read_int64(j, field, "amount", amount)) return p;
   std::string currency;
   if (auto p = read_string(j, field, "currency", currency, {})) return p;
-  if (!is_currency_code(currency)) return malformed(path_of(field, "currency"), "must be three upper-case letters");
+  if (!is_currency_code(currency))
+    return malformed(path_of(field, "currency"), "must be three upper-case letters");
   out.amount = amount;
   out.currency = std::move(currency);
   return std::nullopt;
@@ -205,7 +213,9 @@ std::size_t nesting_depth(std::string_view text) noexcept {
       continue;
     }
     switch (c) {
-      case '"': in_string = true; break;
+      case '"':
+        in_string = true;
+        break;
       case '[':
       case '{':
         if (++depth > deepest) deepest = depth;
@@ -214,14 +224,17 @@ std::size_t nesting_depth(std::string_view text) noexcept {
       case '}':
         if (depth > 0) --depth;
         break;
-      default: break;
+      default:
+        break;
     }
   }
   return deepest;
 }
 
 // Serialises without ever throwing: invalid UTF-8 in a caller-made string becomes U+FFFD.
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string dump(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 // Runs a decoder body that fills `out` and reports the first problem, as a result<Decoded>.
 template <class Decoded, class Fn>
@@ -265,7 +278,8 @@ bool is_valid_utf8(std::string_view s) noexcept {
       if ((b & 0xC0) != 0x80) return false;
       cp = (cp << 6) | (b & 0x3Fu);
     }
-    const bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
+    const bool overlong =
+        (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
     if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
     i += len;
   }
@@ -283,16 +297,20 @@ std::size_t utf8_length(std::string_view s) noexcept {
 // ---------------------------------------------------------------------------------------------
 // Envelope
 
-result<envelope> decode_envelope(std::string_view payload) { return decode_envelope(payload, limits::max_payload); }
+result<envelope> decode_envelope(std::string_view payload) {
+  return decode_envelope(payload, limits::max_payload);
+}
 
 result<envelope> decode_envelope(std::string_view payload, std::size_t max_bytes) {
   if (payload.size() > max_bytes) {
-    return make_problem(code::too_large, "payload of " + std::to_string(payload.size()) + " bytes exceeds " +
-                                             std::to_string(max_bytes),
+    return make_problem(code::too_large,
+                        "payload of " + std::to_string(payload.size()) + " bytes exceeds " +
+                            std::to_string(max_bytes),
                         {{"max", max_bytes}, {"size", payload.size()}});
   }
   if (nesting_depth(payload) > limits::max_depth) {
-    return make_problem(code::malformed, "JSON nested deeper than " + std::to_string(limits::max_depth),
+    return make_problem(code::malformed,
+                        "JSON nested deeper than " + std::to_string(limits::max_depth),
                         {{"max_depth", limits::max_depth}});
   }
   // nlohmann's lexer rejects invalid UTF-8 inside strings; anything non-ASCII outside a string is a
@@ -306,7 +324,8 @@ result<envelope> decode_envelope(std::string_view payload, std::size_t max_bytes
   std::int64_t ver = 0;
   if (!v->is_number_integer()) return malformed("v", "must be an integer");
   if (!as_int64(*v, ver) || ver != version) {
-    return make_problem(code::unsupported_version, "protocol version not supported (this side speaks 1)",
+    return make_problem(code::unsupported_version,
+                        "protocol version not supported (this side speaks 1)",
                         {{"field", "v"}, {"supported", json::array({version})}});
   }
 
@@ -345,7 +364,9 @@ std::string make_message(std::string_view type, nlohmann::json body) {
 // ---------------------------------------------------------------------------------------------
 // Encoders
 
-json to_json(const money& m) { return json{{"amount", m.amount}, {"currency", m.currency}}; }
+json to_json(const money& m) {
+  return json{{"amount", m.amount}, {"currency", m.currency}};
+}
 
 json to_json(const hello& m) {
   json j{{"firmware", m.firmware}, {"mode", to_string(m.mode)}};
@@ -371,12 +392,9 @@ json to_json(const catalog& m) {
     pj["stock"] = p.stock ? json(*p.stock) : json(nullptr);
     prods.push_back(std::move(pj));
   }
-  return json{{"business_id", m.business_id},
-              {"business_name", m.business_name},
-              {"currency", m.currency},
-              {"version", m.version},
-              {"categories", std::move(cats)},
-              {"products", std::move(prods)}};
+  return json{{"business_id", m.business_id},  {"business_name", m.business_name},
+              {"currency", m.currency},        {"version", m.version},
+              {"categories", std::move(cats)}, {"products", std::move(prods)}};
 }
 
 json to_json(const order_submit& m) {
@@ -400,9 +418,10 @@ json to_json(const order_submit& m) {
 }
 
 json to_json(const order_accepted& m) {
-  return json{{"order_id", m.order_id},           {"number", m.number},       {"state", to_string(m.state)},
-              {"subtotal", to_json(m.subtotal)},  {"tax", to_json(m.tax)},    {"discount", to_json(m.discount)},
-              {"total", to_json(m.total)},        {"eta", m.eta}};
+  return json{{"order_id", m.order_id},      {"number", m.number},
+              {"state", to_string(m.state)}, {"subtotal", to_json(m.subtotal)},
+              {"tax", to_json(m.tax)},       {"discount", to_json(m.discount)},
+              {"total", to_json(m.total)},   {"eta", m.eta}};
 }
 
 json to_json(const rejection& m) {
@@ -434,8 +453,9 @@ result<money> decode_money(const json& j) {
 result<hello> decode_hello(const json& body) {
   return run<hello>([&](hello& out) -> maybe_problem {
     if (auto p = require_object(body, "body")) return p;
-    if (auto p = read_string(body, "", "firmware", out.firmware,
-                             {.required = true, .allow_empty = false, .max_len = limits::max_firmware})) {
+    if (auto p = read_string(
+            body, "", "firmware", out.firmware,
+            {.required = true, .allow_empty = false, .max_len = limits::max_firmware})) {
       return p;
     }
     if (auto p = read_enum(body, "", "mode", out.mode)) return p;
@@ -454,7 +474,8 @@ result<catalog> decode_catalog(const json& body) {
     if (auto p = read_slug(body, "", "business_id", out.business_id)) return p;
     if (auto p = read_string(body, "", "business_name", out.business_name, {})) return p;
     if (auto p = read_string(body, "", "currency", out.currency, {})) return p;
-    if (!is_currency_code(out.currency)) return malformed("currency", "must be three upper-case letters");
+    if (!is_currency_code(out.currency))
+      return malformed("currency", "must be three upper-case letters");
     if (auto p = read_int64(body, "", "version", out.version, 0)) return p;
 
     const json* cats = find_member(body, "categories");
@@ -492,15 +513,18 @@ result<catalog> decode_catalog(const json& body) {
       if (auto p = read_string(pj, at, "name", pr.name, {})) return p;
       if (auto p = read_string(pj, at, "description", pr.description, {})) return p;
       if (auto p = read_money(pj, at, "price", pr.price)) return p;
-      if (pr.price.amount < 0) return malformed(path_of(at, "price.amount"), "must not be negative");
+      if (pr.price.amount < 0)
+        return malformed(path_of(at, "price.amount"), "must not be negative");
       if (auto p = read_string(pj, at, "image_url", pr.image_url, {})) return p;
       const auto avail = pj.find("available");
-      if (avail == pj.end() || avail->is_null()) return malformed(path_of(at, "available"), "missing");
+      if (avail == pj.end() || avail->is_null())
+        return malformed(path_of(at, "available"), "missing");
       if (!avail->is_boolean()) return malformed(path_of(at, "available"), "must be true or false");
       pr.available = avail->get<bool>();
       // stock is required but may be null (= not tracked).
       const auto stock = pj.find("stock");
-      if (stock == pj.end()) return malformed(path_of(at, "stock"), "missing (use null when not tracked)");
+      if (stock == pj.end())
+        return malformed(path_of(at, "stock"), "missing (use null when not tracked)");
       if (!stock->is_null()) {
         std::int64_t n = 0;
         if (auto p = read_int64(pj, at, "stock", n, 0)) return p;
@@ -521,7 +545,8 @@ result<order_submit> decode_order_submit(const json& body) {
     const json* lines = find_member(body, "lines");
     if (lines == nullptr) return malformed("lines", "missing");
     if (!lines->is_array()) return malformed("lines", "must be an array");
-    if (lines->empty()) return field_problem(code::empty_order, "lines", "an order needs at least one line");
+    if (lines->empty())
+      return field_problem(code::empty_order, "lines", "an order needs at least one line");
     if (lines->size() > limits::max_lines) {
       return field_problem(code::too_many_lines, "lines",
                            "more than " + std::to_string(limits::max_lines) + " lines",
@@ -543,12 +568,13 @@ result<order_submit> decode_order_submit(const json& body) {
       // A number that is not an integer (2.5, 1.0) or is out of range is a quantity problem.
       if (!as_int64(*q, n) || n < limits::min_qty || n > limits::max_qty) {
         return field_problem(code::invalid_quantity, qty_field,
-                             "quantity must be an integer from " + std::to_string(limits::min_qty) + " to " +
-                                 std::to_string(limits::max_qty),
+                             "quantity must be an integer from " + std::to_string(limits::min_qty) +
+                                 " to " + std::to_string(limits::max_qty),
                              range);
       }
       line.qty = static_cast<int>(n);
-      if (auto p = read_string(lj, at, "note", line.note, {.required = false, .max_len = limits::max_note})) {
+      if (auto p = read_string(lj, at, "note", line.note,
+                               {.required = false, .max_len = limits::max_note})) {
         return p;
       }
       out.lines.push_back(std::move(line));
@@ -585,8 +611,9 @@ result<order_accepted> decode_order_accepted(const json& body) {
   return run<order_accepted>([&](order_accepted& out) -> maybe_problem {
     if (auto p = require_object(body, "body")) return p;
     if (auto p = read_uuid(body, "", "order_id", out.order_id)) return p;
-    if (auto p = read_string(body, "", "number", out.number,
-                             {.required = true, .allow_empty = false, .max_len = limits::max_number})) {
+    if (auto p =
+            read_string(body, "", "number", out.number,
+                        {.required = true, .allow_empty = false, .max_len = limits::max_number})) {
       return p;
     }
     if (auto p = read_enum(body, "", "state", out.state)) return p;
@@ -605,8 +632,10 @@ result<rejection> decode_rejection(const json& body) {
     if (auto p = read_uuid(body, "", "order_id", out.order_id, /*required=*/false)) return p;
     std::string word;
     if (auto p = read_string(body, "", "code", word, {})) return p;
-    if (!from_string(word, out.code)) return malformed("code", "unknown value " + quoted_word(word));
-    if (auto p = read_string(body, "", "message", out.message, {.max_len = limits::max_message})) return p;
+    if (!from_string(word, out.code))
+      return malformed("code", "unknown value " + quoted_word(word));
+    if (auto p = read_string(body, "", "message", out.message, {.max_len = limits::max_message}))
+      return p;
     const auto details = body.find("details");
     if (details == body.end() || details->is_null()) return malformed("details", "missing");
     if (!details->is_object()) return malformed("details", "must be an object");
@@ -619,8 +648,9 @@ result<order_status> decode_order_status(const json& body) {
   return run<order_status>([&](order_status& out) -> maybe_problem {
     if (auto p = require_object(body, "body")) return p;
     if (auto p = read_uuid(body, "", "order_id", out.order_id)) return p;
-    if (auto p = read_string(body, "", "number", out.number,
-                             {.required = true, .allow_empty = false, .max_len = limits::max_number})) {
+    if (auto p =
+            read_string(body, "", "number", out.number,
+                        {.required = true, .allow_empty = false, .max_len = limits::max_number})) {
       return p;
     }
     if (auto p = read_enum(body, "", "state", out.state)) return p;

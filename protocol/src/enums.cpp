@@ -7,11 +7,12 @@ namespace kh::protocol {
 
 namespace {
 // Wire words, indexed by enum value; the order must match the enums in messages.hpp.
-constexpr std::array<const char*, 4> order_type_words = {"eat_in", "takeaway", "pickup", "delivery"};
+constexpr std::array<const char*, 4> order_type_words = {"eat_in", "takeaway", "pickup",
+                                                         "delivery"};
 constexpr std::array<const char*, 3> payment_method_words = {"card_present", "cash", "wallet"};
 constexpr std::array<const char*, 3> device_mode_words = {"shop", "counter", "board"};
 constexpr std::array<const char*, 9> order_state_words = {
-    "pending_payment", "paid",      "preparing", "ready",    "collected",
+    "pending_payment",  "paid",      "preparing", "ready",    "collected",
     "out_for_delivery", "delivered", "cancelled", "refunded",
 };
 static_assert(static_cast<std::size_t>(order_type::delivery) + 1 == order_type_words.size());
@@ -37,17 +38,31 @@ bool parse_word(const std::array<const char*, N>& words, std::string_view s, E& 
 }
 }  // namespace
 
-const char* to_string(order_type v) noexcept { return word_of(order_type_words, v); }
-const char* to_string(payment_method v) noexcept { return word_of(payment_method_words, v); }
-const char* to_string(device_mode v) noexcept { return word_of(device_mode_words, v); }
-const char* to_string(order_state v) noexcept { return word_of(order_state_words, v); }
+const char* to_string(order_type v) noexcept {
+  return word_of(order_type_words, v);
+}
+const char* to_string(payment_method v) noexcept {
+  return word_of(payment_method_words, v);
+}
+const char* to_string(device_mode v) noexcept {
+  return word_of(device_mode_words, v);
+}
+const char* to_string(order_state v) noexcept {
+  return word_of(order_state_words, v);
+}
 
-bool from_string(std::string_view s, order_type& out) noexcept { return parse_word(order_type_words, s, out); }
+bool from_string(std::string_view s, order_type& out) noexcept {
+  return parse_word(order_type_words, s, out);
+}
 bool from_string(std::string_view s, payment_method& out) noexcept {
   return parse_word(payment_method_words, s, out);
 }
-bool from_string(std::string_view s, device_mode& out) noexcept { return parse_word(device_mode_words, s, out); }
-bool from_string(std::string_view s, order_state& out) noexcept { return parse_word(order_state_words, s, out); }
+bool from_string(std::string_view s, device_mode& out) noexcept {
+  return parse_word(device_mode_words, s, out);
+}
+bool from_string(std::string_view s, order_state& out) noexcept {
+  return parse_word(order_state_words, s, out);
+}
 
 bool is_known_type(std::string_view type) noexcept {
   for (const char* t : types::all) {
@@ -59,7 +74,8 @@ bool is_known_type(std::string_view type) noexcept {
 bool is_type_word(std::string_view s) noexcept {
   if (s.empty() || s.size() > 64) return false;
   for (char c : s) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     if (!ok) return false;
   }
   return s.front() != '.' && s.back() != '.';

@@ -13,8 +13,8 @@ bool is_currency_code(std::string_view s) noexcept {
 std::string format_money(const money& m) {
   // Work on the magnitude as unsigned so INT64_MIN does not overflow.
   const bool negative = m.amount < 0;
-  const std::uint64_t mag =
-      negative ? static_cast<std::uint64_t>(-(m.amount + 1)) + 1u : static_cast<std::uint64_t>(m.amount);
+  const std::uint64_t mag = negative ? static_cast<std::uint64_t>(-(m.amount + 1)) + 1u
+                                     : static_cast<std::uint64_t>(m.amount);
   const std::uint64_t units = mag / 100;
   const std::uint64_t cents = mag % 100;
   std::string out;
@@ -29,7 +29,7 @@ std::string format_money(const money& m) {
 }
 
 std::int64_t div_round_half_away(std::int64_t num, std::int64_t den) noexcept {
-  std::int64_t q = num / den;  // truncates toward zero
+  std::int64_t q = num / den;        // truncates toward zero
   const std::int64_t r = num % den;  // same sign as num, |r| < den
   const std::int64_t abs_r = r < 0 ? -r : r;
   // |r| >= den - |r| is 2|r| >= den without the overflow.

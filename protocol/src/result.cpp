@@ -8,10 +8,10 @@ namespace kh::protocol {
 namespace {
 // Index = enum value; the order must match `enum class code`.
 constexpr std::array<const char*, 15> code_words = {
-    "malformed",       "unsupported_version", "too_large",       "unknown_type",
-    "invalid_quantity", "too_many_lines",     "empty_order",     "unknown_product",
-    "product_unavailable", "out_of_stock",    "business_closed", "invalid_discount",
-    "forbidden",       "order_conflict",      "internal",
+    "malformed",           "unsupported_version", "too_large",       "unknown_type",
+    "invalid_quantity",    "too_many_lines",      "empty_order",     "unknown_product",
+    "product_unavailable", "out_of_stock",        "business_closed", "invalid_discount",
+    "forbidden",           "order_conflict",      "internal",
 };
 static_assert(static_cast<std::size_t>(code::internal) + 1 == code_words.size());
 }  // namespace

@@ -36,7 +36,8 @@ std::string format_rfc3339(clock::time_point t) {
   std::string out;
   out.reserve(24);
   int y = static_cast<int>(ymd.year());
-  // RFC 3339 has exactly four year digits; clamp what cannot be written (never happens in practice).
+  // RFC 3339 has exactly four year digits; clamp what cannot be written (never happens in
+  // practice).
   if (y < 0) y = 0;
   if (y > 9999) y = 9999;
   char year[8];
@@ -67,13 +68,14 @@ std::optional<clock::time_point> parse_rfc3339(std::string_view s) {
   // YYYY-MM-DDTHH:MM:SS[.f+](Z|±HH:MM); 'T' and 'Z' also in lower case (RFC 3339 §5.6 note).
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
   if (!digits(s, 0, 4, y) || s.size() < 20 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
-      !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't') || !digits(s, 11, 2, h) || s[13] != ':' ||
-      !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, se)) {
+      !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't') || !digits(s, 11, 2, h) ||
+      s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, se)) {
     return std::nullopt;
   }
   // Leap seconds (60) cannot be represented by system_clock: rejected rather than guessed.
   if (h > 23 || mi > 59 || se > 59) return std::nullopt;
-  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)},
+                           day{static_cast<unsigned>(d)}};
   if (!ymd.ok()) return std::nullopt;
 
   std::size_t pos = 19;
@@ -96,7 +98,8 @@ std::optional<clock::time_point> parse_rfc3339(std::string_view s) {
     ++pos;
   } else if (s[pos] == '+' || s[pos] == '-') {
     int oh = 0, om = 0;
-    if (!digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' || !digits(s, pos + 4, 2, om)) {
+    if (!digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
+        !digits(s, pos + 4, 2, om)) {
       return std::nullopt;
     }
     if (oh > 23 || om > 59) return std::nullopt;

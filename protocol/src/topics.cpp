@@ -39,13 +39,22 @@ std::string device_up(std::string_view device, std::string_view type) {
 std::string device_down(std::string_view device, std::string_view type) {
   return join(device_prefix, device, "/down/").append(type);
 }
-std::string presence(std::string_view device) { return join(device_prefix, device, "/presence"); }
-std::string business_catalog(std::string_view business) { return join(business_prefix, business, "/catalog"); }
-std::string business_orders(std::string_view business) { return join(business_prefix, business, "/orders"); }
-std::string device_down_filter(std::string_view device) { return join(device_prefix, device, "/down/+"); }
+std::string presence(std::string_view device) {
+  return join(device_prefix, device, "/presence");
+}
+std::string business_catalog(std::string_view business) {
+  return join(business_prefix, business, "/catalog");
+}
+std::string business_orders(std::string_view business) {
+  return join(business_prefix, business, "/orders");
+}
+std::string device_down_filter(std::string_view device) {
+  return join(device_prefix, device, "/down/+");
+}
 
 std::optional<parsed> parse(std::string_view topic) {
-  // Longest valid topic: prefix + 64-char id + "/down/" + 64-char type. Anything far longer is junk.
+  // Longest valid topic: prefix + 64-char id + "/down/" + 64-char type. Anything far longer is
+  // junk.
   if (topic.size() > 256) return std::nullopt;
   const auto p = split(topic);
   if (p.size() < 5 || p[0] != "kh" || p[1] != "v1") return std::nullopt;
@@ -53,7 +62,8 @@ std::optional<parsed> parse(std::string_view topic) {
   if (p[2] == "d") {
     if (p.size() == 5 && p[4] == "presence") return parsed{kind::presence, std::string(p[3]), {}};
     if (p.size() == 6 && (p[4] == "up" || p[4] == "down") && is_type_word(p[5])) {
-      return parsed{p[4] == "up" ? kind::device_up : kind::device_down, std::string(p[3]), std::string(p[5])};
+      return parsed{p[4] == "up" ? kind::device_up : kind::device_down, std::string(p[3]),
+                    std::string(p[5])};
     }
     return std::nullopt;
   }

@@ -28,7 +28,9 @@ json valid_submit_body() {
 }
 
 std::string envelope_text(const json& body, const std::string& type = "order.submit") {
-  return json{{"v", 1}, {"type", type}, {"id", msg_uuid}, {"ts", "2026-11-22T10:15:00Z"}, {"body", body}}.dump();
+  return json{
+      {"v", 1}, {"type", type}, {"id", msg_uuid}, {"ts", "2026-11-22T10:15:00Z"}, {"body", body}}
+      .dump();
 }
 
 // Asserts a failed result carries `c` and names `field` in details.
@@ -57,7 +59,8 @@ kp::result<kp::order_submit> submit_without(const std::string& key) {
 
 json lines_of(std::size_t n) {
   json lines = json::array();
-  for (std::size_t i = 0; i < n; ++i) lines.push_back({{"product_id", "p" + std::to_string(i)}, {"qty", 1}});
+  for (std::size_t i = 0; i < n; ++i)
+    lines.push_back({{"product_id", "p" + std::to_string(i)}, {"qty", 1}});
   return lines;
 }
 
@@ -69,7 +72,14 @@ kp::catalog sample_catalog() {
   c.version = 42;
   c.categories = {{"coffee", "Coffee", 0}, {"pastry", "Pastry", 1}};
   c.products = {
-      {"flat-white", "FW-01", "coffee", "Flat white", "Double shot", {350, "EUR"}, "https://x.test/fw.png", true,
+      {"flat-white",
+       "FW-01",
+       "coffee",
+       "Flat white",
+       "Double shot",
+       {350, "EUR"},
+       "https://x.test/fw.png",
+       true,
        std::nullopt},
       {"croissant", "CR-01", "pastry", "Croissant", "", {220, "EUR"}, "", false, 0},
       {"muffin", "MU-01", "pastry", "Muffin", "Blueberry", {280, "EUR"}, "", true, 5},
@@ -104,7 +114,8 @@ TEST(codec_round_trip, order_submit_minimal_omits_empty_optionals) {
   s.payment = kp::payment_method::cash;
   s.lines = {{"espresso", 3, ""}};
   const json wire = kp::to_json(s);
-  EXPECT_EQ(wire, json::parse(R"({"order_id":"0b6f3c52-6a43-4c1f-9d51-2a7e8f9b1c20","order_type":"eat_in",
+  EXPECT_EQ(wire,
+            json::parse(R"({"order_id":"0b6f3c52-6a43-4c1f-9d51-2a7e8f9b1c20","order_type":"eat_in",
       "lines":[{"product_id":"espresso","qty":3}],"payment_method":"cash"})"));
   const auto back = kp::decode_order_submit(wire);
   ASSERT_TRUE(back.ok());
@@ -112,8 +123,10 @@ TEST(codec_round_trip, order_submit_minimal_omits_empty_optionals) {
 }
 
 TEST(codec_round_trip, every_enum_value_survives) {
-  for (auto t : {kp::order_type::eat_in, kp::order_type::takeaway, kp::order_type::pickup, kp::order_type::delivery}) {
-    for (auto p : {kp::payment_method::card_present, kp::payment_method::cash, kp::payment_method::wallet}) {
+  for (auto t : {kp::order_type::eat_in, kp::order_type::takeaway, kp::order_type::pickup,
+                 kp::order_type::delivery}) {
+    for (auto p :
+         {kp::payment_method::card_present, kp::payment_method::cash, kp::payment_method::wallet}) {
       kp::order_submit s;
       s.order_id = kp::new_uuid();
       s.type = t;
@@ -124,9 +137,10 @@ TEST(codec_round_trip, every_enum_value_survives) {
       EXPECT_EQ(*back, s);
     }
   }
-  for (auto st : {kp::order_state::pending_payment, kp::order_state::paid, kp::order_state::preparing,
-                  kp::order_state::ready, kp::order_state::collected, kp::order_state::out_for_delivery,
-                  kp::order_state::delivered, kp::order_state::cancelled, kp::order_state::refunded}) {
+  for (auto st :
+       {kp::order_state::pending_payment, kp::order_state::paid, kp::order_state::preparing,
+        kp::order_state::ready, kp::order_state::collected, kp::order_state::out_for_delivery,
+        kp::order_state::delivered, kp::order_state::cancelled, kp::order_state::refunded}) {
     kp::order_state parsed{};
     ASSERT_TRUE(kp::from_string(kp::to_string(st), parsed));
     EXPECT_EQ(parsed, st);
@@ -153,7 +167,8 @@ TEST(codec_round_trip, every_error_code_has_a_unique_wire_word) {
 
 TEST(codec_round_trip, hello_with_and_without_catalog_version) {
   const kp::hello h{"kiosk 0.1.0", kp::device_mode::counter, 17};
-  EXPECT_EQ(kp::to_json(h), json::parse(R"({"firmware":"kiosk 0.1.0","mode":"counter","catalog_version":17})"));
+  EXPECT_EQ(kp::to_json(h),
+            json::parse(R"({"firmware":"kiosk 0.1.0","mode":"counter","catalog_version":17})"));
   auto back = kp::decode_hello(kp::to_json(h));
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(*back, h);
@@ -176,9 +191,14 @@ TEST(codec_round_trip, catalog_keeps_null_stock_apart_from_zero) {
 }
 
 TEST(codec_round_trip, order_accepted_and_status) {
-  const kp::order_accepted a{order_uuid,   "A-042",      kp::order_state::pending_payment,
-                             {1000, "EUR"}, {100, "EUR"}, {0, "EUR"},
-                             {1100, "EUR"}, "2026-11-22T10:27:00Z"};
+  const kp::order_accepted a{order_uuid,
+                             "A-042",
+                             kp::order_state::pending_payment,
+                             {1000, "EUR"},
+                             {100, "EUR"},
+                             {0, "EUR"},
+                             {1100, "EUR"},
+                             "2026-11-22T10:27:00Z"};
   const auto back = kp::decode_order_accepted(kp::to_json(a));
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(*back, a);
@@ -226,7 +246,8 @@ TEST(codec_round_trip, envelope_encode_then_decode) {
 
 TEST(codec_round_trip, make_message_gives_a_fresh_id_and_current_time) {
   const auto before = kp::clock::now() - std::chrono::seconds(1);
-  const std::string a = kp::make_message(kp::types::hello, kp::to_json(kp::hello{"k", kp::device_mode::shop, {}}));
+  const std::string a =
+      kp::make_message(kp::types::hello, kp::to_json(kp::hello{"k", kp::device_mode::shop, {}}));
   const std::string b = kp::make_message(kp::types::hello, json::object());
   const auto ea = kp::decode_envelope(a);
   const auto eb = kp::decode_envelope(b);
@@ -261,7 +282,8 @@ TEST(envelope_decode, size_limit_is_exactly_64_kib) {
 
 TEST(envelope_decode, size_is_checked_before_parsing) {
   // Not JSON at all, but too big: the answer is too_large, not malformed.
-  expect_problem(kp::decode_envelope(std::string(kp::limits::max_payload + 1, '{')), kp::code::too_large, "");
+  expect_problem(kp::decode_envelope(std::string(kp::limits::max_payload + 1, '{')),
+                 kp::code::too_large, "");
 }
 
 TEST(envelope_decode, a_larger_cap_can_be_chosen_by_the_caller) {
@@ -273,11 +295,12 @@ TEST(envelope_decode, a_larger_cap_can_be_chosen_by_the_caller) {
 }
 
 TEST(envelope_decode, not_json_or_not_utf8_is_malformed) {
-  for (const std::string& bad : {std::string(""), std::string("{"), std::string("hello"), std::string("{\"v\":1,}"),
-                                std::string("{\"v\":1} trailing"), std::string("{'v':1}"),
-                                std::string("{\"v\":1,\"type\":\"hello\",\"x\":\"\xff\xfe\"}"),
-                                std::string("{\"v\":1,\"type\":\"caf\xc3\"}"),
-                                std::string("{\"v\":1,\"x\":\"\xed\xa0\x80\"}")}) {
+  for (const std::string& bad :
+       {std::string(""), std::string("{"), std::string("hello"), std::string("{\"v\":1,}"),
+        std::string("{\"v\":1} trailing"), std::string("{'v':1}"),
+        std::string("{\"v\":1,\"type\":\"hello\",\"x\":\"\xff\xfe\"}"),
+        std::string("{\"v\":1,\"type\":\"caf\xc3\"}"),
+        std::string("{\"v\":1,\"x\":\"\xed\xa0\x80\"}")}) {
     expect_problem(kp::decode_envelope(bad), kp::code::malformed, "");
   }
 }
@@ -309,7 +332,8 @@ TEST(envelope_decode, version_must_be_the_integer_1) {
 
 TEST(envelope_decode, version_is_checked_before_the_other_fields) {
   // A future version may shape its envelope differently: it must still get unsupported_version.
-  expect_problem(kp::decode_envelope(R"({"v":2,"kind":"something new"})"), kp::code::unsupported_version, "v");
+  expect_problem(kp::decode_envelope(R"({"v":2,"kind":"something new"})"),
+                 kp::code::unsupported_version, "v");
 }
 
 TEST(envelope_decode, id_ts_type_and_body_are_checked) {
@@ -352,7 +376,8 @@ TEST(envelope_decode, unknown_types_are_left_to_the_receiver) {
 }
 
 TEST(envelope_decode, deep_nesting_is_refused) {
-  std::string deep = R"({"v":1,"type":"hello","id":")" + msg_uuid + R"(","ts":"2026-11-22T10:15:00Z","body":{"x":)";
+  std::string deep = R"({"v":1,"type":"hello","id":")" + msg_uuid +
+                     R"(","ts":"2026-11-22T10:15:00Z","body":{"x":)";
   for (int i = 0; i < 30000; ++i) deep += '[';
   for (int i = 0; i < 30000; ++i) deep += ']';
   deep += "}}";
@@ -374,7 +399,8 @@ TEST(envelope_decode, nesting_limit_at_the_boundary) {
     return envelope_text(body);
   };
   EXPECT_TRUE(kp::decode_envelope(nested(static_cast<int>(kp::limits::max_depth) - 2)).ok());
-  expect_problem(kp::decode_envelope(nested(static_cast<int>(kp::limits::max_depth) - 1)), kp::code::malformed, "");
+  expect_problem(kp::decode_envelope(nested(static_cast<int>(kp::limits::max_depth) - 1)),
+                 kp::code::malformed, "");
 }
 
 TEST(envelope_decode, every_truncation_of_a_valid_payload_is_refused_cleanly) {
@@ -397,9 +423,15 @@ TEST(envelope_decode, random_corruption_never_crashes_or_throws) {
     for (int k = 0; k < edits; ++k) {
       const std::size_t pos = rng() % s.size();
       switch (rng() % 3) {
-        case 0: s[pos] = static_cast<char>(rng() % 256); break;
-        case 1: s.erase(pos, 1 + rng() % 8); break;
-        default: s.insert(pos, 1, "{}[]\",:0\\"[rng() % 10]); break;
+        case 0:
+          s[pos] = static_cast<char>(rng() % 256);
+          break;
+        case 1:
+          s.erase(pos, 1 + rng() % 8);
+          break;
+        default:
+          s.insert(pos, 1, "{}[]\",:0\\"[rng() % 10]);
+          break;
       }
       if (s.empty()) s = "x";
     }
@@ -438,8 +470,10 @@ TEST(order_submit_decode, quantity_limits_at_the_boundary) {
   expect_problem(submit_with("/lines/1/qty", -1), kp::code::invalid_quantity, "lines[1].qty");
   expect_problem(submit_with("/lines/0/qty", 1.5), kp::code::invalid_quantity, "lines[0].qty");
   expect_problem(submit_with("/lines/0/qty", 1.0), kp::code::invalid_quantity, "lines[0].qty");
-  expect_problem(submit_with("/lines/0/qty", std::uint64_t{1} << 63), kp::code::invalid_quantity, "lines[0].qty");
-  expect_problem(submit_with("/lines/0/qty", std::int64_t{1} << 40), kp::code::invalid_quantity, "lines[0].qty");
+  expect_problem(submit_with("/lines/0/qty", std::uint64_t{1} << 63), kp::code::invalid_quantity,
+                 "lines[0].qty");
+  expect_problem(submit_with("/lines/0/qty", std::int64_t{1} << 40), kp::code::invalid_quantity,
+                 "lines[0].qty");
   expect_problem(submit_with("/lines/0/qty", "2"), kp::code::malformed, "lines[0].qty");
   expect_problem(submit_with("/lines/0/qty", true), kp::code::malformed, "lines[0].qty");
   expect_problem(submit_with("/lines/0/qty", nullptr), kp::code::malformed, "lines[0].qty");
@@ -469,9 +503,12 @@ TEST(order_submit_decode, line_count_limits_at_the_boundary) {
 
 TEST(order_submit_decode, lines_must_be_objects_with_slug_product_ids) {
   expect_problem(submit_with("/lines/1", "croissant"), kp::code::malformed, "lines[1]");
-  expect_problem(submit_with("/lines/0/product_id", "Flat White"), kp::code::malformed, "lines[0].product_id");
-  expect_problem(submit_with("/lines/0/product_id", "a/b"), kp::code::malformed, "lines[0].product_id");
-  expect_problem(submit_with("/lines/0/product_id", ""), kp::code::malformed, "lines[0].product_id");
+  expect_problem(submit_with("/lines/0/product_id", "Flat White"), kp::code::malformed,
+                 "lines[0].product_id");
+  expect_problem(submit_with("/lines/0/product_id", "a/b"), kp::code::malformed,
+                 "lines[0].product_id");
+  expect_problem(submit_with("/lines/0/product_id", ""), kp::code::malformed,
+                 "lines[0].product_id");
   expect_problem(submit_with("/lines/0/product_id", 7), kp::code::malformed, "lines[0].product_id");
   json body = valid_submit_body();
   body["lines"][0].erase("product_id");
@@ -499,13 +536,17 @@ TEST(order_submit_decode, string_limits_count_code_points_not_bytes) {
   EXPECT_TRUE(submit_with("/lines/0/note", e140).ok());
   expect_problem(submit_with("/lines/0/note", e140 + "x"), kp::code::malformed, "lines[0].note");
   EXPECT_TRUE(submit_with("/customer/name", std::string(80, 'a')).ok());
-  expect_problem(submit_with("/customer/name", std::string(81, 'a')), kp::code::malformed, "customer.name");
+  expect_problem(submit_with("/customer/name", std::string(81, 'a')), kp::code::malformed,
+                 "customer.name");
   EXPECT_TRUE(submit_with("/customer/phone", std::string(32, '1')).ok());
-  expect_problem(submit_with("/customer/phone", std::string(33, '1')), kp::code::malformed, "customer.phone");
+  expect_problem(submit_with("/customer/phone", std::string(33, '1')), kp::code::malformed,
+                 "customer.phone");
   EXPECT_TRUE(submit_with("/customer/email", std::string(254, 'a')).ok());
-  expect_problem(submit_with("/customer/email", std::string(255, 'a')), kp::code::malformed, "customer.email");
+  expect_problem(submit_with("/customer/email", std::string(255, 'a')), kp::code::malformed,
+                 "customer.email");
   EXPECT_TRUE(submit_with("/discount_code", std::string(32, 'A')).ok());
-  expect_problem(submit_with("/discount_code", std::string(33, 'A')), kp::code::malformed, "discount_code");
+  expect_problem(submit_with("/discount_code", std::string(33, 'A')), kp::code::malformed,
+                 "discount_code");
   const auto r = submit_with("/discount_code", std::string(33, 'A'));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().details["max"], 32);
@@ -549,7 +590,8 @@ TEST(order_submit_decode, body_must_be_an_object) {
 }
 
 TEST(order_submit_decode, strings_built_in_code_must_still_be_utf8) {
-  expect_problem(submit_with("/lines/0/note", std::string("bad \xc3")), kp::code::malformed, "lines[0].note");
+  expect_problem(submit_with("/lines/0/note", std::string("bad \xc3")), kp::code::malformed,
+                 "lines[0].note");
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -568,25 +610,33 @@ TEST(money_decode, integer_minor_units_and_a_currency_code_only) {
 }
 
 TEST(money_decode, a_float_amount_is_malformed_even_when_whole) {
-  for (const char* bad : {R"({"amount":1.0,"currency":"EUR"})", R"({"amount":12.3,"currency":"EUR"})",
-                          R"({"amount":1e3,"currency":"EUR"})", R"({"amount":"1230","currency":"EUR"})",
-                          R"({"amount":9223372036854775808,"currency":"EUR"})", R"({"amount":null,"currency":"EUR"})",
-                          R"({"currency":"EUR"})"}) {
+  for (const char* bad :
+       {R"({"amount":1.0,"currency":"EUR"})", R"({"amount":12.3,"currency":"EUR"})",
+        R"({"amount":1e3,"currency":"EUR"})", R"({"amount":"1230","currency":"EUR"})",
+        R"({"amount":9223372036854775808,"currency":"EUR"})", R"({"amount":null,"currency":"EUR"})",
+        R"({"currency":"EUR"})"}) {
     expect_problem(kp::decode_money(json::parse(bad)), kp::code::malformed, "amount");
   }
 }
 
 TEST(money_decode, currency_must_be_three_upper_case_letters) {
-  for (const char* bad : {R"({"amount":1,"currency":"eur"})", R"({"amount":1,"currency":"EURO"})",
-                          R"({"amount":1,"currency":""})", R"({"amount":1,"currency":978})", R"({"amount":1})"}) {
+  for (const char* bad :
+       {R"({"amount":1,"currency":"eur"})", R"({"amount":1,"currency":"EURO"})",
+        R"({"amount":1,"currency":""})", R"({"amount":1,"currency":978})", R"({"amount":1})"}) {
     expect_problem(kp::decode_money(json::parse(bad)), kp::code::malformed, "currency");
   }
   expect_problem(kp::decode_money(json(1230)), kp::code::malformed, "");
 }
 
 TEST(money_decode, accepted_totals_name_the_bad_amount) {
-  json body = kp::to_json(kp::order_accepted{order_uuid, "A-001", kp::order_state::pending_payment, {1, "EUR"},
-                                             {0, "EUR"}, {0, "EUR"}, {1, "EUR"}, "2026-11-22T10:27:00Z"});
+  json body = kp::to_json(kp::order_accepted{order_uuid,
+                                             "A-001",
+                                             kp::order_state::pending_payment,
+                                             {1, "EUR"},
+                                             {0, "EUR"},
+                                             {0, "EUR"},
+                                             {1, "EUR"},
+                                             "2026-11-22T10:27:00Z"});
   body["tax"]["amount"] = 0.0;
   expect_problem(kp::decode_order_accepted(body), kp::code::malformed, "tax.amount");
   body["tax"] = 5;
@@ -623,14 +673,18 @@ TEST(catalog_decode, products_are_checked_field_by_field) {
     b[json::json_pointer(ptr)] = v;
     return kp::decode_catalog(b);
   };
-  expect_problem(with("/products/2/price/amount", 2.8), kp::code::malformed, "products[2].price.amount");
-  expect_problem(with("/products/2/price/amount", -1), kp::code::malformed, "products[2].price.amount");
+  expect_problem(with("/products/2/price/amount", 2.8), kp::code::malformed,
+                 "products[2].price.amount");
+  expect_problem(with("/products/2/price/amount", -1), kp::code::malformed,
+                 "products[2].price.amount");
   expect_problem(with("/products/1/stock", -1), kp::code::malformed, "products[1].stock");
   expect_problem(with("/products/1/stock", 1.5), kp::code::malformed, "products[1].stock");
   expect_problem(with("/products/1/available", 1), kp::code::malformed, "products[1].available");
   expect_problem(with("/products/0/id", "Flat White"), kp::code::malformed, "products[0].id");
-  expect_problem(with("/products/0/category_id", ""), kp::code::malformed, "products[0].category_id");
-  expect_problem(with("/categories/1/position", "1"), kp::code::malformed, "categories[1].position");
+  expect_problem(with("/products/0/category_id", ""), kp::code::malformed,
+                 "products[0].category_id");
+  expect_problem(with("/categories/1/position", "1"), kp::code::malformed,
+                 "categories[1].position");
   expect_problem(with("/categories/1/position", std::int64_t{1} << 40), kp::code::malformed,
                  "categories[1].position");
   expect_problem(with("/business_id", "Cafe Central"), kp::code::malformed, "business_id");
@@ -646,7 +700,8 @@ TEST(catalog_decode, products_are_checked_field_by_field) {
 }
 
 TEST(rejection_decode, code_must_be_known_and_details_an_object) {
-  const json good = kp::to_json(kp::rejection{order_uuid, kp::code::business_closed, "Closed", json::object()});
+  const json good =
+      kp::to_json(kp::rejection{order_uuid, kp::code::business_closed, "Closed", json::object()});
   auto with = [&](const char* k, const json& v) {
     json b = good;
     b[k] = v;
@@ -699,8 +754,14 @@ TEST(order_status_decode, eta_is_optional_but_must_be_rfc3339_when_present) {
 }
 
 TEST(order_accepted_decode, eta_is_required) {
-  json body = kp::to_json(kp::order_accepted{order_uuid, "A-001", kp::order_state::pending_payment, {1, "EUR"},
-                                             {0, "EUR"}, {0, "EUR"}, {1, "EUR"}, "2026-11-22T10:27:00Z"});
+  json body = kp::to_json(kp::order_accepted{order_uuid,
+                                             "A-001",
+                                             kp::order_state::pending_payment,
+                                             {1, "EUR"},
+                                             {0, "EUR"},
+                                             {0, "EUR"},
+                                             {1, "EUR"},
+                                             "2026-11-22T10:27:00Z"});
   body.erase("eta");
   expect_problem(kp::decode_order_accepted(body), kp::code::malformed, "eta");
 }

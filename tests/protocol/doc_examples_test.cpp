@@ -1,5 +1,6 @@
-// Every ```json block in docs/protocol.md is a complete envelope that must decode, and every message
-// type of messages.hpp must have at least one example: the documentation cannot drift from the code.
+// Every ```json block in docs/protocol.md is a complete envelope that must decode, and every
+// message type of messages.hpp must have at least one example: the documentation cannot drift from
+// the code.
 
 #include <gtest/gtest.h>
 
@@ -59,7 +60,8 @@ json reencode(const std::string& type, const json& body) {
   if (type == kp::types::hello) return kp::to_json(kp::decode_hello(body).value());
   if (type == kp::types::catalog) return kp::to_json(kp::decode_catalog(body).value());
   if (type == kp::types::order_submit) return kp::to_json(kp::decode_order_submit(body).value());
-  if (type == kp::types::order_accepted) return kp::to_json(kp::decode_order_accepted(body).value());
+  if (type == kp::types::order_accepted)
+    return kp::to_json(kp::decode_order_accepted(body).value());
   if (type == kp::types::order_status) return kp::to_json(kp::decode_order_status(body).value());
   return kp::to_json(kp::decode_rejection(body).value());
 }
@@ -78,12 +80,14 @@ TEST(protocol_doc, every_json_example_is_a_valid_envelope_with_a_valid_body) {
     // EXPECT + continue rather than ASSERT: one run reports every broken example.
     const auto env = kp::decode_envelope(b.text);
     if (!env.ok()) {
-      ADD_FAILURE() << "envelope: " << kp::to_string(env.error().code) << ": " << env.error().message;
+      ADD_FAILURE() << "envelope: " << kp::to_string(env.error().code) << ": "
+                    << env.error().message;
       continue;
     }
     const auto problem = kp::validate_body(env->type, env->body);
     if (problem) {
-      ADD_FAILURE() << env->type << ": " << kp::to_string(problem->code) << ": " << problem->message;
+      ADD_FAILURE() << env->type << ": " << kp::to_string(problem->code) << ": "
+                    << problem->message;
       continue;
     }
     EXPECT_EQ(reencode(env->type, env->body), env->body)
@@ -100,6 +104,7 @@ TEST(protocol_doc, every_error_code_is_in_the_table) {
   ASSERT_FALSE(doc.empty());
   for (int i = 0; i <= static_cast<int>(kp::code::internal); ++i) {
     const std::string word = kp::to_string(static_cast<kp::code>(i));
-    EXPECT_NE(doc.find("| `" + word + "`"), std::string::npos) << "error code " << word << " is not documented";
+    EXPECT_NE(doc.find("| `" + word + "`"), std::string::npos)
+        << "error code " << word << " is not documented";
   }
 }

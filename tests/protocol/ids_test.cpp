@@ -15,7 +15,7 @@ TEST(uuid, new_uuid_is_canonical_lower_case_version_4) {
     const std::string u = kp::new_uuid();
     ASSERT_EQ(u.size(), 36u);
     EXPECT_TRUE(kp::is_uuid(u)) << u;
-    EXPECT_EQ(u[14], '4') << u;                                  // version nibble
+    EXPECT_EQ(u[14], '4') << u;                                          // version nibble
     EXPECT_NE(std::string("89ab").find(u[19]), std::string::npos) << u;  // RFC 4122 variant
     for (char c : u) EXPECT_TRUE(c == '-' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) << u;
   }
@@ -43,12 +43,12 @@ TEST(uuid, is_uuid_accepts_either_case_and_rejects_other_shapes) {
   EXPECT_TRUE(kp::is_uuid("123e4567-e89b-42d3-a456-426614174000"));
   EXPECT_TRUE(kp::is_uuid("123E4567-E89B-42D3-A456-426614174000"));
   EXPECT_FALSE(kp::is_uuid(""));
-  EXPECT_FALSE(kp::is_uuid("123e4567e89b42d3a456426614174000"));       // no hyphens
+  EXPECT_FALSE(kp::is_uuid("123e4567e89b42d3a456426614174000"));        // no hyphens
   EXPECT_FALSE(kp::is_uuid("{123e4567-e89b-42d3-a456-426614174000}"));  // braces
-  EXPECT_FALSE(kp::is_uuid("123e4567-e89b-42d3-a456-42661417400"));    // short
-  EXPECT_FALSE(kp::is_uuid("123e4567-e89b-42d3-a456-4266141740000"));  // long
-  EXPECT_FALSE(kp::is_uuid("123e4567-e89b-42d3-a456-42661417400g"));   // not hex
-  EXPECT_FALSE(kp::is_uuid("123e4567-e89b-42d3a-456-426614174000"));   // hyphen misplaced
+  EXPECT_FALSE(kp::is_uuid("123e4567-e89b-42d3-a456-42661417400"));     // short
+  EXPECT_FALSE(kp::is_uuid("123e4567-e89b-42d3-a456-4266141740000"));   // long
+  EXPECT_FALSE(kp::is_uuid("123e4567-e89b-42d3-a456-42661417400g"));    // not hex
+  EXPECT_FALSE(kp::is_uuid("123e4567-e89b-42d3a-456-426614174000"));    // hyphen misplaced
 }
 
 TEST(slug_id, accepts_lower_case_digits_dash_underscore_up_to_64) {

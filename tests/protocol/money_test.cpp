@@ -60,8 +60,10 @@ TEST(money_format, two_decimals_and_the_currency_code) {
   EXPECT_EQ(kp::format_money({-5, "EUR"}), "-0.05 EUR");
   EXPECT_EQ(kp::format_money({-1999, "USD"}), "-19.99 USD");
   EXPECT_EQ(kp::format_money({100000, "EUR"}), "1000.00 EUR");
-  EXPECT_EQ(kp::format_money({std::numeric_limits<std::int64_t>::min(), "EUR"}), "-92233720368547758.08 EUR");
-  EXPECT_EQ(kp::format_money({std::numeric_limits<std::int64_t>::max(), "EUR"}), "92233720368547758.07 EUR");
+  EXPECT_EQ(kp::format_money({std::numeric_limits<std::int64_t>::min(), "EUR"}),
+            "-92233720368547758.08 EUR");
+  EXPECT_EQ(kp::format_money({std::numeric_limits<std::int64_t>::max(), "EUR"}),
+            "92233720368547758.07 EUR");
 }
 
 TEST(money_currency, exactly_three_upper_case_ascii_letters) {

@@ -54,27 +54,27 @@ TEST(topics, parse_rejects_anything_outside_the_scheme) {
            "",
            "kh",
            "kh/v1",
-           "kh/v2/d/kiosk-1/up/hello",           // wrong version
-           "xx/v1/d/kiosk-1/up/hello",           // wrong prefix
-           "/kh/v1/d/kiosk-1/up/hello",          // leading slash
-           "kh/v1/x/kiosk-1/up/hello",           // unknown branch
-           "kh/v1/d/kiosk-1/up",                 // missing type
-           "kh/v1/d/kiosk-1/up/",                // empty type
-           "kh/v1/d/kiosk-1/up/hello/extra",     // extra level
-           "kh/v1/d/kiosk-1/sideways/hello",     // unknown direction
-           "kh/v1/d/kiosk-1/presence/x",         // extra level
-           "kh/v1/d/kiosk-1",                    // missing level
-           "kh/v1/d//up/hello",                  // empty id
-           "kh/v1/d/Kiosk-1/up/hello",           // id not a slug
-           "kh/v1/d/+/up/hello",                 // wildcard id
-           "kh/v1/d/kiosk-1/up/#",               // wildcard type
-           "kh/v1/d/kiosk-1/up/+",               // wildcard type
-           "kh/v1/d/kiosk-1/up/Hello",           // type not a type word
-           "kh/v1/d/kiosk-1/catalog",            // business level under a device
-           "kh/v1/b/cafe/presence",              // device level under a business
-           "kh/v1/b/cafe/up/hello",              // up under a business
-           "kh/v1/b/cafe/catalog/",              // trailing slash
-           "kh/v1/b/cafe",                       // missing level
+           "kh/v2/d/kiosk-1/up/hello",        // wrong version
+           "xx/v1/d/kiosk-1/up/hello",        // wrong prefix
+           "/kh/v1/d/kiosk-1/up/hello",       // leading slash
+           "kh/v1/x/kiosk-1/up/hello",        // unknown branch
+           "kh/v1/d/kiosk-1/up",              // missing type
+           "kh/v1/d/kiosk-1/up/",             // empty type
+           "kh/v1/d/kiosk-1/up/hello/extra",  // extra level
+           "kh/v1/d/kiosk-1/sideways/hello",  // unknown direction
+           "kh/v1/d/kiosk-1/presence/x",      // extra level
+           "kh/v1/d/kiosk-1",                 // missing level
+           "kh/v1/d//up/hello",               // empty id
+           "kh/v1/d/Kiosk-1/up/hello",        // id not a slug
+           "kh/v1/d/+/up/hello",              // wildcard id
+           "kh/v1/d/kiosk-1/up/#",            // wildcard type
+           "kh/v1/d/kiosk-1/up/+",            // wildcard type
+           "kh/v1/d/kiosk-1/up/Hello",        // type not a type word
+           "kh/v1/d/kiosk-1/catalog",         // business level under a device
+           "kh/v1/b/cafe/presence",           // device level under a business
+           "kh/v1/b/cafe/up/hello",           // up under a business
+           "kh/v1/b/cafe/catalog/",           // trailing slash
+           "kh/v1/b/cafe",                    // missing level
        }) {
     EXPECT_FALSE(kt::parse(bad)) << bad;
   }

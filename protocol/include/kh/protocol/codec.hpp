@@ -30,7 +30,8 @@ struct envelope {
 result<envelope> decode_envelope(std::string_view payload);
 
 /// Same with a different size cap (default of the other overload: limits::max_payload). Meant for a
-/// consumer that deliberately accepts more, e.g. a large retained catalog; everything else is equal.
+/// consumer that deliberately accepts more, e.g. a large retained catalog; everything else is
+/// equal.
 result<envelope> decode_envelope(std::string_view payload, std::size_t max_bytes);
 
 /// Serialises compactly.
@@ -60,8 +61,8 @@ result<order_status> decode_order_status(const nlohmann::json& body);
 /// nullopt when valid; a problem with code::unknown_type when the type is not in `types::all`.
 std::optional<problem> validate_body(std::string_view type, const nlohmann::json& body);
 
-/// The body's "order_id" when it is a string in UUID form, else "". Lets a receiver name the order in
-/// a rejection even when the rest of the body does not decode.
+/// The body's "order_id" when it is a string in UUID form, else "". Lets a receiver name the order
+/// in a rejection even when the rest of the body does not decode.
 std::string peek_order_id(const nlohmann::json& body);
 
 /// A rejection/error body carrying a decoder's (or the hub's) problem.

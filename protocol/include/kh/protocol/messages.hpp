@@ -21,15 +21,15 @@ inline constexpr std::size_t max_payload = 64 * 1024;  ///< bytes of one MQTT pa
 inline constexpr std::size_t max_lines = 100;          ///< lines per order
 inline constexpr int min_qty = 1;
 inline constexpr int max_qty = 99;
-inline constexpr std::size_t max_note = 140;           ///< characters (UTF-8 code points)
+inline constexpr std::size_t max_note = 140;  ///< characters (UTF-8 code points)
 inline constexpr std::size_t max_name = 80;
 inline constexpr std::size_t max_phone = 32;
 inline constexpr std::size_t max_email = 254;
 inline constexpr std::size_t max_discount_code = 32;
 inline constexpr std::size_t max_firmware = 64;
 inline constexpr std::size_t max_message = 500;
-inline constexpr std::size_t max_number = 32;         ///< order number, e.g. "A-042"
-inline constexpr std::size_t max_depth = 32;          ///< JSON nesting of one payload
+inline constexpr std::size_t max_number = 32;  ///< order number, e.g. "A-042"
+inline constexpr std::size_t max_depth = 32;   ///< JSON nesting of one payload
 }  // namespace limits
 
 enum class order_type { eat_in, takeaway, pickup, delivery };
@@ -66,8 +66,8 @@ inline constexpr const char* order_rejected = "order.rejected";
 inline constexpr const char* order_status = "order.status";
 inline constexpr const char* error = "error";
 /// Every type above, for iteration (tests, routing tables).
-inline constexpr std::array<const char*, 7> all = {hello,          catalog,      order_submit, order_accepted,
-                                                   order_rejected, order_status, error};
+inline constexpr std::array<const char*, 7> all = {
+    hello, catalog, order_submit, order_accepted, order_rejected, order_status, error};
 }  // namespace types
 
 /// True for one of `types::all`.
@@ -79,7 +79,7 @@ bool is_type_word(std::string_view s) noexcept;
 
 /// device → hub, after every connect.
 struct hello {
-  std::string firmware;                    ///< e.g. "kiosk 0.1.0"
+  std::string firmware;  ///< e.g. "kiosk 0.1.0"
   device_mode mode = device_mode::shop;
   std::optional<std::int64_t> catalog_version;  ///< version of the cached catalog, if any
 
@@ -101,8 +101,8 @@ struct product {
   std::string name;
   std::string description;
   money price;
-  std::string image_url;        ///< may be empty
-  bool available = true;        ///< active and (untracked or stock > 0)
+  std::string image_url;              ///< may be empty
+  bool available = true;              ///< active and (untracked or stock > 0)
   std::optional<std::int64_t> stock;  ///< units on hand; nullopt when not tracked
 
   friend bool operator==(const product&, const product&) = default;
