@@ -1,0 +1,138 @@
+#pragma once
+// A thin RAII layer over the SQLite C API: one connection, cached prepared statements, and
+// write transactions that begin IMMEDIATE (take the write lock up front, so two writers never
+// deadlock on a read-to-write upgrade).
+//
+// Error policy: SQLite failures here are unexpected (disk full, corruption, schema bug), so they
+// throw `sqlite::error`. Callers at a boundary (order placement, message handlers) catch it and
+// answer `internal`; expected outcomes (out of stock, …) never go through exceptions.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <functional>
+#include <unordered_map>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace kh::hub::sqlite {
+
+class error : public std::runtime_error {
+ public:
+  error(int code, const std::string& what) : std::runtime_error(what), code_(code) {}
+  int code() const noexcept { return code_; }
+
+ private:
+  int code_;
+};
+
+/// How much a commit waits for the disk.
+enum class durability {
+  /// WAL + synchronous=NORMAL: a commit survives any process crash (SIGKILL included) because
+  /// the WAL frames are in the OS before COMMIT returns; only an OS crash or power cut can lose
+  /// the last transactions since the previous checkpoint. Default.
+  normal,
+  /// WAL + synchronous=FULL: every commit fsyncs the WAL (survives power loss, ~10× slower).
+  full,
+};
+
+struct open_options {
+  durability sync = durability::normal;
+  std::chrono::milliseconds busy_timeout{5000};  ///< default 5 s
+  bool read_only = false;
+};
+
+class statement;
+
+/// One SQLite connection. Not thread-safe: owned by one thread (the hub's writer thread).
+class connection {
+ public:
+  /// Opens (creating when needed) the database file with WAL, foreign keys on, busy_timeout.
+  /// Throws `error` when the file cannot be opened.
+  explicit connection(const std::string& path, open_options opts = {});
+  ~connection();
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
+  /// Runs one or more statements without results.
+  void exec(std::string_view sql);
+
+  /// A prepared statement cached for the connection's lifetime, keyed by the SQL text. The
+  /// returned handle resets the statement when it goes out of scope.
+  statement prepare(std::string_view sql);
+
+  std::int64_t last_insert_rowid() const noexcept;
+  int changes() const noexcept;
+  bool in_transaction() const noexcept;
+  const std::string& path() const noexcept { return path_; }
+  sqlite3* handle() const noexcept { return db_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::string path_;
+  // Heterogeneous lookup: finding a cached statement by string_view allocates nothing.
+  struct sv_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, sqlite3_stmt*, sv_hash, std::equal_to<>> cache_;
+};
+
+/// A borrowed, cached prepared statement. Bind with 1-based indices, then step().
+class statement {
+ public:
+  statement(connection& c, sqlite3_stmt* s) noexcept : conn_(&c), stmt_(s) {}
+  ~statement();
+  statement(statement&& o) noexcept : conn_(o.conn_), stmt_(o.stmt_) { o.stmt_ = nullptr; }
+  statement(const statement&) = delete;
+  statement& operator=(const statement&) = delete;
+  statement& operator=(statement&&) = delete;
+
+  statement& bind(int i, std::int64_t v);
+  statement& bind(int i, int v) { return bind(i, static_cast<std::int64_t>(v)); }
+  statement& bind(int i, bool v) { return bind(i, static_cast<std::int64_t>(v ? 1 : 0)); }
+  statement& bind(int i, std::string_view v);
+  statement& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
+  statement& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
+  statement& bind(int i, std::nullopt_t);
+  statement& bind(int i, const std::optional<std::int64_t>& v) {
+    return v ? bind(i, *v) : bind(i, std::nullopt);
+  }
+
+  /// True when a row is available; false when done. Throws on error.
+  bool step();
+  /// Steps to completion (for INSERT/UPDATE/DELETE); returns sqlite3_changes().
+  int run();
+
+  bool is_null(int col) const noexcept;
+  std::int64_t int64(int col) const noexcept;
+  int int32(int col) const noexcept { return static_cast<int>(int64(col)); }
+  std::string text(int col) const;
+  std::optional<std::int64_t> opt_int64(int col) const noexcept;
+
+ private:
+  connection* conn_;
+  sqlite3_stmt* stmt_;
+};
+
+/// BEGIN IMMEDIATE … COMMIT; rolls back in the destructor unless committed.
+class transaction {
+ public:
+  explicit transaction(connection& c);
+  ~transaction();
+  transaction(const transaction&) = delete;
+  transaction& operator=(const transaction&) = delete;
+  void commit();
+  void rollback() noexcept;
+  bool active() const noexcept { return active_; }
+
+ private:
+  connection& c_;
+  bool active_ = false;
+};
+
+}  // namespace kh::hub::sqlite

@@ -1,0 +1,190 @@
+// kioskhub — the hub server and its maintenance commands. Thin: parses flags, wires kh::hub.
+//   kioskhub serve --data DIR --mqtt URL [--mqtt-username U --mqtt-password P] --http HOST:PORT [--config FILE]
+//   kioskhub seed-demo --data DIR
+//   kioskhub backup --data DIR --out FILE
+//   kioskhub stock --data DIR --product ID (--set N | --untracked) [--business ID|SLUG]
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "kh/hub/backup.hpp"
+#include "kh/hub/catalog_service.hpp"
+#include "kh/hub/hub.hpp"
+#include "kh/hub/order_rules.hpp"
+#include "kh/hub/seed.hpp"
+#include "kh/hub/store.hpp"
+
+namespace {
+
+struct serve_flags {
+  kh::hub::hub_options hub;
+  std::string http = "127.0.0.1:8080";
+  std::string sync = "normal";
+  int expiry_minutes = 15;
+  std::string log_level = "info";
+};
+
+void add_serve_flags(CLI::App& app, serve_flags& f) {
+  app.add_option("--data", f.hub.data_dir, "Data directory: kioskhub.db (SQLite, WAL) and hub.json live here")
+      ->required();
+  app.add_option("--mqtt", f.hub.mqtt_uri, "MQTT broker URL, e.g. tcp://127.0.0.1:1883")->required();
+  app.add_option("--mqtt-username", f.hub.mqtt_username, "MQTT user name (default: none)");
+  app.add_option("--mqtt-password", f.hub.mqtt_password, "MQTT password (default: none; or env KH_MQTT_PASSWORD)")
+      ->envname("KH_MQTT_PASSWORD");
+  app.add_option("--mqtt-client-id", f.hub.mqtt_client_id,
+                 "MQTT client id; the broker keeps the hub's persistent session under it")
+      ->capture_default_str();
+  app.add_option("--http", f.http,
+                 "Ops HTTP address HOST:PORT for /healthz and /metrics; port 0 picks a free port (logged as "
+                 "'http listening on HOST:PORT' and written to DIR/hub.json)")
+      ->capture_default_str();
+  app.add_option("--sync", f.sync,
+                 "SQLite durability: normal (survives any process crash) or full (also power loss, slower)")
+      ->check(CLI::IsMember({"normal", "full"}))
+      ->capture_default_str();
+  app.add_option("--order-expiry-minutes", f.expiry_minutes, "Cancel orders unpaid after this many minutes")
+      ->check(CLI::Range(1, 7 * 24 * 60))
+      ->capture_default_str();
+  app.add_option("--log-level", f.log_level, "trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+      ->capture_default_str();
+}
+
+void setup_logging(const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("kioskhub");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+  spdlog::set_level(spdlog::level::from_str(level));
+  spdlog::flush_on(spdlog::level::info);
+}
+
+int serve(serve_flags& f) {
+  setup_logging(f.log_level);
+  const auto hp = kh::hub::parse_host_port(f.http);
+  if (!hp) {
+    spdlog::error("--http wants HOST:PORT, got '{}'", f.http);
+    return 2;
+  }
+  f.hub.http_host = hp->first;
+  f.hub.http_port = hp->second;
+  f.hub.sync = f.sync == "full" ? kh::hub::sqlite::durability::full : kh::hub::sqlite::durability::normal;
+  f.hub.order_expiry = std::chrono::minutes(f.expiry_minutes);
+  try {
+    kh::hub::hub h(f.hub);
+    return h.run();
+  } catch (const std::exception& e) {
+    spdlog::error("cannot start: {}", e.what());
+    return 1;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const char* about =
+      "kioskhub — the Kioskhub hub: orders from kiosks over MQTT, stored in SQLite.\n"
+      "Run 'kioskhub COMMAND --help' for the flags of a command.";
+
+  // `serve` is parsed by its own CLI::App so that --config FILE (TOML or INI with the same keys
+  // as the long flags, e.g. `mqtt = "tcp://127.0.0.1:1883"`) works with flat keys; CLI11 only
+  // reads config files for the top-level app.
+  if (argc >= 2 && std::string_view(argv[1]) == "serve") {
+    CLI::App app{"kioskhub serve: run the hub until SIGINT/SIGTERM", "kioskhub serve"};
+    serve_flags f;
+    add_serve_flags(app, f);
+    app.set_config("--config", "", "Read flags from this TOML/INI file (command-line flags win)");
+    try {
+      app.parse(argc - 1, argv + 1);
+    } catch (const CLI::ParseError& e) {
+      return app.exit(e);
+    }
+    return serve(f);
+  }
+
+  CLI::App app{about, "kioskhub"};
+  app.require_subcommand(1);
+
+  // Listed here for --help; parsed above.
+  serve_flags help_only;
+  auto* serve_cmd = app.add_subcommand("serve", "Run the hub (MQTT ingress, order placement, ops HTTP)");
+  add_serve_flags(*serve_cmd, help_only);
+  serve_cmd->add_option("--config", "Read flags from this TOML/INI file (command-line flags win)");
+
+  std::string data_dir;
+  auto* seed_cmd = app.add_subcommand(
+      "seed-demo", "Create the demo café and devices kiosk-1 (shop), board-1 (board) once; print them as JSON");
+  seed_cmd->add_option("--data", data_dir, "Data directory (created if missing)")->required();
+
+  std::string out_file;
+  auto* backup_cmd = app.add_subcommand("backup", "Copy the live database with SQLite's online backup API");
+  backup_cmd->add_option("--data", data_dir, "Data directory of the hub")->required();
+  backup_cmd->add_option("--out", out_file, "Backup file to write (replaced atomically)")->required();
+
+  std::string business = kh::hub::demo_slug;
+  std::string product;
+  std::int64_t stock = 0;
+  bool untracked = false;
+  auto* stock_cmd = app.add_subcommand(
+      "stock", "Set a product's units on hand (the running hub republishes the catalog on its next change)");
+  stock_cmd->add_option("--data", data_dir, "Data directory of the hub")->required();
+  stock_cmd->add_option("--business", business, "Business id or slug")->capture_default_str();
+  stock_cmd->add_option("--product", product, "Product id")->required();
+  auto* set_opt = stock_cmd->add_option("--set", stock, "Units on hand")->check(CLI::Range(0, 1000000000));
+  auto* untracked_opt = stock_cmd->add_flag("--untracked", untracked, "Stop tracking stock for the product");
+  set_opt->excludes(untracked_opt);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  // Maintenance commands: logs (if any) to stderr, results to stdout.
+  setup_logging("warn");
+  try {
+    if (seed_cmd->parsed()) {
+      std::filesystem::create_directories(data_dir);
+      auto store = kh::hub::open_sqlite_store(kh::hub::database_path(data_dir));
+      std::cout << kh::hub::seed_demo(*store).dump() << std::endl;
+      return 0;
+    }
+    if (backup_cmd->parsed()) {
+      const auto err = kh::hub::backup_database(kh::hub::database_path(data_dir), out_file);
+      if (!err.empty()) {
+        spdlog::error("{}", err);
+        return 1;
+      }
+      return 0;
+    }
+    if (stock_cmd->parsed()) {
+      if (!untracked && set_opt->count() == 0) {
+        spdlog::error("give --set N or --untracked");
+        return 2;
+      }
+      auto store = kh::hub::open_sqlite_store(kh::hub::database_path(data_dir));
+      auto b = store->businesses().find(business);
+      if (!b) b = store->businesses().find_by_slug(business);
+      if (!b) {
+        spdlog::error("no business '{}'", business);
+        return 1;
+      }
+      auto tx = store->begin();
+      const auto now = kh::hub::to_ms(std::chrono::system_clock::now());
+      if (!store->catalog().set_stock(b->id, product, untracked ? std::nullopt : std::optional(stock), now)) {
+        spdlog::error("no product '{}' in {}", product, b->id);
+        return 1;
+      }
+      tx->commit();
+      return 0;
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+  return 0;
+}
