@@ -19,3 +19,7 @@ target_sources(kh_hardware PRIVATE
 # ZXing 1.4's Result::text() is a wide string unless this is defined (the camera half sets it too).
 target_compile_definitions(kh_hardware PUBLIC ZX_USE_UTF8)
 target_link_libraries(kh_hardware PUBLIC ZXing::ZXing PRIVATE PNG::PNG)
+# In a clang fuzz build, instrument the printer code for libFuzzer's coverage feedback.
+if(KH_FUZZ AND CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+  target_compile_options(kh_hardware PRIVATE -fsanitize=fuzzer-no-link)
+endif()

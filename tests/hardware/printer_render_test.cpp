@@ -255,3 +255,15 @@ TEST(receipt_render, png_is_written_at_the_dot_width) {
   EXPECT_EQ(write_png(mono_bitmap{}, "/tmp/never.png"), errc::invalid_argument);
   EXPECT_EQ(write_png(r.image, "/nonexistent-dir/x.png"), errc::io_error);
 }
+
+TEST(receipt_render, native_qr_uses_the_requested_error_correction_level) {
+  const std::pair<qr_ecc, const char*> levels[] = {{qr_ecc::L, "L"}, {qr_ecc::M, "M"}, {qr_ecc::Q, "Q"}, {qr_ecc::H, "H"}};
+  for (const auto& [ecc, name] : levels) {
+    encoder e;
+    ASSERT_FALSE(e.qr("order 42", {4, ecc}));
+    const auto found = decode(render(e).image, ZXing::BarcodeFormat::QRCode);
+    ASSERT_EQ(found.size(), 1u) << name;
+    EXPECT_EQ(found[0].ecLevel(), name);
+    EXPECT_EQ(found[0].text(), "order 42");
+  }
+}

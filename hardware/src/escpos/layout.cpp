@@ -159,8 +159,9 @@ std::vector<std::uint8_t> layout_receipt(const receipt_doc& d, const printer_pro
   if (!d.discount.empty()) emit_lines(e, two_column("Discount", d.discount, cols));
   if (!d.tax.empty()) emit_lines(e, two_column(d.tax_label, d.tax, cols));
   if (!d.total.empty()) {
-    e.bold(true).size(1, 2);
-    emit_lines(e, two_column("TOTAL", d.total, cols));
+    // Double width and height: the total is the one figure everyone looks for.
+    e.bold(true).size(2, 2);
+    emit_lines(e, two_column("TOTAL", d.total, cols / 2));
     e.size(1, 1).bold(false);
   }
   if (!d.payment_method.empty()) emit_lines(e, two_column("Paid by", d.payment_method, cols));

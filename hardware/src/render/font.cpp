@@ -110,9 +110,9 @@ constexpr glyph_art k_art[] = {
   {U'x', {".....",".....","#...#",".#.#.","..#..",".#.#.","#...#"}},
   {U'y', {".....",".....","#...#","#...#","#...#","#...#",".####","....#",".###."}},
   {U'z', {".....",".....","#####","...#.","..#..",".#...","#####"}},
-  {U'{', {"...#.","..#..","..#..",".#...","..#..","..#..","...#."}},
+  {U'{', {"..##.",".#...",".#...","#....",".#...",".#...","..##."}},
   {U'|', {"..#..","..#..","..#..","..#..","..#..","..#..","..#.."}},
-  {U'}', {".#...","..#..","..#..","...#.","..#..","..#..",".#..."}},
+  {U'}', {".##..","...#.","...#.","....#","...#.","...#.",".##.."}},
   {U'~', {".....",".....",".#...","#.#.#","...#."}},
   // Latin-1 and currency symbols found in CP437/CP858.
   {U'\u0131', {".....",".....",".##..","..#..","..#..","..#..",".###."}},  // dotless i (base of ì í î ï)
@@ -235,9 +235,10 @@ bool make_grid(char32_t cp, grid& g) {
       const char* ced[2] = {"..#..", ".##.."};
       put_rows(g, k_body + 7, ced, 2);
     } else {
-      // Capitals carry the accent above the body; small letters inside it, above x-height.
+      // Capitals carry the accent above the body; small letters one row higher than the top of
+      // their body so a blank row separates mark and letter.
       const bool capital = c.base < U'a';
-      put_rows(g, capital ? 0 : k_body, rows.data(), 2);
+      put_rows(g, capital ? 0 : k_body - 1, rows.data(), 2);
     }
     return true;
   }
