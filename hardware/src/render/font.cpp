@@ -2,8 +2,11 @@
 // for descenders; accented letters reuse their base letter plus a mark; box drawing is computed.
 #include "font.hpp"
 
+#include "kh/hardware/printer/codepage.hpp"
+
 #include <algorithm>
 #include <array>
+#include <map>
 #include <string_view>
 
 namespace kh::hardware::printer::detail {
@@ -329,6 +332,40 @@ mono_bitmap glyph_cell(char32_t cp, bool font_b) {
     for (int x = 0; x < bw; ++x)
       if (g[y * k_gh / bh][x * k_gw / bw]) cell.set(x + 1, y + 1);
   return cell;
+}
+
+namespace {
+
+glyph make_glyph(char32_t cp, bool font_b) {
+  glyph g{glyph_cell(cp, font_b), {}};
+  for (int y = 0; y < g.cell.height; ++y)
+    for (int x = 0; x < g.cell.width; ++x)
+      if (g.cell.get(x, y)) g.dots.emplace_back(x, y);
+  return g;
+}
+
+using glyph_table = std::map<std::pair<bool, char32_t>, glyph>;
+
+glyph_table build_table() {
+  glyph_table t;
+  for (bool font_b : {false, true})
+    for (auto cp : {code_page::cp437, code_page::cp858})
+      for (int b = 0x20; b <= 0xFF; ++b) {
+        const char32_t u = code_page_to_unicode(static_cast<std::uint8_t>(b), cp);
+        if (!t.contains({font_b, u})) t.emplace(std::pair{font_b, u}, make_glyph(u, font_b));
+      }
+  return t;
+}
+
+}  // namespace
+
+const glyph& cached_glyph(char32_t cp, bool font_b) {
+  static const glyph_table table = build_table();
+  if (const auto it = table.find({font_b, cp}); it != table.end()) return it->second;
+  thread_local glyph_table extra;
+  auto it = extra.find({font_b, cp});
+  if (it == extra.end()) it = extra.emplace(std::pair{font_b, cp}, make_glyph(cp, font_b)).first;
+  return it->second;
 }
 
 }  // namespace kh::hardware::printer::detail

@@ -2,7 +2,6 @@
 // a command cut short ends rendering with `truncated` set.
 #include <algorithm>
 #include <cstdio>
-#include <map>
 
 #include "../escpos/symbols.hpp"
 #include "font.hpp"
@@ -115,12 +114,8 @@ class renderer {
     line_w_ += cw;
   }
 
-  const mono_bitmap& glyph(char32_t cp, bool font_b) {
-    auto& cache = font_b ? cache_b_ : cache_a_;
-    auto it = cache.find(cp);
-    if (it == cache.end()) it = cache.emplace(cp, detail::glyph_cell(cp, font_b)).first;
-    return it->second;
-  }
+  const detail::glyph& glyph_dots(char32_t cp, bool font_b) { return detail::cached_glyph(cp, font_b); }
+  const mono_bitmap& glyph(char32_t cp, bool font_b) { return glyph_dots(cp, font_b).cell; }
 
   // Prints the line buffer (or feeds one empty line) and moves down.
   void flush_line() {
@@ -137,14 +132,12 @@ class renderer {
     align_ = saved_align;
     const int base = y_ + std::max(tallest, 0);  // glyphs sit on a common bottom line
     for (const auto& g : line_) {
-      const auto& cell = glyph(g.cp, g.font_b);
+      const auto& gd = glyph_dots(g.cp, g.font_b);
+      const auto& cell = gd.cell;
       const int top = base - cell.height * g.hm;
-      for (int cy = 0; cy < cell.height; ++cy)
-        for (int cx = 0; cx < cell.width; ++cx) {
-          if (!cell.pixels[static_cast<std::size_t>(cy) * cell.width + cx]) continue;
-          for (int sy = 0; sy < g.hm; ++sy)
-            for (int sx = 0; sx < g.wm + (g.bold ? g.wm : 0); ++sx) dot(x + cx * g.wm + sx, top + cy * g.hm + sy);
-        }
+      for (const auto& [cx, cy] : gd.dots)
+        for (int sy = 0; sy < g.hm; ++sy)
+          for (int sx = 0; sx < g.wm + (g.bold ? g.wm : 0); ++sx) dot(x + cx * g.wm + sx, top + cy * g.hm + sy);
       if (g.underline)
         for (int t = 0; t < g.underline; ++t)
           for (int ux = 0; ux < cell.width * g.wm; ++ux) dot(x + ux, base - 1 - t);
@@ -586,7 +579,6 @@ class renderer {
   int underline_ = 0, wm_ = 1, hm_ = 1, align_ = 0, spacing_ = k_default_spacing;
   std::vector<glyph_item> line_;
   int line_w_ = 0, line_align_ = 0;
-  std::map<char32_t, mono_bitmap> cache_a_, cache_b_;
 
   int hri_ = 0, bc_height_ = 162, bc_width_ = 3;
   bool hri_font_b_ = false;
