@@ -1,0 +1,246 @@
+// frame_decoder: ZXing-C++ 1.4 passes within a per-frame budget, and dedupe_filter.
+#include <kh/hardware/scanner/scanner.hpp>
+
+#include <ZXing/ReadBarcode.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+namespace kh::hardware {
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+ZXing::BarcodeFormats zxing_formats(const format_set& f) {
+  ZXing::BarcodeFormats out;
+  if (f.qr) out |= ZXing::BarcodeFormat::QRCode;
+  if (f.ean13) out |= ZXing::BarcodeFormat::EAN13;
+  if (f.upca) out |= ZXing::BarcodeFormat::UPCA;
+  if (f.code128) out |= ZXing::BarcodeFormat::Code128;
+  return out;
+}
+
+std::optional<code_format> from_zxing(ZXing::BarcodeFormat f) {
+  switch (f) {
+    case ZXing::BarcodeFormat::QRCode: return code_format::qr;
+    case ZXing::BarcodeFormat::EAN13: return code_format::ean13;
+    case ZXing::BarcodeFormat::UPCA: return code_format::upca;
+    case ZXing::BarcodeFormat::Code128: return code_format::code128;
+    default: return std::nullopt;
+  }
+}
+
+// Appends ZXing's valid results, scaling positions back to full-frame pixels, skipping codes that an
+// earlier pass already found.
+void collect(const ZXing::Results& results, int scale, std::vector<decoded_code>& out, int max_codes) {
+  for (const auto& r : results) {
+    if (static_cast<int>(out.size()) >= max_codes) return;
+    if (!r.isValid()) continue;
+    const auto format = from_zxing(r.format());
+    if (!format) continue;
+    std::string text = r.text();
+    const bool seen = std::any_of(out.begin(), out.end(), [&](const decoded_code& c) {
+      return c.format == *format && c.text == text;
+    });
+    if (seen) continue;
+    decoded_code code{*format, std::move(text), {}};
+    const auto& pos = r.position();
+    for (std::size_t i = 0; i < 4; ++i) code.corners[i] = {pos[i].x * scale, pos[i].y * scale};
+    out.push_back(std::move(code));
+  }
+}
+
+}  // namespace
+
+std::string_view to_string(code_format f) noexcept {
+  switch (f) {
+    case code_format::qr: return "QRCode";
+    case code_format::ean13: return "EAN-13";
+    case code_format::upca: return "UPC-A";
+    case code_format::code128: return "Code128";
+  }
+  return "?";
+}
+
+bool format_set::contains(code_format f) const noexcept {
+  switch (f) {
+    case code_format::qr: return qr;
+    case code_format::ean13: return ean13;
+    case code_format::upca: return upca;
+    case code_format::code128: return code128;
+  }
+  return false;
+}
+
+frame_decoder::frame_decoder(decoder_options options) : options_(options) {
+  options_.max_codes = std::clamp(options_.max_codes, 1, 255);
+}
+
+std::vector<decoded_code> frame_decoder::decode(const luminance_view& frame) { return run(frame, false); }
+
+std::vector<decoded_code> frame_decoder::decode_thoroughly(const luminance_view& frame) { return run(frame, true); }
+
+// Writes a half-size, 2×2-averaged copy of `frame` (optionally inverted) into `out`. Averaging
+// also halves the noise, which is why the half-size pass reads noisy and low-contrast frames the
+// full-size pass misses.
+luminance_view frame_decoder::half_size(const luminance_view& frame, bool invert, std::vector<std::uint8_t>& out) {
+  const int w = frame.width() / 2, h = frame.height() / 2;
+  out.resize(static_cast<std::size_t>(w) * static_cast<std::size_t>(h));
+  const int flip = invert ? 255 : 0;
+  for (int y = 0; y < h; ++y) {
+    const std::uint8_t* r0 = frame.row(2 * y);
+    const std::uint8_t* r1 = frame.row(2 * y + 1);
+    std::uint8_t* o = out.data() + static_cast<std::size_t>(y) * static_cast<std::size_t>(w);
+    for (int x = 0; x < w; ++x)
+      o[x] = static_cast<std::uint8_t>(std::abs(flip - (r0[2 * x] + r0[2 * x + 1] + r1[2 * x] + r1[2 * x + 1] + 2) / 4));
+  }
+  return *luminance_view::make(out.data(), w, h);
+}
+
+namespace {
+
+luminance_view inverted_copy(const luminance_view& frame, std::vector<std::uint8_t>& out) {
+  const int w = frame.width(), h = frame.height();
+  out.resize(static_cast<std::size_t>(w) * static_cast<std::size_t>(h));
+  for (int y = 0; y < h; ++y) {
+    const std::uint8_t* in = frame.row(y);
+    std::uint8_t* o = out.data() + static_cast<std::size_t>(y) * static_cast<std::size_t>(w);
+    for (int x = 0; x < w; ++x) o[x] = static_cast<std::uint8_t>(255 - in[x]);
+  }
+  return *luminance_view::make(out.data(), w, h);
+}
+
+// The frame turned by 45° (nearest neighbour) into a square of side (w + h) / √2. ZXing reads
+// linear codes along rows and, with tryRotate, columns: 0° and 90°. A linear code tilted by about
+// 45° crosses neither far enough; in this copy it lies near 0° or 90°.
+constexpr double k_cos45 = 0.70710678118654752;
+
+luminance_view rotated_45(const luminance_view& frame, std::vector<std::uint8_t>& out) {
+  const int w = frame.width(), h = frame.height();
+  const int side = static_cast<int>((w + h) * k_cos45) + 2;
+  out.assign(static_cast<std::size_t>(side) * static_cast<std::size_t>(side), 128);
+  // Fixed point (16.16) stepping along each output row.
+  constexpr int k_one = 1 << 16;
+  const auto step = static_cast<std::int64_t>(k_cos45 * k_one);
+  for (int y = 0; y < side; ++y) {
+    const double dy = y - side / 2.0, dx0 = -side / 2.0;
+    auto sx = static_cast<std::int64_t>((k_cos45 * (dx0 - dy) + w / 2.0) * k_one);
+    auto sy = static_cast<std::int64_t>((k_cos45 * (dx0 + dy) + h / 2.0) * k_one);
+    std::uint8_t* o = out.data() + static_cast<std::size_t>(y) * static_cast<std::size_t>(side);
+    for (int x = 0; x < side; ++x, sx += step, sy += step) {
+      const auto ix = static_cast<int>(sx >> 16), iy = static_cast<int>(sy >> 16);
+      if (sx >= 0 && sy >= 0 && ix < w && iy < h) o[x] = frame.row(iy)[ix];
+    }
+  }
+  return *luminance_view::make(out.data(), side, side);
+}
+
+// Back from rotated_45 coordinates to the frame's.
+pixel_point unrotate_45(pixel_point p, int side, int w, int h) {
+  const double dx = p.x - side / 2.0, dy = p.y - side / 2.0;
+  return {static_cast<int>(std::lround(k_cos45 * (dx - dy) + w / 2.0)),
+          static_cast<int>(std::lround(k_cos45 * (dx + dy) + h / 2.0))};
+}
+
+}  // namespace
+
+std::vector<decoded_code> frame_decoder::run(const luminance_view& frame, bool thorough) {
+  const auto start = clock_type::now();
+  report_ = {};
+  std::vector<decoded_code> found;
+  const ZXing::BarcodeFormats formats = zxing_formats(options_.formats);
+  if (formats.empty()) return found;
+
+  const auto hints = ZXing::DecodeHints()
+                         .setFormats(formats)
+                         .setTryRotate(options_.try_rotate)
+                         // Debian's ZXing 1.4 is built with assertions, and its pyramid (downscale)
+                         // merge asserts on linear codes seen on several layers
+                         // (Result::operator==, lineCount() == 1): the process aborts. So ZXing never
+                         // downscales; the half-size passes below do it themselves.
+                         .setTryDownscale(false)
+                         .setTryHarder(false)
+                         .setMaxNumberOfSymbols(static_cast<std::uint8_t>(options_.max_codes));
+  const auto harder = ZXing::DecodeHints(hints).setTryHarder(true);
+  const bool can_halve = frame.width() >= 160 && frame.height() >= 120;
+  auto elapsed = [&] { return std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - start); };
+
+  // Runs pass `id` unless the frame is done: live frames stop at the first pass that reads
+  // anything, and a later pass only starts when its measured cost still fits in the budget.
+  auto pass = [&](pass_id id, bool first, auto&& body) {
+    if (static_cast<int>(found.size()) >= options_.max_codes) return;
+    if (!thorough && !first) {
+      if (!found.empty()) return;
+      const auto& cost = pass_cost_[static_cast<std::size_t>(id)];
+      if (elapsed() + cost > options_.budget) return;
+    }
+    const auto t0 = clock_type::now();
+    body();
+    ++report_.passes;
+    // Moving average of each pass's cost, for the budget check above.
+    auto& cost = pass_cost_[static_cast<std::size_t>(id)];
+    const auto took = std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - t0);
+    cost = cost.count() == 0 ? took : (cost * 3 + took) / 4;
+  };
+
+  // After frames whose first pass alone ran over budget (slow CPU, huge frames), start from the
+  // half-size frame: a quarter of the pixels.
+  const bool downscale_first = !thorough && over_budget_streak_ >= 2 && can_halve;
+  report_.downscaled = downscale_first;
+  if (downscale_first)
+    pass(pass_id::half, true, [&] { collect(ZXing::ReadBarcodes(half_size(frame, false, scratch_), harder), 2, found, options_.max_codes); });
+  pass(pass_id::full, !downscale_first, [&] { collect(ZXing::ReadBarcodes(frame, hints), 1, found, options_.max_codes); });
+  const auto first_pass_time = elapsed();
+  if (!downscale_first && can_halve)
+    pass(pass_id::half, false, [&] { collect(ZXing::ReadBarcodes(half_size(frame, false, scratch_), harder), 2, found, options_.max_codes); });
+  if (options_.try_invert) {
+    pass(pass_id::inverted, false, [&] { collect(ZXing::ReadBarcodes(inverted_copy(frame, scratch_), hints), 1, found, options_.max_codes); });
+    if (thorough && can_halve)
+      pass(pass_id::inverted_half, false, [&] { collect(ZXing::ReadBarcodes(half_size(frame, true, scratch_), harder), 2, found, options_.max_codes); });
+  }
+  if (options_.try_rotate && options_.formats.any_linear()) {
+    pass(pass_id::rotated, false, [&] {
+      const luminance_view turned = rotated_45(frame, scratch_);
+      format_set linear_only = options_.formats;
+      linear_only.qr = false;
+      const auto linear = ZXing::DecodeHints(hints).setFormats(zxing_formats(linear_only));
+      std::vector<decoded_code> codes;
+      collect(ZXing::ReadBarcodes(turned, linear), 1, codes, options_.max_codes);
+      for (auto& c : codes) {
+        for (auto& p : c.corners) p = unrotate_45(p, turned.width(), frame.width(), frame.height());
+        if (std::none_of(found.begin(), found.end(), [&](const decoded_code& f) { return f.format == c.format && f.text == c.text; }) &&
+            static_cast<int>(found.size()) < options_.max_codes)
+          found.push_back(std::move(c));
+      }
+    });
+  }
+  // Slowest (about ten times the fast pass): denser scan lines and more finder-pattern candidates.
+  pass(pass_id::harder, false, [&] { collect(ZXing::ReadBarcodes(frame, harder), 1, found, options_.max_codes); });
+
+  report_.elapsed = elapsed();
+  report_.over_budget = report_.elapsed > options_.budget;
+  if (!thorough) over_budget_streak_ = first_pass_time > options_.budget ? over_budget_streak_ + 1 : 0;
+  return found;
+}
+
+dedupe_filter::dedupe_filter(std::chrono::milliseconds window, std::size_t max_tracked)
+    : window_(window), max_tracked_(std::max<std::size_t>(1, max_tracked)) {}
+
+bool dedupe_filter::admit(code_format format, std::string_view text, std::chrono::steady_clock::time_point seen) {
+  if (window_.count() <= 0) return true;
+  // Forget codes not seen for a whole window: they would be reported again anyway.
+  std::erase_if(entries_, [&](const entry& e) { return seen - e.last_seen >= window_; });
+  for (auto& e : entries_) {
+    if (e.format == format && e.text == text) {
+      const bool report = seen < e.last_seen ? false : seen - e.last_seen >= window_;
+      e.last_seen = std::max(e.last_seen, seen);
+      return report;
+    }
+  }
+  if (entries_.size() >= max_tracked_) entries_.pop_front();
+  entries_.push_back({format, std::string(text), seen});
+  return true;
+}
+
+}  // namespace kh::hardware

@@ -1,0 +1,11 @@
+# Camera and scanner tests; included by tests/hardware/CMakeLists.txt (target hardware_test).
+# The corpus generator is a library of its own because tests/bench/scan uses the same frames.
+if(NOT TARGET kh_scan_corpus)
+  add_library(kh_scan_corpus STATIC ${CMAKE_CURRENT_LIST_DIR}/corpus.cpp)
+  target_include_directories(kh_scan_corpus PUBLIC ${CMAKE_CURRENT_LIST_DIR})
+  target_link_libraries(kh_scan_corpus PUBLIC kh::hardware PRIVATE kh::warnings)
+endif()
+target_link_libraries(hardware_test PRIVATE kh_scan_corpus)
+target_sources(hardware_test PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/camera_frame_test.cpp
+)
