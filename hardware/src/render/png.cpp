@@ -1,8 +1,8 @@
 // Monochrome PNG output through libpng (1-bit greyscale: small files for long receipts).
 #include <png.h>
 
+#include <cerrno>
 #include <cstdio>
-#include <fstream>
 
 #include "kh/hardware/printer/errc.hpp"
 #include "kh/hardware/printer/render.hpp"
@@ -61,11 +61,12 @@ std::vector<std::uint8_t> encode_png(const mono_bitmap& image) {
 std::error_code write_png(const mono_bitmap& image, const std::string& path) {
   const auto data = encode_png(image);
   if (data.empty()) return errc::invalid_argument;
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (!f) return errc::io_error;
-  f.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
-  f.close();
-  return f ? std::error_code{} : std::error_code(errc::io_error);
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f) return {errno, std::generic_category()};
+  const bool ok = std::fwrite(data.data(), 1, data.size(), f) == data.size();
+  const int write_errno = errno;
+  if (std::fclose(f) != 0 || !ok) return {ok ? errno : write_errno, std::generic_category()};
+  return {};
 }
 
 }  // namespace kh::hardware::printer

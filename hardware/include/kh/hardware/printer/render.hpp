@@ -37,7 +37,8 @@ render_result render_escpos(std::span<const std::uint8_t> bytes, const printer_p
 
 /// PNG (1-bit greyscale) in memory. Empty on failure (e.g. an empty bitmap).
 std::vector<std::uint8_t> encode_png(const mono_bitmap& image);
-/// Writes the PNG to `path`. errc::invalid_argument for an empty bitmap, errc::io_error otherwise.
+/// Writes the PNG to `path`. errc::invalid_argument for an empty bitmap; the OS error
+/// (std::generic_category, e.g. "No such file or directory") when the file cannot be written.
 std::error_code write_png(const mono_bitmap& image, const std::string& path);
 
 }  // namespace kh::hardware::printer
