@@ -1,0 +1,303 @@
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "kh/hub/order_service.hpp"
+#include "kh/hub/sqlite.hpp"
+#include "kh/protocol/codec.hpp"
+#include "kh/protocol/time.hpp"
+#include "test_support.hpp"
+
+namespace kh::hub {
+namespace {
+
+using protocol::code;
+using test::biz;
+using test::make_order;
+using test::stock_of;
+
+class placement_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = open_sqlite_store(database_path(dir_.str()));
+    test::seed_small(*store_);
+    svc_ = std::make_unique<order_service>(*store_, clock_.fn());
+  }
+  nlohmann::json body(const placement& p) { return nlohmann::json::parse(p.body); }
+  std::int64_t count(const char* sql) {
+    sqlite::connection db(database_path(dir_.str()));
+    auto s = db.prepare(sql);
+    EXPECT_TRUE(s.step());
+    return s.int64(0);
+  }
+  std::int64_t orders() { return count("SELECT COUNT(*) FROM orders"); }
+
+  test::temp_dir dir_;
+  test::manual_clock clock_;
+  std::unique_ptr<store> store_;
+  std::unique_ptr<order_service> svc_;
+};
+
+TEST_F(placement_test, accepted_order_is_priced_numbered_and_stored) {
+  // 2 buns (2.00) + 1 coffee (3.00) = 7.00, 10 % VAT included: 7.00 × 10/110 = 0.636… → 0.64.
+  const auto req = make_order({{"bun", 2}, {"coffee", 1}});
+  const auto p = svc_->place("kiosk-1", req);
+  ASSERT_TRUE(p.accepted) << p.body;
+  EXPECT_EQ(p.type, "order.accepted");
+  auto acc = protocol::decode_order_accepted(body(p));
+  ASSERT_TRUE(acc.ok()) << p.body;
+  EXPECT_EQ(acc->order_id, req.order_id);
+  EXPECT_EQ(acc->number, "A-001");
+  EXPECT_EQ(acc->state, protocol::order_state::pending_payment);
+  EXPECT_EQ(acc->subtotal.amount, 700);
+  EXPECT_EQ(acc->tax.amount, 64);
+  EXPECT_EQ(acc->discount.amount, 0);
+  EXPECT_EQ(acc->total.amount, 700);
+  EXPECT_EQ(acc->total.currency, "EUR");
+  // ETA: now + 300 s base, empty queue.
+  EXPECT_EQ(protocol::parse_rfc3339(acc->eta), clock_.now + std::chrono::seconds(300));
+  EXPECT_EQ(stock_of(*store_, "bun"), 3);
+  ASSERT_TRUE(p.status.has_value());
+  EXPECT_EQ(p.status->number, "A-001");
+  EXPECT_EQ(p.business_id, biz);
+  EXPECT_TRUE(p.stock_changed);
+
+  auto o = store_->orders().find_with_lines(req.order_id);
+  ASSERT_TRUE(o.has_value());
+  EXPECT_EQ(o->device_id, "kiosk-1");
+  ASSERT_EQ(o->lines.size(), 2u);
+  EXPECT_EQ(o->lines[0].unit_price, 200);
+  EXPECT_EQ(o->lines[0].line_total, 400);
+  const auto h = store_->orders().history(req.order_id);
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_FALSE(h[0].from.has_value());
+  EXPECT_EQ(h[0].to, protocol::order_state::pending_payment);
+  EXPECT_EQ(h[0].actor, "device:kiosk-1");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM notification_outbox WHERE kind = 'new_order'"), 1);
+}
+
+TEST_F(placement_test, client_totals_and_exclusive_tax) {
+  test::temp_dir dir;
+  auto s = open_sqlite_store(database_path(dir.str()));
+  test::seed_small(*s, 2000, false);
+  order_service svc(*s, clock_.fn());
+  const auto p = svc.place("kiosk-1", make_order({{"cake", 1}}));
+  ASSERT_TRUE(p.accepted) << p.body;
+  const auto j = body(p);
+  EXPECT_EQ(j["subtotal"]["amount"], 450);
+  EXPECT_EQ(j["tax"]["amount"], 90);
+  EXPECT_EQ(j["total"]["amount"], 540);
+}
+
+TEST_F(placement_test, discount_codes_apply_before_tax) {
+  auto req = make_order({{"coffee", 2}});  // 6.00
+  req.discount_code = "tenoff";           // case-insensitive
+  const auto p = svc_->place("kiosk-1", req);
+  ASSERT_TRUE(p.accepted) << p.body;
+  const auto j = body(p);
+  EXPECT_EQ(j["subtotal"]["amount"], 600);
+  EXPECT_EQ(j["discount"]["amount"], 60);
+  EXPECT_EQ(j["tax"]["amount"], 49);  // 5.40 × 10/110 = 0.4909… → 0.49
+  EXPECT_EQ(j["total"]["amount"], 540);
+
+  auto fixed = make_order({{"coffee", 1}});
+  fixed.discount_code = "ONEEURO";
+  EXPECT_EQ(body(svc_->place("kiosk-1", fixed))["total"]["amount"], 200);
+}
+
+TEST_F(placement_test, unknown_or_inactive_discount_is_rejected_and_changes_nothing) {
+  for (const char* c : {"NOPE", "EXPIRED"}) {
+    auto req = make_order({{"bun", 1}});
+    req.discount_code = c;
+    const auto p = svc_->place("kiosk-1", req);
+    EXPECT_FALSE(p.accepted);
+    EXPECT_EQ(p.code, code::invalid_discount);
+  }
+  EXPECT_EQ(stock_of(*store_, "bun"), 5);
+  EXPECT_EQ(orders(), 0);
+}
+
+TEST_F(placement_test, a_repeat_returns_the_identical_body_and_changes_nothing) {
+  const auto req = make_order({{"bun", 1}});
+  const auto first = svc_->place("kiosk-1", req);
+  ASSERT_TRUE(first.accepted);
+  clock_.now += std::chrono::minutes(3);  // a later resend must not get a new ETA or number
+  for (int i = 0; i < 3; ++i) {
+    const auto again = svc_->place("kiosk-1", req);
+    EXPECT_TRUE(again.accepted);
+    EXPECT_TRUE(again.duplicate);
+    EXPECT_EQ(again.body, first.body);  // byte for byte
+    EXPECT_FALSE(again.status.has_value());
+    EXPECT_FALSE(again.stock_changed);
+  }
+  EXPECT_EQ(orders(), 1);
+  EXPECT_EQ(stock_of(*store_, "bun"), 4);
+}
+
+TEST_F(placement_test, the_same_order_id_from_another_device_is_a_conflict) {
+  const auto req = make_order({{"bun", 1}});
+  ASSERT_TRUE(svc_->place("kiosk-1", req).accepted);
+  const auto other = svc_->place("kiosk-2", req);
+  EXPECT_FALSE(other.accepted);
+  EXPECT_EQ(other.code, code::order_conflict);
+  EXPECT_FALSE(other.stored);
+  EXPECT_EQ(orders(), 1);
+  EXPECT_EQ(stock_of(*store_, "bun"), 4);
+  // The owner still gets its answer.
+  EXPECT_TRUE(svc_->place("kiosk-1", req).duplicate);
+}
+
+TEST_F(placement_test, the_same_order_id_with_other_content_is_a_conflict) {
+  const auto req = make_order({{"bun", 1}});
+  ASSERT_TRUE(svc_->place("kiosk-1", req).accepted);
+  auto changed = req;
+  changed.lines[0].qty = 2;
+  const auto p = svc_->place("kiosk-1", changed);
+  EXPECT_EQ(p.code, code::order_conflict);
+  EXPECT_EQ(stock_of(*store_, "bun"), 4);
+}
+
+TEST_F(placement_test, unknown_and_inactive_products_are_rejected) {
+  auto p = svc_->place("kiosk-1", make_order({{"coffee", 1}, {"caviar", 1}}));
+  EXPECT_EQ(p.code, code::unknown_product);
+  EXPECT_EQ(body(p)["details"]["product_id"], "caviar");
+  p = svc_->place("kiosk-1", make_order({{"old", 1}}));
+  EXPECT_EQ(p.code, code::product_unavailable);
+  EXPECT_EQ(stock_of(*store_, "old"), 3);
+  EXPECT_EQ(orders(), 0);
+}
+
+TEST_F(placement_test, repeated_lines_of_one_product_are_summed_against_stock) {
+  // 3 + 3 buns > 5 on hand: no partial take.
+  const auto p = svc_->place("kiosk-1", make_order({{"bun", 3}, {"coffee", 1}, {"bun", 3}}));
+  EXPECT_FALSE(p.accepted);
+  EXPECT_EQ(p.code, code::out_of_stock);
+  EXPECT_EQ(body(p)["details"]["requested"], 6);
+  EXPECT_EQ(body(p)["details"]["available"], 5);
+  EXPECT_EQ(stock_of(*store_, "bun"), 5);
+  EXPECT_EQ(orders(), 0);
+  EXPECT_TRUE(svc_->place("kiosk-1", make_order({{"bun", 2}, {"bun", 3}})).accepted);
+  EXPECT_EQ(stock_of(*store_, "bun"), 0);
+}
+
+TEST_F(placement_test, a_rejection_is_stored_and_a_resend_gets_the_same_rejection) {
+  const auto req = make_order({{"cake", 2}});  // only 1 on hand
+  const auto first = svc_->place("kiosk-1", req);
+  ASSERT_EQ(first.code, code::out_of_stock);
+  EXPECT_TRUE(first.stored);
+  // Even after a restock the outcome the customer saw does not flip.
+  {
+    auto tx = store_->begin();
+    store_->catalog().set_stock(biz, "cake", 10, 0);
+    tx->commit();
+  }
+  const auto again = svc_->place("kiosk-1", req);
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.type, "order.rejected");
+  EXPECT_EQ(again.code, code::out_of_stock);
+  EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(stock_of(*store_, "cake"), 10);
+  EXPECT_EQ(orders(), 0);
+}
+
+TEST_F(placement_test, sequential_orders_never_oversell) {
+  int accepted = 0;
+  int out_of_stock = 0;
+  for (int i = 0; i < 8; ++i) {
+    const auto p = svc_->place("kiosk-1", make_order({{"bun", 1}}));
+    accepted += p.accepted ? 1 : 0;
+    out_of_stock += p.code == code::out_of_stock ? 1 : 0;
+  }
+  EXPECT_EQ(accepted, 5);
+  EXPECT_EQ(out_of_stock, 3);
+  EXPECT_EQ(stock_of(*store_, "bun"), 0);
+}
+
+TEST_F(placement_test, two_writers_on_one_file_never_oversell) {
+  {
+    auto tx = store_->begin();
+    store_->catalog().set_stock(biz, "cake", 50, 0);
+    tx->commit();
+  }
+  std::atomic<int> accepted{0}, rejected{0}, other{0};
+  auto worker = [&](const char* device) {
+    auto s = open_sqlite_store(database_path(dir_.str()));  // its own connection
+    order_service svc(*s, clock_.fn());
+    for (int i = 0; i < 40; ++i) {
+      const auto p = svc.place(device, make_order({{"cake", 1}}));
+      if (p.accepted) {
+        ++accepted;
+      } else if (p.code == code::out_of_stock) {
+        ++rejected;
+      } else {
+        ++other;
+      }
+    }
+  };
+  std::thread a(worker, "kiosk-1"), b(worker, "kiosk-2");
+  a.join();
+  b.join();
+  EXPECT_EQ(accepted.load(), 50);
+  EXPECT_EQ(rejected.load(), 30);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(stock_of(*store_, "cake"), 0);
+  EXPECT_EQ(orders(), 50);
+  // Numbers are unique within the day.
+  EXPECT_EQ(count("SELECT COUNT(DISTINCT number) FROM orders"), 50);
+}
+
+TEST_F(placement_test, forged_disabled_and_board_devices_are_forbidden_and_nothing_is_stored) {
+  for (const char* dev : {"kiosk-9", "kiosk-off", "board-1"}) {
+    const auto req = make_order({{"bun", 1}});
+    const auto p = svc_->place(dev, req);
+    EXPECT_FALSE(p.accepted) << dev;
+    EXPECT_EQ(p.code, code::forbidden) << dev;
+    EXPECT_FALSE(p.stored);
+    EXPECT_FALSE(store_->answers().find(req.order_id).has_value());
+  }
+  EXPECT_EQ(stock_of(*store_, "bun"), 5);
+  EXPECT_EQ(orders(), 0);
+}
+
+TEST_F(placement_test, a_closed_business_rejects_and_changes_nothing) {
+  test::temp_dir dir;
+  auto s = open_sqlite_store(database_path(dir.str()));
+  test::seed_small(*s, 1000, true, /*always_open=*/false);
+  {
+    auto tx = s->begin();
+    // Sunday (weekday 6) 08:00–09:00 only; the clock says Sunday 10:00.
+    s->businesses().add_opening_span(biz, {6, 8 * 60, 9 * 60});
+    tx->commit();
+  }
+  order_service svc(*s, clock_.fn());
+  const auto p = svc.place("kiosk-1", make_order({{"bun", 1}}));
+  EXPECT_EQ(p.code, code::business_closed);
+  EXPECT_EQ(test::stock_of(*s, "bun"), 5);
+  clock_.now -= std::chrono::minutes(90);  // 08:30: open
+  EXPECT_TRUE(svc.place("kiosk-1", make_order({{"bun", 1}})).accepted);
+}
+
+TEST_F(placement_test, numbers_count_per_day_and_restart_after_local_midnight) {
+  clock_.now = std::chrono::sys_days{std::chrono::year{2026} / 11 / 22} + std::chrono::hours(23) +
+               std::chrono::minutes(59);
+  auto num = [&] { return body(svc_->place("kiosk-1", make_order({{"coffee", 1}})))["number"].get<std::string>(); };
+  EXPECT_EQ(num(), "A-001");
+  EXPECT_EQ(num(), "A-002");
+  clock_.now += std::chrono::minutes(2);  // 00:01 next day
+  EXPECT_EQ(num(), "A-001");
+  EXPECT_EQ(num(), "A-002");
+}
+
+TEST_F(placement_test, eta_grows_with_the_queue) {
+  auto eta = [&] {
+    auto p = svc_->place("kiosk-1", make_order({{"coffee", 1}}));
+    return *protocol::parse_rfc3339(body(p)["eta"].get<std::string>()) - clock_.now;
+  };
+  EXPECT_EQ(eta(), std::chrono::seconds(300));
+  EXPECT_EQ(eta(), std::chrono::seconds(360));
+  EXPECT_EQ(eta(), std::chrono::seconds(420));
+}
+
+}  // namespace
+}  // namespace kh::hub

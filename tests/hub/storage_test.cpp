@@ -1,0 +1,139 @@
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "kh/hub/backup.hpp"
+#include "kh/hub/ready_file.hpp"
+#include "kh/hub/schema.hpp"
+#include "kh/hub/store.hpp"
+#include "test_support.hpp"
+
+namespace kh::hub {
+namespace {
+
+using test::biz;
+using test::temp_dir;
+
+TEST(storage, migrations_run_once_and_reopening_is_a_no_op) {
+  temp_dir dir;
+  const auto path = database_path(dir.str());
+  {
+    sqlite::connection db(path);
+    EXPECT_EQ(migrate(db), latest_schema_version());
+    EXPECT_EQ(schema_version(db), latest_schema_version());
+    EXPECT_EQ(migrate(db), 0);
+  }
+  {
+    auto s = open_sqlite_store(path);
+    test::seed_small(*s);
+  }
+  // Reopen: data intact, nothing re-run.
+  sqlite::connection db(path);
+  EXPECT_EQ(migrate(db), 0);
+  auto q = db.prepare("SELECT COUNT(*) FROM schema_version");
+  ASSERT_TRUE(q.step());
+  EXPECT_EQ(q.int64(0), latest_schema_version());
+  auto s = open_sqlite_store(path);
+  EXPECT_TRUE(s->businesses().find(biz).has_value());
+}
+
+TEST(storage, a_database_from_a_newer_hub_is_refused) {
+  temp_dir dir;
+  const auto path = database_path(dir.str());
+  {
+    sqlite::connection db(path);
+    migrate(db);
+    db.exec("INSERT INTO schema_version(version, applied_at_ms) VALUES (999, 0)");
+  }
+  EXPECT_THROW(open_sqlite_store(path), sqlite::error);
+}
+
+TEST(storage, database_runs_in_wal_mode_with_foreign_keys) {
+  temp_dir dir;
+  sqlite::connection db(database_path(dir.str()));
+  {
+    auto mode = db.prepare("PRAGMA journal_mode");
+    ASSERT_TRUE(mode.step());
+    EXPECT_EQ(mode.text(0), "wal");
+    auto fk = db.prepare("PRAGMA foreign_keys");
+    ASSERT_TRUE(fk.step());
+    EXPECT_EQ(fk.int64(0), 1);
+  }  // statements reset: a pending read would block the migration's COMMIT
+  migrate(db);
+  // A device of an unknown business violates the foreign key.
+  EXPECT_THROW(db.exec("INSERT INTO devices(id, business_id, name, mode, created_at_ms) VALUES ('d','nope','x','shop',0)"),
+               sqlite::error);
+}
+
+TEST(storage, take_stock_is_conditional_and_stock_never_negative) {
+  temp_dir dir;
+  auto s = open_sqlite_store(database_path(dir.str()));
+  test::seed_small(*s);
+  auto tx = s->begin();
+  EXPECT_TRUE(s->catalog().take_stock(biz, "bun", 5, 1));
+  EXPECT_FALSE(s->catalog().take_stock(biz, "bun", 1, 1));
+  EXPECT_TRUE(s->catalog().take_stock(biz, "coffee", 99, 1));  // untracked: always
+  EXPECT_FALSE(s->catalog().take_stock(biz, "nothing", 1, 1));
+  tx->commit();
+  EXPECT_EQ(test::stock_of(*s, "bun"), 0);
+  EXPECT_EQ(test::stock_of(*s, "coffee"), std::nullopt);
+  // The schema refuses a negative stock even if code forgot the condition.
+  auto tx2 = s->begin();
+  EXPECT_THROW(s->catalog().set_stock(biz, "bun", -1, 1), sqlite::error);
+}
+
+TEST(storage, order_counter_is_per_business_per_day) {
+  temp_dir dir;
+  auto s = open_sqlite_store(database_path(dir.str()));
+  test::seed_small(*s);
+  auto tx = s->begin();
+  business_record other;
+  other.id = "b-other";
+  other.slug = "other";
+  other.name = "Other";
+  s->businesses().insert(other, 0);
+  EXPECT_EQ(s->businesses().next_order_seq(biz, "2026-11-22"), 1);
+  EXPECT_EQ(s->businesses().next_order_seq(biz, "2026-11-22"), 2);
+  EXPECT_EQ(s->businesses().next_order_seq("b-other", "2026-11-22"), 1);
+  EXPECT_EQ(s->businesses().next_order_seq(biz, "2026-11-23"), 1);
+  EXPECT_EQ(s->businesses().next_order_seq(biz, "2026-11-22"), 3);
+  tx->commit();
+}
+
+TEST(storage, uncommitted_writes_roll_back) {
+  temp_dir dir;
+  auto s = open_sqlite_store(database_path(dir.str()));
+  test::seed_small(*s);
+  {
+    auto tx = s->begin();
+    EXPECT_TRUE(s->catalog().take_stock(biz, "bun", 2, 1));
+  }  // no commit
+  EXPECT_EQ(test::stock_of(*s, "bun"), 5);
+}
+
+TEST(storage, backup_copies_a_live_database) {
+  temp_dir dir;
+  auto s = open_sqlite_store(database_path(dir.str()));
+  test::seed_small(*s);
+  const auto out = (dir.path() / "copy.db").string();
+  EXPECT_EQ(backup_database(database_path(dir.str()), out), "");
+  auto copy = open_sqlite_store(out);
+  ASSERT_TRUE(copy->businesses().find(biz).has_value());
+  EXPECT_EQ(copy->catalog().products(biz).size(), 4u);
+  EXPECT_NE(backup_database((dir.path() / "missing.db").string(), out), "");
+}
+
+TEST(ready_file, is_written_whole_and_removed) {
+  temp_dir dir;
+  ASSERT_EQ(write_ready_file(dir.str(), 43117, 1234), "");
+  std::ifstream in(ready_file_path(dir.str()));
+  const auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j, (nlohmann::json{{"http_port", 43117}, {"pid", 1234}}));
+  EXPECT_FALSE(std::filesystem::exists(ready_file_path(dir.str()) + ".tmp"));
+  remove_ready_file(dir.str());
+  EXPECT_FALSE(std::filesystem::exists(ready_file_path(dir.str())));
+}
+
+}  // namespace
+}  // namespace kh::hub
