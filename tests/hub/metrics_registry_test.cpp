@@ -1,6 +1,6 @@
 #include <cmath>
+#include <cstdlib>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -22,62 +22,139 @@ using kh::hub::metrics_registry;
 // sample line; a family's HELP/TYPE come before its samples and only once; sample names belong to
 // the declared family (histograms: _bucket/_sum/_count); histogram buckets are cumulative, end with
 // le="+Inf", and that bucket equals _count. Returns an empty string when the text is valid.
+// (Hand-written rather than std::regex: GCC 12's <regex> warns under sanitizers.)
+bool is_name_char(char c, bool first, bool metric) {
+  const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (metric && c == ':');
+  return alpha || (!first && c >= '0' && c <= '9');
+}
+
+// Reads a name at `pos`; returns it, empty if there is none.
+std::string read_name(std::string_view line, std::size_t& pos, bool metric) {
+  const std::size_t start = pos;
+  while (pos < line.size() && is_name_char(line[pos], pos == start, metric)) ++pos;
+  return std::string(line.substr(start, pos - start));
+}
+
+bool is_sample_value(std::string_view v) {
+  if (v == "+Inf" || v == "-Inf" || v == "NaN") return true;
+  if (v.empty()) return false;
+  const std::string s(v);
+  char* end = nullptr;
+  std::strtod(s.c_str(), &end);
+  return end == s.c_str() + s.size() && s.find_first_of("iInN") == std::string::npos;
+}
+
+struct sample {
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> labels;  // values still escaped
+  std::string value;
+};
+
+// Parses `name{a="x",b="y"} value`; returns an error text or "".
+std::string parse_sample(std::string_view line, sample& out) {
+  std::size_t pos = 0;
+  out.name = read_name(line, pos, true);
+  if (out.name.empty()) return "no metric name";
+  if (pos < line.size() && line[pos] == '{') {
+    ++pos;
+    while (pos < line.size() && line[pos] != '}') {
+      std::string label = read_name(line, pos, false);
+      if (label.empty()) return "bad label name";
+      if (line.substr(pos, 2) != "=\"") return "label without =\"";
+      pos += 2;
+      std::string value;
+      while (pos < line.size() && line[pos] != '"') {
+        if (line[pos] == '\\') {
+          if (pos + 1 >= line.size() || (line[pos + 1] != '\\' && line[pos + 1] != '"' && line[pos + 1] != 'n'))
+            return "bad escape in label value";
+          value += line.substr(pos, 2);
+          pos += 2;
+        } else {
+          value += line[pos++];
+        }
+      }
+      if (pos >= line.size()) return "unterminated label value";
+      ++pos;  // closing quote
+      out.labels.emplace_back(std::move(label), std::move(value));
+      if (pos < line.size() && line[pos] == ',') ++pos;
+      else if (pos < line.size() && line[pos] != '}') return "labels not separated by ','";
+    }
+    if (pos >= line.size()) return "unterminated label set";
+    ++pos;  // '}'
+  }
+  if (pos >= line.size() || line[pos] != ' ') return "no space before the value";
+  out.value = std::string(line.substr(pos + 1));
+  if (!is_sample_value(out.value)) return "bad value '" + out.value + "'";
+  return {};
+}
+
 std::string check_prometheus_text(const std::string& text) {
-  static const std::regex help_re(R"(# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) (?:[^\\\n]|\\[\\n])*)");
-  static const std::regex type_re(R"(# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped))");
-  static const std::regex sample_re(
-      R"(([a-zA-Z_:][a-zA-Z0-9_:]*)(\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*",?)*)\})? ([-+]?(?:[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?|Inf|NaN)))");
-  static const std::regex le_re(R"(le="([^"]*)\")");
   if (!text.empty() && text.back() != '\n') return "text does not end with a newline";
   std::map<std::string, std::string> types;
   std::set<std::string> helped;
   std::string current;  // family whose samples may follow
-  std::map<std::string, std::pair<double, bool>> last_bucket;  // series (without le) -> count, saw +Inf
+  std::map<std::string, std::pair<double, bool>> last_bucket;  // series (labels without le) -> count, saw +Inf
   std::istringstream in(text);
   std::string line;
   int n = 0;
   while (std::getline(in, line)) {
     ++n;
     const std::string where = "line " + std::to_string(n) + " '" + line + "': ";
-    std::smatch m;
-    if (std::regex_match(line, m, help_re)) {
-      if (!helped.insert(m[1]).second) return where + "second HELP";
-      current = m[1];
+    if (line.starts_with("# HELP ")) {
+      std::size_t pos = 7;
+      const std::string name = read_name(line, pos, true);
+      if (name.empty() || pos >= line.size() || line[pos] != ' ') return where + "bad HELP";
+      for (std::size_t i = pos; i < line.size(); ++i)
+        if (line[i] == '\\' && (++i >= line.size() || (line[i] != '\\' && line[i] != 'n'))) return where + "bad escape in HELP";
+      if (!helped.insert(name).second) return where + "second HELP";
+      current = name;
       continue;
     }
-    if (std::regex_match(line, m, type_re)) {
-      if (types.contains(m[1])) return where + "second TYPE";
-      if (m[1] != current) return where + "TYPE not right after its HELP";
-      types[m[1]] = m[2];
+    if (line.starts_with("# TYPE ")) {
+      std::size_t pos = 7;
+      const std::string name = read_name(line, pos, true);
+      const std::string type = pos < line.size() ? line.substr(pos + 1) : "";
+      if (name.empty() || line[pos] != ' ' ||
+          (type != "counter" && type != "gauge" && type != "histogram" && type != "summary" && type != "untyped"))
+        return where + "bad TYPE";
+      if (types.contains(name)) return where + "second TYPE";
+      if (name != current) return where + "TYPE not right after its HELP";
+      types[name] = type;
       continue;
     }
     if (line.starts_with("#")) return where + "unknown comment";
-    if (!std::regex_match(line, m, sample_re)) return where + "not a sample line";
-    const std::string name = m[1];
+    sample smp;
+    if (auto err = parse_sample(line, smp); !err.empty()) return where + err;
     const std::string type = types.contains(current) ? types[current] : "";
-    if (type == "histogram") {
-      if (name == current + "_bucket") {
-        std::smatch le;
-        const std::string labels = m[3];
-        if (!std::regex_search(labels, le, le_re)) return where + "bucket without le";
-        const std::string series = std::regex_replace(labels, le_re, "");
-        const double v = std::stod(m[4]);
-        auto& [prev, inf] = last_bucket[current + "{" + series + "}"];
-        if (inf) return where + "bucket after +Inf";
-        if (v < prev) return where + "buckets not cumulative";
-        prev = v;
-        inf = le[1] == "+Inf";
-      } else if (name == current + "_count") {
-        const std::string series = m[3];
-        std::string key = current + "{" + series + (series.empty() ? "" : ",") + "}";
-        auto it = last_bucket.find(key);
-        if (it == last_bucket.end() || !it->second.second) return where + "_count without a +Inf bucket";
-        if (it->second.first != std::stod(m[4])) return where + "_count differs from the +Inf bucket";
-      } else if (name != current + "_sum") {
-        return where + "sample outside its histogram family";
+    if (type != "histogram") {
+      if (smp.name != current) return where + "sample without a preceding TYPE for its family";
+      continue;
+    }
+    std::string series;  // labels other than le, in order
+    std::string le;
+    bool has_le = false;
+    for (const auto& [k, v] : smp.labels) {
+      if (k == "le") {
+        le = v;
+        has_le = true;
+      } else {
+        series += k + "=" + v + ",";
       }
-    } else if (name != current) {
-      return where + "sample without a preceding TYPE for its family";
+    }
+    if (smp.name == current + "_bucket") {
+      if (!has_le) return where + "bucket without le";
+      const double v = std::stod(smp.value);
+      auto& [prev, inf] = last_bucket[series];
+      if (inf) return where + "bucket after +Inf";
+      if (v < prev) return where + "buckets not cumulative";
+      prev = v;
+      inf = le == "+Inf";
+    } else if (smp.name == current + "_count") {
+      auto it = last_bucket.find(series);
+      if (it == last_bucket.end() || !it->second.second) return where + "_count without a +Inf bucket";
+      if (it->second.first != std::stod(smp.value)) return where + "_count differs from the +Inf bucket";
+    } else if (smp.name != current + "_sum") {
+      return where + "sample outside its histogram family";
     }
   }
   return {};
@@ -91,6 +168,10 @@ TEST(metrics_checker, rejects_malformed_text) {
   EXPECT_NE(check_prometheus_text("# HELP h h\n# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\n"
                                   "h_sum 1\nh_count 1\n"),
             "");  // not cumulative
+  EXPECT_NE(check_prometheus_text("# HELP x h\n# TYPE x counter\nx{a=\"b\\q\"} 1\n"), "");  // bad escape
+  EXPECT_NE(check_prometheus_text("# HELP x h\n# TYPE x counter\nx one\n"), "");        // bad value
+  EXPECT_NE(check_prometheus_text("# HELP h h\n# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_sum 1\nh_count 1\n"),
+            "");  // no +Inf bucket
   EXPECT_EQ(check_prometheus_text("# HELP x h\n# TYPE x counter\nx{a=\"b\"} 1\n"), "");
 }
 
