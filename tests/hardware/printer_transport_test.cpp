@@ -78,9 +78,10 @@ class loopback_peer {
       }
       cv_.notify_all();
       if (b == behaviour::close_early) {
-        ::close(fd);
-        ::close(listen_fd_);  // nobody home any more
+        // Listener first: once the client sees its connection drop, nobody is home any more.
+        ::close(listen_fd_);
         listen_fd_ = -1;
+        ::close(fd);
         continue;
       }
       serve(fd, b, deadline);
@@ -264,6 +265,29 @@ TEST(printer_tcp, refused_connection_is_connect_failed) {
   ::close(fd);
   auto t = make_tcp_transport("127.0.0.1", ntohs(a.sin_port));
   EXPECT_EQ(print_job(*t, bytes{1, 2, 3}).error, errc::connect_failed);
+}
+
+TEST(printer_tcp, unanswered_connect_times_out) {
+  // A listener with a full accept queue drops new SYNs, so connect() never completes.
+  int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(lfd, 0), 0);
+  socklen_t len = sizeof a;
+  ::getsockname(lfd, reinterpret_cast<sockaddr*>(&a), &len);
+  std::vector<std::unique_ptr<printer_transport>> fillers;
+  tcp_options o;
+  o.connect_timeout = 200ms;
+  std::error_code last;
+  // Fill the queue (bounded number of tries), then the next connect must time out.
+  for (int i = 0; i < 8 && last != errc::timeout; ++i) {
+    fillers.push_back(make_tcp_transport("127.0.0.1", ntohs(a.sin_port), o));
+    last = fillers.back()->write(bytes{0});
+  }
+  EXPECT_EQ(last, errc::timeout);
+  ::close(lfd);
 }
 
 TEST(printer_file, writes_exactly_the_bytes_and_appends_jobs) {
