@@ -1,0 +1,45 @@
+#pragma once
+// What the link tells its front-ends. Delivered on the link's own thread, in order.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "kh/protocol/messages.hpp"
+
+namespace kh::kiosk {
+
+namespace events {
+/// The broker connection came up (after subscriptions) or went down.
+struct connection {
+  bool connected = false;
+};
+/// A catalog became current: a newer version, or the first delivery in this run (which may repeat
+/// the cached version, confirming it is still the hub's).
+struct catalog {
+  std::string business_id;
+  std::int64_t version = 0;
+};
+/// The business id was learned from a catalog on the device's own down/ topic.
+struct business {
+  std::string business_id;
+};
+/// The hub answered one of our orders (exactly once per order).
+struct order_answer {
+  enum class kind { accepted, rejected, failed };
+  kind outcome = kind::accepted;
+  std::string order_id;
+  std::optional<protocol::order_accepted> accepted;  ///< set for accepted
+  std::optional<protocol::rejection> rejection;      ///< set for rejected (order.rejected) and failed (error)
+};
+/// An order.status for one of our orders.
+struct order_status {
+  protocol::order_status status;
+};
+}  // namespace events
+
+using link_event =
+    std::variant<events::connection, events::catalog, events::business, events::order_answer, events::order_status>;
+
+}  // namespace kh::kiosk
