@@ -5,7 +5,14 @@ if(NOT TARGET kh_scan_corpus)
   target_include_directories(kh_scan_corpus PUBLIC ${CMAKE_CURRENT_LIST_DIR})
   target_link_libraries(kh_scan_corpus PUBLIC kh::hardware PRIVATE kh::warnings)
 endif()
-target_link_libraries(hardware_test PRIVATE kh_scan_corpus)
+find_package(JPEG REQUIRED)  # the image tests make their own JPEGs
+target_link_libraries(hardware_test PRIVATE kh_scan_corpus JPEG::JPEG)
 target_sources(hardware_test PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/camera_frame_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/camera_image_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/camera_replay_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/camera_v4l2_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/scanner_corpus_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/scanner_decoder_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/scanner_worker_test.cpp
 )

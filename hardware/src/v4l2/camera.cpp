@@ -29,6 +29,14 @@ int xioctl(int fd, unsigned long request, void* arg) {
   return r;
 }
 
+int raw_ioctl(int fd, unsigned long request, void* arg) {
+  int r;
+  do {
+    r = ::ioctl(fd, request, arg);
+  } while (r == -1 && errno == EINTR);
+  return r;
+}
+
 std::error_code from_errno(int e) {
   switch (e) {
     case ENOENT: return camera_errc::no_device;
@@ -61,6 +69,13 @@ class v4l2_camera final : public camera {
     // O_NONBLOCK: DQBUF never blocks; select() does the waiting, with our timeout.
     const int raw = ::open(config_.device.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (raw < 0) return from_errno(errno);
+    // Ask the kernel first: libv4l2 would print its own complaints about a non-V4L2 node.
+    v4l2_capability probe{};
+    if (raw_ioctl(raw, VIDIOC_QUERYCAP, &probe) != 0) {
+      const int e = errno;
+      ::close(raw);
+      return e == ENODEV ? camera_errc::disconnected : camera_errc::not_a_camera;
+    }
     // libv4l2 wraps the descriptor (and emulates formats some drivers lack); we only ask for
     // native formats, so no conversion runs inside it.
     fd_ = v4l2_fd_open(raw, V4L2_DISABLE_CONVERSION);
@@ -280,10 +295,7 @@ std::vector<v4l2_device_info> enumerate_v4l2_devices(const std::filesystem::path
     const int fd = ::open(node.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) continue;
     v4l2_capability cap{};
-    int r;
-    do {
-      r = ::ioctl(fd, VIDIOC_QUERYCAP, &cap);
-    } while (r == -1 && errno == EINTR);
+    const int r = raw_ioctl(fd, VIDIOC_QUERYCAP, &cap);
     ::close(fd);
     if (r != 0) continue;
     const std::uint32_t caps = (cap.capabilities & V4L2_CAP_DEVICE_CAPS) ? cap.device_caps : cap.capabilities;

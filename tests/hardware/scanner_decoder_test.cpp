@@ -1,0 +1,133 @@
+// frame_decoder and dedupe_filter: what one frame gives, and when a code counts as new.
+#include "corpus.hpp"
+
+#include <kh/hardware/scanner/scanner.hpp>
+
+#include <gtest/gtest.h>
+
+namespace kh::hardware {
+namespace {
+
+using std::chrono::milliseconds;
+
+// A 640×480 grey frame with `code` pasted at (x, y).
+luminance_image frame_with(const luminance_image& code, int x = 60, int y = 40, std::uint8_t ground = 170) {
+  luminance_image frame(640, 480, ground);
+  for (int yy = 0; yy < code.height() && y + yy < 480; ++yy)
+    for (int xx = 0; xx < code.width() && x + xx < 640; ++xx) frame.at(x + xx, y + yy) = code.at(xx, yy);
+  return frame;
+}
+
+struct format_case {
+  code_format format;
+  std::string text;
+  int px;
+};
+
+TEST(scanner_decoder, reads_each_enabled_format_with_its_text_and_corners) {
+  for (const auto& c : {format_case{code_format::qr, "kh:order:0b7c2f1e-9a41-4d3e-8f6a-2c5d7e9b1a30", 4},
+                        format_case{code_format::ean13, "4006381333931", 3},
+                        format_case{code_format::upca, "036000291452", 3},
+                        format_case{code_format::code128, "A-042", 3}}) {
+    const auto code = scan_corpus::render_code(c.format, c.text, c.px, 20, 235);
+    const auto frame = frame_with(code, 60, 40);
+    frame_decoder decoder;
+    const auto found = decoder.decode(*frame.view());
+    ASSERT_EQ(found.size(), 1u) << to_string(c.format);
+    EXPECT_EQ(found[0].format, c.format);
+    EXPECT_EQ(found[0].text, c.text);
+    for (const auto& p : found[0].corners) {  // every corner on the pasted code
+      EXPECT_GE(p.x, 60 - 2);
+      EXPECT_LE(p.x, 60 + code.width() + 2);
+      EXPECT_GE(p.y, 40 - 2);
+      EXPECT_LE(p.y, 40 + code.height() + 2);
+    }
+  }
+}
+
+TEST(scanner_decoder, ignores_formats_that_are_not_enabled) {
+  const auto frame = frame_with(scan_corpus::render_code(code_format::ean13, "4006381333931", 3, 20, 235));
+  frame_decoder qr_only({.formats = {.qr = true, .ean13 = false, .upca = false, .code128 = false}});
+  EXPECT_TRUE(qr_only.decode(*frame.view()).empty());
+  frame_decoder nothing({.formats = {false, false, false, false}});
+  EXPECT_TRUE(nothing.decode(*frame.view()).empty());
+}
+
+TEST(scanner_decoder, reads_light_on_dark_codes_only_when_inversion_is_tried) {
+  const auto frame = frame_with(scan_corpus::render_code(code_format::qr, "inverted ticket", 5, 235, 20), 60, 40, 30);
+  frame_decoder plain({.try_invert = false});
+  EXPECT_TRUE(plain.decode_thoroughly(*frame.view()).empty());
+  frame_decoder inverting({.try_invert = true});
+  const auto found = inverting.decode_thoroughly(*frame.view());
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].text, "inverted ticket");
+}
+
+TEST(scanner_decoder, reads_a_linear_code_turned_90_degrees_only_with_rotation) {
+  const auto code = scan_corpus::render_code(code_format::code128, "ROT-90", 3, 20, 235);
+  luminance_image turned(code.height(), code.width());
+  for (int y = 0; y < code.height(); ++y)
+    for (int x = 0; x < code.width(); ++x) turned.at(y, code.width() - 1 - x) = code.at(x, y);
+  const auto frame = frame_with(turned, 100, 20);
+  frame_decoder fixed({.try_rotate = false});
+  EXPECT_TRUE(fixed.decode_thoroughly(*frame.view()).empty());
+  frame_decoder rotating({.try_rotate = true});
+  const auto found = rotating.decode(*frame.view());
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].text, "ROT-90");
+}
+
+TEST(scanner_decoder, an_empty_or_tiny_frame_reads_nothing_and_does_not_fail) {
+  frame_decoder decoder;
+  const luminance_image flat(640, 480, 128);
+  EXPECT_TRUE(decoder.decode(*flat.view()).empty());
+  EXPECT_GE(decoder.last_report().passes, 1);
+  const luminance_image tiny(1, 1, 0);
+  EXPECT_TRUE(decoder.decode_thoroughly(*tiny.view()).empty());
+}
+
+TEST(scanner_decoder, reports_no_more_codes_than_max_codes) {
+  const auto a = scan_corpus::render_code(code_format::qr, "first", 4, 20, 235);
+  const auto b = scan_corpus::render_code(code_format::qr, "second", 4, 20, 235);
+  auto frame = frame_with(a, 20, 20);
+  for (int y = 0; y < b.height(); ++y)
+    for (int x = 0; x < b.width(); ++x) frame.at(360 + x, 200 + y) = b.at(x, y);
+  frame_decoder all;
+  EXPECT_EQ(all.decode_thoroughly(*frame.view()).size(), 2u);
+  frame_decoder one({.max_codes = 1});
+  EXPECT_EQ(one.decode_thoroughly(*frame.view()).size(), 1u);
+}
+
+TEST(scanner_dedupe, reports_a_code_once_while_it_stays_in_view) {
+  dedupe_filter filter(milliseconds{2000});
+  const std::chrono::steady_clock::time_point t0{};
+  EXPECT_TRUE(filter.admit(code_format::qr, "A", t0));
+  // Seen every 100 ms for 5 s: never reported again, the window slides with each sighting.
+  for (int i = 1; i <= 50; ++i) EXPECT_FALSE(filter.admit(code_format::qr, "A", t0 + milliseconds{100 * i}));
+  // Another code, or the same text in another format, is new.
+  EXPECT_TRUE(filter.admit(code_format::qr, "B", t0 + milliseconds{5000}));
+  EXPECT_TRUE(filter.admit(code_format::code128, "A", t0 + milliseconds{5000}));
+}
+
+TEST(scanner_dedupe, reports_again_after_the_window_out_of_view) {
+  dedupe_filter filter(milliseconds{2000});
+  const std::chrono::steady_clock::time_point t0{};
+  EXPECT_TRUE(filter.admit(code_format::ean13, "4006381333931", t0));
+  EXPECT_FALSE(filter.admit(code_format::ean13, "4006381333931", t0 + milliseconds{1999}));
+  EXPECT_TRUE(filter.admit(code_format::ean13, "4006381333931", t0 + milliseconds{1999 + 2000}));
+}
+
+TEST(scanner_dedupe, window_zero_reports_every_sighting_and_memory_stays_bounded) {
+  dedupe_filter every(milliseconds{0});
+  const std::chrono::steady_clock::time_point t0{};
+  EXPECT_TRUE(every.admit(code_format::qr, "A", t0));
+  EXPECT_TRUE(every.admit(code_format::qr, "A", t0));
+  dedupe_filter small(milliseconds{2000}, 2);
+  EXPECT_TRUE(small.admit(code_format::qr, "A", t0));
+  EXPECT_TRUE(small.admit(code_format::qr, "B", t0));
+  EXPECT_TRUE(small.admit(code_format::qr, "C", t0));  // evicts A, the oldest
+  EXPECT_TRUE(small.admit(code_format::qr, "A", t0));
+}
+
+}  // namespace
+}  // namespace kh::hardware
