@@ -77,7 +77,7 @@ class renderer {
       return false;
     }
     if (rows > rows_) {
-      rows_ = std::max(rows, rows_ + 256);
+      rows_ = std::max({rows, rows_ * 2, 256});  // geometric growth: long receipts stay linear
       rows_ = std::min(rows_, opt_.max_height);
       px_.resize(static_cast<std::size_t>(w_) * rows_, 0);
     }
