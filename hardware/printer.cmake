@@ -7,6 +7,7 @@ target_sources(kh_hardware PRIVATE
   ${_kh_printer}/src/escpos/errc.cpp
   ${_kh_printer}/src/escpos/image.cpp
   ${_kh_printer}/src/escpos/layout.cpp
+  ${_kh_printer}/src/escpos/receipt_printer.cpp
   ${_kh_printer}/src/escpos/status.cpp
   ${_kh_printer}/src/escpos/symbols.cpp
   ${_kh_printer}/src/file/printer_transport.cpp

@@ -61,7 +61,7 @@ void receipt_preview(const printer_args& a) {
 void print_test(const printer_args& a) {
   std::error_code ec;
   auto t = hp::make_transport(a.printer, ec);
-  if (!t) fail("bad printer URI '" + a.printer + "': " + ec.message() + " (e.g. file:/dev/usb/lp0, tcp://host:9100)", 2);
+  if (!t) fail("bad printer URI '" + a.printer + "': " + ec.message(), 2);
   const auto p = profile_for(a);
   hp::job_options o;
   o.check_status = !a.no_status;

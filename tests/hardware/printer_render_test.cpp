@@ -267,3 +267,14 @@ TEST(receipt_render, native_qr_uses_the_requested_error_correction_level) {
     EXPECT_EQ(found[0].text(), "order 42");
   }
 }
+
+TEST(receipt_render, long_qr_urls_shrink_to_fit_58mm_and_still_decode) {
+  auto doc = sample_receipt();
+  doc.qr_url = "https://shop.kioskhub.example/feedback?order=7f9c2b1e-4d3a-4c8b-9e21-5a6f0d1c2b3a&store=paris-gare-de-l-est"
+               "&lang=fr&utm_source=receipt&utm_medium=print&utm_campaign=autumn-2026&sig=0123456789abcdef0123456789abcdef";
+  for (const auto& p : {printer_profile::mm58(), printer_profile::mm58().without_native_qr()}) {
+    const auto r = render_escpos(layout_receipt(doc, p), p);
+    EXPECT_TRUE(r.warnings.empty()) << r.warnings.front();
+    EXPECT_TRUE(decodes_to(r.image, ZXing::BarcodeFormat::QRCode, doc.qr_url)) << p.native_qr;
+  }
+}

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "kh/hardware/printer/layout.hpp"
+#include "kh/hardware/printer/receipt_printer.hpp"
 #include "kh/hardware/printer/sim_printer.hpp"
 #include "kh/hardware/printer/transport.hpp"
 
@@ -388,4 +389,25 @@ TEST(printer_fault_injection, every_failure_point_is_an_error_until_the_job_succ
   }
   EXPECT_TRUE(succeeded);
   EXPECT_EQ(failures, ops);
+}
+
+TEST(receipt_printer, prints_documents_through_its_transport) {
+  std::error_code ec;
+  auto p = receipt_printer::open("sim:", printer_profile::mm58(), ec);
+  ASSERT_TRUE(p) << ec.message();
+  auto& sim = dynamic_cast<sim_printer&>(p->transport());
+  ASSERT_FALSE(p->print(sample_receipt()).error);
+  EXPECT_EQ(sim.printed(), layout_receipt(sample_receipt(), printer_profile::mm58()));
+  sim.clear();
+  ASSERT_FALSE(p->open_drawer().error);
+  EXPECT_EQ(sim.printed(), (bytes{0x1B, 'p', 0, 50, 50}));
+  sim.set_cover_open(true);
+  printer_status s;
+  ASSERT_FALSE(p->status(s));
+  EXPECT_TRUE(s.cover_open);
+  EXPECT_EQ(p->print(sample_pickup_ticket()).error, errc::cover_open);
+  EXPECT_EQ(p->preview(sample_receipt()).image.width, 384);
+  EXPECT_EQ(receipt_printer::open("lp0", printer_profile::mm58(), ec), nullptr);
+  EXPECT_EQ(ec, errc::bad_uri);
+  EXPECT_THROW(receipt_printer(nullptr, printer_profile::mm80()), std::invalid_argument);
 }

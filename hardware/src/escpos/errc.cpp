@@ -11,7 +11,7 @@ class category final : public std::error_category {
       case errc::ok: return "ok";
       case errc::invalid_argument: return "invalid argument";
       case errc::too_large: return "data too large for the command";
-      case errc::bad_uri: return "printer URI not understood";
+      case errc::bad_uri: return "printer URI not understood (use file:PATH, tcp://HOST[:PORT] or sim:)";
       case errc::open_failed: return "printer device could not be opened";
       case errc::connect_failed: return "could not connect to the printer";
       case errc::timeout: return "printer timed out";

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "kh/hardware/printer/encoder.hpp"
+#include "symbols.hpp"
 
 namespace kh::hardware::printer {
 namespace {
@@ -34,8 +35,10 @@ void emit_lines(escpos::encoder& e, const std::vector<std::string>& lines) {
 }
 
 void emit_qr(escpos::encoder& e, std::string_view data, int module, const printer_profile& p) {
-  // Keep the symbol inside the paper: shrink the module size until a version-10-ish code fits.
+  // Keep the symbol and its 4-module quiet zone on the paper: long URLs make bigger symbols, so
+  // the module size shrinks to fit (our encoder's version choice stands in for the printer's).
   escpos::qr_options o{std::clamp(module, 1, 16), escpos::qr_ecc::M};
+  if (const auto m = detail::qr_modules(data, o.ecc)) o.module_size = std::clamp(std::min(o.module_size, p.dot_width / (m->width + 8)), 1, 16);
   const auto ec = p.native_qr ? e.qr(data, o) : e.qr_raster(data, o);
   if (ec) e.line("[QR code too long]");
   else e.newline();

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "kh/hardware/printer/sim_printer.hpp"
 #include "kh/hardware/printer/transport.hpp"
 
 namespace kh::hardware::printer {
@@ -68,6 +69,7 @@ job_result print_job(printer_transport& t, std::span<const std::uint8_t> bytes, 
 
 std::unique_ptr<printer_transport> make_transport(std::string_view uri, std::error_code& ec, tcp_options o) {
   ec = {};
+  if (uri == "sim:" || uri == "sim") return std::make_unique<sim_printer>();
   if (uri.starts_with("file:")) {
     auto path = uri.substr(5);
     if (path.starts_with("//")) path.remove_prefix(2);  // file:///dev/usb/lp0

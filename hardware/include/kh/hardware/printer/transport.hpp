@@ -78,7 +78,8 @@ std::unique_ptr<printer_transport> make_file_transport(std::string path);
 std::unique_ptr<printer_transport> make_tcp_transport(std::string host, std::uint16_t port, tcp_options o = {});
 
 /// Parses "file:/dev/usb/lp0", "file:///tmp/x.bin", "tcp://host[:port]" (default port 9100),
-/// "tcp://[::1]:9100". Fails with errc::bad_uri; nothing is opened until the first write.
+/// "tcp://[::1]:9100", "sim:" (an in-memory sim_printer). Fails with errc::bad_uri; nothing is
+/// opened until the first write.
 std::unique_ptr<printer_transport> make_transport(std::string_view uri, std::error_code& ec, tcp_options o = {});
 
 }  // namespace kh::hardware::printer
