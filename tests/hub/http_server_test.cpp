@@ -7,6 +7,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <future>
@@ -16,6 +17,7 @@
 #include <string>
 #include <system_error>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -147,10 +149,12 @@ struct running_server {
     router.add("GET", "/boom", [](const http_request&) -> http_response { throw std::runtime_error("handler failed"); });
   }
 
-  void start() {
+  // Runs the io_context on `threads` threads; `finished_future` is ready once all have returned.
+  void start(int threads = 1) {
     server.start();
-    thread = std::thread([this] {
-      io.run();
+    for (int i = 0; i < threads; ++i) io_threads.emplace_back([this] { io.run(); });
+    waiter = std::thread([this] {
+      for (auto& t : io_threads) t.join();
       done.set_value();
     });
   }
@@ -161,15 +165,15 @@ struct running_server {
     server.stop();
     const bool finished = finished_future.wait_for(10s) == std::future_status::ready;
     if (!finished) io.stop();
-    thread.join();
+    waiter.join();
     return finished;
   }
 
   ~running_server() {
-    if (thread.joinable()) {
+    if (waiter.joinable()) {
       server.stop();
       io.stop();
-      thread.join();
+      waiter.join();
     }
   }
 
@@ -180,7 +184,8 @@ struct running_server {
   http_server server;
   std::promise<void> done;
   std::future<void> finished_future = done.get_future();
-  std::thread thread;
+  std::vector<std::thread> io_threads;
+  std::thread waiter;
 };
 
 http_server_options fast_timeouts() {
@@ -469,6 +474,34 @@ TEST(http_server, records_request_metrics_when_given_a_registry) {
   EXPECT_EQ(metrics.value("kh_http_open_connections"), 1);
   EXPECT_TRUE(s.stop_and_join());
   EXPECT_EQ(metrics.value("kh_http_open_connections"), 0);
+}
+
+TEST(http_server, serves_concurrent_clients_on_a_multithreaded_io_context) {
+  kh::hub::metrics_registry metrics;
+  http_server_options o;
+  o.metrics = &metrics;
+  running_server s(o);
+  s.start(/*threads=*/2);
+  constexpr int k_clients = 8;
+  constexpr int k_requests = 25;
+  std::vector<std::thread> clients;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < k_clients; ++i) {
+    clients.emplace_back([&s, &ok, i] {
+      raw_client c(s.port());
+      for (int j = 0; j < k_requests; ++j) {
+        const std::string body = std::to_string(i) + "-" + std::to_string(j);
+        if (!c.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body))
+          return;
+        auto r = c.read_response();
+        if (r && r->status == 200 && r->body.starts_with("body=" + body + ";")) ++ok;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(ok.load(), k_clients * k_requests);
+  EXPECT_EQ(metrics.value("kh_http_requests_total", {{"method", "POST"}, {"status", "200"}}), k_clients * k_requests);
+  EXPECT_TRUE(s.stop_and_join());
 }
 
 TEST(http_server, start_throws_when_the_port_is_taken) {
