@@ -1,6 +1,7 @@
 // ESC/POS interpreter drawing into a monochrome bitmap. Byte access is always bounds-checked:
 // a command cut short ends rendering with `truncated` set.
 #include <algorithm>
+#include <optional>
 #include <cstdio>
 
 #include "../escpos/symbols.hpp"
@@ -253,10 +254,14 @@ class renderer {
   void qr_print() {
     flush_if_pending();
     if (qr_data_.empty()) return warn("QR print without stored data");
-    const auto ecc = static_cast<escpos::qr_ecc>(std::clamp(qr_ecc_, 48, 51));
-    const auto modules = detail::qr_modules(qr_data_, ecc);
-    if (!modules) return warn("QR data cannot be encoded: not printed");
-    blit(*modules, qr_module_, qr_module_, "QR code");
+    // Printing the same stored symbol again (a common pattern) reuses the last encoding.
+    if (qr_cache_data_ != qr_data_ || qr_cache_ecc_ != qr_ecc_) {
+      qr_cache_ = detail::qr_modules(qr_data_, static_cast<escpos::qr_ecc>(std::clamp(qr_ecc_, 48, 51)));
+      qr_cache_data_ = qr_data_;
+      qr_cache_ecc_ = qr_ecc_;
+    }
+    if (!qr_cache_) return warn("QR data cannot be encoded: not printed");
+    blit(*qr_cache_, qr_module_, qr_module_, "QR code");
   }
 
   // ---- commands ----------------------------------------------------------------------------
@@ -584,6 +589,9 @@ class renderer {
   bool hri_font_b_ = false;
   int qr_module_ = 3, qr_ecc_ = 48;
   std::string qr_data_;
+  std::string qr_cache_data_;
+  int qr_cache_ecc_ = 0;
+  std::optional<mono_bitmap> qr_cache_;
 };
 
 }  // namespace
