@@ -106,6 +106,10 @@ void engine::on_connected() {
   }
   emit(events::connection{true});
   // Everything unanswered goes out again now: the hub may have restarted or the answer been lost.
+  resend_all_now();
+}
+
+void engine::resend_all_now() {
   const auto now = now_();
   for (auto& [seq, p] : pending_) p.next = now;
   send_due(now);
@@ -175,6 +179,9 @@ void engine::accept_catalog(protocol::catalog c, bool via_down) {
     spdlog::warn("kiosk: ignoring catalog of business '{}' (this kiosk belongs to '{}')", c.business_id, business_id_);
     return;
   }
+  // The hub publishes the catalog when it starts: a sign of life. Re-send what waits now rather
+  // than after up to 30 s of backoff (the hub dedupes on order_id, so this is always safe).
+  resend_all_now();
   if (catalog_ && c.version < catalog_->version()) {
     spdlog::debug("kiosk: ignoring catalog v{} older than cached v{}", c.version, catalog_->version());
     return;

@@ -4,6 +4,7 @@
 #include <deque>
 #include <future>
 #include <mutex>
+#include <stdexcept>
 #include <system_error>
 #include <thread>
 
@@ -32,6 +33,8 @@ struct link::impl {
   // Worker-confined (touched only by tasks on the worker thread).
   std::unique_ptr<mqtt::client> client;
   std::uint64_t generation = 0;  // bumps when the client is replaced: stale callbacks are ignored
+  // Set from Paho's thread once the current client has connected (and so published "online").
+  std::shared_ptr<std::atomic<bool>> ever_up = std::make_shared<std::atomic<bool>>(false);
   bool started = false;
 
   std::mutex mu;
@@ -137,6 +140,7 @@ struct link::impl {
     o.clean_session = false;
     o.last_will = mqtt::will{topics::presence(opts.engine.device_id), std::string(topics::presence_offline), 1, true};
     client = std::make_unique<mqtt::client>(o);
+    ever_up = std::make_shared<std::atomic<bool>>(false);
     std::vector<mqtt::subscription> subs;
     for (auto& f : eng->subscriptions()) subs.push_back(mqtt::subscription{std::move(f), 1});
     client->subscribe_on_connect(std::move(subs));
@@ -151,7 +155,8 @@ struct link::impl {
         spdlog::warn("kiosk link: queue full or closed; dropped message on {}", m.topic);
       }
     });
-    client->on_connection([this, gen](bool up, const std::string& reason) {
+    client->on_connection([this, gen, flag = ever_up](bool up, const std::string& reason) {
+      if (up) flag->store(true);
       post([this, gen, up, reason] {
         if (gen != generation) return;
         if (up) {
@@ -164,6 +169,26 @@ struct link::impl {
       }, false);
     });
     client->start(false);
+  }
+
+  bool publish_offline_once(const std::string& topic, const std::string& payload) {
+    try {
+      mqtt::options o;
+      o.uri = opts.mqtt_uri;
+      o.client_id = opts.engine.device_id;
+      o.username = opts.mqtt_username;
+      o.password = opts.mqtt_password;
+      o.clean_session = false;  // keep the device's persistent session (QoS 1 answers while away)
+      o.connect_timeout = opts.offline_timeout;
+      mqtt::client c(o);
+      if (!c.start(true)) return false;
+      const bool ok = c.publish_and_wait(topic, payload, 1, true, opts.offline_timeout);
+      c.stop();
+      return ok;
+    } catch (const std::exception& e) {
+      spdlog::warn("kiosk link: cannot publish presence 'offline': {}", e.what());
+      return false;
+    }
   }
 
   void handle_event(const link_event& ev) {
@@ -181,16 +206,22 @@ struct link::impl {
     std::call_once(stop_once, [this] {
       post([this] {
         if (client) {
+          const auto presence = topics::presence(opts.engine.device_id);
+          const std::string offline(topics::presence_offline);
+          bool said_offline = false;
           if (client->connected()) {
             // A clean disconnect sends no Last Will: say "offline" ourselves, retained.
-            if (!client->publish_and_wait(topics::presence(opts.engine.device_id), std::string(topics::presence_offline),
-                                          1, true, opts.offline_timeout)) {
-              spdlog::warn("kiosk link: presence 'offline' not acknowledged");
-            }
+            said_offline = client->publish_and_wait(presence, offline, 1, true, opts.offline_timeout);
           }
           client->stop();
           ++generation;
           client.reset();
+          if (!said_offline && ever_up->load()) {
+            // The client connected (and published "online") while we were stopping, or the
+            // acknowledgement did not come: correct the retained presence with a short session.
+            said_offline = publish_offline_once(presence, offline);
+          }
+          if (ever_up->load() && !said_offline) spdlog::warn("kiosk link: presence 'offline' not acknowledged");
         }
         eng->on_disconnected();
       }, false);
@@ -212,6 +243,9 @@ link::~link() {
 }
 
 outcome<std::unique_ptr<link>> link::open(link_options opts, event_fn on_event) {
+  if (!mqtt::parse_uri(opts.mqtt_uri)) {
+    throw std::invalid_argument("malformed broker URL '" + opts.mqtt_uri + "' (want tcp://host:port)");
+  }
   std::error_code ec;
   std::filesystem::create_directories(opts.data_dir, ec);
   if (ec) return fail(errc::storage_error, "cannot create " + opts.data_dir.string() + ": " + ec.message());

@@ -436,3 +436,20 @@ TEST_F(engine_fixture, invalid_ids_are_configuration_errors) {
   cfg.business_id = "#";
   EXPECT_THROW(k::engine(*db, cfg, nullptr, nullptr), std::invalid_argument);
 }
+
+TEST_F(engine_fixture, a_catalog_from_a_restarted_hub_triggers_an_immediate_resend) {
+  eng->on_connected();
+  eng->on_message(p::topics::business_catalog("cafe"), p::make_message("catalog", p::to_json(make_catalog(2))));
+  ASSERT_TRUE(submit_one());
+  now += milliseconds{1000};
+  eng->tick();
+  now += milliseconds{2000};
+  eng->tick();
+  ASSERT_EQ(submits().size(), 3u);  // next regular re-send would be 4 s away
+  now += milliseconds{10};
+  eng->on_message(p::topics::business_catalog("cafe"), p::make_message("catalog", p::to_json(make_catalog(2))));
+  EXPECT_EQ(submits().size(), 4u);
+  // A catalog of another business is no sign of our hub.
+  eng->on_message(p::topics::business_catalog("bakery"), p::make_message("catalog", p::to_json(make_catalog(2, "bakery"))));
+  EXPECT_EQ(submits().size(), 4u);
+}

@@ -73,7 +73,8 @@ class engine {
   /// After every (re)connect: sends hello and re-sends every pending order at once.
   void on_connected();
   void on_disconnected();
-  /// One MQTT message. Anything malformed or not for us is logged and ignored.
+  /// One MQTT message. Anything malformed or not for us is logged and ignored. A catalog of our
+  /// business (any version) also means the hub is up: pending orders are re-sent at once.
   void on_message(std::string_view topic, std::string_view payload);
 
   /// Writes the order to the outbox (committed) and then sends it when connected. `on_queued`, if
@@ -103,6 +104,7 @@ class engine {
   };
 
   void send_due(clock::time_point now);
+  void resend_all_now();
   void accept_catalog(protocol::catalog c, bool via_down);
   void answer(const std::string& order_id, events::order_answer ev, std::string_view answer_type,
               const std::string& body, std::string_view number, std::string_view state, outbox_status status);

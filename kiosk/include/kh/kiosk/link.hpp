@@ -38,7 +38,8 @@ class link {
 
   /// Opens DIR/kiosk.db and loads the cache and outbox; starts the worker but not the connection.
   /// storage_error when the directory or database cannot be opened. Throws std::invalid_argument
-  /// for a device/business id that is not a valid slug (configuration error).
+  /// for a device/business id that is not a valid slug or a malformed broker URL (configuration
+  /// errors).
   static outcome<std::unique_ptr<link>> open(link_options opts, event_fn on_event);
   ~link();
   link(const link&) = delete;
