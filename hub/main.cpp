@@ -108,6 +108,9 @@ int main(int argc, char** argv) {
 
   CLI::App app{about, "kioskhub"};
   app.require_subcommand(1);
+  // `kioskhub --help` explains every command and every flag at once.
+  app.set_help_flag();
+  app.set_help_all_flag("-h,--help", "Print this help: every command and its flags");
 
   // Listed here for --help; parsed above.
   serve_flags help_only;

@@ -432,7 +432,7 @@ hub::hub(hub_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
   if (ec) throw std::runtime_error("cannot create data dir " + d.opts.data_dir + ": " + ec.message());
   // A stale ready file from a killed hub must not announce this one before it is up.
   remove_ready_file(d.opts.data_dir);
-  d.db = open_sqlite_store(database_path(d.opts.data_dir), store_options{d.opts.sync, std::chrono::milliseconds(5000)});
+  d.db = open_sqlite_store(database_path(d.opts.data_dir), store_options{d.opts.sync, std::chrono::milliseconds(5000), true});
   d.orders = std::make_unique<order_service>(*d.db);
 
   mqtt::options mo;

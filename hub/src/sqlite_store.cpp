@@ -459,7 +459,8 @@ class sqlite_orders final : public order_repository {
   }
   void add_history(const std::string& order_id, const state_change_record& c) override {
     auto s = db_.prepare(
-        "INSERT INTO order_state_history(order_id, from_state, to_state, actor, reason, at_ms) VALUES (?,?,?,?,?,?)");
+        "INSERT INTO order_state_history(order_id, step, from_state, to_state, actor, reason, at_ms) VALUES "
+        "(?1, (SELECT COALESCE(MAX(step) + 1, 0) FROM order_state_history WHERE order_id = ?1), ?2, ?3, ?4, ?5, ?6)");
     s.bind(1, order_id);
     if (c.from) {
       s.bind(2, protocol::to_string(*c.from));
@@ -470,7 +471,7 @@ class sqlite_orders final : public order_repository {
   }
   std::vector<state_change_record> history(const std::string& order_id) override {
     auto s = db_.prepare(
-        "SELECT from_state, to_state, actor, reason, at_ms FROM order_state_history WHERE order_id = ? ORDER BY id");
+        "SELECT from_state, to_state, actor, reason, at_ms FROM order_state_history WHERE order_id = ? ORDER BY step");
     s.bind(1, order_id);
     std::vector<state_change_record> out;
     while (s.step()) {
@@ -573,7 +574,7 @@ class sqlite_write_transaction final : public write_transaction {
 class sqlite_store final : public store {
  public:
   sqlite_store(const std::string& path, store_options opts)
-      : db_(path, sqlite::open_options{opts.sync, opts.busy_timeout, false}),
+      : db_(path, sqlite::open_options{opts.sync, opts.busy_timeout, false, opts.background_checkpoint}),
         businesses_(db_),
         devices_(db_),
         catalog_(db_),
@@ -581,6 +582,7 @@ class sqlite_store final : public store {
         answers_(db_),
         outbox_(db_) {
     migrate(db_);
+    if (opts.background_checkpoint) checkpointer_ = std::make_unique<sqlite::checkpointer>(path);
   }
 
   business_repository& businesses() override { return businesses_; }
@@ -607,6 +609,7 @@ class sqlite_store final : public store {
   sqlite_orders orders_;
   sqlite_answers answers_;
   sqlite_outbox outbox_;
+  std::unique_ptr<sqlite::checkpointer> checkpointer_;  // stops before db_ closes
 };
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <functional>
+#include <memory>
 #include <unordered_map>
 
 struct sqlite3;
@@ -44,6 +45,25 @@ struct open_options {
   durability sync = durability::normal;
   std::chrono::milliseconds busy_timeout{5000};  ///< default 5 s
   bool read_only = false;
+  /// Someone else checkpoints the WAL (see `checkpointer`): the connection then checkpoints
+  /// only as a backstop when the WAL passes ~80 MiB (default: false, SQLite's 1000 pages).
+  bool background_checkpoint = false;
+};
+
+/// Checkpoints a WAL database from its own connection on its own thread (PASSIVE: never blocks
+/// the writer), so the fsyncs of checkpointing stay off the order path. Stops in the destructor.
+class checkpointer {
+ public:
+  /// `interval`: how often to checkpoint (default 250 ms).
+  explicit checkpointer(const std::string& path,
+                        std::chrono::milliseconds interval = std::chrono::milliseconds(250));
+  ~checkpointer();
+  checkpointer(const checkpointer&) = delete;
+  checkpointer& operator=(const checkpointer&) = delete;
+
+ private:
+  struct state;
+  std::unique_ptr<state> s_;
 };
 
 class statement;

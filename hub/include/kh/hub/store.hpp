@@ -247,6 +247,8 @@ class store {
 struct store_options {
   sqlite::durability sync = sqlite::durability::normal;
   std::chrono::milliseconds busy_timeout{5000};  ///< default 5 s
+  /// Checkpoint the WAL on a background thread (the hub does; default false: SQLite's own).
+  bool background_checkpoint = false;
 };
 
 /// Opens `path` (creating it), runs migrations, prepares statements lazily. Throws
