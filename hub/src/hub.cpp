@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <optional>
@@ -106,6 +107,10 @@ struct hub::impl {
   std::unique_ptr<mqtt::client> mq;
   bool accepting = false;
   bool stopping = false;
+  // Messages are numbered as Paho hands them over; at shutdown those already handed over (and
+  // so already acknowledged to the broker) are still processed and answered, later ones dropped.
+  std::atomic<std::uint64_t> handed_over{0};
+  std::uint64_t drain_limit = 0;
   log_limiter limiter;
 
   struct catalog_slot {
@@ -216,8 +221,9 @@ struct hub::impl {
   }
 
   // ---- ingress ----------------------------------------------------------------------------
-  void on_message(const mqtt::message& m, steady::time_point received) {
-    if (!accepting) return;  // shutting down: the device's outbox resends to the next hub
+  void on_message(const mqtt::message& m, steady::time_point received, std::uint64_t seq) {
+    // Not yet started, or arrived after the shutdown began: the device's outbox resends it.
+    if (!accepting && !(stopping && seq <= drain_limit)) return;
     metrics.inc(m_in);
     try {
       route(m, received);
@@ -395,7 +401,8 @@ struct hub::impl {
   void shutdown(const char* why) {
     if (stopping) return;
     stopping = true;
-    accepting = false;  // stop intake first; everything already committed has been answered
+    accepting = false;  // stop intake: nothing handed over from now on is processed
+    drain_limit = handed_over.load();
     spdlog::info("shutting down ({})", why);
     signals.cancel();
     expiry_timer.cancel();
@@ -403,10 +410,14 @@ struct hub::impl {
       if (slot.timer) slot.timer->cancel();
     }
     if (http) http->stop();
-    // Handlers run one at a time on this thread, so no transaction is half done here; stop()
-    // disconnects cleanly (no Last Will).
-    if (mq) mq->stop();
-    work.reset();
+    // Handlers run one at a time on this thread, so no transaction is half done here. Messages
+    // handed over before this point are queued ahead of the step below (posts run in order), so
+    // they are committed and answered first; then stop() disconnects cleanly (no Last Will),
+    // waiting briefly for Paho to deliver what is in flight.
+    asio::post(io, [this] {
+      if (mq) mq->stop();
+      work.reset();
+    });
   }
 };
 
@@ -446,7 +457,8 @@ hub::hub(hub_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
   // Paho's thread: only post, never block.
   d.mq->on_message([this](mqtt::message m) {
     const auto received = steady::now();
-    asio::post(impl_->io, [this, m = std::move(m), received] { impl_->on_message(m, received); });
+    const auto seq = impl_->handed_over.fetch_add(1) + 1;
+    asio::post(impl_->io, [this, m = std::move(m), received, seq] { impl_->on_message(m, received, seq); });
   });
   d.mq->on_connection([this](bool up, const std::string& reason) {
     asio::post(impl_->io, [this, up, reason] { impl_->on_connection(up, reason); });
