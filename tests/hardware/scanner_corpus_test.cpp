@@ -45,12 +45,12 @@ std::map<condition, rate> measure(int width, int height, int per_condition) {
 const std::map<condition, double> k_minimum_640{
     {condition::clean, 100},       {condition::scaled, 70},   {condition::rotated, 85},
     {condition::perspective, 95},  {condition::blurred, 85},  {condition::noisy, 85},
-    {condition::low_contrast, 85}, {condition::inverted, 85}, {condition::covered, 85},
+    {condition::low_contrast, 95}, {condition::inverted, 85}, {condition::covered, 85},
     {condition::multiple, 95}};
 const std::map<condition, double> k_minimum_720{
     {condition::clean, 100},       {condition::scaled, 95},   {condition::rotated, 95},
     {condition::perspective, 95},  {condition::blurred, 95},  {condition::noisy, 95},
-    {condition::low_contrast, 65}, {condition::inverted, 95}, {condition::covered, 95},
+    {condition::low_contrast, 95}, {condition::inverted, 95}, {condition::covered, 95},
     {condition::multiple, 95}};
 
 void check(const std::map<condition, rate>& rates, const std::map<condition, double>& minimum, const char* size) {

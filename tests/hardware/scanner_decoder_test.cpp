@@ -63,6 +63,20 @@ TEST(scanner_decoder, reads_light_on_dark_codes_only_when_inversion_is_tried) {
   EXPECT_EQ(found[0].text, "inverted ticket");
 }
 
+TEST(scanner_decoder, the_budget_bounds_the_passes_a_live_frame_gets) {
+  // An inverted code needs a later pass. With no budget a live frame gets only the first pass,
+  // however often it is shown; with an ample one the inverted pass is reached; stills get all.
+  const auto frame = frame_with(scan_corpus::render_code(code_format::qr, "budget", 5, 235, 20), 60, 40, 30);
+  frame_decoder starved({.budget = std::chrono::microseconds{0}});
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_TRUE(starved.decode(*frame.view()).empty());
+    EXPECT_EQ(starved.last_report().passes, 1);
+  }
+  EXPECT_EQ(starved.decode_thoroughly(*frame.view()).size(), 1u);
+  frame_decoder ample({.budget = std::chrono::microseconds{60'000'000}});
+  EXPECT_EQ(ample.decode(*frame.view()).size(), 1u);
+}
+
 TEST(scanner_decoder, reads_a_linear_code_turned_90_degrees_only_with_rotation) {
   const auto code = scan_corpus::render_code(code_format::code128, "ROT-90", 3, 20, 235);
   luminance_image turned(code.height(), code.width());

@@ -111,6 +111,26 @@ luminance_view inverted_copy(const luminance_view& frame, std::vector<std::uint8
   return *luminance_view::make(out.data(), w, h);
 }
 
+// The frame with its contrast doubled around the mean grey level. ZXing's local binarizer treats
+// blocks whose grey range is under 24 levels as flat; this pass lifts faint (low-contrast or
+// blurred) codes above that.
+luminance_view contrast_boosted(const luminance_view& frame, std::vector<std::uint8_t>& out) {
+  const int w = frame.width(), h = frame.height();
+  std::uint64_t sum = 0;
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) sum += frame.row(y)[x];
+  const int mean = static_cast<int>(sum / (static_cast<std::uint64_t>(w) * static_cast<std::uint64_t>(h)));
+  std::array<std::uint8_t, 256> lut{};
+  for (int v = 0; v < 256; ++v) lut[static_cast<std::size_t>(v)] = static_cast<std::uint8_t>(std::clamp(2 * v - mean, 0, 255));
+  out.resize(static_cast<std::size_t>(w) * static_cast<std::size_t>(h));
+  for (int y = 0; y < h; ++y) {
+    const std::uint8_t* in = frame.row(y);
+    std::uint8_t* o = out.data() + static_cast<std::size_t>(y) * static_cast<std::size_t>(w);
+    for (int x = 0; x < w; ++x) o[x] = lut[in[x]];
+  }
+  return *luminance_view::make(out.data(), w, h);
+}
+
 // The frame turned by 45° (nearest neighbour) into a square of side (w + h) / √2. ZXing reads
 // linear codes along rows and, with tryRotate, columns: 0° and 90°. A linear code tilted by about
 // 45° crosses neither far enough; in this copy it lies near 0° or 90°.
@@ -170,61 +190,94 @@ std::vector<decoded_code> frame_decoder::run(const luminance_view& frame, bool t
   const bool can_halve = frame.width() >= 160 && frame.height() >= 120;
   auto elapsed = [&] { return std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - start); };
 
-  // Runs pass `id` unless the frame is done: live frames stop at the first pass that reads
-  // anything, and a later pass only starts when its measured cost still fits in the budget.
-  auto pass = [&](pass_id id, bool first, auto&& body) {
-    if (static_cast<int>(found.size()) >= options_.max_codes) return;
-    if (!thorough && !first) {
-      if (!found.empty()) return;
-      const auto& cost = pass_cost_[static_cast<std::size_t>(id)];
-      if (elapsed() + cost > options_.budget) return;
-    }
+  auto run_pass = [&](pass_id id) {
     const auto t0 = clock_type::now();
-    body();
+    switch (id) {
+      case pass_id::full: collect(ZXing::ReadBarcodes(frame, hints), 1, found, options_.max_codes); break;
+      case pass_id::half:
+        collect(ZXing::ReadBarcodes(half_size(frame, false, scratch_), half_hints), 2, found, options_.max_codes);
+        break;
+      case pass_id::contrast:
+        collect(ZXing::ReadBarcodes(contrast_boosted(frame, scratch_), hints), 1, found, options_.max_codes);
+        break;
+      case pass_id::inverted:
+        collect(ZXing::ReadBarcodes(inverted_copy(frame, scratch_), hints), 1, found, options_.max_codes);
+        break;
+      case pass_id::inverted_half:
+        collect(ZXing::ReadBarcodes(half_size(frame, true, scratch_), half_hints), 2, found, options_.max_codes);
+        break;
+      case pass_id::rotated: {
+        const luminance_view turned = rotated_45(frame, scratch_);
+        format_set linear_only = options_.formats;
+        linear_only.qr = false;
+        std::vector<decoded_code> codes;
+        collect(ZXing::ReadBarcodes(turned, ZXing::DecodeHints(hints).setFormats(zxing_formats(linear_only))), 1, codes,
+                options_.max_codes);
+        for (auto& c : codes) {
+          for (auto& p : c.corners) p = unrotate_45(p, turned.width(), frame.width(), frame.height());
+          const bool seen = std::any_of(found.begin(), found.end(),
+                                        [&](const decoded_code& f) { return f.format == c.format && f.text == c.text; });
+          if (!seen && static_cast<int>(found.size()) < options_.max_codes) found.push_back(std::move(c));
+        }
+        break;
+      }
+      case pass_id::harder: collect(ZXing::ReadBarcodes(frame, harder), 1, found, options_.max_codes); break;
+      case pass_id::count_: break;
+    }
     ++report_.passes;
-    // Moving average of each pass's cost, for the budget check above.
+    // Moving average of each pass's cost, for the budget check below.
     auto& cost = pass_cost_[static_cast<std::size_t>(id)];
     const auto took = std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - t0);
     cost = cost.count() == 0 ? took : (cost * 3 + took) / 4;
   };
 
-  // After frames whose first pass alone ran over budget (slow CPU, huge frames), start from the
-  // half-size frame: a quarter of the pixels.
-  const bool downscale_first = !thorough && over_budget_streak_ >= 2 && can_halve;
-  report_.downscaled = downscale_first;
-  if (downscale_first)
-    pass(pass_id::half, true, [&] { collect(ZXing::ReadBarcodes(half_size(frame, false, scratch_), half_hints), 2, found, options_.max_codes); });
-  pass(pass_id::full, !downscale_first, [&] { collect(ZXing::ReadBarcodes(frame, hints), 1, found, options_.max_codes); });
-  const auto first_pass_time = elapsed();
-  if (!downscale_first && can_halve)
-    pass(pass_id::half, false, [&] { collect(ZXing::ReadBarcodes(half_size(frame, false, scratch_), half_hints), 2, found, options_.max_codes); });
-  if (options_.try_invert) {
-    pass(pass_id::inverted, false, [&] { collect(ZXing::ReadBarcodes(inverted_copy(frame, scratch_), hints), 1, found, options_.max_codes); });
-    if (thorough && can_halve)
-      pass(pass_id::inverted_half, false, [&] { collect(ZXing::ReadBarcodes(half_size(frame, true, scratch_), half_hints), 2, found, options_.max_codes); });
-  }
-  if (options_.try_rotate && options_.formats.any_linear()) {
-    pass(pass_id::rotated, false, [&] {
-      const luminance_view turned = rotated_45(frame, scratch_);
-      format_set linear_only = options_.formats;
-      linear_only.qr = false;
-      const auto linear = ZXing::DecodeHints(hints).setFormats(zxing_formats(linear_only));
-      std::vector<decoded_code> codes;
-      collect(ZXing::ReadBarcodes(turned, linear), 1, codes, options_.max_codes);
-      for (auto& c : codes) {
-        for (auto& p : c.corners) p = unrotate_45(p, turned.width(), frame.width(), frame.height());
-        if (std::none_of(found.begin(), found.end(), [&](const decoded_code& f) { return f.format == c.format && f.text == c.text; }) &&
-            static_cast<int>(found.size()) < options_.max_codes)
-          found.push_back(std::move(c));
-      }
-    });
-  }
-  // Slowest (about ten times the fast pass): denser scan lines and more finder-pattern candidates.
-  pass(pass_id::harder, false, [&] { collect(ZXing::ReadBarcodes(frame, harder), 1, found, options_.max_codes); });
+  // The recovery passes, cheapest and most rewarding first; each exists only when it can apply.
+  std::vector<pass_id> recovery;
+  if (can_halve) recovery.push_back(pass_id::half);
+  recovery.push_back(pass_id::contrast);
+  if (options_.try_invert) recovery.push_back(pass_id::inverted);
+  if (options_.try_rotate && options_.formats.any_linear()) recovery.push_back(pass_id::rotated);
+  if (thorough && options_.try_invert && can_halve) recovery.push_back(pass_id::inverted_half);
+  recovery.push_back(pass_id::harder);  // about ten times the fast pass: live frames rarely afford it
 
+  if (thorough) {
+    run_pass(pass_id::full);
+    for (pass_id id : recovery)
+      if (static_cast<int>(found.size()) < options_.max_codes) run_pass(id);
+    report_.elapsed = elapsed();
+    report_.over_budget = report_.elapsed > options_.budget;
+    return found;
+  }
+
+  // Live: after frames whose first pass alone ran over budget (slow CPU, huge frames), start from
+  // the half-size frame (a quarter of the pixels) instead.
+  const bool downscale_first = over_budget_streak_ >= 2 && can_halve;
+  report_.downscaled = downscale_first;
+  run_pass(downscale_first ? pass_id::half : pass_id::full);
+  const auto first_pass_time = elapsed();
+  // Then recovery passes while nothing was read and the next pass's measured cost still fits the
+  // budget. Where the budget affords only some, the starting pass rotates from frame to frame: a
+  // code held in view for a few frames meets every pass, and no frame pays for all of them.
+  const std::size_t n = recovery.size();
+  bool advanced = false;
+  for (std::size_t k = 0; k < n && found.empty(); ++k) {
+    const pass_id id = recovery[(next_recovery_ + k) % n];
+    if (downscale_first && id == pass_id::half) continue;
+    auto& cost = pass_cost_[static_cast<std::size_t>(id)];
+    if (elapsed() + cost > options_.budget) {
+      // Let a skipped pass's estimate decay, or one slow run (a load spike) would bar it for good.
+      cost = cost * 7 / 8;
+      continue;
+    }
+    run_pass(id);
+    if (!advanced) {
+      next_recovery_ = (next_recovery_ + k + 1) % n;
+      advanced = true;
+    }
+  }
   report_.elapsed = elapsed();
   report_.over_budget = report_.elapsed > options_.budget;
-  if (!thorough) over_budget_streak_ = first_pass_time > options_.budget ? over_budget_streak_ + 1 : 0;
+  over_budget_streak_ = first_pass_time > options_.budget ? over_budget_streak_ + 1 : 0;
   return found;
 }
 

@@ -62,12 +62,14 @@ struct decoder_options {
   /// Also read light-on-dark (inverted) codes (default: true). ZXing 1.4 has no such option, so the
   /// decoder inverts the frame itself as a later pass.
   bool try_invert = true;
-  /// Time a frame may take (default: 8 ms). A live frame is read in passes: full size (fast), half
-  /// size (noise averaged out), inverted, turned by 45° (linear codes at any angle), full size
-  /// "try harder". The first pass always runs; each later one only when nothing was read yet and
-  /// its measured cost still fits in what is left of the budget. When the first pass alone overruns
-  /// on consecutive frames, frames start at half size instead. So a busy frame costs about one fast
-  /// pass, and never queues up work.
+  /// Time a frame may take (default: 8 ms). A live frame is read in passes: full size (fast), then
+  /// recovery passes — half size (noise averaged out), contrast doubled, inverted, turned by 45°
+  /// (linear codes at any angle), full size "try harder". The first pass always runs; a recovery
+  /// pass only when nothing was read yet and its measured cost still fits in what is left of the
+  /// budget, and the recovery pass tried first rotates from frame to frame, so a code held in view
+  /// for a few frames meets every pass. When the first pass alone overruns on consecutive frames,
+  /// frames start at half size instead. A busy frame thus costs about one fast pass and never
+  /// queues up work.
   std::chrono::microseconds budget{8000};
   /// Most codes reported from one frame (default: 4).
   int max_codes = 4;
@@ -95,7 +97,7 @@ class frame_decoder {
   [[nodiscard]] const decoder_options& options() const noexcept { return options_; }
 
  private:
-  enum class pass_id { full, half, inverted, inverted_half, rotated, harder, count_ };
+  enum class pass_id { full, half, contrast, inverted, inverted_half, rotated, harder, count_ };
   std::vector<decoded_code> run(const luminance_view& frame, bool thorough);
   static luminance_view half_size(const luminance_view& frame, bool invert, std::vector<std::uint8_t>& out);
 
@@ -104,6 +106,7 @@ class frame_decoder {
   std::vector<std::uint8_t> scratch_;  // inverted / downscaled copies of the frame
   int over_budget_streak_ = 0;         // frames whose first pass alone overran: start them downscaled
   std::array<std::chrono::microseconds, static_cast<std::size_t>(pass_id::count_)> pass_cost_{};
+  std::size_t next_recovery_ = 0;  // live frames: which recovery pass goes first this time
 };
 
 /// "Report once": a code seen again within `window` of its last sighting is suppressed; a code held
