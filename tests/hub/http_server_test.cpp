@@ -403,6 +403,27 @@ TEST(http_server, handler_with_invalid_status_gives_500) {
   EXPECT_EQ(r->status, 500);
 }
 
+TEST(http_server, handler_cannot_inject_header_fields) {
+  running_server s;
+  s.router.add("GET", "/inject", [](const http_request& req) {
+    http_response r;
+    r.headers.emplace_back("X-Echo", req.query.at("v"));  // client-controlled value
+    return r;
+  });
+  s.start();
+  raw_client c(s.port());
+  ASSERT_TRUE(c.send("GET /inject?v=a%0d%0aSet-Cookie:%20evil=1 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 500);
+  EXPECT_FALSE(r->headers.contains("set-cookie"));
+  ASSERT_TRUE(c.send("GET /inject?v=fine HTTP/1.1\r\nHost: x\r\n\r\n"));
+  r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->headers["x-echo"], "fine");
+}
+
 TEST(http_server, expect_100_continue_is_answered) {
   running_server s;
   s.start();
@@ -472,6 +493,11 @@ TEST(http_server, records_request_metrics_when_given_a_registry) {
   EXPECT_EQ(metrics.value("kh_http_requests_total", {{"method", "GET"}, {"status", "404"}}), 1);
   EXPECT_EQ(metrics.value("kh_http_request_duration_seconds"), 2);
   EXPECT_EQ(metrics.value("kh_http_open_connections"), 1);
+  raw_client bad(s.port());  // rejected requests are counted too
+  ASSERT_TRUE(bad.send("GARBAGE\r\n\r\n"));
+  ASSERT_TRUE(bad.read_response());
+  ASSERT_TRUE(bad.wait_closed());
+  EXPECT_EQ(metrics.value("kh_http_requests_total", {{"method", "other"}, {"status", "400"}}), 1);
   EXPECT_TRUE(s.stop_and_join());
   EXPECT_EQ(metrics.value("kh_http_open_connections"), 0);
 }

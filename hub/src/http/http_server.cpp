@@ -60,6 +60,16 @@ std::string format_endpoint(const tcp::endpoint& ep) {
   return addr.to_string() + ":" + std::to_string(ep.port());
 }
 
+// Field names must be tokens and values must not carry CR, LF or NUL, or a handler echoing client
+// data into a header could inject fields or split the response.
+bool is_safe_field(std::string_view name, std::string_view value) {
+  if (name.empty()) return false;
+  for (const unsigned char c : name)
+    if (c <= 32 || c >= 127 || std::string_view("\"(),/:;<=>?@[\\]{}").find(static_cast<char>(c)) != std::string_view::npos)
+      return false;
+  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
 bool is_parse_error(const beast::error_code& ec) { return &ec.category() == &http::make_error_code(http::error::bad_method).category(); }
 
 }  // namespace
@@ -192,7 +202,16 @@ class http_session : public std::enable_shared_from_this<http_session> {
     send_error(400, "malformed request\n");
   }
 
+  void count_request(const std::string& method, int status) {
+    if (!opts().metrics) return;
+    // Only standard methods become label values, so clients cannot grow the series set.
+    const bool known = !method.empty() && http::string_to_verb(method) != http::verb::unknown;
+    opts().metrics->inc("kh_http_requests_total", {{"method", known ? method : "other"}, {"status", std::to_string(status)}});
+  }
+
   void send_error(int status, std::string body) {
+    const bool header_done = parser_ && parser_->is_header_done();
+    count_request(header_done ? std::string(sv(parser_->get().method_string())) : std::string(), status);
     http_response r;
     r.status = status;
     r.body = std::move(body);
@@ -219,13 +238,17 @@ class http_session : public std::enable_shared_from_this<http_session> {
       spdlog::error("http: handler for {} answered invalid status {}", method, res.status);
       res = http_response{500, "text/plain; charset=utf-8", "internal server error\n", {}};
     }
-    if (auto* m = opts().metrics) {
-      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-      // Only standard methods become label values, so clients cannot grow the series set.
-      const bool known = http::string_to_verb(method) != http::verb::unknown;
-      m->inc("kh_http_requests_total", {{"method", known ? method : "other"}, {"status", std::to_string(res.status)}});
-      m->observe("kh_http_request_duration_seconds", took.count());
+    const bool fields_ok = is_safe_field("content-type", res.content_type) &&
+                           std::all_of(res.headers.begin(), res.headers.end(), [](const auto& f) { return is_safe_field(f.first, f.second); });
+    if (!fields_ok) {
+      spdlog::error("http: handler for {} answered an invalid header field (bad name, or CR/LF in a value)", method);
+      res = http_response{500, "text/plain; charset=utf-8", "internal server error\n", {}};
     }
+    if (opts().metrics) {
+      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+      opts().metrics->observe("kh_http_request_duration_seconds", took.count());
+    }
+    count_request(method, res.status);
     send(std::move(res), version, keep_alive, head);
   }
 

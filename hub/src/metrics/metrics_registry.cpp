@@ -262,9 +262,8 @@ void metrics_registry::observe(std::string_view name, double value, const label_
 
 double metrics_registry::value(std::string_view name, const label_set& labels) const {
   std::string key;
-  auto f_it = impl_->families.end();
   std::shared_lock lock(impl_->mutex);
-  f_it = impl_->families.find(name);
+  const auto f_it = impl_->families.find(name);
   if (f_it == impl_->families.end()) return 0.0;
   const family& f = f_it->second;
   if (!label_key(labels, f.kind == metric_kind::histogram, key)) return 0.0;
