@@ -302,6 +302,13 @@ int hub::run() {
   }
   spdlog::info("kioskhub ready (data {}, mqtt {}, client id {})", d.opts.data_dir, d.opts.mqtt_uri,
                d.opts.mqtt_client_id);
+  if (d.opts.on_ready) {
+    try {
+      d.opts.on_ready(d.http->port());
+    } catch (const std::exception& e) {
+      spdlog::error("on_ready callback threw: {}", e.what());
+    }
+  }
 
   d.io.run();
 

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +26,8 @@ struct hub_options {
   std::chrono::minutes order_expiry{15};    ///< unpaid orders older than this are cancelled
   std::chrono::seconds expiry_interval{30};  ///< how often the expiry runs
   std::chrono::milliseconds catalog_coalesce{200};  ///< at most one catalog publish per business per this
+  /// Called on the hub's thread once hub.json is written (tests, embedding); default none.
+  std::function<void(std::uint16_t http_port)> on_ready;
 };
 
 /// Parses "HOST:PORT" ("127.0.0.1:8080", "[::1]:0"); nullopt when malformed.
