@@ -36,6 +36,9 @@ using steady = std::chrono::steady_clock;
 
 namespace {
 constexpr std::chrono::seconds k_log_window{60};
+// Messages handed over by Paho but not yet processed; ~1 KiB each, so this bounds the queue to
+// tens of MiB (and to ~20 s of backlog at the hub's rate), far above any healthy burst.
+constexpr std::int64_t k_max_pending = 50'000;
 }  // namespace
 
 struct hub::impl {
@@ -55,6 +58,8 @@ struct hub::impl {
   // Messages are numbered as Paho hands them over; at shutdown those already handed over (and
   // so already acknowledged to the broker) are still processed and answered, later ones dropped.
   std::atomic<std::uint64_t> handed_over{0};
+  std::atomic<std::int64_t> pending{0};   // posted, not yet processed
+  std::atomic<std::uint64_t> dropped{0};
   std::uint64_t drain_limit = 0;
   log_limiter limiter{k_log_window};
   std::unique_ptr<ingress> in;
@@ -250,8 +255,22 @@ hub::hub(hub_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
   // Paho's thread: only post, never block.
   d.mq->on_message([this](mqtt::message m) {
     const auto received = steady::now();
+    // Bounded intake: past k_max_pending unprocessed messages the hub is far behind; dropping
+    // (counted, logged) keeps memory bounded, and the kiosk outbox resends what it has not seen
+    // answered. Blocking here instead would stall Paho's thread, which must never wait.
+    if (impl_->pending.fetch_add(1) >= k_max_pending) {
+      impl_->pending.fetch_sub(1);
+      impl_->metrics.inc(metric::messages_dropped);
+      if (impl_->dropped.fetch_add(1) % 1000 == 0) {
+        spdlog::warn("intake queue full ({} messages): dropping {}", k_max_pending, m.topic);
+      }
+      return;
+    }
     const auto seq = impl_->handed_over.fetch_add(1) + 1;
-    asio::post(impl_->io, [this, m = std::move(m), received, seq] { impl_->on_message(m, received, seq); });
+    asio::post(impl_->io, [this, m = std::move(m), received, seq] {
+      impl_->pending.fetch_sub(1);
+      impl_->on_message(m, received, seq);
+    });
   });
   d.mq->on_connection([this](bool up, const std::string& reason) {
     asio::post(impl_->io, [this, up, reason] { impl_->on_connection(up, reason); });

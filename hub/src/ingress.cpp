@@ -58,6 +58,7 @@ void ingress::describe_metrics(metrics_registry& m) {
   m.describe_counter(metric::orders_expired, "Unpaid orders cancelled by the expiry.");
   m.describe_counter(metric::messages_in, "MQTT messages received by the hub.");
   m.describe_counter(metric::messages_out, "MQTT messages published by the hub.");
+  m.describe_counter(metric::messages_dropped, "MQTT messages dropped because the intake queue was full.");
   m.describe_counter(metric::device_errors, "Device messages answered with an error, by code.");
   m.describe_counter(metric::catalog_publishes, "Retained catalog publishes.");
   m.describe_histogram(metric::order_latency, "order.submit received to answer published, seconds.",
