@@ -256,13 +256,17 @@ std::vector<decoded_code> frame_decoder::run(const luminance_view& frame, bool t
   run_pass(downscale_first ? pass_id::half : pass_id::full);
   const auto first_pass_time = elapsed();
   // Then recovery passes while nothing was read and the next pass's measured cost still fits the
-  // budget. Where the budget affords only some, the starting pass rotates from frame to frame: a
+  // budget (after a read: see below). Where the budget affords only some, the starting pass rotates from frame to frame: a
   // code held in view for a few frames meets every pass, and no frame pays for all of them.
   const std::size_t n = recovery.size();
   bool advanced = false;
-  for (std::size_t k = 0; k < n && found.empty(); ++k) {
+  for (std::size_t k = 0; k < n && static_cast<int>(found.size()) < options_.max_codes; ++k) {
     const pass_id id = recovery[(next_recovery_ + k) % n];
     if (downscale_first && id == pass_id::half) continue;
+    // Once something was read, only "try harder" is still worth its time: it finds the other codes
+    // of a frame holding several (its denser scan lines catch short linear codes the fast pass
+    // stepped over).
+    if (!found.empty() && id != pass_id::harder) continue;
     auto& cost = pass_cost_[static_cast<std::size_t>(id)];
     if (elapsed() + cost > options_.budget) {
       // Let a skipped pass's estimate decay, or one slow run (a load spike) would bar it for good.

@@ -65,7 +65,8 @@ struct decoder_options {
   /// Time a frame may take (default: 8 ms). A live frame is read in passes: full size (fast), then
   /// recovery passes — half size (noise averaged out), contrast doubled, inverted, turned by 45°
   /// (linear codes at any angle), full size "try harder". The first pass always runs; a recovery
-  /// pass only when nothing was read yet and its measured cost still fits in what is left of the
+  /// pass only when nothing was read yet (after a read, only "try harder", which finds the other
+  /// codes of a frame holding several) and its measured cost still fits in what is left of the
   /// budget, and the recovery pass tried first rotates from frame to frame, so a code held in view
   /// for a few frames meets every pass. When the first pass alone overruns on consecutive frames,
   /// frames start at half size instead. A busy frame thus costs about one fast pass and never
