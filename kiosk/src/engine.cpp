@@ -285,7 +285,7 @@ void engine::on_message(std::string_view topic, std::string_view payload) {
       }
       // Only our own orders are tracked; the business topic carries every device's.
       auto changed = db_.update_tracking(s->order_id, s->number, protocol::to_string(s->state));
-      if (changed && *changed) emit(events::order_status{std::move(s).value()});
+      emit(events::order_status{std::move(s).value(), changed && *changed});
     } else {
       spdlog::debug("kiosk: ignoring {} on {}", type, topic);
     }

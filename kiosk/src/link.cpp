@@ -130,7 +130,10 @@ struct link::impl {
 
   // Worker: (re)creates the MQTT client with the engine's current subscriptions.
   void connect_client() {
-    if (client) client->stop();
+    if (client) {
+      client->stop();
+      eng->on_disconnected();  // the old client's own notice is ignored as stale below
+    }
     ++generation;
     mqtt::options o;
     o.uri = opts.mqtt_uri;
@@ -149,10 +152,11 @@ struct link::impl {
     const auto gen = generation;
     // Paho's thread: hand over and return.
     client->on_message([this, gen](mqtt::message m) {
+      std::string topic = m.topic;  // kept for the warning: m is moved into the task
       if (!post([this, gen, m = std::move(m)] {
             if (gen == generation) eng->on_message(m.topic, m.payload);
           }, true)) {
-        spdlog::warn("kiosk link: queue full or closed; dropped message on {}", m.topic);
+        spdlog::warn("kiosk link: queue full or closed; dropped message on {}", topic);
       }
     });
     client->on_connection([this, gen, flag = ever_up](bool up, const std::string& reason) {

@@ -401,8 +401,11 @@ TEST_F(engine_fixture, order_status_is_tracked_for_own_orders_only) {
   other.order_id = p::new_uuid();
   eng->on_message(p::topics::business_orders("cafe"), p::make_message("order.status", p::to_json(other)));
   auto st = events_of<k::events::order_status>();
-  ASSERT_EQ(st.size(), 1u);
+  ASSERT_EQ(st.size(), 2u);  // boards want every order of the business; only ours is tracked
   EXPECT_EQ(st[0].status.order_id, *a);
+  EXPECT_TRUE(st[0].own);
+  EXPECT_EQ(st[1].status.order_id, other.order_id);
+  EXPECT_FALSE(st[1].own);
   auto status = eng->status();
   ASSERT_EQ(status.orders.size(), 1u);
   EXPECT_EQ(status.orders[0].state, "ready");

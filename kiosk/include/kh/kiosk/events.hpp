@@ -33,9 +33,11 @@ struct order_answer {
   std::optional<protocol::order_accepted> accepted;  ///< set for accepted
   std::optional<protocol::rejection> rejection;      ///< set for rejected (order.rejected) and failed (error)
 };
-/// An order.status for one of our orders.
+/// An order.status from the hub. `own` is true for this kiosk's orders (their tracking state was
+/// updated); the others are the business' orders, which board and counter modes display.
 struct order_status {
   protocol::order_status status;
+  bool own = false;
 };
 }  // namespace events
 
