@@ -12,6 +12,7 @@
 #include <chrono>
 #include <future>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -528,6 +529,26 @@ TEST(http_server, serves_concurrent_clients_on_a_multithreaded_io_context) {
   EXPECT_EQ(ok.load(), k_clients * k_requests);
   EXPECT_EQ(metrics.value("kh_http_requests_total", {{"method", "POST"}, {"status", "200"}}), k_clients * k_requests);
   EXPECT_TRUE(s.stop_and_join());
+}
+
+TEST(http_server, metrics_registry_may_go_before_the_io_context) {
+  // As in a hub that declares io_context, then registry, then server: the server and the registry
+  // are destroyed while a session still sits in the io_context. (ASan catches a regression.)
+  boost::asio::io_context io;
+  http_router router;
+  router.add("GET", "/x", [](const http_request&) { return text("x"); });
+  auto metrics = std::make_unique<kh::hub::metrics_registry>();
+  http_server_options o;
+  o.metrics = metrics.get();
+  auto server = std::make_unique<http_server>(io, router, "127.0.0.1", 0, o);
+  server->start();
+  raw_client c(server->port());
+  for (int i = 0; i < 10 && metrics->value("kh_http_open_connections") < 1; ++i) io.run_one();
+  ASSERT_EQ(metrics->value("kh_http_open_connections"), 1);
+  server.reset();
+  metrics.reset();
+  io.run();  // the closes queued by the destructor run now, with the registry gone
+  EXPECT_TRUE(c.wait_closed());
 }
 
 TEST(http_server, start_throws_when_the_port_is_taken) {

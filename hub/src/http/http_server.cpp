@@ -87,6 +87,7 @@ struct http_server_state : std::enable_shared_from_this<http_server_state> {
         host(std::move(host_)),
         requested_port(port_),
         opts(std::move(o)),
+        metrics(opts.metrics),
         strand(net::make_strand(io_)),
         acceptor(strand),
         retry_timer(strand) {}
@@ -96,6 +97,9 @@ struct http_server_state : std::enable_shared_from_this<http_server_state> {
   std::string host;
   std::uint16_t requested_port;
   http_server_options opts;
+  // Read by handlers; nulled by ~http_server so sessions that die later (say, while the
+  // io_context is destroyed) do not touch a registry that may already be gone.
+  std::atomic<metrics_registry*> metrics;
   net::strand<net::io_context::executor_type> strand;  // acceptor and retry timer live here
   tcp::acceptor acceptor;
   net::steady_timer retry_timer;
@@ -112,7 +116,7 @@ struct http_server_state : std::enable_shared_from_this<http_server_state> {
   void unregister(const http_session* s);
   void close_all();
   void record_connections(std::size_t n) {
-    if (opts.metrics) opts.metrics->set("kh_http_open_connections", static_cast<double>(n));
+    if (auto* m = metrics.load()) m->set("kh_http_open_connections", static_cast<double>(n));
   }
 };
 
@@ -203,10 +207,11 @@ class http_session : public std::enable_shared_from_this<http_session> {
   }
 
   void count_request(const std::string& method, int status) {
-    if (!opts().metrics) return;
+    auto* m = state_->metrics.load();
+    if (!m) return;
     // Only standard methods become label values, so clients cannot grow the series set.
     const bool known = !method.empty() && http::string_to_verb(method) != http::verb::unknown;
-    opts().metrics->inc("kh_http_requests_total", {{"method", known ? method : "other"}, {"status", std::to_string(status)}});
+    m->inc("kh_http_requests_total", {{"method", known ? method : "other"}, {"status", std::to_string(status)}});
   }
 
   void send_error(int status, std::string body) {
@@ -244,9 +249,9 @@ class http_session : public std::enable_shared_from_this<http_session> {
       spdlog::error("http: handler for {} answered an invalid header field (bad name, or CR/LF in a value)", method);
       res = http_response{500, "text/plain; charset=utf-8", "internal server error\n", {}};
     }
-    if (opts().metrics) {
+    if (auto* m = state_->metrics.load()) {
       const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-      opts().metrics->observe("kh_http_request_duration_seconds", took.count());
+      m->observe("kh_http_request_duration_seconds", took.count());
     }
     count_request(method, res.status);
     send(std::move(res), version, keep_alive, head);
@@ -385,7 +390,7 @@ void http_server_state::on_accept(const beast::error_code& ec, tcp::socket socke
     socket.write_some(net::buffer(k_overload_response.data(), k_overload_response.size()), ignored);
     socket.shutdown(tcp::socket::shutdown_both, ignored);
     socket.close(ignored);
-    if (opts.metrics) opts.metrics->inc("kh_http_rejected_connections_total");
+    if (auto* m = metrics.load()) m->inc("kh_http_rejected_connections_total");
   }
   do_accept();
 }
@@ -417,13 +422,16 @@ http_server::http_server(net::io_context& io, http_router& router, std::string h
                          http_server_options options)
     : state_(std::make_shared<detail::http_server_state>(io, router, std::move(host), port, std::move(options))) {}
 
-http_server::~http_server() { stop(); }
+http_server::~http_server() {
+  stop();
+  state_->metrics.store(nullptr);
+}
 
 void http_server::start() {
   auto& s = *state_;
   if (s.started) throw std::logic_error("http_server: start() called twice");
   s.started = true;
-  if (auto* m = s.opts.metrics) {
+  if (auto* m = s.metrics.load()) {
     m->describe_counter("kh_http_requests_total", "HTTP requests answered, by method and status code.");
     m->describe_histogram("kh_http_request_duration_seconds", "Time from a complete request to its answer being queued.",
                           {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1});
