@@ -75,7 +75,12 @@ class ingress_test : public ::testing::Test {
 TEST_F(ingress_test, an_order_is_answered_on_the_device_topic_and_announced_to_the_business) {
   const auto id = protocol::new_uuid();
   submit("kiosk-1", order_body(id, "bun", 2));
-  const auto ans = only("kh/v1/d/kiosk-1/down/order.accepted").json();
+  const auto raw = only("kh/v1/d/kiosk-1/down/order.accepted");
+  // What devices receive passes their strict decoders.
+  auto env = protocol::decode_envelope(raw.payload);
+  ASSERT_TRUE(env.ok()) << raw.payload;
+  EXPECT_TRUE(protocol::decode_order_accepted(env->body).ok());
+  const auto ans = raw.json();
   EXPECT_EQ(ans["v"], 1);
   EXPECT_EQ(ans["type"], "order.accepted");
   EXPECT_EQ(ans["body"]["order_id"], id);
