@@ -3,6 +3,7 @@
 #include <kh/hardware/camera/image_file.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <thread>
 
 namespace kh::hardware {

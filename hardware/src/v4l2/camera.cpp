@@ -7,7 +7,7 @@
 #include <linux/videodev2.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/select.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -120,25 +120,31 @@ class v4l2_camera final : public camera {
   std::error_code next_frame(camera_frame& out, std::chrono::milliseconds timeout) override {
     out = {};
     if (!streaming_) return camera_errc::not_started;
+    // poll() rather than select(): no FD_SETSIZE limit on the descriptor number.
+    const auto deadline = std::chrono::steady_clock::now() + std::max(timeout, std::chrono::milliseconds{0});
     for (;;) {
-      fd_set fds;
-      FD_ZERO(&fds);
-      FD_SET(fd_, &fds);
-      timeval tv{};
-      const auto ms = std::max<std::chrono::milliseconds::rep>(0, timeout.count());
-      tv.tv_sec = static_cast<time_t>(ms / 1000);
-      tv.tv_usec = static_cast<suseconds_t>((ms % 1000) * 1000);
-      const int r = ::select(fd_ + 1, &fds, nullptr, nullptr, &tv);
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      pollfd pfd{fd_, POLLIN, 0};
+      const int r = ::poll(&pfd, 1, static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(left.count(), 0, 60'000)));
       if (r < 0) {
-        if (errno == EINTR) continue;  // a signal: wait again (a slightly longer timeout is harmless)
+        if (errno == EINTR) continue;  // a signal: wait for the rest of the timeout
         return from_errno(errno);
       }
-      if (r == 0) return camera_errc::timeout;
+      if (r == 0) {
+        if (std::chrono::steady_clock::now() >= deadline) return camera_errc::timeout;
+        continue;
+      }
+      // An unplugged device hangs up (and DQBUF would give ENODEV).
+      if ((pfd.revents & (POLLHUP | POLLNVAL)) && !(pfd.revents & POLLIN)) return camera_errc::disconnected;
       v4l2_buffer buf{};
       buf.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
       buf.memory = V4L2_MEMORY_MMAP;
       if (xioctl(fd_, VIDIOC_DQBUF, &buf) != 0) {
-        if (errno == EAGAIN) continue;
+        if (errno == EAGAIN) {
+          // Woken without a buffer ready (spurious): wait again, but never past the deadline.
+          if (std::chrono::steady_clock::now() >= deadline) return camera_errc::timeout;
+          continue;
+        }
         return from_errno(errno);  // ENODEV when unplugged → disconnected
       }
       std::error_code ec;
