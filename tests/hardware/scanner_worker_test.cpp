@@ -1,12 +1,16 @@
 // scanner: the worker thread, the single-slot mailbox, event delivery.
 #include "corpus.hpp"
 
+#include <kh/hardware/camera/image_file.hpp>
 #include <kh/hardware/scanner/scanner.hpp>
 
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
+
+#include <unistd.h>
 
 namespace kh::hardware {
 namespace {
@@ -129,6 +133,38 @@ TEST(scanner_worker, frames_after_stop_are_ignored) {
   EXPECT_TRUE(s.wait_idle(milliseconds{100}));
   EXPECT_FALSE(s.poll());
   EXPECT_EQ(s.stats().frames_submitted, 0u);
+}
+
+TEST(scanner_worker, a_replayed_camera_feeds_the_scanner_end_to_end) {
+  // Corpus frames on disk → replay camera (looping) → scanner: every code once, despite the loop.
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("kh-scan-replay-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::vector<scan_corpus::expected_code> expected;
+  for (int i = 0; i < 4; ++i) {
+    const auto s = scan_corpus::make_sample(scan_corpus::condition::clean, 640, 480, i);
+    ASSERT_FALSE(write_png(dir / ("f" + std::to_string(i) + ".png"), *s.image.view()));
+    expected.insert(expected.end(), s.codes.begin(), s.codes.end());
+  }
+  auto cam = make_replay_camera({.folder = dir, .fps = 0, .loop = true});
+  ASSERT_FALSE(cam->open());
+  ASSERT_FALSE(cam->start());
+  scanner s({.decoder = {.budget = std::chrono::microseconds{60'000'000}}});
+  // Frame times as a 30 fps camera would stamp them: 12 frames = 3 loops in 0.4 s, inside the window.
+  const clock_type::time_point t0{};
+  for (std::uint64_t i = 0; i < 12; ++i) {
+    camera_frame f;
+    ASSERT_FALSE(cam->next_frame(f, milliseconds{1000}));
+    s.submit(*f.image, t0 + milliseconds{33} * static_cast<int>(i), f.sequence);
+    ASSERT_TRUE(s.wait_idle(milliseconds{10000}));  // one at a time: no frame dropped
+  }
+  std::vector<std::string> texts;
+  while (auto e = s.poll()) texts.push_back(e->text);
+  ASSERT_EQ(texts.size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i)
+    EXPECT_TRUE(scan_corpus::matches(expected[i], expected[i].format, texts[i])) << texts[i];
+  EXPECT_EQ(s.stats().events_suppressed, 8u);
+  fs::remove_all(dir);
 }
 
 TEST(scanner_worker, camera_frames_without_an_image_are_ignored) {
