@@ -4,8 +4,8 @@
 #include <iostream>
 #include <stdexcept>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "kh/kiosk/headless.hpp"
 #include "kh/protocol/messages.hpp"
@@ -13,18 +13,24 @@
 int main(int argc, char** argv) {
   CLI::App app{"kiosk: Kioskhub device firmware (hub link, catalog cache, durable order outbox)"};
   bool headless = false;
-  std::string data_dir, device, mqtt_url, business, username, password, mode = "shop", log_level = "info";
-  app.add_flag("--headless", headless, "Run the hub link without a display; line commands on stdin, JSON lines on stdout");
-  app.add_option("--data", data_dir, "Data directory (holds kiosk.db: catalog cache and order outbox)")->required();
+  std::string data_dir, device, mqtt_url, business, username, password, mode = "shop",
+                                                                        log_level = "info";
+  app.add_flag("--headless", headless,
+               "Run the hub link without a display; line commands on stdin, JSON lines on stdout");
+  app.add_option("--data", data_dir,
+                 "Data directory (holds kiosk.db: catalog cache and order outbox)")
+      ->required();
   app.add_option("--device", device, "Device id (also the MQTT client id)")->required();
   app.add_option("--mqtt", mqtt_url, "Broker URL, e.g. tcp://127.0.0.1:1883")->required();
   app.add_option("--business", business,
-                 "Business id to follow (default: the stored one, else learned from a catalog on the device's down/ topic)");
+                 "Business id to follow (default: the stored one, else learned from a catalog on "
+                 "the device's down/ topic)");
   app.add_option("--mqtt-username", username, "Broker user name (default: none)");
   app.add_option("--mqtt-password", password, "Broker password (default: none)");
   app.add_option("--mode", mode, "Device mode reported in hello (default: shop)")
       ->check(CLI::IsMember({"shop", "counter", "board"}));
-  app.add_option("--log-level", log_level, "trace|debug|info|warn|error|critical|off (default: info; logs go to stderr)");
+  app.add_option("--log-level", log_level,
+                 "trace|debug|info|warn|error|critical|off (default: info; logs go to stderr)");
   CLI11_PARSE(app, argc, argv);
 
   if (!headless) {

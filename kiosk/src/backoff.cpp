@@ -14,7 +14,8 @@ std::chrono::milliseconds backoff_policy::delay(int sends, double unit_random) c
   if (!(unit_random >= 0.0)) unit_random = 0.0;  // also catches NaN
   unit_random = std::min(unit_random, 1.0);
   const double j = std::clamp(jitter, 0.0, 1.0);
-  const auto cut = static_cast<std::int64_t>(std::llround(static_cast<double>(d) * j * unit_random));
+  const auto cut =
+      static_cast<std::int64_t>(std::llround(static_cast<double>(d) * j * unit_random));
   return std::chrono::milliseconds{d - cut};
 }
 

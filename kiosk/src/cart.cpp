@@ -7,10 +7,13 @@ namespace kh::kiosk {
 namespace lim = protocol::limits;
 
 namespace {
-bool qty_ok(int q) { return q >= lim::min_qty && q <= lim::max_qty; }
+bool qty_ok(int q) {
+  return q >= lim::min_qty && q <= lim::max_qty;
+}
 failure bad_qty(int q) {
-  return fail(errc::invalid_quantity, "quantity " + std::to_string(q) + " is outside " + std::to_string(lim::min_qty) +
-                                          ".." + std::to_string(lim::max_qty));
+  return fail(errc::invalid_quantity, "quantity " + std::to_string(q) + " is outside " +
+                                          std::to_string(lim::min_qty) + ".." +
+                                          std::to_string(lim::max_qty));
 }
 }  // namespace
 
@@ -25,7 +28,8 @@ outcome<bool> cart::add(const protocol::product& p, int qty, std::string note) {
     }
   }
   if (lines_.size() >= lim::max_lines) {
-    return fail(errc::too_many_lines, "an order has at most " + std::to_string(lim::max_lines) + " lines");
+    return fail(errc::too_many_lines,
+                "an order has at most " + std::to_string(lim::max_lines) + " lines");
   }
   lines_.push_back(cart_line{p.id, p.sku, p.name, p.price, qty, std::move(note)});
   return true;
@@ -33,7 +37,8 @@ outcome<bool> cart::add(const protocol::product& p, int qty, std::string note) {
 
 outcome<bool> cart::add_sku(const catalog_view& view, std::string_view sku, int qty) {
   const auto* p = view.find_sku(sku);
-  if (p == nullptr) return fail(errc::unknown_sku, "no product with SKU '" + std::string(sku) + "' in the catalog");
+  if (p == nullptr)
+    return fail(errc::unknown_sku, "no product with SKU '" + std::string(sku) + "' in the catalog");
   return add(*p, qty);
 }
 

@@ -19,21 +19,31 @@ namespace kh::kiosk {
 namespace topics = protocol::topics;
 namespace types = protocol::types;
 
-std::string default_firmware() { return "kiosk " KH_KIOSK_VERSION; }
+std::string default_firmware() {
+  return "kiosk " KH_KIOSK_VERSION;
+}
 
 namespace {
-// When Paho refuses a publish (in-flight window full), try again this soon instead of counting a send.
+// When Paho refuses a publish (in-flight window full), try again this soon instead of counting a
+// send.
 constexpr std::chrono::milliseconds k_publish_refused_retry{100};
 }  // namespace
 
-engine::engine(store& db, engine_config cfg, publish_fn publish, event_fn on_event, now_fn now, random_fn random)
-    : db_(db), cfg_(std::move(cfg)), publish_(std::move(publish)), on_event_(std::move(on_event)), now_(std::move(now)),
+engine::engine(store& db, engine_config cfg, publish_fn publish, event_fn on_event, now_fn now,
+               random_fn random)
+    : db_(db),
+      cfg_(std::move(cfg)),
+      publish_(std::move(publish)),
+      on_event_(std::move(on_event)),
+      now_(std::move(now)),
       random_(std::move(random)) {
   if (!protocol::is_slug_id(cfg_.device_id)) {
-    throw std::invalid_argument("device id '" + cfg_.device_id + "' is not a valid id ([a-z0-9_-], 1-64 characters)");
+    throw std::invalid_argument("device id '" + cfg_.device_id +
+                                "' is not a valid id ([a-z0-9_-], 1-64 characters)");
   }
   if (!cfg_.business_id.empty() && !protocol::is_slug_id(cfg_.business_id)) {
-    throw std::invalid_argument("business id '" + cfg_.business_id + "' is not a valid id ([a-z0-9_-], 1-64 characters)");
+    throw std::invalid_argument("business id '" + cfg_.business_id +
+                                "' is not a valid id ([a-z0-9_-], 1-64 characters)");
   }
   if (!now_) now_ = [] { return clock::now(); };
   if (!random_) {
@@ -58,7 +68,8 @@ engine::engine(store& db, engine_config cfg, publish_fn publish, event_fn on_eve
     if (c->business_id == business_id_) {
       catalog_ = std::make_shared<const catalog_view>(std::move(*c));
     } else {
-      spdlog::info("kiosk: cached catalog is for business '{}', not '{}'; ignoring it", c->business_id, business_id_);
+      spdlog::info("kiosk: cached catalog is for business '{}', not '{}'; ignoring it",
+                   c->business_id, business_id_);
     }
   }
 
@@ -68,7 +79,8 @@ engine::engine(store& db, engine_config cfg, publish_fn publish, event_fn on_eve
     // Resent at the first connect anyway; until then nothing is due.
     pending_.emplace(e.seq, pending_entry{e.order_id, std::move(e.payload), e.attempts, now_tp});
   }
-  if (!pending_.empty()) spdlog::info("kiosk: {} order(s) in the outbox from an earlier run", pending_.size());
+  if (!pending_.empty())
+    spdlog::info("kiosk: {} order(s) in the outbox from an earlier run", pending_.size());
 }
 
 std::int64_t engine::now_ms() const {
@@ -101,7 +113,8 @@ void engine::on_connected() {
   h.firmware = cfg_.firmware;
   h.mode = cfg_.mode;
   if (catalog_) h.catalog_version = catalog_->version();
-  if (!publish_(topics::device_up(cfg_.device_id, types::hello), protocol::make_message(types::hello, protocol::to_json(h)))) {
+  if (!publish_(topics::device_up(cfg_.device_id, types::hello),
+                protocol::make_message(types::hello, protocol::to_json(h)))) {
     spdlog::warn("kiosk: could not queue hello");
   }
   emit(events::connection{true});
@@ -131,8 +144,10 @@ void engine::send_due(clock::time_point now) {
     }
     ++p.attempts;
     p.next = now + cfg_.backoff.delay(p.attempts, random_());
-    const auto next_ms = std::chrono::duration_cast<std::chrono::milliseconds>(p.next.time_since_epoch()).count();
-    (void)db_.record_attempt(p.order_id, p.attempts, next_ms);  // informative; failure already logged
+    const auto next_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(p.next.time_since_epoch()).count();
+    (void)db_.record_attempt(p.order_id, p.attempts,
+                             next_ms);  // informative; failure already logged
   }
 }
 
@@ -176,14 +191,16 @@ void engine::accept_catalog(protocol::catalog c, bool via_down) {
     spdlog::info("kiosk: business '{}' learned from the catalog", business_id_);
     emit(events::business{business_id_});
   } else if (c.business_id != business_id_) {
-    spdlog::warn("kiosk: ignoring catalog of business '{}' (this kiosk belongs to '{}')", c.business_id, business_id_);
+    spdlog::warn("kiosk: ignoring catalog of business '{}' (this kiosk belongs to '{}')",
+                 c.business_id, business_id_);
     return;
   }
   // The hub publishes the catalog when it starts: a sign of life. Re-send what waits now rather
   // than after up to 30 s of backoff (the hub dedupes on order_id, so this is always safe).
   resend_all_now();
   if (catalog_ && c.version < catalog_->version()) {
-    spdlog::debug("kiosk: ignoring catalog v{} older than cached v{}", c.version, catalog_->version());
+    spdlog::debug("kiosk: ignoring catalog v{} older than cached v{}", c.version,
+                  catalog_->version());
     return;
   }
   if (catalog_ && c.version == catalog_->version()) {
@@ -203,11 +220,13 @@ void engine::accept_catalog(protocol::catalog c, bool via_down) {
   emit(events::catalog{business_id_, version});
 }
 
-void engine::answer(const std::string& order_id, events::order_answer ev, std::string_view answer_type,
-                    const std::string& body, std::string_view number, std::string_view state, outbox_status status) {
+void engine::answer(const std::string& order_id, events::order_answer ev,
+                    std::string_view answer_type, const std::string& body, std::string_view number,
+                    std::string_view state, outbox_status status) {
   const auto it = seq_of_.find(order_id);
   if (it == seq_of_.end()) {
-    spdlog::debug("kiosk: {} for order {} that is not pending (duplicate or not ours)", answer_type, order_id);
+    spdlog::debug("kiosk: {} for order {} that is not pending (duplicate or not ours)", answer_type,
+                  order_id);
     return;
   }
   auto done = db_.complete(order_id, status, answer_type, body, number, state, now_ms());
@@ -226,16 +245,17 @@ void engine::on_message(std::string_view topic, std::string_view payload) {
       return;
     }
     const bool via_down = t->kind == topics::kind::device_down && t->id == cfg_.device_id;
-    const bool via_business = !business_id_.empty() && t->id == business_id_ &&
-                              (t->kind == topics::kind::business_catalog || t->kind == topics::kind::business_orders);
+    const bool via_business =
+        !business_id_.empty() && t->id == business_id_ &&
+        (t->kind == topics::kind::business_catalog || t->kind == topics::kind::business_orders);
     if (!via_down && !via_business) {
       spdlog::debug("kiosk: ignoring message on {} (not ours)", topic);
       return;
     }
     auto env = protocol::decode_envelope(payload);
     if (!env) {
-      spdlog::warn("kiosk: ignoring bad message on {}: {} ({})", topic, protocol::to_string(env.error().code),
-                   env.error().message);
+      spdlog::warn("kiosk: ignoring bad message on {}: {} ({})", topic,
+                   protocol::to_string(env.error().code), env.error().message);
       return;
     }
     const auto& type = env->type;
@@ -257,7 +277,8 @@ void engine::on_message(std::string_view topic, std::string_view payload) {
         return;
       }
       events::order_answer ev{events::order_answer::kind::accepted, a->order_id, *a, std::nullopt};
-      answer(a->order_id, ev, type, env->body.dump(), a->number, protocol::to_string(a->state), outbox_status::done);
+      answer(a->order_id, ev, type, env->body.dump(), a->number, protocol::to_string(a->state),
+             outbox_status::done);
     } else if ((type == types::order_rejected || type == types::error) && via_down) {
       auto r = protocol::decode_rejection(env->body);
       if (!r) {
@@ -266,18 +287,21 @@ void engine::on_message(std::string_view topic, std::string_view payload) {
       }
       const bool is_error = type == types::error;
       if (r->order_id.empty()) {
-        spdlog::warn("kiosk: hub reported {} ({}): {}", protocol::to_string(r->code), type, r->message);
+        spdlog::warn("kiosk: hub reported {} ({}): {}", protocol::to_string(r->code), type,
+                     r->message);
         return;
       }
       if (is_error && r->code == protocol::code::internal) {
         spdlog::warn("kiosk: hub failed on order {} ({}); will re-send", r->order_id, r->message);
         return;
       }
-      events::order_answer ev{is_error ? events::order_answer::kind::failed : events::order_answer::kind::rejected,
-                              r->order_id, std::nullopt, *r};
+      events::order_answer ev{
+          is_error ? events::order_answer::kind::failed : events::order_answer::kind::rejected,
+          r->order_id, std::nullopt, *r};
       answer(r->order_id, ev, type, env->body.dump(), "", is_error ? state_failed : state_rejected,
              is_error ? outbox_status::failed : outbox_status::done);
-    } else if (type == types::order_status && (via_down || t->kind == topics::kind::business_orders)) {
+    } else if (type == types::order_status &&
+               (via_down || t->kind == topics::kind::business_orders)) {
       auto s = protocol::decode_order_status(env->body);
       if (!s) {
         spdlog::warn("kiosk: ignoring bad order.status: {}", s.error().message);

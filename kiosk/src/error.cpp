@@ -4,15 +4,24 @@ namespace kh::kiosk {
 
 const char* to_string(errc e) noexcept {
   switch (e) {
-    case errc::bad_command: return "bad_command";
-    case errc::unknown_sku: return "unknown_sku";
-    case errc::invalid_quantity: return "invalid_quantity";
-    case errc::too_many_lines: return "too_many_lines";
-    case errc::empty_order: return "empty_order";
-    case errc::no_catalog: return "no_catalog";
-    case errc::outbox_full: return "outbox_full";
-    case errc::storage_error: return "storage_error";
-    case errc::stopped: return "stopped";
+    case errc::bad_command:
+      return "bad_command";
+    case errc::unknown_sku:
+      return "unknown_sku";
+    case errc::invalid_quantity:
+      return "invalid_quantity";
+    case errc::too_many_lines:
+      return "too_many_lines";
+    case errc::empty_order:
+      return "empty_order";
+    case errc::no_catalog:
+      return "no_catalog";
+    case errc::outbox_full:
+      return "outbox_full";
+    case errc::storage_error:
+      return "storage_error";
+    case errc::stopped:
+      return "stopped";
   }
   return "unknown";
 }
@@ -30,6 +39,8 @@ const std::error_category& kiosk_category() noexcept {
   return c;
 }
 
-std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), kiosk_category()}; }
+std::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), kiosk_category()};
+}
 
 }  // namespace kh::kiosk

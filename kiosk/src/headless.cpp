@@ -22,17 +22,24 @@ using json = nlohmann::ordered_json;
 
 namespace {
 
-json money_json(const protocol::money& m) { return json{{"amount", m.amount}, {"currency", m.currency}}; }
+json money_json(const protocol::money& m) {
+  return json{{"amount", m.amount}, {"currency", m.currency}};
+}
 
-json null_if_empty(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+json null_if_empty(const std::string& s) {
+  return s.empty() ? json(nullptr) : json(s);
+}
 
 }  // namespace
 
-std::string to_line(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string to_line(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 json catalog_reply(const catalog_view* view) {
   if (view == nullptr) {
-    return error_reply("catalog", fail(errc::no_catalog, "no catalog cached yet; waiting for the hub"));
+    return error_reply("catalog",
+                       fail(errc::no_catalog, "no catalog cached yet; waiting for the hub"));
   }
   const auto& c = view->catalog();
   json products = json::array();
@@ -66,7 +73,8 @@ json error_reply(const std::string& cmd, const failure& f) {
 json status_reply(const link_status& s) {
   json orders = json::array();
   for (const auto& o : s.orders) {
-    orders.push_back(json{{"order_id", o.order_id}, {"state", o.state}, {"number", null_if_empty(o.number)}});
+    orders.push_back(
+        json{{"order_id", o.order_id}, {"state", o.state}, {"number", null_if_empty(o.number)}});
   }
   return json{{"ok", true},
               {"cmd", "status"},
@@ -78,13 +86,16 @@ json status_reply(const link_status& s) {
               {"orders", std::move(orders)}};
 }
 
-json wait_reply(std::size_t pending) { return json{{"ok", true}, {"cmd", "wait"}, {"outbox_pending", pending}}; }
+json wait_reply(std::size_t pending) {
+  return json{{"ok", true}, {"cmd", "wait"}, {"outbox_pending", pending}};
+}
 
 std::optional<json> event_line(const link_event& ev) {
   if (const auto* c = std::get_if<events::connection>(&ev)) {
     return json{{"event", c->connected ? "connected" : "disconnected"}};
   }
-  if (const auto* c = std::get_if<events::catalog>(&ev)) return json{{"event", "catalog"}, {"version", c->version}};
+  if (const auto* c = std::get_if<events::catalog>(&ev))
+    return json{{"event", "catalog"}, {"version", c->version}};
   if (const auto* a = std::get_if<events::order_answer>(&ev)) {
     if (a->outcome == events::order_answer::kind::accepted && a->accepted) {
       const auto& x = *a->accepted;
@@ -101,12 +112,13 @@ std::optional<json> event_line(const link_event& ev) {
                   {"eta", x.eta}};
     }
     if (a->rejection) {
-      return json{{"ok", false},
-                  {"cmd", "order"},
-                  {"event", a->outcome == events::order_answer::kind::failed ? "failed" : "rejected"},
-                  {"order_id", a->order_id},
-                  {"code", protocol::to_string(a->rejection->code)},
-                  {"message", a->rejection->message}};
+      return json{
+          {"ok", false},
+          {"cmd", "order"},
+          {"event", a->outcome == events::order_answer::kind::failed ? "failed" : "rejected"},
+          {"order_id", a->order_id},
+          {"code", protocol::to_string(a->rejection->code)},
+          {"message", a->rejection->message}};
     }
   }
   return std::nullopt;
@@ -154,7 +166,8 @@ bool handle(const std::string& raw, link& lk, writer& out) {
   } else if (const auto* o = std::get_if<commands::order>(&cmd)) {
     const auto view = lk.catalog();
     if (!view) {
-      out.line(error_reply("order", fail(errc::no_catalog, "no catalog cached yet; cannot resolve SKUs")));
+      out.line(error_reply("order",
+                           fail(errc::no_catalog, "no catalog cached yet; cannot resolve SKUs")));
       return true;
     }
     cart c;
@@ -165,8 +178,10 @@ bool handle(const std::string& raw, link& lk, writer& out) {
         return true;
       }
     }
-    // "queued" is printed on the link's thread right after the commit, so it always precedes the answer.
-    auto r = lk.submit(c, o->type, o->payment, [&out](const std::string& id) { out.line(queued_reply(id)); });
+    // "queued" is printed on the link's thread right after the commit, so it always precedes the
+    // answer.
+    auto r = lk.submit(c, o->type, o->payment,
+                       [&out](const std::string& id) { out.line(queued_reply(id)); });
     if (!r) out.line(error_reply("order", r.error()));
   } else if (std::holds_alternative<commands::status>(cmd)) {
     out.line(status_reply(lk.status()));
@@ -182,8 +197,8 @@ bool handle(const std::string& raw, link& lk, writer& out) {
 
 int run(link_options opts, int in_fd, std::FILE* out_file) {
   // stdout carries only JSON lines: every log line goes to stderr.
-  spdlog::set_default_logger(
-      std::make_shared<spdlog::logger>("kiosk", std::make_shared<spdlog::sinks::stderr_color_sink_mt>()));
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "kiosk", std::make_shared<spdlog::sinks::stderr_color_sink_mt>()));
 
   writer out(out_file);
   auto opened = link::open(std::move(opts), [&out](const link_event& ev) {
@@ -203,10 +218,12 @@ int run(link_options opts, int in_fd, std::FILE* out_file) {
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
-  struct sigaction old_int {}, old_term {};
+  struct sigaction old_int {
+  }, old_term{};
   ::sigaction(SIGINT, &sa, &old_int);
   ::sigaction(SIGTERM, &sa, &old_term);
-  std::signal(SIGPIPE, SIG_IGN);  // a closed stdout must not kill the kiosk before it says "offline"
+  std::signal(SIGPIPE,
+              SIG_IGN);  // a closed stdout must not kill the kiosk before it says "offline"
 
   lk.start();
 
@@ -248,7 +265,8 @@ int run(link_options opts, int in_fd, std::FILE* out_file) {
         discarding = false;
         continue;
       }
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank lines are ignored
+      if (line.find_first_not_of(" \t\r") == std::string::npos)
+        continue;  // blank lines are ignored
       if (!handle(line, lk, out)) {
         running = false;
         quit_cmd = true;
@@ -257,8 +275,9 @@ int run(link_options opts, int in_fd, std::FILE* out_file) {
     buf.erase(0, start);
     if (running && buf.size() > max_command_line) {
       if (!discarding) {
-        out.line(error_reply("", fail(errc::bad_command, "command line longer than " +
-                                                             std::to_string(max_command_line) + " bytes")));
+        out.line(error_reply(
+            "", fail(errc::bad_command,
+                     "command line longer than " + std::to_string(max_command_line) + " bytes")));
       }
       discarding = true;
       buf.clear();

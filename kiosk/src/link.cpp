@@ -70,7 +70,8 @@ struct link::impl {
     if (!post(
             [this, p, f = std::move(f)]() mutable {
               auto v = f();
-              publish_pending();  // before the caller resumes, so a following wait_idle sees this task's effect
+              publish_pending();  // before the caller resumes, so a following wait_idle sees this
+                                  // task's effect
               p->set_value(std::move(v));
             },
             false)) {
@@ -96,8 +97,10 @@ struct link::impl {
     while (true) {
       auto ready = [&] { return !tasks.empty() || closing; };
       if (next_tick) {
-        cv.wait_for(lk, std::max(std::chrono::milliseconds{0},
-                                 std::chrono::duration_cast<std::chrono::milliseconds>(*next_tick - engine::clock::now())),
+        cv.wait_for(lk,
+                    std::max(std::chrono::milliseconds{0},
+                             std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 *next_tick - engine::clock::now())),
                     ready);
       } else {
         cv.wait(lk, ready);
@@ -141,36 +144,41 @@ struct link::impl {
     o.username = opts.mqtt_username;
     o.password = opts.mqtt_password;
     o.clean_session = false;
-    o.last_will = mqtt::will{topics::presence(opts.engine.device_id), std::string(topics::presence_offline), 1, true};
+    o.last_will = mqtt::will{topics::presence(opts.engine.device_id),
+                             std::string(topics::presence_offline), 1, true};
     client = std::make_unique<mqtt::client>(o);
     ever_up = std::make_shared<std::atomic<bool>>(false);
     std::vector<mqtt::subscription> subs;
     for (auto& f : eng->subscriptions()) subs.push_back(mqtt::subscription{std::move(f), 1});
     client->subscribe_on_connect(std::move(subs));
-    client->publish_on_connect(
-        {mqtt::message{topics::presence(opts.engine.device_id), std::string(topics::presence_online), 1, true}});
+    client->publish_on_connect({mqtt::message{topics::presence(opts.engine.device_id),
+                                              std::string(topics::presence_online), 1, true}});
     const auto gen = generation;
     // Paho's thread: hand over and return.
     client->on_message([this, gen](mqtt::message m) {
       std::string topic = m.topic;  // kept for the warning: m is moved into the task
-      if (!post([this, gen, m = std::move(m)] {
-            if (gen == generation) eng->on_message(m.topic, m.payload);
-          }, true)) {
+      if (!post(
+              [this, gen, m = std::move(m)] {
+                if (gen == generation) eng->on_message(m.topic, m.payload);
+              },
+              true)) {
         spdlog::warn("kiosk link: queue full or closed; dropped message on {}", topic);
       }
     });
     client->on_connection([this, gen, flag = ever_up](bool up, const std::string& reason) {
       if (up) flag->store(true);
-      post([this, gen, up, reason] {
-        if (gen != generation) return;
-        if (up) {
-          spdlog::info("kiosk link: connected to {}", opts.mqtt_uri);
-          eng->on_connected();
-        } else {
-          spdlog::warn("kiosk link: disconnected ({})", reason);
-          eng->on_disconnected();
-        }
-      }, false);
+      post(
+          [this, gen, up, reason] {
+            if (gen != generation) return;
+            if (up) {
+              spdlog::info("kiosk link: connected to {}", opts.mqtt_uri);
+              eng->on_connected();
+            } else {
+              spdlog::warn("kiosk link: disconnected ({})", reason);
+              eng->on_disconnected();
+            }
+          },
+          false);
     });
     client->start(false);
   }
@@ -199,36 +207,42 @@ struct link::impl {
     if (const auto* b = std::get_if<events::business>(&ev)) {
       // New business topics to follow: the client takes subscriptions only at creation.
       spdlog::info("kiosk link: reconnecting to follow business '{}'", b->business_id);
-      post([this] {
-        if (started && client) connect_client();
-      }, false);
+      post(
+          [this] {
+            if (started && client) connect_client();
+          },
+          false);
     }
     if (on_event) on_event(ev);
   }
 
   void stop() {
     std::call_once(stop_once, [this] {
-      post([this] {
-        if (client) {
-          const auto presence = topics::presence(opts.engine.device_id);
-          const std::string offline(topics::presence_offline);
-          bool said_offline = false;
-          if (client->connected()) {
-            // A clean disconnect sends no Last Will: say "offline" ourselves, retained.
-            said_offline = client->publish_and_wait(presence, offline, 1, true, opts.offline_timeout);
-          }
-          client->stop();
-          ++generation;
-          client.reset();
-          if (!said_offline && ever_up->load()) {
-            // The client connected (and published "online") while we were stopping, or the
-            // acknowledgement did not come: correct the retained presence with a short session.
-            said_offline = publish_offline_once(presence, offline);
-          }
-          if (ever_up->load() && !said_offline) spdlog::warn("kiosk link: presence 'offline' not acknowledged");
-        }
-        eng->on_disconnected();
-      }, false);
+      post(
+          [this] {
+            if (client) {
+              const auto presence = topics::presence(opts.engine.device_id);
+              const std::string offline(topics::presence_offline);
+              bool said_offline = false;
+              if (client->connected()) {
+                // A clean disconnect sends no Last Will: say "offline" ourselves, retained.
+                said_offline =
+                    client->publish_and_wait(presence, offline, 1, true, opts.offline_timeout);
+              }
+              client->stop();
+              ++generation;
+              client.reset();
+              if (!said_offline && ever_up->load()) {
+                // The client connected (and published "online") while we were stopping, or the
+                // acknowledgement did not come: correct the retained presence with a short session.
+                said_offline = publish_offline_once(presence, offline);
+              }
+              if (ever_up->load() && !said_offline)
+                spdlog::warn("kiosk link: presence 'offline' not acknowledged");
+            }
+            eng->on_disconnected();
+          },
+          false);
       {
         std::lock_guard lk(mu);
         closing = true;
@@ -248,11 +262,14 @@ link::~link() {
 
 outcome<std::unique_ptr<link>> link::open(link_options opts, event_fn on_event) {
   if (!mqtt::parse_uri(opts.mqtt_uri)) {
-    throw std::invalid_argument("malformed broker URL '" + opts.mqtt_uri + "' (want tcp://host:port)");
+    throw std::invalid_argument("malformed broker URL '" + opts.mqtt_uri +
+                                "' (want tcp://host:port)");
   }
   std::error_code ec;
   std::filesystem::create_directories(opts.data_dir, ec);
-  if (ec) return fail(errc::storage_error, "cannot create " + opts.data_dir.string() + ": " + ec.message());
+  if (ec)
+    return fail(errc::storage_error,
+                "cannot create " + opts.data_dir.string() + ": " + ec.message());
   auto db = store::open(opts.data_dir / "kiosk.db");
   if (!db) return db.error();
   auto p = std::make_unique<impl>();
@@ -272,21 +289,26 @@ outcome<std::unique_ptr<link>> link::open(link_options opts, event_fn on_event) 
 }
 
 void link::start() {
-  impl_->post([p = impl_.get()] {
-    if (p->started) return;
-    p->started = true;
-    p->connect_client();
-  }, false);
+  impl_->post(
+      [p = impl_.get()] {
+        if (p->started) return;
+        p->started = true;
+        p->connect_client();
+      },
+      false);
 }
 
-void link::stop() { impl_->stop(); }
+void link::stop() {
+  impl_->stop();
+}
 
 std::shared_ptr<const catalog_view> link::catalog() {
   auto r = impl_->call([p = impl_.get()] { return p->eng->catalog(); });
   return r ? *r : nullptr;
 }
 
-outcome<std::string> link::submit(const cart& c, protocol::order_type type, protocol::payment_method payment,
+outcome<std::string> link::submit(const cart& c, protocol::order_type type,
+                                  protocol::payment_method payment,
                                   std::function<void(const std::string&)> on_queued) {
   auto order = c.to_submit(protocol::new_uuid(), type, payment);
   if (!order) return order.error();
@@ -314,7 +336,8 @@ std::size_t link::wait_idle(std::chrono::milliseconds timeout, const std::atomic
     if (cancel && cancel->load()) break;
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) break;
-    impl_->idle_cv.wait_for(lk, std::min<std::chrono::steady_clock::duration>(deadline - now, std::chrono::milliseconds{100}));
+    impl_->idle_cv.wait_for(lk, std::min<std::chrono::steady_clock::duration>(
+                                    deadline - now, std::chrono::milliseconds{100}));
   }
   return impl_->pending;
 }

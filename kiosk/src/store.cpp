@@ -10,9 +10,12 @@ namespace kh::kiosk {
 
 const char* to_string(outbox_status s) noexcept {
   switch (s) {
-    case outbox_status::pending: return "pending";
-    case outbox_status::done: return "done";
-    case outbox_status::failed: return "failed";
+    case outbox_status::pending:
+      return "pending";
+    case outbox_status::done:
+      return "done";
+    case outbox_status::failed:
+      return "failed";
   }
   return "pending";
 }
@@ -49,7 +52,8 @@ class stmt {
   std::int64_t i64(int col) const { return sqlite3_column_int64(s_, col); }
   std::string text(int col) const {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
-    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col))) : std::string();
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col)))
+             : std::string();
   }
   bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
 
@@ -63,7 +67,9 @@ failure db_fail(sqlite3* db, std::string_view what) {
   return fail(errc::storage_error, std::move(msg));
 }
 
-bool exec(sqlite3* db, const char* sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
+bool exec(sqlite3* db, const char* sql) {
+  return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+}
 
 constexpr const char* k_schema_v1 = R"sql(
 CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -91,7 +97,8 @@ PRAGMA user_version = 1;
 )sql";
 
 constexpr const char* k_entry_cols =
-    "seq, order_id, payload, status, attempts, next_attempt_ms, created_ms, answer_type, answer, number, state";
+    "seq, order_id, payload, status, attempts, next_attempt_ms, created_ms, answer_type, answer, "
+    "number, state";
 
 outbox_entry read_entry(const stmt& s) {
   outbox_entry e;
@@ -112,14 +119,17 @@ outbox_entry read_entry(const stmt& s) {
 }  // namespace
 
 store::store(sqlite3* db) noexcept : db_(db) {}
-store::~store() { sqlite3_close_v2(db_); }
+store::~store() {
+  sqlite3_close_v2(db_);
+}
 
 outcome<std::unique_ptr<store>> store::open(const std::filesystem::path& file) {
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc = sqlite3_open_v2(
+      file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
-    std::string msg = "cannot open " + file.string() + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    std::string msg =
+        "cannot open " + file.string() + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
     sqlite3_close_v2(db);
     return fail(errc::storage_error, std::move(msg));
   }
@@ -136,7 +146,8 @@ outcome<std::unique_ptr<store>> store::open(const std::filesystem::path& file) {
   }
   if (user_version < 0) return db_fail(db, "cannot read schema version of " + file.string());
   if (user_version > 1) {
-    return fail(errc::storage_error, file.string() + " has schema version " + std::to_string(user_version) +
+    return fail(errc::storage_error, file.string() + " has schema version " +
+                                         std::to_string(user_version) +
                                          ", newer than this firmware knows (1)");
   }
   if (user_version < 1) {
@@ -158,7 +169,9 @@ std::optional<std::string> store::setting(std::string_view key) {
 }
 
 outcome<bool> store::set_setting(std::string_view key, std::string_view value) {
-  stmt q(db_, "INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  stmt q(db_,
+         "INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = "
+         "excluded.value");
   q.bind(1, key).bind(2, value);
   if (q.step() != SQLITE_DONE) return db_fail(db_, "cannot store setting");
   return true;
@@ -166,11 +179,13 @@ outcome<bool> store::set_setting(std::string_view key, std::string_view value) {
 
 outcome<catalog_saved> store::save_catalog(const protocol::catalog& c, std::int64_t now_ms) {
   // One statement decides and writes, so "newest wins" holds even with a second writer.
-  stmt q(db_,
-         "INSERT INTO catalog(id, business_id, version, body, received_ms) VALUES(1, ?1, ?2, ?3, ?4) "
-         "ON CONFLICT(id) DO UPDATE SET business_id = excluded.business_id, version = excluded.version, "
-         "body = excluded.body, received_ms = excluded.received_ms "
-         "WHERE catalog.business_id <> excluded.business_id OR excluded.version > catalog.version");
+  stmt q(
+      db_,
+      "INSERT INTO catalog(id, business_id, version, body, received_ms) VALUES(1, ?1, ?2, ?3, ?4) "
+      "ON CONFLICT(id) DO UPDATE SET business_id = excluded.business_id, version = "
+      "excluded.version, "
+      "body = excluded.body, received_ms = excluded.received_ms "
+      "WHERE catalog.business_id <> excluded.business_id OR excluded.version > catalog.version");
   const auto body = protocol::to_json(c).dump();
   q.bind(1, c.business_id).bind(2, c.version).bind(3, body).bind(4, now_ms);
   if (q.step() != SQLITE_DONE) return db_fail(db_, "cannot store catalog");
@@ -193,8 +208,8 @@ std::optional<protocol::catalog> store::load_catalog() {
   return std::move(c).value();
 }
 
-outcome<outbox_entry> store::add_order(std::string_view order_id, std::string_view payload, std::int64_t now_ms,
-                                       std::size_t max_pending) {
+outcome<outbox_entry> store::add_order(std::string_view order_id, std::string_view payload,
+                                       std::int64_t now_ms, std::size_t max_pending) {
   if (!exec(db_, "BEGIN IMMEDIATE")) return db_fail(db_, "cannot begin outbox transaction");
   auto rollback = [&](failure f) {
     exec(db_, "ROLLBACK");
@@ -204,11 +219,13 @@ outcome<outbox_entry> store::add_order(std::string_view order_id, std::string_vi
     stmt c(db_, "SELECT count(*) FROM outbox WHERE status = 'pending'");
     if (c.step() != SQLITE_ROW) return rollback(db_fail(db_, "cannot count outbox"));
     if (static_cast<std::size_t>(c.i64(0)) >= max_pending) {
-      return rollback(fail(errc::outbox_full, std::to_string(c.i64(0)) +
-                                                  " orders are still waiting for the hub; try again later"));
+      return rollback(fail(
+          errc::outbox_full,
+          std::to_string(c.i64(0)) + " orders are still waiting for the hub; try again later"));
     }
   }
-  stmt q(db_, "INSERT INTO outbox(order_id, payload, next_attempt_ms, created_ms) VALUES(?, ?, ?, ?)");
+  stmt q(db_,
+         "INSERT INTO outbox(order_id, payload, next_attempt_ms, created_ms) VALUES(?, ?, ?, ?)");
   q.bind(1, order_id).bind(2, payload).bind(3, now_ms).bind(4, now_ms);
   if (q.step() != SQLITE_DONE) return rollback(db_fail(db_, "cannot write outbox entry"));
   const auto seq = sqlite3_last_insert_rowid(db_);
@@ -225,7 +242,9 @@ outcome<outbox_entry> store::add_order(std::string_view order_id, std::string_vi
 
 std::vector<outbox_entry> store::pending() {
   std::vector<outbox_entry> out;
-  stmt q(db_, (std::string("SELECT ") + k_entry_cols + " FROM outbox WHERE status = 'pending' ORDER BY seq").c_str());
+  stmt q(db_, (std::string("SELECT ") + k_entry_cols +
+               " FROM outbox WHERE status = 'pending' ORDER BY seq")
+                  .c_str());
   while (q.step() == SQLITE_ROW) out.push_back(read_entry(q));
   return out;
 }
@@ -244,36 +263,49 @@ std::optional<outbox_entry> store::find(std::string_view order_id) {
 
 std::vector<outbox_entry> store::recent(std::size_t limit) {
   std::vector<outbox_entry> out;
-  stmt q(db_, (std::string("SELECT ") + k_entry_cols + " FROM outbox ORDER BY seq DESC LIMIT ?").c_str());
+  stmt q(
+      db_,
+      (std::string("SELECT ") + k_entry_cols + " FROM outbox ORDER BY seq DESC LIMIT ?").c_str());
   q.bind(1, static_cast<std::int64_t>(limit));
   while (q.step() == SQLITE_ROW) out.push_back(read_entry(q));
   return out;
 }
 
-outcome<bool> store::record_attempt(std::string_view order_id, int attempts, std::int64_t next_attempt_ms) {
-  stmt q(db_, "UPDATE outbox SET attempts = ?, next_attempt_ms = ? WHERE order_id = ? AND status = 'pending'");
+outcome<bool> store::record_attempt(std::string_view order_id, int attempts,
+                                    std::int64_t next_attempt_ms) {
+  stmt q(db_,
+         "UPDATE outbox SET attempts = ?, next_attempt_ms = ? WHERE order_id = ? AND status = "
+         "'pending'");
   q.bind(1, static_cast<std::int64_t>(attempts)).bind(2, next_attempt_ms).bind(3, order_id);
   if (q.step() != SQLITE_DONE) return db_fail(db_, "cannot record send attempt");
   return sqlite3_changes(db_) > 0;
 }
 
-outcome<bool> store::complete(std::string_view order_id, outbox_status status, std::string_view answer_type,
-                              std::string_view answer, std::string_view number, std::string_view state,
+outcome<bool> store::complete(std::string_view order_id, outbox_status status,
+                              std::string_view answer_type, std::string_view answer,
+                              std::string_view number, std::string_view state,
                               std::int64_t now_ms) {
   stmt q(db_,
          "UPDATE outbox SET status = ?1, answer_type = ?2, answer = ?3, answered_ms = ?4, "
          "number = CASE WHEN ?5 <> '' THEN ?5 ELSE number END, "
          "state = CASE WHEN state = 'queued' THEN ?6 ELSE state END "
          "WHERE order_id = ?7 AND status = 'pending'");
-  q.bind(1, to_string(status)).bind(2, answer_type).bind(3, answer).bind(4, now_ms).bind(5, number).bind(6, state);
+  q.bind(1, to_string(status))
+      .bind(2, answer_type)
+      .bind(3, answer)
+      .bind(4, now_ms)
+      .bind(5, number)
+      .bind(6, state);
   q.bind(7, order_id);
   if (q.step() != SQLITE_DONE) return db_fail(db_, "cannot store answer");
   return sqlite3_changes(db_) > 0;
 }
 
-outcome<bool> store::update_tracking(std::string_view order_id, std::string_view number, std::string_view state) {
+outcome<bool> store::update_tracking(std::string_view order_id, std::string_view number,
+                                     std::string_view state) {
   stmt q(db_,
-         "UPDATE outbox SET number = CASE WHEN ?1 <> '' THEN ?1 ELSE number END, state = ?2 WHERE order_id = ?3");
+         "UPDATE outbox SET number = CASE WHEN ?1 <> '' THEN ?1 ELSE number END, state = ?2 WHERE "
+         "order_id = ?3");
   q.bind(1, number).bind(2, state).bind(3, order_id);
   if (q.step() != SQLITE_DONE) return db_fail(db_, "cannot update order state");
   return sqlite3_changes(db_) > 0;

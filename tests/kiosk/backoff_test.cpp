@@ -16,15 +16,16 @@ TEST(backoff, doubles_from_one_second_up_to_the_thirty_second_cap) {
 TEST(backoff, never_overflows_after_very_many_sends) {
   backoff_policy p;
   EXPECT_EQ(p.delay(1'000'000, 0.0), milliseconds{30000});
-  EXPECT_EQ(p.delay(0, 0.0), milliseconds{1000});   // treated as the first send
+  EXPECT_EQ(p.delay(0, 0.0), milliseconds{1000});  // treated as the first send
   EXPECT_EQ(p.delay(-5, 0.0), milliseconds{1000});
 }
 
 TEST(backoff, jitter_only_shortens_the_delay_within_its_fraction) {
-  backoff_policy p;  // jitter 0.2
+  backoff_policy p;                                // jitter 0.2
   EXPECT_EQ(p.delay(3, 1.0), milliseconds{3200});  // 4 s less 20 %
   EXPECT_EQ(p.delay(3, 0.5), milliseconds{3600});
-  EXPECT_EQ(p.delay(10, 1.0), milliseconds{24000});  // the cap is the longest wait, jitter goes below it
+  EXPECT_EQ(p.delay(10, 1.0),
+            milliseconds{24000});  // the cap is the longest wait, jitter goes below it
   // Out-of-range randomness is clamped rather than trusted.
   EXPECT_EQ(p.delay(3, 7.0), milliseconds{3200});
   EXPECT_EQ(p.delay(3, -1.0), milliseconds{4000});

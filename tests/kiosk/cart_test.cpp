@@ -27,7 +27,8 @@ TEST(cart, builds_an_order_submit_with_product_ids_from_skus) {
   ASSERT_TRUE(c.add_sku(v, "LAT", 1));
   EXPECT_EQ(c.estimated_total().amount, 2 * 250 + 380);
   const auto id = kh::protocol::new_uuid();
-  auto s = c.to_submit(id, kh::protocol::order_type::eat_in, kh::protocol::payment_method::card_present);
+  auto s =
+      c.to_submit(id, kh::protocol::order_type::eat_in, kh::protocol::payment_method::card_present);
   ASSERT_TRUE(s);
   EXPECT_EQ(s->order_id, id);
   ASSERT_EQ(s->lines.size(), 2u);
@@ -66,7 +67,8 @@ TEST(cart, at_most_one_hundred_lines_and_empty_cart_cannot_be_submitted) {
   k::cart c;
   EXPECT_EQ(c.to_submit(kh::protocol::new_uuid(), {}, {}).error().code, k::errc::empty_order);
   for (int i = 0; i < 100; ++i) {
-    ASSERT_TRUE(c.add(kh::kiosk::test::make_product("p" + std::to_string(i), "S" + std::to_string(i), 100), 1));
+    ASSERT_TRUE(c.add(
+        kh::kiosk::test::make_product("p" + std::to_string(i), "S" + std::to_string(i), 100), 1));
   }
   auto r = c.add(kh::kiosk::test::make_product("p100", "S100", 100), 1);
   ASSERT_FALSE(r);

@@ -58,11 +58,12 @@ TEST(command_parsing, unknown_words_and_extra_arguments_are_bad_commands) {
 }
 
 TEST(command_parsing, malformed_orders_are_rejected_with_the_reason) {
-  for (const char* line : {"order", "order ESP:1", "order ESP:1 takeaway", "order ESP:1 takeaway cash extra",
-                           "order ESP takeaway cash", "order :1 takeaway cash", "order ESP: takeaway cash",
-                           "order ESP:1,,LAT:1 takeaway cash", "order ESP:1, takeaway cash", "order ESP:x takeaway cash",
-                           "order ESP:1.5 takeaway cash", "order ESP:- takeaway cash", "order ESP:1 dine_in cash",
-                           "order ESP:1 takeaway bitcoin"}) {
+  for (const char* line :
+       {"order", "order ESP:1", "order ESP:1 takeaway", "order ESP:1 takeaway cash extra",
+        "order ESP takeaway cash", "order :1 takeaway cash", "order ESP: takeaway cash",
+        "order ESP:1,,LAT:1 takeaway cash", "order ESP:1, takeaway cash",
+        "order ESP:x takeaway cash", "order ESP:1.5 takeaway cash", "order ESP:- takeaway cash",
+        "order ESP:1 dine_in cash", "order ESP:1 takeaway bitcoin"}) {
     auto e = bad(line);
     EXPECT_EQ(e.why.code, k::errc::bad_command) << line;
     EXPECT_EQ(e.cmd, "order") << line;
@@ -73,15 +74,19 @@ TEST(command_parsing, quantities_follow_the_protocol_limits) {
   EXPECT_EQ(bad("order ESP:0 takeaway cash").why.code, k::errc::invalid_quantity);
   EXPECT_EQ(bad("order ESP:-1 takeaway cash").why.code, k::errc::invalid_quantity);
   EXPECT_EQ(bad("order ESP:100 takeaway cash").why.code, k::errc::invalid_quantity);
-  EXPECT_EQ(bad("order ESP:99999999999999999999999 takeaway cash").why.code, k::errc::invalid_quantity);
+  EXPECT_EQ(bad("order ESP:99999999999999999999999 takeaway cash").why.code,
+            k::errc::invalid_quantity);
   EXPECT_EQ(std::get<cmds::order>(ok("order ESP:+3 takeaway cash")).items.at(0).qty, 3);
 }
 
 TEST(command_parsing, more_than_one_hundred_items_is_too_many_lines) {
   std::string items;
-  for (int i = 0; i < 100; ++i) items += (i ? "," : "") + std::string("S") + std::to_string(i) + ":1";
-  EXPECT_EQ(std::get<cmds::order>(ok("order " + items + " pickup card_present")).items.size(), 100u);
-  EXPECT_EQ(bad("order " + items + ",S100:1 pickup card_present").why.code, k::errc::too_many_lines);
+  for (int i = 0; i < 100; ++i)
+    items += (i ? "," : "") + std::string("S") + std::to_string(i) + ":1";
+  EXPECT_EQ(std::get<cmds::order>(ok("order " + items + " pickup card_present")).items.size(),
+            100u);
+  EXPECT_EQ(bad("order " + items + ",S100:1 pickup card_present").why.code,
+            k::errc::too_many_lines);
 }
 
 TEST(command_parsing, over_long_lines_are_refused_without_parsing) {

@@ -38,10 +38,12 @@ class engine_fixture : public ::testing::Test {
           out.push_back({t, pl});
           return true;
         },
-        [this](const k::link_event& ev) { events.push_back(ev); }, [this] { return now; }, [] { return 0.0; });
+        [this](const k::link_event& ev) { events.push_back(ev); }, [this] { return now; },
+        [] { return 0.0; });
   }
 
-  k::outcome<std::string> submit_one(const std::function<void(const std::string&)>& on_queued = {}) {
+  k::outcome<std::string> submit_one(
+      const std::function<void(const std::string&)>& on_queued = {}) {
     p::order_submit o;
     o.order_id = p::new_uuid();
     o.type = p::order_type::takeaway;
@@ -102,7 +104,8 @@ class engine_fixture : public ::testing::Test {
     c.business_id = "cafe";
     return c;
   }();
-  k::engine::clock::time_point now = k::engine::clock::time_point{} + std::chrono::hours{24 * 365 * 56};
+  k::engine::clock::time_point now =
+      k::engine::clock::time_point{} + std::chrono::hours{24 * 365 * 56};
   bool accept_publish = true;
   std::vector<sent> out;
   std::vector<k::link_event> events;
@@ -126,7 +129,9 @@ TEST_F(engine_fixture, order_is_committed_to_the_outbox_before_it_is_published) 
       },
       nullptr, [this] { return now; }, [] { return 0.0; });
   eng->on_connected();
-  auto id = submit_one([&](const std::string& oid) { seen.push_back(db->find(oid) ? "queued:committed" : "queued:missing"); });
+  auto id = submit_one([&](const std::string& oid) {
+    seen.push_back(db->find(oid) ? "queued:committed" : "queued:missing");
+  });
   ASSERT_TRUE(id) << id.error().message;
   EXPECT_EQ(seen, (std::vector<std::string>{"queued:committed", "publish:committed"}));
 }
@@ -362,7 +367,8 @@ TEST_F(engine_fixture, catalog_keeps_the_newest_version_and_survives_restart) {
 TEST_F(engine_fixture, catalog_of_another_business_is_ignored) {
   eng->on_message(p::topics::device_down("kiosk-1", "catalog"),
                   p::make_message("catalog", p::to_json(make_catalog(9, "bakery"))));
-  eng->on_message(p::topics::business_catalog("bakery"), p::make_message("catalog", p::to_json(make_catalog(9, "bakery"))));
+  eng->on_message(p::topics::business_catalog("bakery"),
+                  p::make_message("catalog", p::to_json(make_catalog(9, "bakery"))));
   EXPECT_FALSE(eng->catalog());
   EXPECT_TRUE(events.empty());
 }
@@ -376,12 +382,14 @@ TEST_F(engine_fixture, business_is_learned_from_a_catalog_on_the_own_down_topic)
   reopen();
   EXPECT_EQ(eng->subscriptions(), (std::vector<std::string>{"kh/v1/d/kiosk-1/down/+"}));
   EXPECT_EQ(eng->status().business_id, "");
-  eng->on_message(p::topics::device_down("kiosk-1", "catalog"), p::make_message("catalog", p::to_json(make_catalog(4))));
+  eng->on_message(p::topics::device_down("kiosk-1", "catalog"),
+                  p::make_message("catalog", p::to_json(make_catalog(4))));
   EXPECT_EQ(eng->business_id(), "cafe");
   ASSERT_EQ(events_of<k::events::business>().size(), 1u);
   EXPECT_EQ(events_of<k::events::catalog>().size(), 1u);
-  EXPECT_EQ(eng->subscriptions(), (std::vector<std::string>{"kh/v1/d/kiosk-1/down/+", "kh/v1/b/cafe/catalog",
-                                                            "kh/v1/b/cafe/orders"}));
+  EXPECT_EQ(eng->subscriptions(),
+            (std::vector<std::string>{"kh/v1/d/kiosk-1/down/+", "kh/v1/b/cafe/catalog",
+                                      "kh/v1/b/cafe/orders"}));
   reopen();  // remembered without --business
   EXPECT_EQ(eng->business_id(), "cafe");
   EXPECT_EQ(eng->catalog()->version(), 4);
@@ -396,10 +404,12 @@ TEST_F(engine_fixture, order_status_is_tracked_for_own_orders_only) {
   s.order_id = *a;
   s.number = "A-003";
   s.state = p::order_state::ready;
-  eng->on_message(p::topics::business_orders("cafe"), p::make_message("order.status", p::to_json(s)));
+  eng->on_message(p::topics::business_orders("cafe"),
+                  p::make_message("order.status", p::to_json(s)));
   p::order_status other = s;
   other.order_id = p::new_uuid();
-  eng->on_message(p::topics::business_orders("cafe"), p::make_message("order.status", p::to_json(other)));
+  eng->on_message(p::topics::business_orders("cafe"),
+                  p::make_message("order.status", p::to_json(other)));
   auto st = events_of<k::events::order_status>();
   ASSERT_EQ(st.size(), 2u);  // boards want every order of the business; only ours is tracked
   EXPECT_EQ(st[0].status.order_id, *a);
@@ -422,11 +432,15 @@ TEST_F(engine_fixture, garbage_and_foreign_messages_change_nothing) {
   eng->on_message(down, "");
   eng->on_message(down, std::string(70 * 1024, '{'));
   eng->on_message(down, R"({"v":2,"type":"order.accepted","id":"x","ts":"x","body":{}})");
-  eng->on_message(down, p::make_message("order.accepted", nlohmann::json{{"order_id", *a}}));  // missing fields
-  eng->on_message(down, p::make_message("order.rejected", nlohmann::json::object()));           // wrong type for topic
-  eng->on_message("kh/v1/d/kiosk-2/down/order.accepted", p::make_message("order.accepted", nlohmann::json::object()));
+  eng->on_message(
+      down, p::make_message("order.accepted", nlohmann::json{{"order_id", *a}}));  // missing fields
+  eng->on_message(
+      down, p::make_message("order.rejected", nlohmann::json::object()));  // wrong type for topic
+  eng->on_message("kh/v1/d/kiosk-2/down/order.accepted",
+                  p::make_message("order.accepted", nlohmann::json::object()));
   eng->on_message("some/other/topic", "x");
-  eng->on_message("kh/v1/b/other/catalog", p::make_message("catalog", p::to_json(make_catalog(7, "other"))));
+  eng->on_message("kh/v1/b/other/catalog",
+                  p::make_message("catalog", p::to_json(make_catalog(7, "other"))));
   EXPECT_TRUE(events.empty());
   EXPECT_EQ(eng->pending(), 1u);
   EXPECT_FALSE(eng->catalog());
@@ -442,7 +456,8 @@ TEST_F(engine_fixture, invalid_ids_are_configuration_errors) {
 
 TEST_F(engine_fixture, a_catalog_from_a_restarted_hub_triggers_an_immediate_resend) {
   eng->on_connected();
-  eng->on_message(p::topics::business_catalog("cafe"), p::make_message("catalog", p::to_json(make_catalog(2))));
+  eng->on_message(p::topics::business_catalog("cafe"),
+                  p::make_message("catalog", p::to_json(make_catalog(2))));
   ASSERT_TRUE(submit_one());
   now += milliseconds{1000};
   eng->tick();
@@ -450,9 +465,11 @@ TEST_F(engine_fixture, a_catalog_from_a_restarted_hub_triggers_an_immediate_rese
   eng->tick();
   ASSERT_EQ(submits().size(), 3u);  // next regular re-send would be 4 s away
   now += milliseconds{10};
-  eng->on_message(p::topics::business_catalog("cafe"), p::make_message("catalog", p::to_json(make_catalog(2))));
+  eng->on_message(p::topics::business_catalog("cafe"),
+                  p::make_message("catalog", p::to_json(make_catalog(2))));
   EXPECT_EQ(submits().size(), 4u);
   // A catalog of another business is no sign of our hub.
-  eng->on_message(p::topics::business_catalog("bakery"), p::make_message("catalog", p::to_json(make_catalog(2, "bakery"))));
+  eng->on_message(p::topics::business_catalog("bakery"),
+                  p::make_message("catalog", p::to_json(make_catalog(2, "bakery"))));
   EXPECT_EQ(submits().size(), 4u);
 }

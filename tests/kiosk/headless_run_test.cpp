@@ -56,8 +56,8 @@ std::vector<json> run_session(const temp_dir& d, const std::string& input) {
 
 TEST(headless_session, answers_one_line_per_command_and_ignores_blank_lines) {
   temp_dir d;
-  const std::string input = "catalog\n\n   \nstatus\nbogus\norder ESP:1 takeaway cash\n" + std::string(9000, 'a') +
-                            "\nstatus\r\nquit";
+  const std::string input = "catalog\n\n   \nstatus\nbogus\norder ESP:1 takeaway cash\n" +
+                            std::string(9000, 'a') + "\nstatus\r\nquit";
   const auto lines = run_session(d, input);
   ASSERT_EQ(lines.size(), 7u);
   EXPECT_EQ(lines[0]["error"], "no_catalog");
@@ -65,7 +65,8 @@ TEST(headless_session, answers_one_line_per_command_and_ignores_blank_lines) {
   EXPECT_EQ(lines[1]["connected"], false);
   EXPECT_EQ(lines[1]["device"], "kiosk-7");
   EXPECT_EQ(lines[1]["business_id"], "cafe");
-  EXPECT_EQ(lines[2], (json{{"ok", false}, {"error", "bad_command"}, {"message", lines[2]["message"]}}));
+  EXPECT_EQ(lines[2],
+            (json{{"ok", false}, {"error", "bad_command"}, {"message", lines[2]["message"]}}));
   EXPECT_EQ(lines[3]["cmd"], "order");
   EXPECT_EQ(lines[3]["error"], "no_catalog");
   EXPECT_EQ(lines[4]["error"], "bad_command");  // the over-long line, reported once
@@ -81,9 +82,10 @@ TEST(headless_session, orders_from_the_cached_catalog_are_queued_durably_while_o
     ASSERT_TRUE(s);
     ASSERT_TRUE((*s)->save_catalog(kh::kiosk::test::make_catalog(8), 1));
   }
-  const auto lines = run_session(d,
-                                 "catalog\norder NOPE:1 takeaway cash\norder ESP:2,LAT:1 eat_in card_present\n"
-                                 "order ESP:100 eat_in cash\nstatus\n");  // EOF ends the session, no quit line
+  const auto lines =
+      run_session(d,
+                  "catalog\norder NOPE:1 takeaway cash\norder ESP:2,LAT:1 eat_in card_present\n"
+                  "order ESP:100 eat_in cash\nstatus\n");  // EOF ends the session, no quit line
   ASSERT_EQ(lines.size(), 5u);
   EXPECT_EQ(lines[0]["version"], 8);
   EXPECT_EQ(lines[0]["products"].size(), 3u);
@@ -93,7 +95,8 @@ TEST(headless_session, orders_from_the_cached_catalog_are_queued_durably_while_o
   EXPECT_EQ(lines[3]["error"], "invalid_quantity");
   EXPECT_EQ(lines[4]["outbox_pending"], 1);
   EXPECT_EQ(lines[4]["catalog_version"], 8);
-  EXPECT_EQ(lines[4]["orders"][0], (json{{"order_id", id}, {"state", "queued"}, {"number", nullptr}}));
+  EXPECT_EQ(lines[4]["orders"][0],
+            (json{{"order_id", id}, {"state", "queued"}, {"number", nullptr}}));
 
   auto s = k::store::open(d.path() / "data" / "kiosk.db");
   ASSERT_TRUE(s);

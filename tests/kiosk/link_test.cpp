@@ -6,7 +6,6 @@
 
 #include <mutex>
 
-
 #include "kh/mqtt/client.hpp"
 #include "kh/protocol/codec.hpp"
 #include "kh/protocol/topics.hpp"
@@ -28,14 +27,16 @@ class fake_hub {
     o.client_id = "fake-hub";
     o.clean_session = true;
     client_ = std::make_unique<kh::mqtt::client>(o);
-    client_->subscribe_on_connect({{std::string(p::topics::all_device_up), 1}, {std::string(p::topics::all_presence), 1}});
+    client_->subscribe_on_connect(
+        {{std::string(p::topics::all_device_up), 1}, {std::string(p::topics::all_presence), 1}});
     client_->on_message([this](kh::mqtt::message m) { handle(std::move(m)); });
     if (!client_->start(true)) throw std::runtime_error("fake hub cannot connect");
   }
 
   void publish_catalog(std::int64_t version) {
-    client_->publish_and_wait(p::topics::business_catalog("cafe"),
-                              p::make_message("catalog", p::to_json(kh::kiosk::test::make_catalog(version))), 1, true);
+    client_->publish_and_wait(
+        p::topics::business_catalog("cafe"),
+        p::make_message("catalog", p::to_json(kh::kiosk::test::make_catalog(version))), 1, true);
   }
 
   std::atomic<bool> answering{true};
@@ -76,7 +77,8 @@ class fake_hub {
     a.discount = p::money{0, "EUR"};
     a.eta = "2026-11-22T10:15:00Z";
     // Non-blocking publish: allowed on Paho's thread.
-    client_->publish(p::topics::device_down(t->id, "order.accepted"), p::make_message("order.accepted", p::to_json(a)));
+    client_->publish(p::topics::device_down(t->id, "order.accepted"),
+                     p::make_message("order.accepted", p::to_json(a)));
   }
 
   std::mutex mu_;
@@ -136,9 +138,11 @@ TEST(kiosk_link, orders_round_trip_through_a_real_broker_and_presence_follows_th
   ASSERT_TRUE(opened) << opened.error().message;
   auto& lk = **opened;
   lk.start();
-  ASSERT_TRUE(kh::test::eventually([&] { return !rec.of<k::events::catalog>().empty(); })) << broker.log();
+  ASSERT_TRUE(kh::test::eventually([&] { return !rec.of<k::events::catalog>().empty(); }))
+      << broker.log();
   EXPECT_EQ(rec.of<k::events::catalog>().at(0).version, 3);
-  ASSERT_TRUE(kh::test::eventually([&] { return hub.presence() == "online" && hub.hellos() >= 1; }));
+  ASSERT_TRUE(
+      kh::test::eventually([&] { return hub.presence() == "online" && hub.hellos() >= 1; }));
 
   auto view = lk.catalog();
   ASSERT_TRUE(view);
@@ -175,7 +179,8 @@ TEST(kiosk_link, an_unanswered_order_survives_a_kiosk_restart_and_is_answered_on
     hub.answering = false;  // the hub is "down": orders are received but never answered
     lk->start();
     ASSERT_TRUE(kh::test::eventually([&] { return lk->catalog() != nullptr; }));
-    auto r = lk->submit(one_espresso(*lk->catalog()), p::order_type::eat_in, p::payment_method::card_present);
+    auto r = lk->submit(one_espresso(*lk->catalog()), p::order_type::eat_in,
+                        p::payment_method::card_present);
     ASSERT_TRUE(r);
     id = *r;
     ASSERT_TRUE(kh::test::eventually([&] { return hub.submits() >= 1; }));

@@ -69,7 +69,8 @@ TEST(kiosk_store, a_full_outbox_refuses_new_orders_and_keeps_the_old_ones) {
   EXPECT_EQ(r.error().code, k::errc::outbox_full);
   EXPECT_EQ(s->pending_count(), 5u);
   // An answered entry frees a slot.
-  ASSERT_TRUE(s->complete(first, k::outbox_status::done, "order.accepted", "{}", "A-001", "pending_payment", 10));
+  ASSERT_TRUE(s->complete(first, k::outbox_status::done, "order.accepted", "{}", "A-001",
+                          "pending_payment", 10));
   EXPECT_TRUE(s->add_order(kh::protocol::new_uuid(), "p", 11, 5));
 }
 
@@ -79,8 +80,8 @@ TEST(kiosk_store, an_answer_is_recorded_once_and_kept_for_lookup) {
   ASSERT_TRUE(s);
   const auto id = kh::protocol::new_uuid();
   ASSERT_TRUE(s->add_order(id, "p", 1, 10));
-  auto first = s->complete(id, k::outbox_status::done, "order.accepted", R"({"number":"A-001"})", "A-001",
-                           "pending_payment", 2);
+  auto first = s->complete(id, k::outbox_status::done, "order.accepted", R"({"number":"A-001"})",
+                           "A-001", "pending_payment", 2);
   ASSERT_TRUE(first);
   EXPECT_TRUE(*first);
   auto again = s->complete(id, k::outbox_status::failed, "error", "{}", "", "failed", 3);
@@ -103,7 +104,8 @@ TEST(kiosk_store, a_status_seen_before_the_answer_is_not_overwritten) {
   const auto id = kh::protocol::new_uuid();
   ASSERT_TRUE(s->add_order(id, "p", 1, 10));
   ASSERT_TRUE(s->update_tracking(id, "A-007", "paid"));
-  ASSERT_TRUE(s->complete(id, k::outbox_status::done, "order.accepted", "{}", "A-007", "pending_payment", 2));
+  ASSERT_TRUE(s->complete(id, k::outbox_status::done, "order.accepted", "{}", "A-007",
+                          "pending_payment", 2));
   EXPECT_EQ(s->find(id)->state, "paid");
   auto unknown = s->update_tracking(kh::protocol::new_uuid(), "B-1", "ready");
   ASSERT_TRUE(unknown);
@@ -166,7 +168,8 @@ TEST(kiosk_store, unopenable_path_is_a_storage_error) {
   temp_dir d;
   {
     std::ofstream junk(d.path() / "kiosk.db");
-    junk << "this is not a sqlite database, just text that is long enough to have a header............";
+    junk << "this is not a sqlite database, just text that is long enough to have a "
+            "header............";
   }
   auto j = k::store::open(d.path() / "kiosk.db");
   ASSERT_FALSE(j);

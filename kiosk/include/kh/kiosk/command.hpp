@@ -38,7 +38,8 @@ struct order {
 };
 }  // namespace commands
 
-using command = std::variant<commands::catalog, commands::order, commands::status, commands::wait, commands::quit>;
+using command = std::variant<commands::catalog, commands::order, commands::status, commands::wait,
+                             commands::quit>;
 
 /// A parse failure remembers which command word it was for (empty when the word was unknown).
 struct command_error {

@@ -64,7 +64,8 @@ class engine {
 
   /// Loads business id, catalog and pending outbox entries from the store. Defaults: real clock,
   /// std::random_device-seeded jitter.
-  engine(store& db, engine_config cfg, publish_fn publish, event_fn on_event, now_fn now = {}, random_fn random = {});
+  engine(store& db, engine_config cfg, publish_fn publish, event_fn on_event, now_fn now = {},
+         random_fn random = {});
 
   /// Topic filters to subscribe (QoS 1): own down/+, and the business' catalog and orders when the
   /// business is known.
@@ -107,7 +108,8 @@ class engine {
   void resend_all_now();
   void accept_catalog(protocol::catalog c, bool via_down);
   void answer(const std::string& order_id, events::order_answer ev, std::string_view answer_type,
-              const std::string& body, std::string_view number, std::string_view state, outbox_status status);
+              const std::string& body, std::string_view number, std::string_view state,
+              outbox_status status);
   void emit(const link_event& ev);
   std::int64_t now_ms() const;
 

@@ -57,7 +57,9 @@ class outcome {
   std::variant<T, failure> v_;
 };
 
-inline failure fail(errc c, std::string message) { return failure{c, std::move(message)}; }
+inline failure fail(errc c, std::string message) {
+  return failure{c, std::move(message)};
+}
 
 }  // namespace kh::kiosk
 

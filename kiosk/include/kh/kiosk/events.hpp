@@ -31,7 +31,8 @@ struct order_answer {
   kind outcome = kind::accepted;
   std::string order_id;
   std::optional<protocol::order_accepted> accepted;  ///< set for accepted
-  std::optional<protocol::rejection> rejection;      ///< set for rejected (order.rejected) and failed (error)
+  std::optional<protocol::rejection>
+      rejection;  ///< set for rejected (order.rejected) and failed (error)
 };
 /// An order.status from the hub. `own` is true for this kiosk's orders (their tracking state was
 /// updated); the others are the business' orders, which board and counter modes display.
@@ -41,7 +42,7 @@ struct order_status {
 };
 }  // namespace events
 
-using link_event =
-    std::variant<events::connection, events::catalog, events::business, events::order_answer, events::order_status>;
+using link_event = std::variant<events::connection, events::catalog, events::business,
+                                events::order_answer, events::order_status>;
 
 }  // namespace kh::kiosk

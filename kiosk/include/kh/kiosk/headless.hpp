@@ -38,7 +38,8 @@ nlohmann::ordered_json wait_reply(std::size_t pending);
 ///   {"ok":true,"cmd":"order","event":"accepted","order_id","number","state","subtotal","tax",
 ///    "discount","total","eta"}
 ///   {"ok":false,"cmd":"order","event":"rejected","order_id","code","message"}   (order.rejected)
-///   {"ok":false,"cmd":"order","event":"failed","order_id","code","message"}     (non-retryable error)
+///   {"ok":false,"cmd":"order","event":"failed","order_id","code","message"}     (non-retryable
+///   error)
 /// nullopt for events that print nothing (business learned, order.status).
 std::optional<nlohmann::ordered_json> event_line(const link_event& ev);
 

@@ -5,7 +5,8 @@
 // queue; every SQLite access happens on the worker.
 //
 // Front-ends (headless CLI today, SDL2 UI later) call the methods below from their own thread.
-// Events arrive on the worker thread: a handler must not call back into the link's blocking methods.
+// Events arrive on the worker thread: a handler must not call back into the link's blocking
+// methods.
 
 #include <atomic>
 #include <chrono>
@@ -25,7 +26,7 @@ struct link_options {
   engine_config engine;
   /// Data directory; holds kiosk.db. Created when missing.
   std::filesystem::path data_dir;
-  std::string mqtt_uri;  ///< "tcp://127.0.0.1:1883" or "mqtt://…"
+  std::string mqtt_uri;       ///< "tcp://127.0.0.1:1883" or "mqtt://…"
   std::string mqtt_username;  ///< empty: none
   std::string mqtt_password;
   /// Longest wait for the broker's acknowledgement of presence "offline" on stop (default: 2 s).
@@ -56,13 +57,15 @@ class link {
   /// Builds an order.submit from the cart with a fresh UUID and hands it to the outbox (see
   /// engine::submit, including `on_queued`). Returns the order id. Errors: empty_order,
   /// outbox_full, storage_error, stopped.
-  outcome<std::string> submit(const cart& c, protocol::order_type type, protocol::payment_method payment,
+  outcome<std::string> submit(const cart& c, protocol::order_type type,
+                              protocol::payment_method payment,
                               std::function<void(const std::string&)> on_queued = {});
   /// Current status; after stop, connected=false and the rest as last known.
   link_status status();
   /// Blocks until no order is pending, `timeout` passes or `cancel` becomes true (checked every
   /// 100 ms). Returns the pending count at return.
-  std::size_t wait_idle(std::chrono::milliseconds timeout, const std::atomic<bool>* cancel = nullptr);
+  std::size_t wait_idle(std::chrono::milliseconds timeout,
+                        const std::atomic<bool>* cancel = nullptr);
 
  private:
   struct impl;

@@ -40,7 +40,7 @@ struct outbox_entry {
   std::string order_id;
   std::string payload;  ///< the envelope sent, byte for byte the same on every re-send
   outbox_status status = outbox_status::pending;
-  int attempts = 0;  ///< sends so far
+  int attempts = 0;                  ///< sends so far
   std::int64_t next_attempt_ms = 0;  ///< Unix ms
   std::int64_t created_ms = 0;
   std::string answer_type;  ///< "order.accepted", "order.rejected", "error" or empty
@@ -71,8 +71,8 @@ class store {
 
   /// Inserts a pending entry in one transaction, refusing with outbox_full when `max_pending`
   /// entries are already pending. Committed when this returns.
-  outcome<outbox_entry> add_order(std::string_view order_id, std::string_view payload, std::int64_t now_ms,
-                                  std::size_t max_pending);
+  outcome<outbox_entry> add_order(std::string_view order_id, std::string_view payload,
+                                  std::int64_t now_ms, std::size_t max_pending);
   /// Pending entries, oldest first.
   std::vector<outbox_entry> pending();
   std::size_t pending_count();
@@ -80,15 +80,17 @@ class store {
   /// Most recent entries first (any status), at most `limit`.
   std::vector<outbox_entry> recent(std::size_t limit);
 
-  outcome<bool> record_attempt(std::string_view order_id, int attempts, std::int64_t next_attempt_ms);
+  outcome<bool> record_attempt(std::string_view order_id, int attempts,
+                               std::int64_t next_attempt_ms);
   /// Stores the hub's answer and moves a pending entry to done/failed. Returns false (changing
   /// nothing) when the entry is not pending: a duplicate answer is handled once. The tracking state
   /// is set to `state` only while it is still "queued" (an order.status may have come first).
-  outcome<bool> complete(std::string_view order_id, outbox_status status, std::string_view answer_type,
-                         std::string_view answer, std::string_view number, std::string_view state,
-                         std::int64_t now_ms);
+  outcome<bool> complete(std::string_view order_id, outbox_status status,
+                         std::string_view answer_type, std::string_view answer,
+                         std::string_view number, std::string_view state, std::int64_t now_ms);
   /// Updates the tracking number/state of a known order; false when the order is not ours.
-  outcome<bool> update_tracking(std::string_view order_id, std::string_view number, std::string_view state);
+  outcome<bool> update_tracking(std::string_view order_id, std::string_view number,
+                                std::string_view state);
 
  private:
   explicit store(sqlite3* db) noexcept;
