@@ -39,6 +39,12 @@ class fake_hub {
         p::make_message("catalog", p::to_json(kh::kiosk::test::make_catalog(version))), 1, true);
   }
 
+  void publish_down_catalog(const std::string& device, std::int64_t version) {
+    client_->publish_and_wait(
+        p::topics::device_down(device, "catalog"),
+        p::make_message("catalog", p::to_json(kh::kiosk::test::make_catalog(version))), 1, false);
+  }
+
   std::atomic<bool> answering{true};
 
   std::string presence() {
@@ -196,4 +202,28 @@ TEST(kiosk_link, an_unanswered_order_survives_a_kiosk_restart_and_is_answered_on
   auto answers = rec.of<k::events::order_answer>();
   ASSERT_EQ(answers.size(), 1u);
   EXPECT_EQ(answers[0].order_id, id);
+}
+
+TEST(kiosk_link, without_a_business_it_learns_one_from_its_down_topic_and_follows_its_topics) {
+  kh::test::mosquitto broker;
+  fake_hub hub(broker.url());
+  hub.publish_catalog(5);  // retained on the business topic: not seen until the business is known
+  kh::kiosk::test::temp_dir dir;
+  recorder rec;
+  auto opts = options(dir.path(), broker.url());
+  opts.engine.business_id.clear();
+  auto lk = std::move(k::link::open(opts, rec.fn())).value();
+  lk->start();
+  ASSERT_TRUE(kh::test::eventually([&] { return hub.hellos() >= 1; }));
+  EXPECT_EQ(lk->status().business_id, "");
+  hub.publish_down_catalog("kiosk-1", 4);
+  ASSERT_TRUE(kh::test::eventually([&] { return !rec.of<k::events::business>().empty(); }));
+  EXPECT_EQ(rec.of<k::events::business>().at(0).business_id, "cafe");
+  // After reconnecting with the business topics, the retained v5 arrives.
+  ASSERT_TRUE(kh::test::eventually([&] {
+    auto c = rec.of<k::events::catalog>();
+    return !c.empty() && c.back().version == 5;
+  }));
+  EXPECT_EQ(lk->status().catalog_version, 5);
+  EXPECT_EQ(lk->status().business_id, "cafe");
 }
