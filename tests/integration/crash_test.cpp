@@ -14,10 +14,8 @@ TEST(crash, hub_sigkill_mid_stream_loses_and_doubles_no_order) {
   kh::test::mosquitto broker;
   kh::test::hub hub(broker);
   hub.serve();
-  json product;
-  for (auto& p : hub.catalog()["body"]["products"])
-    if (p["available"] == true && p["stock"].is_null()) product = p;
-  ASSERT_FALSE(product.is_null()) << "the demo has untracked products";
+  auto product = hub.product_with_stock(200);
+  ASSERT_FALSE(product.is_null()) << "the demo has products with 200 units";
 
   kh::test::temp_dir kdir;
   kh::test::process kiosk({.argv = {(kh::test::bin_dir() / "kiosk").string(), "--headless", "--data",

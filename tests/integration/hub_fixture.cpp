@@ -98,8 +98,8 @@ void hub::set_stock(const std::string& product_id, std::optional<std::int64_t> s
 
 void hub::add_device(const std::string& device_id, const std::string& mode) {
   db d(db_file());
-  d.exec("INSERT INTO devices (id, business_id, name, mode) VALUES ('" + device_id + "', '" +
-         business_id() + "', '" + device_id + "', '" + mode + "')");
+  d.exec("INSERT INTO devices (id, business_id, name, mode, created_at_ms) VALUES ('" + device_id + "', '" +
+         business_id() + "', '" + device_id + "', '" + mode + "', 0)");
 }
 
 json hub::catalog() {
@@ -119,6 +119,12 @@ json hub::catalog() {
   cv.wait_for(lk, 10s, [&] { return payload.has_value(); });
   if (!payload) throw std::runtime_error("no retained catalog");
   return json::parse(*payload);
+}
+
+json hub::product_with_stock(std::int64_t min_stock) {
+  for (auto& p : products())
+    if (p["available"] == true && (p["stock"].is_null() || p["stock"].get<std::int64_t>() >= min_stock)) return p;
+  return json();
 }
 
 raw_device::raw_device(mosquitto& broker, std::string device_id, std::string client_id)

@@ -62,8 +62,12 @@ class hub {
   /// Setup-time database edits (before serve()).
   void set_stock(const std::string& product_id, std::optional<std::int64_t> stock);
   void add_device(const std::string& device_id, const std::string& mode = "shop");
-  /// Demo catalog (from the retained MQTT catalog, fetched once after serve()).
+  /// The retained catalog envelope as a device would get it now (after serve()).
   json catalog();
+  /// Its products array (by value, so `for (auto& p : hub.products())` is safe).
+  json products() { return catalog()["body"]["products"]; }
+  /// An available product with no stock tracking or at least min_stock units.
+  json product_with_stock(std::int64_t min_stock);
 
  private:
   mosquitto& broker_;

@@ -16,9 +16,7 @@ TEST(ops, healthz_and_metrics_reflect_the_running_hub) {
   EXPECT_EQ(h.status, 200);
   EXPECT_NE(h.body.find("ok"), std::string::npos);
 
-  json product;
-  for (auto& p : hub.catalog()["body"]["products"])
-    if (p["available"] == true && p["stock"].is_null()) product = p;
+  auto product = hub.product_with_stock(10);
   kh::test::raw_device dev(broker, "kiosk-1");
   auto ok = kh::test::order_body({{product["id"], 1}});
   dev.send("order.submit", ok);
@@ -53,9 +51,7 @@ TEST(ops, sigterm_shuts_down_cleanly_and_data_survives_restart) {
   kh::test::mosquitto broker;
   kh::test::hub hub(broker);
   hub.serve();
-  json product;
-  for (auto& p : hub.catalog()["body"]["products"])
-    if (p["available"] == true && p["stock"].is_null()) product = p;
+  auto product = hub.product_with_stock(10);
   kh::test::raw_device dev(broker, "kiosk-1");
   auto body = kh::test::order_body({{product["id"], 1}});
   dev.send("order.submit", body);

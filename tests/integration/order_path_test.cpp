@@ -74,7 +74,7 @@ TEST(order_path, headless_kiosk_order_is_accepted_with_server_side_totals) {
   EXPECT_EQ(subtotal, 2 * price);
   EXPECT_GT(tax, 0);
   kh::test::db db(hub.db_file());
-  auto bps = db.count("SELECT tax_rate_bps FROM businesses WHERE id='" + hub.business_id() + "'");
+  auto bps = db.count("SELECT tax_rate_bp FROM businesses WHERE id='" + hub.business_id() + "'");
   bool inclusive = db.count("SELECT tax_inclusive FROM businesses WHERE id='" + hub.business_id() + "'") != 0;
   if (inclusive) {
     EXPECT_EQ(total, subtotal);
@@ -160,12 +160,16 @@ TEST(order_path, concurrent_kiosks_never_oversell) {
   EXPECT_EQ(db.count("SELECT stock FROM products WHERE id='" + pid + "'"), 0);
   EXPECT_EQ(db.count("SELECT COUNT(*) FROM orders"), 100);
   // The retained catalog now shows the product sold out.
+  json last;
   bool sold_out = kh::test::eventually([&] {
-    for (auto& p : hub.catalog()["body"]["products"])
-      if (p["id"] == pid) return p["available"] == false && p["stock"] == 0;
+    for (auto& p : hub.products())
+      if (p["id"] == pid) {
+        last = p;
+        return p["available"] == false && p["stock"] == 0;
+      }
     return false;
   }, 10s);
-  EXPECT_TRUE(sold_out);
+  EXPECT_TRUE(sold_out) << last.dump();
 }
 
 TEST(order_path, accepted_order_is_announced_on_the_business_orders_topic) {

@@ -162,10 +162,9 @@ int main(int argc, char** argv) {
   kh::test::mosquitto broker;
   kh::test::hub hub(broker);
   hub.serve();
-  std::string product;
-  for (auto& p : hub.catalog()["body"]["products"])
-    if (p["available"] == true && p["stock"].is_null()) product = p["id"];
+  std::string product = hub.product_with_stock(1)["id"];
   hub.stop();
+  hub.set_stock(product, std::nullopt);  // untracked: the load phase never runs out
   std::vector<std::string> devices;
   for (int i = 0; i < kiosks; ++i) {
     devices.push_back("bench-" + std::to_string(i));
