@@ -191,13 +191,17 @@ placement order_service::place(const std::string& device_id, const protocol::ord
     bool stock_changed = false;
     for (const auto& w : totals) {
       const auto& p = product_of(w.product_id);
+      // Untracked (stock NULL, read in this transaction, which has held the write lock since
+      // BEGIN IMMEDIATE, so it cannot have changed): nothing to take, and skipping the UPDATE
+      // keeps a products page out of the commit.
+      if (!p.stock) continue;
       if (!store_.catalog().take_stock(bid, w.product_id, w.qty, now_ms)) {
         tx.reset();  // roll back the decrements so far
         tx = store_.begin();
         return rejected(make_problem(code::out_of_stock, p.name + " is out of stock",
                                      {{"product_id", w.product_id}, {"requested", w.qty}}));
       }
-      if (p.stock) stock_changed = true;
+      stock_changed = true;
     }
 
     // 8. Number, ETA, write the order.

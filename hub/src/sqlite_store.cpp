@@ -458,6 +458,19 @@ class sqlite_orders final : public order_repository {
         .run();
   }
   void add_history(const std::string& order_id, const state_change_record& c) override {
+    if (!c.from) {
+      // Creation is step 0 by definition: no need to look for the last step.
+      db_.prepare(
+             "INSERT INTO order_state_history(order_id, step, from_state, to_state, actor, reason, at_ms) "
+             "VALUES (?, 0, NULL, ?, ?, ?, ?)")
+          .bind(1, order_id)
+          .bind(2, protocol::to_string(c.to))
+          .bind(3, c.actor)
+          .bind(4, c.reason)
+          .bind(5, c.at_ms)
+          .run();
+      return;
+    }
     auto s = db_.prepare(
         "INSERT INTO order_state_history(order_id, step, from_state, to_state, actor, reason, at_ms) VALUES "
         "(?1, (SELECT COALESCE(MAX(step) + 1, 0) FROM order_state_history WHERE order_id = ?1), ?2, ?3, ?4, ?5, ?6)");
