@@ -186,6 +186,37 @@ std::optional<raw_device::reply> raw_device::next_for(const std::string& order_i
   return found;
 }
 
+headless_kiosk::headless_kiosk(mosquitto& broker, hub& h, const std::string& device) {
+  proc_ = std::make_unique<process>(process::options{
+      .argv = {(bin_dir() / "kiosk").string(), "--headless", "--data", dir_.path().string(), "--device", device,
+               "--mqtt", broker.url(), "--business", h.business_id()},
+      .pipe_stdin = true,
+      .pipe_stdout = true,
+      .stderr_file = dir_.path() / "kiosk.stderr"});
+}
+
+json headless_kiosk::next(std::chrono::milliseconds timeout) {
+  auto line = proc_->read_line(timeout);
+  return line ? json::parse(*line, nullptr, false) : json(json::value_t::discarded);
+}
+
+json headless_kiosk::until(const std::string& key, const std::string& value, std::chrono::milliseconds timeout) {
+  auto line = proc_->read_until(
+      [&](const std::string& l) {
+        auto j = json::parse(l, nullptr, false);
+        return j.is_object() && j.contains(key) && j[key].is_string() && j[key] == value;
+      },
+      timeout);
+  return line ? json::parse(*line) : json();
+}
+
+std::string headless_kiosk::log() const {
+  std::ifstream f(dir_.path() / "kiosk.stderr");
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
 json order_body(const std::vector<std::pair<std::string, int>>& lines, const std::string& order_id,
                 const std::string& type, const std::string& payment) {
   json b;

@@ -105,6 +105,23 @@ class raw_device {
   std::deque<reply> inbox_;
 };
 
+/// `kiosk --headless` as a child process on its own temp data dir, talking JSON lines.
+class headless_kiosk {
+ public:
+  headless_kiosk(mosquitto& broker, hub& h, const std::string& device = "kiosk-1");
+  bool send(const std::string& line) { return proc_->write_line(line); }
+  /// Next output line, parsed (a discarded json on timeout or non-JSON).
+  json next(std::chrono::milliseconds timeout);
+  /// Reads lines until one has `key` == `value`; a null json on timeout.
+  json until(const std::string& key, const std::string& value, std::chrono::milliseconds timeout);
+  process& proc() { return *proc_; }
+  std::string log() const;
+
+ private:
+  temp_dir dir_;
+  std::unique_ptr<process> proc_;
+};
+
 /// A valid order.submit body for the given lines [(product_id, qty)].
 json order_body(const std::vector<std::pair<std::string, int>>& lines, const std::string& order_id = {},
                 const std::string& type = "takeaway", const std::string& payment = "cash");

@@ -10,30 +10,12 @@
 #include <unistd.h>
 
 #include "kh/protocol/messages.hpp"
+#include "kh/test/support.hpp"
 
 namespace kh::kiosk::test {
 
-/// A fresh directory under the system temp dir, removed with everything in it at scope exit.
-class temp_dir {
- public:
-  temp_dir() {
-    static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() /
-            ("kh-kiosk-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
-             std::to_string(std::random_device{}()));
-    std::filesystem::create_directories(path_);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+/// A fresh directory under /tmp, removed at scope exit (the project-wide test helper).
+using kh::test::temp_dir;
 
 inline protocol::product make_product(std::string id, std::string sku, std::int64_t cents,
                                       std::optional<std::int64_t> stock = std::nullopt) {
