@@ -14,29 +14,12 @@
 #include "kh/hub/order_service.hpp"
 #include "kh/hub/store.hpp"
 #include "kh/protocol/ids.hpp"
+#include "kh/test/support.hpp"
 
 namespace kh::hub::test {
 
-/// A temp directory removed at scope exit.
-class temp_dir {
- public:
-  temp_dir() {
-    std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() / ("kh-hub-test-" + std::to_string(rd()) + std::to_string(rd()));
-    std::filesystem::create_directories(path_);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::string str() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
+/// A temp directory removed at scope exit (the project-wide test helper).
+using kh::test::temp_dir;
 
 /// A clock tests move by hand. Starts at 2026-11-22T10:00:00Z (a Sunday).
 struct manual_clock {

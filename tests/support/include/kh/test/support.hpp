@@ -25,6 +25,7 @@ class temp_dir {
   temp_dir(const temp_dir&) = delete;
   temp_dir& operator=(const temp_dir&) = delete;
   const std::filesystem::path& path() const { return path_; }
+  std::string str() const { return path_.string(); }
 
  private:
   std::filesystem::path path_;
