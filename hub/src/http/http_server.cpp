@@ -464,7 +464,7 @@ void http_server::start() {
   s.acceptor.listen(net::socket_base::max_listen_connections, ec);
   if (ec) fail("listen on");
   s.bound_port = s.acceptor.local_endpoint().port();
-  spdlog::info("http: listening on {}", format_endpoint(s.acceptor.local_endpoint()));
+  spdlog::debug("http: listening on {}", format_endpoint(s.acceptor.local_endpoint()));
   s.do_accept();
 }
 
