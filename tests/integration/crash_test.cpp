@@ -3,6 +3,9 @@
 // dedupes on order_id.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
+#include <mutex>
 #include <set>
 
 #include "hub_fixture.hpp"
@@ -55,4 +58,36 @@ TEST(crash, hub_sigkill_mid_stream_loses_and_doubles_no_order) {
   EXPECT_EQ(db.count("SELECT COUNT(DISTINCT number) FROM orders"), total);
   kiosk.send("quit");
   EXPECT_EQ(kiosk.proc().wait(10s).value_or(-1), 0);
+}
+
+// A kiosk that dies without saying goodbye is shown offline: the broker publishes its Last Will
+// (retained "offline"), and the hub records the device as offline.
+TEST(crash, killed_kiosk_is_reported_offline_by_its_last_will) {
+  kh::test::mosquitto broker;
+  kh::test::hub hub(broker);
+  hub.serve();
+  kh::test::headless_kiosk kiosk(broker, hub);
+  ASSERT_FALSE(kiosk.until("event", "catalog", 15s).is_null()) << kiosk.log();
+  kh::test::db db(hub.db_file());
+  auto online = [&] { return db.count("SELECT online FROM devices WHERE id='kiosk-1'"); };
+  ASSERT_TRUE(kh::test::eventually([&] { return online() == 1; }, 10s)) << "hub saw the kiosk come online";
+
+  kiosk.proc().signal(SIGKILL);
+  kiosk.proc().wait(5s);
+  EXPECT_TRUE(kh::test::eventually([&] { return online() == 0; }, 10s)) << hub.log();
+
+  // A device connecting now still reads the retained presence.
+  std::mutex mu;
+  std::string presence;
+  kh::mqtt::client watcher(kh::mqtt::options{.uri = broker.url(), .client_id = "presence-watch", .clean_session = true});
+  watcher.subscribe_on_connect({{kh::protocol::topics::presence("kiosk-1"), 1}});
+  watcher.on_message([&](kh::mqtt::message m) {
+    std::lock_guard lk(mu);
+    presence = m.payload;
+  });
+  ASSERT_TRUE(watcher.start());
+  EXPECT_TRUE(kh::test::eventually([&] {
+    std::lock_guard lk(mu);
+    return presence == "offline";
+  }, 10s));
 }

@@ -93,7 +93,7 @@ TEST(mqtt_client, qos1_round_trip_and_resubscribe_topics) {
   EXPECT_GE(pub.messages_out(), 50u);
 }
 
-TEST(mqtt_client, publishes_retained_presence_on_connect_and_will_is_set) {
+TEST(mqtt_client, publishes_retained_presence_on_every_connect) {
   kh::test::mosquitto broker;
   auto o = opts(broker, "dev-1");
   o.last_will = kh::mqtt::will{"p/dev-1", "offline", 1, true};
@@ -123,4 +123,5 @@ TEST(mqtt_client, start_without_broker_reports_an_error_and_stops_promptly) {
   EXPECT_FALSE(c.last_error().empty());
   c.stop();  // must return promptly while the supervisor is backing off
   EXPECT_FALSE(c.connected());
+  EXPECT_FALSE(c.publish("t", "after stop")) << "a stopped client refuses instead of buffering forever";
 }

@@ -40,6 +40,7 @@ struct client::impl {
 
   void run();
   bool connect_once();
+  bool stopped() const;
 };
 
 client::client(options opts) : impl_(std::make_unique<impl>()) {
@@ -81,16 +82,17 @@ bool client::start(bool wait) {
     }
   });
   d.cli->set_connection_lost_handler([&d](const std::string& cause) {
+    std::string reason = cause.empty() ? "connection lost" : cause;
     {
       std::lock_guard lk(d.mu);
       d.up = false;
       d.lost = true;
-      d.last_error = cause.empty() ? "connection lost" : cause;
+      d.last_error = reason;
     }
     d.cv.notify_all();
     if (d.on_connection) {
       try {
-        d.on_connection(false, d.last_error);
+        d.on_connection(false, reason);
       } catch (...) {
       }
     }
@@ -178,8 +180,8 @@ void client::impl::run() {
       if (stopping) break;
       continue;
     }
-    spdlog::debug("mqtt {}: connect failed: {}", opts.client_id, last_error);
     std::unique_lock lk(mu);
+    spdlog::debug("mqtt {}: connect failed: {}", opts.client_id, last_error);
     cv.wait_for(lk, backoff, [&] { return stopping; });
     if (stopping) break;
     backoff = std::min(backoff * 2, opts.max_retry);
@@ -213,7 +215,13 @@ std::string client::last_error() const {
   return impl_->last_error;
 }
 
+bool client::impl::stopped() const {
+  std::lock_guard lk(mu);
+  return stopping;
+}
+
 bool client::publish(std::string topic, std::string payload, int qos, bool retained) {
+  if (impl_->stopped()) return false;  // Paho would buffer it and never send it
   try {
     impl_->cli->publish(std::move(topic), payload.data(), payload.size(), qos, retained);
     impl_->out.fetch_add(1, std::memory_order_relaxed);
@@ -226,6 +234,7 @@ bool client::publish(std::string topic, std::string payload, int qos, bool retai
 
 bool client::publish_and_wait(std::string topic, std::string payload, int qos, bool retained,
                               std::chrono::milliseconds timeout) {
+  if (impl_->stopped()) return false;
   try {
     auto tok = impl_->cli->publish(std::move(topic), payload.data(), payload.size(), qos, retained);
     impl_->out.fetch_add(1, std::memory_order_relaxed);
