@@ -10,6 +10,7 @@ target_sources(kh_hardware PRIVATE
   src/image/png.cpp
   src/replay/camera.cpp
   src/scanner/decoder.cpp
+  src/scanner/edge_reader.cpp
   src/scanner/scanner.cpp
   src/v4l2/camera.cpp
 )

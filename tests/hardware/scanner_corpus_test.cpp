@@ -1,9 +1,11 @@
-// The scanner against the generated corpus: a minimum detection rate per condition.
-// Minimums sit just below what was measured (see docs/benchmarks.md for the bench's larger corpus),
-// so a regression in the decoder or the corpus shows up here. Stills are decoded with every pass
-// (decode_thoroughly): the live per-frame budget depends on machine load and has no place in a
-// unit test; the bench measures it.
+// The scanner against the generated corpus: a minimum detection rate per condition, and at least
+// as many codes as zbar reads from the same frames (the goal, shown here on a smaller
+// corpus than the bench's). Minimums sit just below what was measured (see docs/benchmarks.md for
+// the bench's larger corpus), so a regression in the decoder or the corpus shows up here. Stills
+// are decoded with every pass (decode_thoroughly): the live per-frame budget depends on machine
+// load and has no place in a unit test; the bench measures it.
 #include "corpus.hpp"
+#include "zbar_reader.hpp"
 
 #include <kh/hardware/scanner/scanner.hpp>
 
@@ -20,16 +22,19 @@ struct rate {
   int found = 0;
   int codes = 0;
   int unexpected = 0;
+  int zbar_found = 0;
 };
 
 std::map<condition, rate> measure(int width, int height, int per_condition) {
   std::map<condition, rate> rates;
   kh::hardware::frame_decoder decoder;
+  zbar_reader zbar;
   for (const auto& s : make_corpus(width, height, per_condition)) {
     std::vector<read_result> reads;
     for (const auto& c : decoder.decode_thoroughly(*s.image.view())) reads.push_back({c.format, c.text});
     auto& r = rates[s.cond];
     r.found += count_found(s, reads);
+    r.zbar_found += count_found(s, zbar.read(s.image));
     r.codes += static_cast<int>(s.codes.size());
     r.unexpected += count_unexpected(s, reads);
     for (const auto& got : reads)
@@ -40,11 +45,11 @@ std::map<condition, rate> measure(int width, int height, int per_condition) {
   return rates;
 }
 
-// Minimum share of codes read per condition, in percent: just below the measured rate (8 frames
-// per condition at 640×480, 3 at 1280×720: one more miss fails the test).
+// Minimum share of codes read per condition, in percent: just below the measured rate (12 frames
+// per condition at 640×480, 4 at 1280×720: one more miss fails the test).
 const std::map<condition, double> k_minimum_640{
-    {condition::clean, 100},       {condition::scaled, 70},   {condition::rotated, 85},
-    {condition::perspective, 95},  {condition::blurred, 85},  {condition::noisy, 85},
+    {condition::clean, 100},       {condition::scaled, 90},   {condition::rotated, 80},
+    {condition::perspective, 95},  {condition::blurred, 90},  {condition::noisy, 85},
     {condition::low_contrast, 95}, {condition::inverted, 85}, {condition::covered, 85},
     {condition::multiple, 95}};
 const std::map<condition, double> k_minimum_720{
@@ -56,23 +61,24 @@ const std::map<condition, double> k_minimum_720{
 void check(const std::map<condition, rate>& rates, const std::map<condition, double>& minimum, const char* size) {
   for (const auto& [cond, r] : rates) {
     const double pct = r.codes ? 100.0 * r.found / r.codes : 100.0;
-    std::printf("[ rate     ] %s %-12s %3d/%-3d %5.1f%%  misreads %d\n", size, std::string(to_string(cond)).c_str(), r.found,
-                r.codes, pct, r.unexpected);
+    std::printf("[ rate     ] %s %-12s %3d/%-3d %5.1f%%  misreads %d  zbar %3d/%-3d\n", size,
+                std::string(to_string(cond)).c_str(), r.found, r.codes, pct, r.unexpected, r.zbar_found, r.codes);
     ::testing::Test::RecordProperty(std::string(size) + "_" + std::string(to_string(cond)), std::to_string(pct));
     if (auto it = minimum.find(cond); it != minimum.end()) {
       EXPECT_GE(pct, it->second) << to_string(cond) << " at " << size;
     }
+    EXPECT_GE(r.found, r.zbar_found) << to_string(cond) << " at " << size << ": zbar read more";
   }
   // A misread is worse than a miss: no frame may yield a code that is not in it.
   for (const auto& [cond, r] : rates) EXPECT_EQ(r.unexpected, 0) << to_string(cond) << " at " << size;
 }
 
-TEST(scanner_corpus, meets_the_minimum_detection_rate_per_condition_at_640x480) {
-  check(measure(640, 480, 8), k_minimum_640, "640x480");
+TEST(scanner_corpus, reads_at_least_the_minimum_and_what_zbar_reads_per_condition_at_640x480) {
+  check(measure(640, 480, 12), k_minimum_640, "640x480");
 }
 
-TEST(scanner_corpus, meets_the_minimum_detection_rate_per_condition_at_1280x720) {
-  check(measure(1280, 720, 3), k_minimum_720, "1280x720");
+TEST(scanner_corpus, reads_at_least_the_minimum_and_what_zbar_reads_per_condition_at_1280x720) {
+  check(measure(1280, 720, 4), k_minimum_720, "1280x720");
 }
 
 TEST(scanner_corpus, samples_are_deterministic) {

@@ -1,6 +1,8 @@
 // frame_decoder: ZXing-C++ 1.4 passes within a per-frame budget, and dedupe_filter.
 #include <kh/hardware/scanner/scanner.hpp>
 
+#include "edge_reader.hpp"
+
 #include <ZXing/ReadBarcode.h>
 
 #include <algorithm>
@@ -28,6 +30,15 @@ std::optional<code_format> from_zxing(ZXing::BarcodeFormat f) {
     case ZXing::BarcodeFormat::UPCA: return code_format::upca;
     case ZXing::BarcodeFormat::Code128: return code_format::code128;
     default: return std::nullopt;
+  }
+}
+
+// Appends codes not found yet (same format and text), up to max_codes.
+void merge(std::vector<decoded_code>&& codes, std::vector<decoded_code>& out, int max_codes) {
+  for (auto& c : codes) {
+    if (static_cast<int>(out.size()) >= max_codes) return;
+    const bool seen = std::any_of(out.begin(), out.end(), [&](const decoded_code& f) { return f.format == c.format && f.text == c.text; });
+    if (!seen) out.push_back(std::move(c));
   }
 }
 
@@ -111,6 +122,32 @@ luminance_view inverted_copy(const luminance_view& frame, std::vector<std::uint8
   return *luminance_view::make(out.data(), w, h);
 }
 
+// The frame at twice its size, bilinear with pixel centres aligned (weights 9:3:3:1 / 16). ZXing's
+// QR detector needs about 3 px a module; this pass reads the small QR codes (2–3 px a module) of a
+// ticket held far from the camera.
+luminance_view doubled(const luminance_view& frame, std::vector<std::uint8_t>& out) {
+  const int w = frame.width(), h = frame.height(), W = 2 * w;
+  out.resize(static_cast<std::size_t>(W) * static_cast<std::size_t>(2 * h));
+  for (int y = 0; y < h; ++y) {
+    const std::uint8_t* r = frame.row(y);
+    // Output rows 2y and 2y+1 lean towards the rows above and below.
+    const std::uint8_t* up = frame.row(std::max(0, y - 1));
+    const std::uint8_t* down = frame.row(std::min(h - 1, y + 1));
+    for (int half = 0; half < 2; ++half) {
+      const std::uint8_t* n = half == 0 ? up : down;
+      std::uint8_t* o = out.data() + static_cast<std::size_t>(2 * y + half) * static_cast<std::size_t>(W);
+      for (int x = 0; x < w; ++x) {
+        const int xl = std::max(0, x - 1), xr = std::min(w - 1, x + 1);
+        const int c = 3 * r[x] + n[x];  // vertical blend at x, weight 4
+        const int left = 3 * r[xl] + n[xl], right = 3 * r[xr] + n[xr];
+        o[2 * x] = static_cast<std::uint8_t>((3 * c + left + 8) / 16);
+        o[2 * x + 1] = static_cast<std::uint8_t>((3 * c + right + 8) / 16);
+      }
+    }
+  }
+  return *luminance_view::make(out.data(), W, 2 * h);
+}
+
 // The frame with its contrast doubled around the mean grey level. ZXing's local binarizer treats
 // blocks whose grey range is under 24 levels as flat; this pass lifts faint (low-contrast or
 // blurred) codes above that.
@@ -183,6 +220,10 @@ std::vector<decoded_code> frame_decoder::run(const luminance_view& frame, bool t
                          .setTryHarder(false)
                          .setMaxNumberOfSymbols(static_cast<std::uint8_t>(options_.max_codes));
   const auto harder = ZXing::DecodeHints(hints).setTryHarder(true);
+  // One threshold for the whole frame instead of ZXing's local averages: a QR code with a grey patch
+  // over it (a thumb, a sticker, glare) is read where the local binarizer turns the patch into a
+  // finder-pattern-breaking mess.
+  const auto global_hints = ZXing::DecodeHints(hints).setBinarizer(ZXing::Binarizer::GlobalHistogram);
   // At half size, narrow bars of a linear code fall below a pixel and ZXing occasionally read a
   // wrong but checksum-valid EAN/UPC from 3–4 scan lines (seen on the blurred corpus). A real code
   // agrees on many more lines, so the half-size passes demand more of them.
@@ -196,6 +237,18 @@ std::vector<decoded_code> frame_decoder::run(const luminance_view& frame, bool t
       case pass_id::full: collect(ZXing::ReadBarcodes(frame, hints), 1, found, options_.max_codes); break;
       case pass_id::half:
         collect(ZXing::ReadBarcodes(half_size(frame, false, scratch_), half_hints), 2, found, options_.max_codes);
+        break;
+      case pass_id::doubled: {
+        std::vector<decoded_code> codes;
+        collect(ZXing::ReadBarcodes(doubled(frame, scratch_), ZXing::DecodeHints(hints).setFormats(ZXing::BarcodeFormat::QRCode)),
+                1, codes, options_.max_codes);
+        for (auto& c : codes)
+          for (auto& p : c.corners) p = {p.x / 2, p.y / 2};
+        merge(std::move(codes), found, options_.max_codes);
+        break;
+      }
+      case pass_id::global:
+        collect(ZXing::ReadBarcodes(frame, global_hints), 1, found, options_.max_codes);
         break;
       case pass_id::contrast:
         collect(ZXing::ReadBarcodes(contrast_boosted(frame, scratch_), hints), 1, found, options_.max_codes);
@@ -213,12 +266,18 @@ std::vector<decoded_code> frame_decoder::run(const luminance_view& frame, bool t
         std::vector<decoded_code> codes;
         collect(ZXing::ReadBarcodes(turned, ZXing::DecodeHints(hints).setFormats(zxing_formats(linear_only))), 1, codes,
                 options_.max_codes);
-        for (auto& c : codes) {
+        for (auto& c : codes)
           for (auto& p : c.corners) p = unrotate_45(p, turned.width(), frame.width(), frame.height());
-          const bool seen = std::any_of(found.begin(), found.end(),
-                                        [&](const decoded_code& f) { return f.format == c.format && f.text == c.text; });
-          if (!seen && static_cast<int>(found.size()) < options_.max_codes) found.push_back(std::move(c));
-        }
+        merge(std::move(codes), found, options_.max_codes);
+        break;
+      }
+      case pass_id::edges: {
+        detail::edge_reader_options edge_options;
+        edge_options.formats = options_.formats;
+        edge_options.turned = options_.try_rotate;
+        edge_options.inverted = options_.try_invert;
+        edge_options.max_codes = options_.max_codes;
+        merge(detail::read_linear_by_edges(frame, edge_options), found, options_.max_codes);
         break;
       }
       case pass_id::harder: collect(ZXing::ReadBarcodes(frame, harder), 1, found, options_.max_codes); break;
@@ -235,13 +294,21 @@ std::vector<decoded_code> frame_decoder::run(const luminance_view& frame, bool t
   std::vector<pass_id> recovery;
   if (can_halve) recovery.push_back(pass_id::half);
   recovery.push_back(pass_id::contrast);
+  recovery.push_back(pass_id::global);
+  // Doubling pays for small frames only: at 1280×720 codes are bigger and the pass costs 4×.
+  if (options_.formats.qr && static_cast<long>(frame.width()) * frame.height() <= 640L * 480L) recovery.push_back(pass_id::doubled);
   if (options_.try_invert) recovery.push_back(pass_id::inverted);
   if (options_.try_rotate && options_.formats.any_linear()) recovery.push_back(pass_id::rotated);
   if (thorough && options_.try_invert && can_halve) recovery.push_back(pass_id::inverted_half);
   recovery.push_back(pass_id::harder);  // about ten times the fast pass: live frames rarely afford it
 
+  // Linear codes by edges: a few ms, reads the small, blurred, turned and inverted EAN/UPC and
+  // Code 128 that ZXing's binarizer loses, and other such codes of a frame where something was read.
+  const bool edge_pass = options_.formats.any_linear();
+
   if (thorough) {
     run_pass(pass_id::full);
+    if (edge_pass && static_cast<int>(found.size()) < options_.max_codes) run_pass(pass_id::edges);
     for (pass_id id : recovery)
       if (static_cast<int>(found.size()) < options_.max_codes) run_pass(id);
     report_.elapsed = elapsed();
@@ -255,6 +322,11 @@ std::vector<decoded_code> frame_decoder::run(const luminance_view& frame, bool t
   report_.downscaled = downscale_first;
   run_pass(downscale_first ? pass_id::half : pass_id::full);
   const auto first_pass_time = elapsed();
+  if (edge_pass && static_cast<int>(found.size()) < options_.max_codes) {
+    auto& cost = pass_cost_[static_cast<std::size_t>(pass_id::edges)];
+    if (elapsed() + cost <= options_.budget) run_pass(pass_id::edges);
+    else cost = cost * 7 / 8;  // as below: one slow run must not bar it for good
+  }
   // Then recovery passes while nothing was read and the next pass's measured cost still fits the
   // budget (after a read: see below). Where the budget affords only some, the starting pass rotates from frame to frame: a
   // code held in view for a few frames meets every pass, and no frame pays for all of them.

@@ -1,13 +1,12 @@
 // scan_bench: the kh::hardware scanner (ZXing-C++ 1.4) against zbar on the SAME generated frames.
 // Per resolution: decode time per frame (median, p99) and detection rate per corpus condition.
-//   scan_bench [--samples N] [--seed S] [--budget-us U] [--dump DIR]
+//   scan_bench [--samples N] [--seed S] [--budget-us U] [--dump DIR] [--misses]
 // Not run by ctest: figures go to docs/benchmarks.md.
 #include "corpus.hpp"
+#include "zbar_reader.hpp"
 
 #include <kh/hardware/camera/image_file.hpp>
 #include <kh/hardware/scanner/scanner.hpp>
-
-#include <zbar.h>
 
 #include <algorithm>
 #include <chrono>
@@ -24,43 +23,6 @@ namespace {
 using namespace kh::scan_corpus;
 using kh::hardware::code_format;
 using clock_type = std::chrono::steady_clock;
-
-struct zbar_reader {
-  zbar::zbar_image_scanner_t* scanner = zbar::zbar_image_scanner_create();
-  zbar_reader() {
-    // Same symbologies as the kh scanner: everything off, then QR, EAN-13, UPC-A, Code128 on.
-    zbar::zbar_image_scanner_set_config(scanner, zbar::ZBAR_NONE, zbar::ZBAR_CFG_ENABLE, 0);
-    for (auto sym : {zbar::ZBAR_QRCODE, zbar::ZBAR_EAN13, zbar::ZBAR_UPCA, zbar::ZBAR_CODE128})
-      zbar::zbar_image_scanner_set_config(scanner, sym, zbar::ZBAR_CFG_ENABLE, 1);
-  }
-  ~zbar_reader() { zbar::zbar_image_scanner_destroy(scanner); }
-  zbar_reader(const zbar_reader&) = delete;
-  zbar_reader& operator=(const zbar_reader&) = delete;
-
-  std::vector<read_result> read(const kh::hardware::luminance_image& img) {
-    zbar::zbar_image_t* image = zbar::zbar_image_create();
-    zbar::zbar_image_set_format(image, zbar_fourcc('Y', '8', '0', '0'));
-    zbar::zbar_image_set_size(image, static_cast<unsigned>(img.width()), static_cast<unsigned>(img.height()));
-    zbar::zbar_image_set_data(image, img.data(), static_cast<unsigned long>(img.width()) * static_cast<unsigned long>(img.height()),
-                              nullptr);
-    std::vector<read_result> out;
-    if (zbar::zbar_scan_image(scanner, image) > 0) {
-      for (const zbar::zbar_symbol_t* s = zbar::zbar_image_first_symbol(image); s; s = zbar::zbar_symbol_next(s)) {
-        code_format f;
-        switch (zbar::zbar_symbol_get_type(s)) {
-          case zbar::ZBAR_QRCODE: f = code_format::qr; break;
-          case zbar::ZBAR_EAN13: f = code_format::ean13; break;
-          case zbar::ZBAR_UPCA: f = code_format::upca; break;
-          case zbar::ZBAR_CODE128: f = code_format::code128; break;
-          default: continue;
-        }
-        out.push_back({f, std::string(zbar::zbar_symbol_get_data(s), zbar::zbar_symbol_get_data_length(s))});
-      }
-    }
-    zbar::zbar_image_destroy(image);
-    return out;
-  }
-};
 
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
@@ -80,6 +42,7 @@ int main(int argc, char** argv) {
   std::uint32_t seed = 20261122;
   long budget_us = 8000;
   std::string dump;
+  bool misses = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -93,8 +56,9 @@ int main(int argc, char** argv) {
     else if (a == "--seed") seed = static_cast<std::uint32_t>(std::strtoul(value().c_str(), nullptr, 10));
     else if (a == "--budget-us") budget_us = std::atol(value().c_str());
     else if (a == "--dump") dump = value();
+    else if (a == "--misses") misses = true;
     else {
-      std::fprintf(stderr, "usage: scan_bench [--samples N] [--seed S] [--budget-us U] [--dump DIR]\n");
+      std::fprintf(stderr, "usage: scan_bench [--samples N] [--seed S] [--budget-us U] [--dump DIR] [--misses]\n");
       return 2;
     }
   }
@@ -144,6 +108,14 @@ int main(int argc, char** argv) {
       for (const auto& r : zb_reads)
         if (count_unexpected(s, {r}) > 0)
           std::printf("misread (zbar): %s read %s \"%s\"\n", s.name().c_str(), std::string(kh::hardware::to_string(r.format)).c_str(), r.text.c_str());
+      if (misses) {
+        // Frames where a kh column found fewer codes than zbar: the ones worth looking at.
+        const int live_n = count_found(s, zx_reads), held_n = count_found(s, held_reads);
+        const int still_n = count_found(s, still_reads), zbar_n = count_found(s, zb_reads);
+        if (std::min({live_n, held_n, still_n}) < zbar_n)
+          std::printf("miss: %-26s kh 1 frame %d, 4 frames %d, still %d, zbar %d of %zu\n", s.name().c_str(), live_n,
+                      held_n, still_n, zbar_n, s.codes.size());
+      }
       auto& t = by_condition[s.cond];
       ++t.frames;
       t.codes += static_cast<int>(s.codes.size());
