@@ -11,6 +11,7 @@ target_sources(kh_hardware PRIVATE
   src/replay/camera.cpp
   src/scanner/decoder.cpp
   src/scanner/edge_reader.cpp
+  src/scanner/qr_repair.cpp
   src/scanner/scanner.cpp
   src/v4l2/camera.cpp
 )

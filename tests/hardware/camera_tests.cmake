@@ -19,5 +19,6 @@ target_sources(hardware_test PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/scanner_corpus_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/scanner_decoder_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/scanner_edge_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/scanner_qr_repair_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/scanner_worker_test.cpp
 )

@@ -2,6 +2,7 @@
 #include <kh/hardware/scanner/scanner.hpp>
 
 #include "edge_reader.hpp"
+#include "qr_repair.hpp"
 
 #include <ZXing/ReadBarcode.h>
 
@@ -247,6 +248,19 @@ std::vector<decoded_code> frame_decoder::run(const luminance_view& frame, bool t
         merge(std::move(codes), found, options_.max_codes);
         break;
       }
+      case pass_id::repaired:
+        for (const auto& region : detail::repair_qr_candidates(frame)) {
+          std::vector<decoded_code> codes;
+          const auto view = luminance_view::make(region.pixels.data(), region.width, region.height);
+          collect(ZXing::ReadBarcodes(*view, ZXing::DecodeHints(hints).setFormats(ZXing::BarcodeFormat::QRCode)), 1, codes,
+                  options_.max_codes);
+          for (auto& c : codes)
+            for (auto& p : c.corners) p = {p.x + region.left, p.y + region.top};
+          const bool read = !codes.empty();
+          merge(std::move(codes), found, options_.max_codes);
+          if (read) break;
+        }
+        break;
       case pass_id::global:
         collect(ZXing::ReadBarcodes(frame, global_hints), 1, found, options_.max_codes);
         break;
@@ -297,6 +311,7 @@ std::vector<decoded_code> frame_decoder::run(const luminance_view& frame, bool t
   recovery.push_back(pass_id::global);
   // Doubling pays for small frames only: at 1280×720 codes are bigger and the pass costs 4×.
   if (options_.formats.qr && static_cast<long>(frame.width()) * frame.height() <= 640L * 480L) recovery.push_back(pass_id::doubled);
+  if (options_.formats.qr) recovery.push_back(pass_id::repaired);
   if (options_.try_invert) recovery.push_back(pass_id::inverted);
   if (options_.try_rotate && options_.formats.any_linear()) recovery.push_back(pass_id::rotated);
   if (thorough && options_.try_invert && can_halve) recovery.push_back(pass_id::inverted_half);

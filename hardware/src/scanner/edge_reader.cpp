@@ -349,8 +349,6 @@ std::array<int, 6> code128_pattern(int value) {
   return w;
 }
 
-namespace {
-
 // The frame's noise floor, from the median absolute second difference along every fourth row:
 // flat stretches and the smooth ramps of blurred edges leave it near zero, sensor noise does not.
 // Returns the noise sigma of one pixel, in grey levels.
@@ -370,6 +368,8 @@ float frame_noise(const luminance_view& frame) {
   // For gaussian noise of sigma n, second differences have sigma n·√6; 1.4826 × median is sigma.
   return 1.4826F * static_cast<float>(median) / std::sqrt(6.0F);
 }
+
+namespace {
 
 struct candidate {
   code_format format;

@@ -26,6 +26,10 @@ struct line_edge {
   float strength = 0;    ///< |derivative| at the edge, grey levels per sample
 };
 
+/// The frame's noise sigma in grey levels (median absolute second difference along every fourth
+/// row: flat areas and blurred ramps leave it near zero, sensor noise does not).
+float frame_noise(const luminance_view& frame);
+
 /// Edges along `n` luminance samples: alternating in direction, each the strongest derivative
 /// extremum of its run. `min_step` is the smallest derivative counted as an edge.
 void find_edges(const float* samples, int n, float min_step, std::vector<line_edge>& out);

@@ -65,15 +65,17 @@ struct decoder_options {
   /// Time a frame may take (default: 8 ms). A live frame is read in passes: full size (ZXing,
   /// fast), then linear codes by edges (our own line reader: sub-pixel edges decoded by similar-edge
   /// distances on lines at 0°, 45°, 90° and 135°, so small, blurred, turned and inverted EAN/UPC and
-  /// Code 128 read in a few ms), then recovery passes — half size (noise averaged out), contrast doubled, one
-  /// global threshold (codes partly under a grey patch), double size (small QR codes; frames up to
-  /// 640×480), inverted, turned by 45°, full size "try harder". The first pass always runs; the edge pass whenever its measured
-  /// cost fits; a recovery pass only when nothing was read yet (after a read, only "try harder",
-  /// which finds the other codes of a frame holding several) and its measured cost still fits in
-  /// what is left of the budget, and the recovery pass tried first rotates from frame to frame, so a
-  /// code held in view for a few frames meets every pass. When the first pass alone overruns on
-  /// consecutive frames, frames start at half size instead. A busy frame thus costs about one fast
-  /// pass and never queues up work.
+  /// Code 128 read in a few ms), then recovery passes — half size (noise averaged out), contrast
+  /// doubled, one global threshold (codes partly under a grey patch), double size (small QR codes;
+  /// frames up to 640×480), QR repair (a QR with a finder pattern under a cover: the finder is
+  /// painted back where the others say it must be), inverted, turned by 45°, full size "try
+  /// harder". The first pass always runs; the edge pass whenever its measured cost fits; a recovery
+  /// pass only when nothing was read yet (after a read, only "try harder", which finds the other
+  /// codes of a frame holding several) and its measured cost still fits in what is left of the
+  /// budget, and the recovery pass tried first rotates from frame to frame, so a code held in view
+  /// for a few frames meets every pass. When the first pass alone overruns on consecutive frames,
+  /// frames start at half size instead. A busy frame thus costs about one fast pass and never
+  /// queues up work.
   std::chrono::microseconds budget{8000};
   /// Most codes reported from one frame (default: 4).
   int max_codes = 4;
@@ -101,7 +103,7 @@ class frame_decoder {
   [[nodiscard]] const decoder_options& options() const noexcept { return options_; }
 
  private:
-  enum class pass_id { full, edges, half, contrast, global, doubled, inverted, inverted_half, rotated, harder, count_ };
+  enum class pass_id { full, edges, half, contrast, global, doubled, repaired, inverted, inverted_half, rotated, harder, count_ };
   std::vector<decoded_code> run(const luminance_view& frame, bool thorough);
   static luminance_view half_size(const luminance_view& frame, bool invert, std::vector<std::uint8_t>& out);
 
