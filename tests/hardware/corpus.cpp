@@ -387,6 +387,16 @@ void add_noise(luminance_image& img, double sigma, rng& r) {
     for (int x = 0; x < img.width(); ++x) img.at(x, y) = clamp_u8(img.at(x, y) + sigma * r.gaussian());
 }
 
+void draw_turned(const luminance_image& src, double cx, double cy, double degrees, luminance_image& dst) {
+  const double a = degrees * k_pi / 180.0, c = std::cos(a), s = std::sin(a);
+  const double hw = src.width() / 2.0, hh = src.height() / 2.0;
+  const std::array<std::array<double, 2>, 4> corners{{{-hw, -hh}, {hw, -hh}, {hw, hh}, {-hw, hh}}};
+  quad where{};
+  for (std::size_t i = 0; i < 4; ++i)
+    where[i] = {cx + c * corners[i][0] - s * corners[i][1], cy + s * corners[i][0] + c * corners[i][1]};
+  warp_onto(src, where, dst);
+}
+
 luminance_image render_code(code_format format, const std::string& text, int px_per_module, std::uint8_t dark,
                             std::uint8_t light) {
   const module_grid g = encode_modules(format, text);

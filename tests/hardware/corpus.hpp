@@ -98,6 +98,8 @@ using quad = std::array<point_f, 4>;
 /// Draws `src` into `dst` so that src's corners land on `where` (a projective warp), sampling src
 /// bilinearly with supersampling where src is shrunk. Pixels outside the quad are left alone.
 void warp_onto(const luminance_image& src, const quad& where, luminance_image& dst);
+/// Draws `src` into `dst` centred at (cx, cy) and turned by `degrees` (clockwise on screen).
+void draw_turned(const luminance_image& src, double cx, double cy, double degrees, luminance_image& dst);
 /// Separable gaussian blur in place (edges clamped). sigma <= 0 does nothing.
 void gaussian_blur(luminance_image& img, double sigma);
 /// Adds gaussian noise of the given sigma (grey levels), clamped to [0, 255].

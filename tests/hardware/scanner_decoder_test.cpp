@@ -97,13 +97,7 @@ TEST(scanner_decoder, reads_a_linear_code_turned_90_degrees_only_with_rotation) 
 // `code` drawn into a 640×480 frame, turned by `degrees` about the frame's centre.
 luminance_image frame_turned(const luminance_image& code, double degrees, std::uint8_t ground = 170) {
   luminance_image frame(640, 480, ground);
-  const double a = degrees * 3.14159265358979 / 180.0, c = std::cos(a), s = std::sin(a);
-  const double hw = code.width() / 2.0, hh = code.height() / 2.0;
-  scan_corpus::quad where{};
-  const double corners[4][2] = {{-hw, -hh}, {hw, -hh}, {hw, hh}, {-hw, hh}};
-  for (int i = 0; i < 4; ++i)
-    where[static_cast<std::size_t>(i)] = {320 + c * corners[i][0] - s * corners[i][1], 240 + s * corners[i][0] + c * corners[i][1]};
-  scan_corpus::warp_onto(code, where, frame);
+  scan_corpus::draw_turned(code, 320, 240, degrees, frame);
   return frame;
 }
 

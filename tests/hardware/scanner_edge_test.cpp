@@ -271,13 +271,7 @@ TEST(edge_reader, reads_a_frame_at_every_angle_and_light_on_dark) {
       if (inverted)
         for (int y = 0; y < src.height(); ++y)
           for (int x = 0; x < src.width(); ++x) src.at(x, y) = static_cast<std::uint8_t>(255 - src.at(x, y));
-      const double a = degrees * 3.14159265358979 / 180.0, c = std::cos(a), s = std::sin(a);
-      const double hw = src.width() / 2.0, hh = src.height() / 2.0;
-      kh::scan_corpus::quad where{};
-      const double corners[4][2] = {{-hw, -hh}, {hw, -hh}, {hw, hh}, {-hw, hh}};
-      for (int i = 0; i < 4; ++i)
-        where[static_cast<std::size_t>(i)] = {320 + c * corners[i][0] - s * corners[i][1], 240 + s * corners[i][0] + c * corners[i][1]};
-      kh::scan_corpus::warp_onto(src, where, frame);
+      kh::scan_corpus::draw_turned(src, 320, 240, degrees, frame);
       const auto codes = read_linear_by_edges(*frame.view(), {});
       ASSERT_EQ(codes.size(), 1u) << degrees << "°" << (inverted ? " inverted" : "");
       EXPECT_EQ(codes[0].text, "5901234123457");

@@ -33,13 +33,7 @@ luminance_image ticket_code(double c0 = 0, double r0 = 0, double c1 = 0, double 
 // A 640×480 frame with `code` at (k_x, k_y), turned by `degrees` about its centre.
 luminance_image frame_with(const luminance_image& code, double degrees = 0) {
   luminance_image frame(640, 480, 120);
-  const double a = degrees * 3.14159265358979 / 180.0, cs = std::cos(a), sn = std::sin(a);
-  const double hw = code.width() / 2.0, hh = code.height() / 2.0, cx = k_x + hw, cy = k_y + hh;
-  kh::scan_corpus::quad where{};
-  const double corners[4][2] = {{-hw, -hh}, {hw, -hh}, {hw, hh}, {-hw, hh}};
-  for (int i = 0; i < 4; ++i)
-    where[static_cast<std::size_t>(i)] = {cx + cs * corners[i][0] - sn * corners[i][1], cy + sn * corners[i][0] + cs * corners[i][1]};
-  kh::scan_corpus::warp_onto(code, where, frame);
+  kh::scan_corpus::draw_turned(code, k_x + code.width() / 2.0, k_y + code.height() / 2.0, degrees, frame);
   return frame;
 }
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
 
 namespace kh::hardware {
 namespace {
@@ -304,15 +305,16 @@ std::vector<decoded_code> frame_decoder::run(const luminance_view& frame, bool t
     cost = cost.count() == 0 ? took : (cost * 3 + took) / 4;
   };
 
-  // The recovery passes, cheapest and most rewarding first; each exists only when it can apply.
+  // The recovery passes, most rewarding first (half size reads noisy, faint and blurred frames;
+  // inverted, QR on dark-mode phone screens); each exists only when it can apply.
   std::vector<pass_id> recovery;
   if (can_halve) recovery.push_back(pass_id::half);
+  if (options_.try_invert) recovery.push_back(pass_id::inverted);
   recovery.push_back(pass_id::contrast);
   recovery.push_back(pass_id::global);
   // Doubling pays for small frames only: at 1280×720 codes are bigger and the pass costs 4×.
   if (options_.formats.qr && static_cast<long>(frame.width()) * frame.height() <= 640L * 480L) recovery.push_back(pass_id::doubled);
   if (options_.formats.qr) recovery.push_back(pass_id::repaired);
-  if (options_.try_invert) recovery.push_back(pass_id::inverted);
   if (options_.try_rotate && options_.formats.any_linear()) recovery.push_back(pass_id::rotated);
   if (thorough && options_.try_invert && can_halve) recovery.push_back(pass_id::inverted_half);
   recovery.push_back(pass_id::harder);  // about ten times the fast pass: live frames rarely afford it
@@ -343,12 +345,14 @@ std::vector<decoded_code> frame_decoder::run(const luminance_view& frame, bool t
     else cost = cost * 7 / 8;  // as below: one slow run must not bar it for good
   }
   // Then recovery passes while nothing was read and the next pass's measured cost still fits the
-  // budget (after a read: see below). Where the budget affords only some, the starting pass rotates from frame to frame: a
+  // budget (after a read: see below). Where the budget affords only some, the next frame starts
+  // where this one stopped (at the first pass the budget refused, else after the last that ran): a
   // code held in view for a few frames meets every pass, and no frame pays for all of them.
   const std::size_t n = recovery.size();
-  bool advanced = false;
+  std::optional<std::size_t> first_refused, last_ran;
   for (std::size_t k = 0; k < n && static_cast<int>(found.size()) < options_.max_codes; ++k) {
-    const pass_id id = recovery[(next_recovery_ + k) % n];
+    const std::size_t at = (next_recovery_ + k) % n;
+    const pass_id id = recovery[at];
     if (downscale_first && id == pass_id::half) continue;
     // Once something was read, only "try harder" is still worth its time: it finds the other codes
     // of a frame holding several (its denser scan lines catch short linear codes the fast pass
@@ -358,14 +362,14 @@ std::vector<decoded_code> frame_decoder::run(const luminance_view& frame, bool t
     if (elapsed() + cost > options_.budget) {
       // Let a skipped pass's estimate decay, or one slow run (a load spike) would bar it for good.
       cost = cost * 7 / 8;
+      if (!first_refused) first_refused = at;
       continue;
     }
     run_pass(id);
-    if (!advanced) {
-      next_recovery_ = (next_recovery_ + k + 1) % n;
-      advanced = true;
-    }
+    last_ran = at;
   }
+  if (first_refused) next_recovery_ = *first_refused;
+  else if (last_ran) next_recovery_ = (*last_ran + 1) % n;
   report_.elapsed = elapsed();
   report_.over_budget = report_.elapsed > options_.budget;
   over_budget_streak_ = first_pass_time > options_.budget ? over_budget_streak_ + 1 : 0;
