@@ -61,7 +61,7 @@ std::array<int, 6> code128_pattern(int value);
 
 struct edge_reader_options {
   format_set formats{};
-  int line_spacing = 0;       ///< pixels between parallel scan lines; 0: 3 at 480 lines, 4 at 720
+  int line_spacing = 0;       ///< pixels between parallel scan lines; 0: 3 up to 480 lines, 6 at 720
   bool turned = true;         ///< also columns and diagonals: codes at any angle (else rows only)
   bool inverted = true;       ///< also light bars on a dark ground
   int min_lines = 3;          ///< lines that must agree before a code is reported
