@@ -152,6 +152,29 @@ TEST(scanner_decoder, an_empty_or_tiny_frame_reads_nothing_and_does_not_fail) {
   EXPECT_TRUE(decoder.decode_thoroughly(*tiny.view()).empty());
 }
 
+TEST(scanner_decoder, odd_shapes_and_random_frames_never_fail_and_read_nothing) {
+  // Every pass (ZXing, edge reader, QR repair, the resampled copies) on frames no camera sends:
+  // slivers, tiny squares, noise, stripes and checkerboards that look like bars and finders.
+  scan_corpus::rng r(7);
+  frame_decoder decoder;
+  for (const auto& [w, h] : {std::pair{1, 1}, std::pair{2, 500}, std::pair{500, 2}, std::pair{21, 21}, std::pair{3000, 9},
+                             std::pair{61, 700}, std::pair{640, 480}}) {
+    for (int kind = 0; kind < 3; ++kind) {
+      luminance_image img(w, h);
+      for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {
+          int v = 0;
+          if (kind == 0) v = r.uniform_int(0, 255);                       // noise
+          if (kind == 1) v = (x / (1 + (x * 7 + y) % 5)) % 2 ? 230 : 20;  // irregular bars
+          if (kind == 2) v = ((x / 3) + (y / 3)) % 2 ? 235 : 15;          // checkerboard: 1:1 everywhere
+          img.at(x, y) = static_cast<std::uint8_t>(v);
+        }
+      EXPECT_TRUE(decoder.decode_thoroughly(*img.view()).empty()) << w << "x" << h << " kind " << kind;
+      EXPECT_TRUE(decoder.decode(*img.view()).empty()) << w << "x" << h << " kind " << kind;
+    }
+  }
+}
+
 TEST(scanner_decoder, reports_no_more_codes_than_max_codes) {
   const auto a = scan_corpus::render_code(code_format::qr, "first", 4, 20, 235);
   const auto b = scan_corpus::render_code(code_format::qr, "second", 4, 20, 235);
