@@ -205,11 +205,15 @@ struct link::impl {
 
   void handle_event(const link_event& ev) {
     if (const auto* b = std::get_if<events::business>(&ev)) {
-      // New business topics to follow: the client takes subscriptions only at creation.
-      spdlog::info("kiosk link: reconnecting to follow business '{}'", b->business_id);
+      // New business topics to follow: added to the live session (and to every reconnect). The
+      // retained catalog on them arrives at once.
+      spdlog::info("kiosk link: following business '{}'", b->business_id);
       post(
           [this] {
-            if (started && client) connect_client();
+            if (!started || !client) return;
+            std::vector<mqtt::subscription> subs;
+            for (auto& f : eng->subscriptions()) subs.push_back(mqtt::subscription{std::move(f), 1});
+            client->subscribe(std::move(subs));
           },
           false);
     }

@@ -219,11 +219,13 @@ TEST(kiosk_link, without_a_business_it_learns_one_from_its_down_topic_and_follow
   hub.publish_down_catalog("kiosk-1", 4);
   ASSERT_TRUE(kh::test::eventually([&] { return !rec.of<k::events::business>().empty(); }));
   EXPECT_EQ(rec.of<k::events::business>().at(0).business_id, "cafe");
-  // After reconnecting with the business topics, the retained v5 arrives.
+  // Once it follows the business topics (same session, no reconnect), the retained v5 arrives.
   ASSERT_TRUE(kh::test::eventually([&] {
     auto c = rec.of<k::events::catalog>();
     return !c.empty() && c.back().version == 5;
   }));
   EXPECT_EQ(lk->status().catalog_version, 5);
   EXPECT_EQ(lk->status().business_id, "cafe");
+  // One connection throughout: a reconnect would have said hello again.
+  EXPECT_EQ(hub.hellos(), 1);
 }

@@ -4,6 +4,7 @@
 // resubscribe, presence) before messages flow. The supervisor is the only place that waits on
 // Paho tokens; Paho callbacks only flip flags and hand messages on.
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -62,7 +63,34 @@ client::~client() {
 
 void client::on_message(message_handler h) { impl_->on_message = std::move(h); }
 void client::on_connection(connection_handler h) { impl_->on_connection = std::move(h); }
-void client::subscribe_on_connect(std::vector<subscription> subs) { impl_->subs = std::move(subs); }
+void client::subscribe_on_connect(std::vector<subscription> subs) {
+  std::lock_guard lk(impl_->mu);
+  impl_->subs = std::move(subs);
+}
+
+void client::subscribe(std::vector<subscription> subs) {
+  auto& d = *impl_;
+  std::vector<subscription> now;
+  {
+    std::lock_guard lk(d.mu);
+    if (d.stopping) return;
+    for (auto& s : subs) {
+      const bool held = std::any_of(d.subs.begin(), d.subs.end(), [&](const subscription& h) { return h.filter == s.filter; });
+      if (held) continue;
+      d.subs.push_back(s);
+      if (d.up) now.push_back(std::move(s));
+    }
+  }
+  // Outside our lock: Paho's thread may be waiting for it in the connection-lost handler. If the
+  // connection drops meanwhile, the next connect subscribes to everything in d.subs anyway.
+  for (const auto& s : now) {
+    try {
+      d.cli->subscribe(s.filter, s.qos);
+    } catch (const ::mqtt::exception& e) {
+      spdlog::debug("mqtt {}: subscribe {} deferred to the next connect: {}", d.opts.client_id, s.filter, e.what());
+    }
+  }
+}
 void client::publish_on_connect(std::vector<message> msgs) { impl_->on_connect_msgs = std::move(msgs); }
 
 bool client::start(bool wait) {
@@ -131,18 +159,32 @@ bool client::impl::connect_once() {
     }
     // Nagle off before anything else flows on this socket (see nodelay.cpp).
     set_tcp_nodelay_to_peer(ep.host, ep.port);
+    std::vector<subscription> initial;
+    {
+      std::lock_guard lk(mu);
+      initial = subs;
+    }
     std::vector<::mqtt::token_ptr> pending;
-    for (const auto& s : subs) pending.push_back(cli->subscribe(s.filter, s.qos));
+    for (const auto& s : initial) pending.push_back(cli->subscribe(s.filter, s.qos));
     for (const auto& m : on_connect_msgs) {
       pending.push_back(cli->publish(m.topic, m.payload.data(), m.payload.size(), m.qos, m.retained));
       out.fetch_add(1, std::memory_order_relaxed);
     }
     for (auto& t : pending) t->wait_for(opts.connect_timeout);
+    std::vector<subscription> added;  // by subscribe() while this connect was under way
     {
       std::lock_guard lk(mu);
       up = cli->is_connected();
       lost = !up;
       last_error.clear();
+      if (up) added.assign(subs.begin() + static_cast<std::ptrdiff_t>(std::min(initial.size(), subs.size())), subs.end());
+    }
+    for (const auto& s : added) {
+      try {
+        cli->subscribe(s.filter, s.qos);
+      } catch (const ::mqtt::exception&) {
+        // Lost again already: the next connect subscribes to everything.
+      }
     }
     return up.load();
   } catch (const ::mqtt::exception& e) {

@@ -70,6 +70,10 @@ class client {
   void on_connection(connection_handler h);
   /// Subscriptions (re)made on every connect. Set before start().
   void subscribe_on_connect(std::vector<subscription> subs);
+  /// Adds subscriptions at any time (thread-safe, non-blocking; not from a Paho callback): made at
+  /// once when connected, and on every reconnect from then on. Filters already held are skipped.
+  /// A kiosk that learns its business follows the business' topics this way, without reconnecting.
+  void subscribe(std::vector<subscription> subs);
   /// Messages published (retained, QoS 1) on every connect, e.g. presence "online".
   void publish_on_connect(std::vector<message> msgs);
 
