@@ -346,10 +346,11 @@ std::vector<decoded_code> frame_decoder::run(const luminance_view& frame, bool t
   }
   // Then recovery passes while nothing was read and the next pass's measured cost still fits the
   // budget (after a read: see below). Where the budget affords only some, the next frame starts
-  // where this one stopped (at the first pass the budget refused, else after the last that ran): a
-  // code held in view for a few frames meets every pass, and no frame pays for all of them.
+  // after the last pass this one ran: a code held in view for a few frames meets every pass, and no
+  // frame pays for all of them. (Not at the first pass refused: "try harder" rarely fits, and
+  // starting there every frame would stall the rotation on the passes just after it.)
   const std::size_t n = recovery.size();
-  std::optional<std::size_t> first_refused, last_ran;
+  std::optional<std::size_t> last_ran;
   for (std::size_t k = 0; k < n && static_cast<int>(found.size()) < options_.max_codes; ++k) {
     const std::size_t at = (next_recovery_ + k) % n;
     const pass_id id = recovery[at];
@@ -362,14 +363,13 @@ std::vector<decoded_code> frame_decoder::run(const luminance_view& frame, bool t
     if (elapsed() + cost > options_.budget) {
       // Let a skipped pass's estimate decay, or one slow run (a load spike) would bar it for good.
       cost = cost * 7 / 8;
-      if (!first_refused) first_refused = at;
       continue;
     }
     run_pass(id);
     last_ran = at;
   }
-  if (first_refused) next_recovery_ = *first_refused;
-  else if (last_ran) next_recovery_ = (*last_ran + 1) % n;
+  if (last_ran) next_recovery_ = (*last_ran + 1) % n;
+  else if (found.empty() && n > 0) next_recovery_ = (next_recovery_ + 1) % n;  // none fitted: move on
   report_.elapsed = elapsed();
   report_.over_budget = report_.elapsed > options_.budget;
   over_budget_streak_ = first_pass_time > options_.budget ? over_budget_streak_ + 1 : 0;
