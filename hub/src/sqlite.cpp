@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstring>
 #include <cstdlib>
@@ -12,6 +13,10 @@
 namespace kh::hub::sqlite {
 
 namespace {
+// Twice the checkpointer's wake point (k_wake_frames): reached only when it could not restart the
+// WAL (no gap between the writer's transactions); by then PASSIVE has copied most frames.
+constexpr int k_backstop_frames = 8192;  // 32 MiB of 4 KiB pages
+
 [[noreturn]] void fail(sqlite3* db, int rc, std::string_view what) {
   std::string msg(what);
   msg += ": ";
@@ -230,7 +235,8 @@ void configure_library_once() {
 const char* writer_vfs() { return g_base_vfs ? k_batch_vfs_name : nullptr; }
 }  // namespace
 
-connection::connection(const std::string& path, open_options opts) : path_(path) {
+connection::connection(const std::string& path, open_options opts)
+    : path_(path), busy_timeout_(opts.busy_timeout) {
   configure_library_once();
   const int flags = (opts.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
                     SQLITE_OPEN_NOMUTEX;  // one thread per connection: skip SQLite's own mutexes
@@ -243,7 +249,7 @@ connection::connection(const std::string& path, open_options opts) : path_(path)
     throw error(rc, msg);
   }
   sqlite3_extended_result_codes(db_, 1);
-  sqlite3_busy_timeout(db_, static_cast<int>(opts.busy_timeout.count()));
+  sqlite3_busy_handler(db_, &connection::on_busy, this);
   try {
     if (!opts.read_only) exec("PRAGMA journal_mode=WAL");
     exec(opts.sync == durability::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
@@ -254,15 +260,45 @@ connection::connection(const std::string& path, open_options opts) : path_(path)
     // ones in memory (bigger caches measured no faster: SQLite walks its page hash at commits).
     exec("PRAGMA cache_size=-16384");
     if (!opts.read_only) {
-      // With a background checkpointer the writer only checkpoints as a backstop (80 MiB of WAL);
-      // otherwise SQLite's default (every 1000 pages, on the committing thread).
-      exec(opts.background_checkpoint ? "PRAGMA wal_autocheckpoint=20000" : "PRAGMA wal_autocheckpoint=1000");
+      // With a background checkpointer the writer only checkpoints as a backstop (32 MiB of WAL,
+      // see on_wal_commit); otherwise SQLite's default (every 1000 pages, on the committing thread).
+      if (opts.background_checkpoint) {
+        sqlite3_wal_hook(db_, &connection::on_wal_commit, this);
+      } else {
+        exec("PRAGMA wal_autocheckpoint=1000");
+      }
     }
   } catch (...) {
     sqlite3_close(db_);
     db_ = nullptr;
     throw;
   }
+}
+
+// Waits for a lock for up to busy_timeout_, as sqlite3_busy_timeout would, but in short steps
+// first: what usually holds the lock is the checkpointer's RESTART step (a few hundred pages and
+// two fsyncs, 1–4 ms measured), and SQLite's own handler sleeps 1, 2, 5, 10, … ms, overshooting.
+int connection::on_busy(void* self, int count) noexcept {
+  auto* c = static_cast<connection*>(self);
+  const auto now = std::chrono::steady_clock::now();
+  if (count == 0) c->busy_since_ = now;
+  if (now - c->busy_since_ >= c->busy_timeout_) return 0;
+  const auto step = std::chrono::microseconds(count < 40 ? std::min(200, 25 << std::min(count, 3)) : 1000);
+  std::this_thread::sleep_for(step);
+  return 1;
+}
+
+int connection::on_wal_commit(void* self, sqlite3* db, const char* name, int frames) noexcept {
+  auto* c = static_cast<connection*>(self);
+  // What wal_autocheckpoint would do (this hook replaces it), at a backstop past where the
+  // checkpointer restarts the WAL: only if that fails does the writer copy frames itself. PASSIVE
+  // never waits: while the checkpointer holds the checkpoint lock this returns BUSY at once.
+  if (c->wal_listener_) {
+    c->wal_listener_->wal_committed(db, name, frames);
+  } else if (frames >= k_backstop_frames) {
+    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  }
+  return SQLITE_OK;
 }
 
 connection::~connection() {
@@ -376,11 +412,87 @@ void transaction::rollback() noexcept {
 
 namespace kh::hub::sqlite {
 
+namespace {
+// A PASSIVE round runs again while the one before saw more than this many new frames (committed
+// while it copied); the RESTART step then copies only about that many under the write lock
+// (256 frames: about 1 MiB, well under a millisecond of copying).
+constexpr int k_small_backlog = 256;
+constexpr int k_max_passive_rounds = 8;
+// The writer wakes the checkpointer when the WAL holds this many frames (16 MiB of 4 KiB pages),
+// so the WAL restarts at about this size however fast orders come; a quiet hub is checkpointed every
+// interval. Each restart costs the writer one small fsync (the new WAL header), so not much less.
+constexpr int k_wake_frames = 4096;
+// How long the RESTART step waits for a moment between two of the writer's transactions (and
+// then for readers to leave the WAL) before it gives up until the next pass.
+constexpr auto k_restart_wait = std::chrono::milliseconds(2);
+
+struct restart_wait {
+  std::chrono::steady_clock::time_point since;
+};
+
+// The writer takes its lock again right after each commit: retry often, for a short while.
+int on_checkpointer_busy(void* arg, int count) noexcept {
+  auto* w = static_cast<restart_wait*>(arg);
+  const auto now = std::chrono::steady_clock::now();
+  if (count == 0) w->since = now;
+  if (now - w->since >= k_restart_wait) return 0;
+  std::this_thread::sleep_for(std::chrono::microseconds(20));
+  return 1;
+}
+
+checkpoint_result checkpoint(sqlite3* db, int mode) {
+  checkpoint_result r;
+  r.rc = sqlite3_wal_checkpoint_v2(db, nullptr, mode, &r.wal_frames, &r.backfilled);
+  return r;
+}
+
+checkpoint_result checkpoint_pass(sqlite3* db) {
+  auto r = checkpoint(db, SQLITE_CHECKPOINT_PASSIVE);
+  if (r.rc == SQLITE_OK && r.wal_frames < 0) {
+    // SQLite (3.40) opens a connection's WAL only when it first reads the database; until then a
+    // checkpoint is a silent no-op (SQLITE_OK, -1 frames). Read once, then checkpoint.
+    sqlite3_exec(db, "PRAGMA schema_version", nullptr, nullptr, nullptr);
+    r = checkpoint(db, SQLITE_CHECKPOINT_PASSIVE);
+  }
+  // A round copies the frames that were there when it started; what the writer committed
+  // meanwhile shows up in the next round's count.
+  // Past the writer's backstop the writer copies the rest itself at its next commit, which it
+  // cannot while this holds the checkpoint lock: stop then.
+  for (int i = 1; i < k_max_passive_rounds && r.rc == SQLITE_OK && r.wal_frames < k_backstop_frames; ++i) {
+    const auto next = checkpoint(db, SQLITE_CHECKPOINT_PASSIVE);
+    const bool caught_up = next.rc == SQLITE_OK && next.wal_frames - r.wal_frames <= k_small_backlog;
+    r = next;
+    if (caught_up) break;
+  }
+  // Errors (SQLITE_BUSY while another checkpoint runs) are harmless: the next pass tries again.
+  if (r.rc != SQLITE_OK || r.wal_frames <= 0) return r;
+  // Under steady writes a PASSIVE round never ends with every frame copied: the writer commits
+  // while it copies, so its next transaction keeps appending and the WAL only grows, up to the
+  // writer's own backstop checkpoint on the order path. RESTART copies the last frames with the
+  // write lock held and waits out readers of old frames, so the writer's next commit starts the
+  // WAL over from its beginning.
+  r = checkpoint(db, SQLITE_CHECKPOINT_RESTART);
+  r.restarted = r.rc == SQLITE_OK;
+  return r;
+}
+}  // namespace
+
 struct checkpointer::state {
-  std::mutex mu;
+  std::mutex mu;  // guards stop and the wait; held only briefly (wal_committed is on the order path)
   std::condition_variable cv;
   bool stop = false;
+  std::atomic<bool> woken{false};
+  std::mutex db_mu;  // guards db: a pass, on the thread or in checkpoint_now()
+  sqlite3* db = nullptr;
+  restart_wait wait;
+  std::atomic<std::uint64_t> restarts{0};
   std::thread worker;
+
+  checkpoint_result pass() {  // with db_mu held
+    auto r = checkpoint_pass(db);
+    if (r.restarted) restarts.fetch_add(1, std::memory_order_relaxed);
+    return r;
+  }
 };
 
 checkpointer::checkpointer(const std::string& path, std::chrono::milliseconds interval)
@@ -391,21 +503,60 @@ checkpointer::checkpointer(const std::string& path, std::chrono::milliseconds in
     sqlite3_close(db);
     throw error(SQLITE_CANTOPEN, msg);
   }
-  sqlite3_busy_timeout(db, 0);  // PASSIVE never waits anyway; never hold the writer up
-  s_->worker = std::thread([st = s_.get(), db, interval] {
+  sqlite3_busy_handler(db, on_checkpointer_busy, &s_->wait);
+  s_->db = db;
+  s_->worker = std::thread([st = s_.get(), interval] {
     std::unique_lock lk(st->mu);
-    while (!st->cv.wait_for(lk, interval, [st] { return st->stop; })) {
+    // After a pass that found no gap between the writer's transactions (a saturated writer),
+    // wake-ups are ignored until the next interval: the writer's own backstop (twice the wake
+    // point) then copies the few frames PASSIVE left, which needs no gap, and finds the
+    // checkpoint lock free because this thread is not in a pass.
+    bool muted = false;
+    while (true) {
+      st->cv.wait_for(lk, interval, [st, &muted] { return st->stop || (!muted && st->woken.load()); });
+      if (st->stop) break;
       lk.unlock();
-      int log = 0;
-      int done = 0;
-      // Errors (SQLITE_BUSY while another checkpoint runs) are harmless: try again next round.
-      sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+      int rc = 0;
+      {
+        std::lock_guard db_lk(st->db_mu);
+        rc = st->pass().rc;
+      }
       lk.lock();
+      muted = rc == SQLITE_BUSY;
+      // Cleared after the pass: commits during it that woke it again are served by this pass
+      // (a restarted WAL starts over at the writer's next commit). Left set while muted, so the
+      // writer's commits skip the wake-up.
+      if (!muted) st->woken.store(false);
     }
-    lk.unlock();
-    sqlite3_close_v2(db);
   });
 }
+
+checkpoint_result checkpointer::checkpoint_now() {
+  std::lock_guard lk(s_->db_mu);
+  return s_->pass();
+}
+
+void checkpointer::wal_committed(sqlite3* writer, const char* schema, int frames) noexcept {
+  if (frames >= k_backstop_frames) {
+    // The thread could not restart the WAL (no gap between the writer's transactions). The
+    // writer copies what PASSIVE left (little) between two of its own transactions, so its next
+    // one starts the WAL over; it is not woken for this, and while it is in a pass (checkpoint
+    // lock held, READ_LOCK(0) taken while it copies, which would make the writer's restart miss)
+    // the writer skips this and tries again after its next commit.
+    std::unique_lock lk(s_->db_mu, std::try_to_lock);
+    if (lk) sqlite3_wal_checkpoint_v2(writer, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    return;
+  }
+  // Once per pass at most: commits past the threshold while a pass runs find the flag set.
+  if (frames < k_wake_frames || s_->woken.exchange(true)) return;
+  {
+    // Taking the mutex orders this with the thread's check of the flag, so the wake-up is not lost.
+    std::lock_guard lk(s_->mu);
+  }
+  s_->cv.notify_one();
+}
+
+std::uint64_t checkpointer::restarts() const { return s_->restarts.load(std::memory_order_relaxed); }
 
 checkpointer::~checkpointer() {
   {
@@ -414,6 +565,7 @@ checkpointer::~checkpointer() {
   }
   s_->cv.notify_all();
   if (s_->worker.joinable()) s_->worker.join();
+  sqlite3_close_v2(s_->db);
 }
 
 }  // namespace kh::hub::sqlite

@@ -595,8 +595,12 @@ class sqlite_store final : public store {
         answers_(db_),
         outbox_(db_) {
     migrate(db_);
-    if (opts.background_checkpoint) checkpointer_ = std::make_unique<sqlite::checkpointer>(path);
+    if (opts.background_checkpoint) {
+      checkpointer_ = std::make_unique<sqlite::checkpointer>(path);
+      db_.watch_wal(checkpointer_.get());
+    }
   }
+  ~sqlite_store() override { db_.watch_wal(nullptr); }
 
   business_repository& businesses() override { return businesses_; }
   device_repository& devices() override { return devices_; }

@@ -45,21 +45,50 @@ struct open_options {
   durability sync = durability::normal;
   std::chrono::milliseconds busy_timeout{5000};  ///< default 5 s
   bool read_only = false;
-  /// Someone else checkpoints the WAL (see `checkpointer`): the connection then checkpoints
-  /// only as a backstop when the WAL passes ~80 MiB (default: false, SQLite's 1000 pages).
+  /// Someone else checkpoints the WAL (see `checkpointer`, `watch_wal`): the connection then
+  /// checkpoints only as a backstop when the WAL passes 8,192 frames, 32 MiB (default: false,
+  /// SQLite's 1000 pages).
   bool background_checkpoint = false;
 };
 
-/// Checkpoints a WAL database from its own connection on its own thread (PASSIVE: never blocks
-/// the writer), so the fsyncs of checkpointing stay off the order path. Stops in the destructor.
+/// What one checkpointer pass found, in WAL frames as `sqlite3_wal_checkpoint_v2` counts them.
+struct checkpoint_result {
+  int rc = 0;              ///< SQLite result code of the pass (SQLITE_BUSY: try again next round)
+  int wal_frames = -1;     ///< frames in the WAL when the pass ended (-1: no WAL)
+  int backfilled = -1;     ///< of those, copied into the database file
+  bool restarted = false;  ///< every frame copied and no reader left in the WAL: the writer's
+                           ///< next commit starts the WAL over from its beginning
+};
+
+/// Checkpoints a WAL database from its own connection on its own thread, so the copying and the
+/// fsyncs of checkpointing stay off the order path, and keeps the WAL from growing under
+/// sustained writes. Each pass:
+///   1. PASSIVE (no lock the writer needs): copies the frames committed so far, and again while a
+///      big backlog remains, so that little is left for step 2;
+///   2. when the writer committed meanwhile, RESTART: takes the write lock only between two of
+///      the writer's transactions (waits at most ~2 ms for that, else tries next round), copies
+///      the last few frames and fsyncs. The writer's next commit then reuses the WAL from its
+///      start. It runs every `interval`, and as soon as the writer's WAL passes 4,096 frames.
+/// A writer that leaves no gap for step 2 restarts the WAL itself at 8,192 frames (see
+/// `wal_committed`). Stops in the destructor.
 class checkpointer {
  public:
-  /// `interval`: how often to checkpoint (default 250 ms).
+  /// `interval`: time between passes (default 250 ms).
   explicit checkpointer(const std::string& path,
                         std::chrono::milliseconds interval = std::chrono::milliseconds(250));
   ~checkpointer();
   checkpointer(const checkpointer&) = delete;
   checkpointer& operator=(const checkpointer&) = delete;
+
+  /// Called by the writer after each commit with the frames in the WAL (see
+  /// `connection::watch_wal`): past 4,096 frames (16 MiB) it starts a pass now rather than at the
+  /// end of the interval; past 8,192 (the thread could not restart the WAL) the writer
+  /// checkpoints itself, unless a pass is running. Never waits for a pass.
+  void wal_committed(sqlite3* writer, const char* schema, int frames) noexcept;
+  /// Runs one pass now on the calling thread (the background thread waits meanwhile).
+  checkpoint_result checkpoint_now();
+  /// Passes that ended with `restarted` so far, by the thread or `checkpoint_now`.
+  std::uint64_t restarts() const;
 
  private:
   struct state;
@@ -85,6 +114,10 @@ class connection {
   /// returned handle resets the statement when it goes out of scope.
   statement prepare(std::string_view sql);
 
+  /// Tells `cp` the WAL's size after each commit (`background_checkpoint` connections only;
+  /// nullptr stops it). `cp` must outlive the connection or be unset first.
+  void watch_wal(checkpointer* cp) noexcept { wal_listener_ = cp; }
+
   std::int64_t last_insert_rowid() const noexcept;
   int changes() const noexcept;
   bool in_transaction() const noexcept;
@@ -94,6 +127,11 @@ class connection {
  private:
   sqlite3* db_ = nullptr;
   std::string path_;
+  std::chrono::milliseconds busy_timeout_;
+  std::chrono::steady_clock::time_point busy_since_{};
+  checkpointer* wal_listener_ = nullptr;
+  static int on_busy(void* self, int count) noexcept;
+  static int on_wal_commit(void* self, sqlite3* db, const char* name, int frames) noexcept;
   // Heterogeneous lookup: finding a cached statement by string_view allocates nothing.
   struct sv_hash {
     using is_transparent = void;
