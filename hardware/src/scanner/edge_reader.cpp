@@ -71,8 +71,8 @@ std::optional<digit_read> read_digit(const float* w, bool bars_first, float half
   if (int d = k_l_digit[static_cast<std::size_t>(i1)][static_cast<std::size_t>(i2)]; d >= 0) {
     // L and R: 1 and 2 have 3 modules of bar (L) / 4 (R); 7 and 8 have 5 (L) / 2 (R).
     if (d == 1 || d == 2) {
-      const bool wide = bars_first ? bars < 3.0F : bars > 4.0F;
-      if (wide) d += 6;
+      const bool seven_or_eight = bars_first ? bars < 3.0F : bars > 4.0F;
+      if (seven_or_eight) d += 6;
     }
     out.digit = d;
     return out;
