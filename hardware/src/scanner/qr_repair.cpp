@@ -166,7 +166,7 @@ std::vector<repaired_region> repair_qr_candidates(const luminance_view& frame, i
           const auto* p = f[static_cast<std::size_t>((corner + 1) % 3)];
           const auto* q = f[static_cast<std::size_t>((corner + 2) % 3)];
           if (auto g = make_grid({tl->x, tl->y}, {p->x, p->y}, {q->x, q->y}, (lo + hi) / 2))
-            hypotheses.push_back({*g, false});
+            for (int paint = 0; paint < 3; ++paint) hypotheses.push_back({*g, paint});
         }
       }
   // Two finders: the third was covered. They are either a side of the code (the third is a quarter
@@ -218,6 +218,8 @@ std::vector<repaired_region> repair_qr_candidates(const luminance_view& frame, i
     const auto dark_px = static_cast<std::uint8_t>(std::lround(dark));
     const auto light_px = static_cast<std::uint8_t>(std::lround(light));
     const int last = g.n - 1;
+    // The finder to paint (7 × 7: dark ring, light ring, dark 3 × 3) with its light separator.
+    const int centre_c = h.corner == 1 ? last - 3 : 3, centre_r = h.corner == 2 ? last - 3 : 3;
     for (int y = 0; y < region.height; ++y) {
       const std::uint8_t* src = frame.row(region.top + y) + region.left;
       std::uint8_t* dst = region.pixels.data() + static_cast<std::size_t>(y) * static_cast<std::size_t>(region.width);
@@ -226,12 +228,8 @@ std::vector<repaired_region> repair_qr_candidates(const luminance_view& frame, i
         const float c = (d.x * g.v.y - d.y * g.v.x) / det + 3.5F;
         const float r = (g.u.x * d.y - g.u.y * d.x) / det + 3.5F;
         const int mc = static_cast<int>(std::floor(c)), mr = static_cast<int>(std::floor(r));
-        std::uint8_t v = src[x];
-        // The finder (7 × 7: dark ring, light ring, dark 3 × 3) with its light separator.
-        const int centre_c = h.corner == 1 ? last - 3 : 3, centre_r = h.corner == 2 ? last - 3 : 3;
         const int ring = std::max(std::abs(mc - centre_c), std::abs(mr - centre_r));
-        if (ring <= 4) v = (ring <= 1 || ring == 3) ? dark_px : light_px;
-        dst[x] = v;
+        dst[x] = ring > 4 ? src[x] : (ring <= 1 || ring == 3) ? dark_px : light_px;
       }
     }
     out.push_back(std::move(region));
