@@ -113,43 +113,6 @@ TEST(mqtt_client, publishes_retained_presence_on_every_connect) {
   EXPECT_TRUE(m.retained);
 }
 
-TEST(mqtt_client, subscribes_while_connected_and_again_after_every_reconnect) {
-  kh::test::mosquitto broker;
-  kh::mqtt::client pub(opts(broker, "pub"));
-  ASSERT_TRUE(pub.start());
-  ASSERT_TRUE(pub.publish_and_wait("cfg/a", "retained-1", 1, true));
-  inbox got;
-  std::atomic<int> ups{0};
-  auto o = opts(broker, "late-sub");
-  o.clean_session = true;  // the broker forgets subscriptions on reconnect: the client must renew them
-  kh::mqtt::client sub(o);
-  sub.subscribe_on_connect({{"other/#", 1}});
-  sub.on_message([&](kh::mqtt::message m) { got.push(std::move(m)); });
-  sub.on_connection([&](bool up, const std::string&) { ups += up ? 1 : 0; });
-  ASSERT_TRUE(sub.start());
-  auto count = [&](const std::string& payload) {
-    auto msgs = got.copy();
-    return std::count_if(msgs.begin(), msgs.end(), [&](const kh::mqtt::message& m) { return m.payload == payload; });
-  };
-  sub.subscribe({{"cfg/#", 1}});
-  ASSERT_TRUE(eventually([&] { return count("retained-1") == 1; })) << "the retained message comes with the new subscription";
-  sub.subscribe({{"cfg/#", 1}});  // held already: not subscribed twice (no second retained copy)
-  ASSERT_TRUE(pub.publish("cfg/b", "live-1"));
-  ASSERT_TRUE(pub.publish("cfg/z", "end"));
-  ASSERT_TRUE(eventually([&] { return count("end") == 1; }));
-  EXPECT_EQ(count("live-1"), 1);
-  EXPECT_EQ(count("retained-1"), 1);
-  // Force a reconnect: another client takes over the id once and leaves.
-  {
-    kh::mqtt::client thief(o);
-    ASSERT_TRUE(thief.start());
-    thief.stop();
-  }
-  ASSERT_TRUE(eventually([&] { return ups.load() >= 2 && sub.connected(); }, 15s)) << "reconnects: " << ups.load();
-  ASSERT_TRUE(pub.publish("cfg/c", "after-reconnect"));
-  EXPECT_TRUE(eventually([&] { return count("after-reconnect") == 1; })) << "the added subscription was renewed";
-}
-
 TEST(mqtt_client, start_without_broker_reports_an_error_and_stops_promptly) {
   auto port = kh::test::free_port();
   kh::mqtt::options o;
