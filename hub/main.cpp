@@ -12,12 +12,12 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "kh/hub/backup.hpp"
-#include "kh/hub/catalog_service.hpp"
+#include "kh/hub/storage/backup.hpp"
+#include "kh/hub/catalog/catalog_service.hpp"
 #include "kh/hub/hub.hpp"
-#include "kh/hub/order_rules.hpp"
-#include "kh/hub/seed.hpp"
-#include "kh/hub/store.hpp"
+#include "kh/hub/orders/order_rules.hpp"
+#include "kh/hub/catalog/seed.hpp"
+#include "kh/hub/storage/store.hpp"
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
-#include "kh/kiosk/headless.hpp"
+#include "kh/kiosk/headless/headless.hpp"
 #include "kh/protocol/messages.hpp"
 
 int main(int argc, char** argv) {

@@ -15,13 +15,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
-#include "kh/hub/catalog_service.hpp"
-#include "kh/hub/http_server.hpp"
-#include "kh/hub/ingress.hpp"
-#include "kh/hub/metrics.hpp"
-#include "kh/hub/order_service.hpp"
+#include "kh/hub/catalog/catalog_service.hpp"
+#include "kh/hub/http/http_server.hpp"
+#include "kh/hub/ingress/ingress.hpp"
+#include "kh/hub/metrics/metrics.hpp"
+#include "kh/hub/orders/order_service.hpp"
 #include "kh/hub/ready_file.hpp"
-#include "kh/hub/store.hpp"
+#include "kh/hub/storage/store.hpp"
 #include "kh/mqtt/client.hpp"
 #include "kh/protocol/codec.hpp"
 #include "kh/protocol/ids.hpp"

@@ -1,4 +1,4 @@
-#include "kh/hub/catalog_service.hpp"
+#include "kh/hub/catalog/catalog_service.hpp"
 
 #include <gtest/gtest.h>
 

@@ -8,8 +8,8 @@
 
 #include <gtest/gtest.h>
 
-#include "kh/hub/order_service.hpp"
-#include "kh/hub/sqlite.hpp"
+#include "kh/hub/orders/order_service.hpp"
+#include "kh/hub/storage/sqlite.hpp"
 #include "test_support.hpp"
 
 namespace kh::hub {

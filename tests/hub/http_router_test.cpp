@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "kh/hub/http_server.hpp"
+#include "kh/hub/http/http_server.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "kh/hub/ingress.hpp"
+#include "kh/hub/ingress/ingress.hpp"
 
 #include <gtest/gtest.h>
 

@@ -10,8 +10,8 @@
 
 #include <gtest/gtest.h>
 
-#include "kh/hub/http_server.hpp"
-#include "kh/hub/metrics.hpp"
+#include "kh/hub/http/http_server.hpp"
+#include "kh/hub/metrics/metrics.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "kh/hub/order_rules.hpp"
+#include "kh/hub/orders/order_rules.hpp"
 
 #include <gtest/gtest.h>
 

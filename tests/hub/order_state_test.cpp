@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "kh/hub/order_service.hpp"
+#include "kh/hub/orders/order_service.hpp"
 #include "test_support.hpp"
 
 namespace kh::hub {

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "kh/hub/order_service.hpp"
-#include "kh/hub/sqlite.hpp"
+#include "kh/hub/orders/order_service.hpp"
+#include "kh/hub/storage/sqlite.hpp"
 #include "kh/protocol/codec.hpp"
 #include "kh/protocol/time.hpp"
 #include "test_support.hpp"

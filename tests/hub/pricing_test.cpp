@@ -1,4 +1,4 @@
-#include "kh/hub/pricing.hpp"
+#include "kh/hub/orders/pricing.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,8 +1,8 @@
-#include "kh/hub/seed.hpp"
+#include "kh/hub/catalog/seed.hpp"
 
 #include <gtest/gtest.h>
 
-#include "kh/hub/catalog_service.hpp"
+#include "kh/hub/catalog/catalog_service.hpp"
 #include "test_support.hpp"
 
 namespace kh::hub {

@@ -3,10 +3,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "kh/hub/backup.hpp"
+#include "kh/hub/storage/backup.hpp"
 #include "kh/hub/ready_file.hpp"
-#include "kh/hub/schema.hpp"
-#include "kh/hub/store.hpp"
+#include "kh/hub/storage/schema.hpp"
+#include "kh/hub/storage/store.hpp"
 #include "test_support.hpp"
 
 namespace kh::hub {

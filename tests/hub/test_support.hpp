@@ -11,8 +11,8 @@
 
 #include <gtest/gtest.h>
 
-#include "kh/hub/order_service.hpp"
-#include "kh/hub/store.hpp"
+#include "kh/hub/orders/order_service.hpp"
+#include "kh/hub/storage/store.hpp"
 #include "kh/protocol/ids.hpp"
 #include "kh/test/support.hpp"
 

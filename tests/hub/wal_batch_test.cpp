@@ -10,7 +10,7 @@
 
 #include <gtest/gtest.h>
 
-#include "kh/hub/sqlite.hpp"
+#include "kh/hub/storage/sqlite.hpp"
 #include "test_support.hpp"
 
 namespace kh::hub {

@@ -1,4 +1,4 @@
-#include "kh/kiosk/backoff.hpp"
+#include "kh/kiosk/link/backoff.hpp"
 
 #include <gtest/gtest.h>
 

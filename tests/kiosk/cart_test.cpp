@@ -1,4 +1,4 @@
-#include "kh/kiosk/cart.hpp"
+#include "kh/kiosk/core/cart.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "kh/kiosk/command.hpp"
+#include "kh/kiosk/core/command.hpp"
 
 #include <gtest/gtest.h>
 

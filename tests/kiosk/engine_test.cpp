@@ -1,4 +1,4 @@
-#include "kh/kiosk/engine.hpp"
+#include "kh/kiosk/link/engine.hpp"
 
 #include <gtest/gtest.h>
 

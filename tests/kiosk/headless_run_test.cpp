@@ -10,8 +10,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "kh/kiosk/headless.hpp"
-#include "kh/kiosk/store.hpp"
+#include "kh/kiosk/headless/headless.hpp"
+#include "kh/kiosk/link/store.hpp"
 #include "test_support.hpp"
 
 namespace k = kh::kiosk;

@@ -1,4 +1,4 @@
-#include "kh/kiosk/headless.hpp"
+#include "kh/kiosk/headless/headless.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // The link against a real Mosquitto, with a tiny fake hub made of a plain kh::mqtt client.
 
-#include "kh/kiosk/link.hpp"
+#include "kh/kiosk/link/link.hpp"
 
 #include <gtest/gtest.h>
 

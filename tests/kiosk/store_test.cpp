@@ -1,4 +1,4 @@
-#include "kh/kiosk/store.hpp"
+#include "kh/kiosk/link/store.hpp"
 
 #include <gtest/gtest.h>
 

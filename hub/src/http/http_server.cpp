@@ -1,6 +1,6 @@
 // HTTP/1.1 server on Boost.Beast, callback style (as Beast's advanced_server example): one
 // `session` per connection on its own strand, each read and write under a deadline.
-#include "kh/hub/http_server.hpp"
+#include "kh/hub/http/http_server.hpp"
 
 #include <algorithm>
 #include <array>
@@ -22,7 +22,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/request_target.hpp"
-#include "kh/hub/metrics.hpp"
+#include "kh/hub/metrics/metrics.hpp"
 
 namespace kh::hub {
 namespace {

@@ -1,4 +1,4 @@
-#include "kh/hub/metrics.hpp"
+#include "kh/hub/metrics/metrics.hpp"
 
 #include <algorithm>
 #include <atomic>

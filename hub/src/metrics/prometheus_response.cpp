@@ -1,5 +1,5 @@
-#include "kh/hub/http_server.hpp"
-#include "kh/hub/metrics.hpp"
+#include "kh/hub/http/http_server.hpp"
+#include "kh/hub/metrics/metrics.hpp"
 
 namespace kh::hub {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <utility>
 
-#include "kh/hub/sqlite.hpp"
+#include "kh/hub/storage/sqlite.hpp"
 
 namespace kh::hub {
 

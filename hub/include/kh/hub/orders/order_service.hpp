@@ -1,0 +1,91 @@
+#pragma once
+// Order placement (design step 3) and the order life cycle. Every public call is one write
+// transaction on the store; the caller publishes answers only after the call returns, i.e. after
+// the commit, so a crash can never lose an order that was answered.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kh/hub/storage/store.hpp"
+#include "kh/protocol/messages.hpp"
+#include "kh/protocol/result.hpp"
+
+namespace kh::hub {
+
+/// Injectable wall clock (tests move time; production uses system_clock::now).
+using clock_fn = std::function<std::chrono::system_clock::time_point()>;
+
+/// What to send back for an order.submit, and what else changed.
+struct placement {
+  bool accepted = false;
+  bool duplicate = false;  ///< a stored answer was replayed (nothing changed)
+  bool stored = false;     ///< the answer is now stored for idempotency
+  std::string type;        ///< "order.accepted" | "order.rejected"
+  std::string body;        ///< exact JSON body bytes (identical on every replay)
+  protocol::code code = protocol::code::internal;  ///< when rejected
+  std::string business_id;                        ///< empty when the device is unknown
+  /// Set for a newly accepted order: publish it on the business' orders topic.
+  std::optional<protocol::order_status> status;
+  /// Tracked stock changed (the retained catalog's stock/availability is now stale).
+  bool stock_changed = false;
+};
+
+/// Result of a state change.
+struct transition_outcome {
+  std::string business_id;
+  std::string device_id;
+  protocol::order_status status;
+  bool stock_changed = false;
+};
+
+class order_service {
+ public:
+  /// `clock` defaults to system_clock::now.
+  explicit order_service(store& s, clock_fn clock = {});
+
+  /// Places an order submitted by `device_id` (the identity taken from the MQTT topic).
+  ///
+  /// In one transaction: replays the stored answer for a known order_id (same device and same
+  /// content; otherwise `order_conflict`, nothing stored), checks the device (unknown, disabled or
+  /// board → `forbidden`, not stored), the business' opening hours (`business_closed`), the
+  /// discount code (`invalid_discount`), every product (`unknown_product`,
+  /// `product_unavailable`, `out_of_stock` — quantities of repeated products are summed), takes
+  /// the stock with conditional updates, prices, numbers, estimates the ETA, writes the order,
+  /// its lines, its first state-history row, a `new_order` outbox row and the answer.
+  ///
+  /// Rejections change nothing except storing the rejection answer: a resend of the same
+  /// order_id gets the same rejection (a kiosk retries a rejected cart with a new order_id), so
+  /// an outcome the customer has seen never flips. `internal` (database failure) is not stored:
+  /// the client's resend is a real retry. Never throws.
+  placement place(const std::string& device_id, const protocol::order_submit& req);
+
+  /// Moves an order to `to` if `can_transition` allows it, records who/when, maintains the
+  /// queue counter and releases stock when a pending order is cancelled (or, with `restock`, on
+  /// a refund). Fails with `forbidden` for a disallowed transition, `unknown_product`… never;
+  /// `malformed` when the order does not exist. Never throws.
+  protocol::result<transition_outcome> transition(const std::string& order_id, protocol::order_state to,
+                                                  const std::string& actor, const std::string& reason = {},
+                                                  bool restock = false);
+
+  /// Cancels orders still `pending_payment` created more than `older_than` ago (default 15 min),
+  /// releasing their stock; at most `limit` per call (the caller's timer calls again).
+  std::vector<transition_outcome> expire_unpaid(std::chrono::minutes older_than = std::chrono::minutes(15),
+                                                int limit = 200);
+
+  std::chrono::system_clock::time_point now() const { return clock_(); }
+
+ private:
+  placement reject(const std::string& device_id, const protocol::order_submit& req, const std::string& fp,
+                   const std::string& business_id, protocol::problem p, bool store_answer);
+  store& store_;
+  clock_fn clock_;
+};
+
+/// Stable 64-bit FNV-1a fingerprint (hex) of the canonical JSON of a request.
+std::string request_fingerprint(const protocol::order_submit& req);
+
+}  // namespace kh::hub

@@ -1,0 +1,337 @@
+#include "kh/hub/orders/order_service.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+
+#include <spdlog/spdlog.h>
+
+#include "kh/protocol/codec.hpp"
+#include "kh/protocol/time.hpp"
+
+namespace kh::hub {
+
+namespace {
+
+using protocol::code;
+using protocol::make_problem;
+using protocol::order_state;
+
+constexpr const char* k_accepted = "order.accepted";
+constexpr const char* k_rejected = "order.rejected";
+
+std::string rejection_body(const std::string& order_id, const protocol::problem& p) {
+  protocol::rejection r;
+  r.order_id = order_id;
+  r.code = p.code;
+  r.message = p.message;
+  r.details = p.details.is_object() ? p.details : nlohmann::json::object();
+  return protocol::to_json(r).dump();
+}
+
+struct wanted {
+  std::string product_id;
+  std::int64_t qty = 0;
+};
+
+}  // namespace
+
+std::string request_fingerprint(const protocol::order_submit& req) {
+  const std::string canonical = protocol::to_json(req).dump();
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : canonical) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+order_service::order_service(store& s, clock_fn clock)
+    : store_(s), clock_(clock ? std::move(clock) : clock_fn([] { return std::chrono::system_clock::now(); })) {}
+
+placement order_service::reject(const std::string& device_id, const protocol::order_submit& req, const std::string& fp,
+                                const std::string& business_id, protocol::problem p, bool store_answer) {
+  placement out;
+  out.accepted = false;
+  out.type = k_rejected;
+  out.code = p.code;
+  out.business_id = business_id;
+  out.body = rejection_body(req.order_id, p);
+  if (store_answer) {
+    store_.answers().insert({req.order_id, device_id, k_rejected, out.body, fp, to_ms(clock_())});
+    out.stored = true;
+  }
+  return out;
+}
+
+placement order_service::place(const std::string& device_id, const protocol::order_submit& req) {
+  try {
+    const auto now = clock_();
+    const auto now_ms = to_ms(now);
+    const std::string fp = request_fingerprint(req);
+    auto tx = store_.begin();
+
+    // 1. Dedupe on order_id.
+    if (auto prev = store_.answers().find(req.order_id)) {
+      if (prev->device_id != device_id) {
+        return reject(device_id, req, fp, {},
+                      make_problem(code::order_conflict, "order_id already used by another device"), false);
+      }
+      if (prev->fingerprint != fp) {
+        return reject(device_id, req, fp, {},
+                      make_problem(code::order_conflict, "order_id already used for a different order"), false);
+      }
+      placement out;
+      out.accepted = prev->type == k_accepted;
+      out.duplicate = true;
+      out.stored = true;
+      out.type = prev->type;
+      out.body = std::move(prev->body);
+      if (!out.accepted) {
+        // Recover the code for metrics; the body is replayed untouched.
+        const auto j = nlohmann::json::parse(out.body, nullptr, false);
+        if (j.is_object() && j.contains("code") && j["code"].is_string()) {
+          protocol::from_string(j["code"].get<std::string>(), out.code);
+        }
+      }
+      if (auto d = store_.devices().find(device_id)) out.business_id = d->business_id;
+      return out;
+    }
+
+    // 2. The device is the identity: it must exist, be enabled and be able to order.
+    const auto device = store_.devices().find(device_id);
+    if (!device || !device->enabled) {
+      return reject(device_id, req, fp, {}, make_problem(code::forbidden, "unknown or disabled device"), false);
+    }
+    if (device->mode == protocol::device_mode::board) {
+      return reject(device_id, req, fp, device->business_id,
+                    make_problem(code::forbidden, "board devices cannot place orders"), false);
+    }
+    const auto business = store_.businesses().find(device->business_id);
+    if (!business) {
+      return reject(device_id, req, fp, {}, make_problem(code::forbidden, "device has no business"), false);
+    }
+    const std::string& bid = business->id;
+    auto rejected = [&](protocol::problem p) {
+      auto out = reject(device_id, req, fp, bid, std::move(p), true);
+      tx->commit();
+      return out;
+    };
+
+    // 3. Open now?
+    if (!business->always_open &&
+        !is_open_at(now, business->utc_offset_minutes, store_.businesses().opening_hours(bid))) {
+      return rejected(make_problem(code::business_closed, "the business is closed now"));
+    }
+
+    // 4. Discount code.
+    std::optional<discount_rule> discount;
+    std::string discount_code;
+    if (!req.discount_code.empty()) {
+      const auto d = store_.catalog().find_discount(bid, req.discount_code);
+      if (!d || !d->active) {
+        return rejected(make_problem(code::invalid_discount, "unknown or inactive discount code",
+                                     {{"discount_code", req.discount_code}}));
+      }
+      discount = d->rule;
+      discount_code = d->code;
+    }
+
+    // 5. Products: known, active, enough stock for the summed quantity of each product.
+    std::vector<wanted> totals;  // first-seen order, few lines: a linear scan beats a map
+    for (const auto& l : req.lines) {
+      auto it = std::find_if(totals.begin(), totals.end(), [&](const wanted& w) { return w.product_id == l.product_id; });
+      if (it == totals.end()) {
+        totals.push_back({l.product_id, l.qty});
+      } else {
+        it->qty += l.qty;
+      }
+    }
+    std::vector<product_record> products;
+    products.reserve(totals.size());
+    for (const auto& w : totals) {
+      auto p = store_.catalog().find_product(bid, w.product_id);
+      if (!p) {
+        return rejected(make_problem(code::unknown_product, "unknown product " + w.product_id,
+                                     {{"product_id", w.product_id}}));
+      }
+      if (!p->active) {
+        return rejected(make_problem(code::product_unavailable, p->name + " is not available",
+                                     {{"product_id", w.product_id}}));
+      }
+      if (p->stock && *p->stock < w.qty) {
+        return rejected(make_problem(code::out_of_stock, p->name + " is out of stock",
+                                     {{"product_id", w.product_id}, {"requested", w.qty}, {"available", *p->stock}}));
+      }
+      products.push_back(std::move(*p));
+    }
+    auto product_of = [&](const std::string& id) -> const product_record& {
+      for (const auto& p : products) {
+        if (p.id == id) return p;
+      }
+      throw std::logic_error("product vanished");  // unreachable: every line's product was loaded
+    };
+
+    // 6. Price on the server.
+    std::vector<priced_line> priced;
+    priced.reserve(req.lines.size());
+    for (const auto& l : req.lines) priced.push_back({product_of(l.product_id).price, l.qty});
+    auto totals_r = price_order(priced, tax_rule{business->tax_rate_bp, business->tax_inclusive}, discount);
+    if (!totals_r) {
+      // Not stored: corrupt prices are the hub's problem, not a final answer.
+      spdlog::error("pricing failed for order {}: {}", req.order_id, totals_r.error().message);
+      return reject(device_id, req, fp, bid, make_problem(code::internal, "pricing failed"), false);
+    }
+
+    // 7. Take the stock. The conditional UPDATE is the guarantee against oversell; the check
+    // above only gives the nicer answer. If it ever fails here, undo everything and store the
+    // rejection on its own.
+    bool stock_changed = false;
+    for (const auto& w : totals) {
+      const auto& p = product_of(w.product_id);
+      // Untracked (stock NULL, read in this transaction, which has held the write lock since
+      // BEGIN IMMEDIATE, so it cannot have changed): nothing to take, and skipping the UPDATE
+      // keeps a products page out of the commit.
+      if (!p.stock) continue;
+      if (!store_.catalog().take_stock(bid, w.product_id, w.qty, now_ms)) {
+        tx.reset();  // roll back the decrements so far
+        tx = store_.begin();
+        return rejected(make_problem(code::out_of_stock, p.name + " is out of stock",
+                                     {{"product_id", w.product_id}, {"requested", w.qty}}));
+      }
+      stock_changed = true;
+    }
+
+    // 8. Number, ETA, write the order.
+    order_record o;
+    o.id = req.order_id;
+    o.business_id = bid;
+    o.device_id = device_id;
+    o.day = local_day(now, business->utc_offset_minutes);
+    o.seq = store_.businesses().next_order_seq(bid, o.day);
+    o.number = format_order_number(o.seq);
+    o.type = req.type;
+    o.payment = req.payment;
+    o.state = order_state::pending_payment;
+    o.currency = business->currency;
+    o.totals = *totals_r;
+    o.tax_rate_bp = business->tax_rate_bp;
+    o.tax_inclusive = business->tax_inclusive;
+    o.discount_code = discount_code;
+    o.cust = req.cust;
+    // ETA: base preparation time plus a fixed time per order already in the queue.
+    o.eta_ms = now_ms + 1000 * (business->base_prep_seconds +
+                                business->queue_seconds_per_order * business->active_orders);
+    o.created_at_ms = now_ms;
+    o.updated_at_ms = now_ms;
+    int line_no = 0;
+    for (const auto& l : req.lines) {
+      const auto& p = product_of(l.product_id);
+      o.lines.push_back({++line_no, p.id, p.sku, p.name, p.price, l.qty, p.price * l.qty, l.note, p.stock.has_value()});
+    }
+    store_.orders().insert(o);
+    store_.orders().add_history(o.id, {std::nullopt, order_state::pending_payment, "device:" + device_id, "", now_ms});
+    store_.businesses().add_active_orders(bid, 1);
+
+    const std::string eta = protocol::format_rfc3339(from_ms(o.eta_ms));
+    nlohmann::json note = {{"order_id", o.id},
+                           {"number", o.number},
+                           {"total", {{"amount", o.totals.total}, {"currency", o.currency}}},
+                           {"order_type", protocol::to_string(o.type)},
+                           {"device_id", device_id}};
+    store_.outbox().enqueue({0, bid, o.id, "new_order", note.dump(), now_ms, now_ms, 0});
+
+    protocol::order_accepted acc;
+    acc.order_id = o.id;
+    acc.number = o.number;
+    acc.state = o.state;
+    acc.subtotal = {o.totals.subtotal, o.currency};
+    acc.tax = {o.totals.tax, o.currency};
+    acc.discount = {o.totals.discount, o.currency};
+    acc.total = {o.totals.total, o.currency};
+    acc.eta = eta;
+
+    placement out;
+    out.accepted = true;
+    out.stored = true;
+    out.type = k_accepted;
+    out.body = protocol::to_json(acc).dump();
+    out.business_id = bid;
+    out.status = protocol::order_status{o.id, o.number, o.state, eta};
+    out.stock_changed = stock_changed;
+    store_.answers().insert({o.id, device_id, k_accepted, out.body, fp, now_ms});
+    tx->commit();
+    return out;
+  } catch (const std::exception& e) {
+    spdlog::error("order {} from {} failed: {}", req.order_id, device_id, e.what());
+    placement out;
+    out.type = k_rejected;
+    out.code = code::internal;
+    out.body = rejection_body(req.order_id, make_problem(code::internal, "the hub could not store the order; retry"));
+    return out;
+  }
+}
+
+protocol::result<transition_outcome> order_service::transition(const std::string& order_id, order_state to,
+                                                               const std::string& actor, const std::string& reason,
+                                                               bool restock) {
+  try {
+    const auto now_ms = to_ms(clock_());
+    auto tx = store_.begin();
+    auto o = store_.orders().find_with_lines(order_id);
+    if (!o) return make_problem(code::malformed, "unknown order " + order_id);
+    if (!can_transition(o->state, to, o->type)) {
+      return make_problem(code::forbidden, std::string("an order cannot go from ") + protocol::to_string(o->state) +
+                                               " to " + protocol::to_string(to),
+                          {{"from", protocol::to_string(o->state)}, {"to", protocol::to_string(to)}});
+    }
+    const order_state from = o->state;
+    store_.orders().set_state(order_id, to, now_ms);
+    store_.orders().add_history(order_id, {from, to, actor, reason, now_ms});
+    if (is_queued(from) && !is_queued(to)) store_.businesses().add_active_orders(o->business_id, -1);
+
+    transition_outcome out;
+    out.business_id = o->business_id;
+    out.device_id = o->device_id;
+    // Stock goes back when a pending order is cancelled (the goods never left), and on a refund
+    // only when the caller says the goods are back on the shelf.
+    if ((to == order_state::cancelled && from == order_state::pending_payment) ||
+        (to == order_state::refunded && restock)) {
+      for (const auto& l : o->lines) {
+        if (!l.stock_tracked) continue;
+        store_.catalog().return_stock(o->business_id, l.product_id, l.qty, now_ms);
+        out.stock_changed = true;
+      }
+    }
+    tx->commit();
+    const bool show_eta = is_queued(to) || to == order_state::ready;
+    out.status = protocol::order_status{o->id, o->number, to,
+                                        show_eta ? protocol::format_rfc3339(from_ms(o->eta_ms)) : std::string()};
+    return out;
+  } catch (const std::exception& e) {
+    spdlog::error("transition of order {} failed: {}", order_id, e.what());
+    return make_problem(code::internal, "the hub could not store the change");
+  }
+}
+
+std::vector<transition_outcome> order_service::expire_unpaid(std::chrono::minutes older_than, int limit) {
+  std::vector<transition_outcome> out;
+  std::vector<std::string> ids;
+  try {
+    const auto cutoff = to_ms(clock_() - older_than);
+    ids = store_.orders().in_state_before(order_state::pending_payment, cutoff, limit);
+  } catch (const std::exception& e) {
+    spdlog::error("expiry scan failed: {}", e.what());
+    return out;
+  }
+  const std::string reason = "unpaid after " + std::to_string(older_than.count()) + " min";
+  for (const auto& id : ids) {
+    auto r = transition(id, order_state::cancelled, "system:expiry", reason);
+    if (r) out.push_back(std::move(*r));
+  }
+  return out;
+}
+
+}  // namespace kh::hub

@@ -1,0 +1,285 @@
+#include "kh/hub/storage/schema.hpp"
+
+#include <iterator>
+#include <string>
+
+namespace kh::hub {
+
+namespace {
+
+// Conventions: ids are TEXT (slugs or UUIDs), times are INTEGER milliseconds since the Unix epoch
+// (UTC; cheap to compare and index), money is INTEGER minor units with the currency on the owning
+// business or order, rates are INTEGER basis points (1000 = 10 %). Tables marked "later" are part
+// of the road map and written now so their shape is settled; issue 2 code does not use them yet.
+constexpr const char* k_v1 = R"sql(
+CREATE TABLE businesses (
+  id                     TEXT PRIMARY KEY,
+  slug                   TEXT NOT NULL UNIQUE,
+  name                   TEXT NOT NULL,
+  currency               TEXT NOT NULL DEFAULT 'EUR' CHECK (length(currency) = 3),
+  tax_rate_bp            INTEGER NOT NULL DEFAULT 0 CHECK (tax_rate_bp BETWEEN 0 AND 100000),
+  tax_inclusive          INTEGER NOT NULL DEFAULT 1 CHECK (tax_inclusive IN (0, 1)),
+  base_prep_seconds      INTEGER NOT NULL DEFAULT 300 CHECK (base_prep_seconds >= 0),
+  queue_seconds_per_order INTEGER NOT NULL DEFAULT 60 CHECK (queue_seconds_per_order >= 0),
+  -- Fixed offset of local time from UTC for opening hours and the daily order numbering.
+  -- (libstdc++ 12 has no time-zone database; a tz name column comes with DST support later.)
+  utc_offset_minutes     INTEGER NOT NULL DEFAULT 0 CHECK (utc_offset_minutes BETWEEN -1080 AND 1080),
+  always_open            INTEGER NOT NULL DEFAULT 0 CHECK (always_open IN (0, 1)),
+  catalog_version        INTEGER NOT NULL DEFAULT 0,
+  -- Orders in pending_payment/paid/preparing: the queue for the ETA, kept in the same
+  -- transactions that change order states (a COUNT(*) per order would scan the queue).
+  active_orders          INTEGER NOT NULL DEFAULT 0 CHECK (active_orders >= 0),
+  created_at_ms          INTEGER NOT NULL
+);
+
+-- later: owner and staff accounts of the dashboard
+CREATE TABLE owners (
+  id             TEXT PRIMARY KEY,
+  business_id    TEXT NOT NULL REFERENCES businesses(id),
+  email          TEXT NOT NULL UNIQUE,
+  password_hash  TEXT NOT NULL,
+  role           TEXT NOT NULL DEFAULT 'owner' CHECK (role IN ('owner', 'staff')),
+  created_at_ms  INTEGER NOT NULL
+);
+
+-- Order types a business offers (later: enforced at placement, edited in the dashboard).
+CREATE TABLE business_order_types (
+  business_id  TEXT NOT NULL REFERENCES businesses(id),
+  order_type   TEXT NOT NULL CHECK (order_type IN ('eat_in', 'takeaway', 'pickup', 'delivery')),
+  enabled      INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+  PRIMARY KEY (business_id, order_type)
+) WITHOUT ROWID;
+
+-- Opening hours in local time: open on `weekday` (0 = Monday) from opens_minute (inclusive) to
+-- closes_minute (exclusive), minutes after local midnight. Several rows per day allowed; a span
+-- past midnight is two rows. Ignored when businesses.always_open = 1.
+CREATE TABLE opening_hours (
+  business_id    TEXT NOT NULL REFERENCES businesses(id),
+  weekday        INTEGER NOT NULL CHECK (weekday BETWEEN 0 AND 6),
+  opens_minute   INTEGER NOT NULL CHECK (opens_minute BETWEEN 0 AND 1439),
+  closes_minute  INTEGER NOT NULL CHECK (closes_minute BETWEEN 1 AND 1440 AND closes_minute > opens_minute),
+  PRIMARY KEY (business_id, weekday, opens_minute)
+) WITHOUT ROWID;
+
+CREATE TABLE devices (
+  id                    TEXT PRIMARY KEY,
+  business_id           TEXT NOT NULL REFERENCES businesses(id),
+  name                  TEXT NOT NULL,
+  mode                  TEXT NOT NULL CHECK (mode IN ('shop', 'counter', 'board')),
+  enabled               INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+  online                INTEGER NOT NULL DEFAULT 0 CHECK (online IN (0, 1)),
+  last_seen_ms          INTEGER,
+  firmware              TEXT,
+  reported_mode         TEXT,
+  catalog_version_held  INTEGER,
+  created_at_ms         INTEGER NOT NULL
+);
+CREATE INDEX devices_business ON devices(business_id);
+
+CREATE TABLE categories (
+  business_id  TEXT NOT NULL REFERENCES businesses(id),
+  id           TEXT NOT NULL,
+  name         TEXT NOT NULL,
+  position     INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (business_id, id)
+) WITHOUT ROWID;
+
+-- later: uploaded product images (files under DIR/images)
+CREATE TABLE images (
+  id             TEXT PRIMARY KEY,
+  business_id    TEXT NOT NULL REFERENCES businesses(id),
+  path           TEXT NOT NULL,
+  content_type   TEXT NOT NULL,
+  bytes          INTEGER NOT NULL,
+  created_at_ms  INTEGER NOT NULL
+);
+
+CREATE TABLE products (
+  business_id    TEXT NOT NULL REFERENCES businesses(id),
+  id             TEXT NOT NULL,
+  category_id    TEXT NOT NULL,
+  sku            TEXT NOT NULL,
+  name           TEXT NOT NULL,
+  description    TEXT NOT NULL DEFAULT '',
+  price          INTEGER NOT NULL CHECK (price >= 0 AND price <= 100000000),
+  image_id       TEXT REFERENCES images(id),
+  image_url      TEXT NOT NULL DEFAULT '',
+  active         INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+  stock          INTEGER CHECK (stock IS NULL OR stock >= 0),  -- NULL: not tracked; never negative
+  position       INTEGER NOT NULL DEFAULT 0,
+  updated_at_ms  INTEGER NOT NULL,
+  PRIMARY KEY (business_id, id),
+  UNIQUE (business_id, sku),
+  FOREIGN KEY (business_id, category_id) REFERENCES categories(business_id, id)
+) WITHOUT ROWID;
+
+CREATE TABLE discount_codes (
+  business_id    TEXT NOT NULL REFERENCES businesses(id),
+  code           TEXT NOT NULL,  -- stored upper-case; matched case-insensitively
+  kind           TEXT NOT NULL CHECK (kind IN ('percent', 'fixed')),
+  -- percent: basis points of the line total (1000 = 10 %); fixed: minor units off the order.
+  value          INTEGER NOT NULL CHECK (value >= 0),
+  active         INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+  valid_from_ms  INTEGER,  -- later
+  valid_until_ms INTEGER,  -- later
+  max_uses       INTEGER,  -- later
+  uses           INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (business_id, code),
+  CHECK (kind = 'fixed' OR value <= 10000)
+) WITHOUT ROWID;
+
+-- Daily numbering: one counter per business per local day, bumped in the order transaction.
+CREATE TABLE order_counters (
+  business_id  TEXT NOT NULL REFERENCES businesses(id),
+  day          TEXT NOT NULL,  -- local date YYYY-MM-DD
+  last_seq     INTEGER NOT NULL,
+  PRIMARY KEY (business_id, day)
+) WITHOUT ROWID;
+
+CREATE TABLE orders (
+  id              TEXT PRIMARY KEY,  -- client-made UUID, the idempotency key
+  business_id     TEXT NOT NULL REFERENCES businesses(id),
+  device_id       TEXT REFERENCES devices(id),  -- NULL for web orders (later)
+  day             TEXT NOT NULL,
+  seq             INTEGER NOT NULL,
+  number          TEXT NOT NULL,
+  order_type      TEXT NOT NULL CHECK (order_type IN ('eat_in', 'takeaway', 'pickup', 'delivery')),
+  payment_method  TEXT NOT NULL CHECK (payment_method IN ('card_present', 'cash', 'wallet')),
+  state           TEXT NOT NULL CHECK (state IN ('pending_payment', 'paid', 'preparing', 'ready',
+                    'collected', 'out_for_delivery', 'delivered', 'cancelled', 'refunded')),
+  currency        TEXT NOT NULL,
+  subtotal        INTEGER NOT NULL,
+  discount        INTEGER NOT NULL,
+  tax             INTEGER NOT NULL,
+  delivery_fee    INTEGER NOT NULL DEFAULT 0,
+  total           INTEGER NOT NULL,
+  tax_rate_bp     INTEGER NOT NULL,
+  tax_inclusive   INTEGER NOT NULL,
+  discount_code   TEXT,
+  customer_name   TEXT NOT NULL DEFAULT '',
+  customer_phone  TEXT NOT NULL DEFAULT '',
+  customer_email  TEXT NOT NULL DEFAULT '',
+  eta_ms          INTEGER NOT NULL,
+  created_at_ms   INTEGER NOT NULL,
+  updated_at_ms   INTEGER NOT NULL
+) WITHOUT ROWID;  -- keyed by the UUID itself: one b-tree page per insert instead of two
+-- Every table and index an order touches costs one 4 KiB WAL page per order, so the order path
+-- keeps them few: (business_id, day, seq) is unique by construction (order_counters), not by index.
+-- Expiry scan (pending_payment older than N minutes).
+-- per-business listings come with the dashboard (queue length is businesses.active_orders).
+CREATE INDEX orders_state_created ON orders(state, created_at_ms);
+
+CREATE TABLE order_lines (
+  order_id    TEXT NOT NULL REFERENCES orders(id),
+  line_no     INTEGER NOT NULL,
+  product_id  TEXT NOT NULL,
+  sku         TEXT NOT NULL,
+  name        TEXT NOT NULL,  -- copied: the receipt must not change when the catalog does
+  unit_price  INTEGER NOT NULL,
+  qty         INTEGER NOT NULL CHECK (qty BETWEEN 1 AND 99),
+  line_total  INTEGER NOT NULL,
+  note        TEXT NOT NULL DEFAULT '',
+  stock_tracked INTEGER NOT NULL DEFAULT 0,  -- 1 when the product's stock was decremented
+  PRIMARY KEY (order_id, line_no)
+) WITHOUT ROWID;
+
+CREATE TABLE order_state_history (
+  order_id    TEXT NOT NULL REFERENCES orders(id),
+  step        INTEGER NOT NULL,  -- 0 = creation, then 1, 2, … per order
+  from_state  TEXT,  -- NULL for creation
+  to_state    TEXT NOT NULL,
+  actor       TEXT NOT NULL,  -- "device:kiosk-1", "system:expiry", "staff:<id>"
+  reason      TEXT NOT NULL DEFAULT '',
+  at_ms       INTEGER NOT NULL,
+  PRIMARY KEY (order_id, step)
+) WITHOUT ROWID;
+
+-- Idempotency: the exact answer body sent for an order_id (accepted or rejected), replayed byte
+-- for byte on a repeat. Rejections are stored too, so a resend never flips the outcome.
+CREATE TABLE order_answers (
+  order_id       TEXT PRIMARY KEY,
+  device_id      TEXT NOT NULL,
+  type           TEXT NOT NULL CHECK (type IN ('order.accepted', 'order.rejected')),
+  body           TEXT NOT NULL,
+  fingerprint    TEXT NOT NULL,  -- hash of the canonical request: same id, other content = conflict
+  created_at_ms  INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- later: payments (terminal, gateway, cash), reconciled on restart
+CREATE TABLE payments (
+  id              TEXT PRIMARY KEY,
+  order_id        TEXT NOT NULL REFERENCES orders(id),
+  method          TEXT NOT NULL,
+  provider        TEXT NOT NULL,
+  provider_ref    TEXT,
+  amount          INTEGER NOT NULL,
+  currency        TEXT NOT NULL,
+  state           TEXT NOT NULL,
+  created_at_ms   INTEGER NOT NULL,
+  updated_at_ms   INTEGER NOT NULL
+);
+CREATE INDEX payments_order ON payments(order_id);
+
+-- Durable notification outbox, written in the order transaction; a dispatcher (later) sends with
+-- retries and backoff and deletes a row once sent (logging it elsewhere), so the table only holds
+-- pending work and needs no index for the dispatcher's scan.
+CREATE TABLE notification_outbox (
+  id               INTEGER PRIMARY KEY,
+  business_id      TEXT NOT NULL REFERENCES businesses(id),
+  order_id         TEXT REFERENCES orders(id),
+  kind             TEXT NOT NULL,  -- 'new_order', …
+  payload          TEXT NOT NULL,  -- JSON
+  created_at_ms    INTEGER NOT NULL,
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  next_attempt_ms  INTEGER NOT NULL,
+  sent_at_ms       INTEGER,
+  last_error       TEXT
+);
+)sql";
+
+struct migration {
+  int version;
+  const char* sql;
+};
+// Forward-only, in ascending version order. Versions may skip numbers (parallel branches take
+// their own), but a released version is never changed or reordered.
+constexpr migration k_migrations[] = {{1, k_v1}};
+
+}  // namespace
+
+int latest_schema_version() noexcept { return std::end(k_migrations)[-1].version; }
+
+int schema_version(sqlite::connection& db) {
+  db.exec(
+      "CREATE TABLE IF NOT EXISTS schema_version ("
+      " version INTEGER PRIMARY KEY, applied_at_ms INTEGER NOT NULL)");
+  auto s = db.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version");
+  s.step();
+  return s.int32(0);
+}
+
+int migrate(sqlite::connection& db) {
+  const int current = schema_version(db);
+  if (current > latest_schema_version()) {
+    throw sqlite::error(0, "database schema version " + std::to_string(current) +
+                               " is newer than this kioskhub (" +
+                               std::to_string(latest_schema_version()) + "); refusing to open it");
+  }
+  int ran = 0;
+  for (const auto& [v, sql] : k_migrations) {
+    if (v <= current) continue;
+    sqlite::transaction tx(db);
+    // Re-check under the write lock: another process may have migrated meanwhile.
+    if (schema_version(db) >= v) continue;
+    db.exec(sql);
+    db.prepare("INSERT INTO schema_version(version, applied_at_ms) "
+               "VALUES (?, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))")
+        .bind(1, v)
+        .run();
+    tx.commit();
+    ++ran;
+  }
+  return ran;
+}
+
+}  // namespace kh::hub

@@ -1,0 +1,130 @@
+#pragma once
+// The link's logic without threads or sockets: catalog cache, durable outbox with backoff, answer
+// matching and order tracking. It is fed connection changes, messages and ticks, and publishes
+// through a function, so it runs the same against a real broker (kh::kiosk::link) and in tests.
+// Not thread-safe: one thread drives it.
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "kh/kiosk/link/backoff.hpp"
+#include "kh/kiosk/core/catalog_view.hpp"
+#include "kh/kiosk/core/error.hpp"
+#include "kh/kiosk/link/events.hpp"
+#include "kh/kiosk/link/store.hpp"
+#include "kh/protocol/messages.hpp"
+
+namespace kh::kiosk {
+
+/// Firmware string sent in hello (default "kiosk <project version>").
+std::string default_firmware();
+
+struct engine_config {
+  std::string device_id;
+  /// Business whose catalog/orders topics to follow. Empty: use the one stored in the database, or
+  /// learn it from the first catalog delivered on the device's own down/catalog topic. A non-empty
+  /// value is persisted and wins over the stored one.
+  std::string business_id;
+  std::string firmware = default_firmware();
+  protocol::device_mode mode = protocol::device_mode::shop;
+  backoff_policy backoff;
+  /// New orders are refused with outbox_full while this many wait for an answer (default: 1000).
+  std::size_t max_pending = 1000;
+  /// Tracking rows reported by status() (default: 20).
+  std::size_t recent_orders = 20;
+};
+
+/// A snapshot for status displays.
+struct link_status {
+  bool connected = false;
+  std::string device_id;
+  std::string business_id;  ///< empty when not known yet
+  std::optional<std::int64_t> catalog_version;
+  std::size_t outbox_pending = 0;
+  std::vector<outbox_entry> orders;  ///< most recent first
+};
+
+class engine {
+ public:
+  using clock = std::chrono::system_clock;
+  /// Publishes QoS 1, not retained. Returns false when the message could not be queued.
+  using publish_fn = std::function<bool(const std::string& topic, const std::string& payload)>;
+  using event_fn = std::function<void(const link_event&)>;
+  using now_fn = std::function<clock::time_point()>;
+  /// Uniform in [0, 1); drives the backoff jitter.
+  using random_fn = std::function<double()>;
+
+  /// Loads business id, catalog and pending outbox entries from the store. Defaults: real clock,
+  /// std::random_device-seeded jitter.
+  engine(store& db, engine_config cfg, publish_fn publish, event_fn on_event, now_fn now = {},
+         random_fn random = {});
+
+  /// Topic filters to subscribe (QoS 1): own down/+, and the business' catalog and orders when the
+  /// business is known.
+  std::vector<std::string> subscriptions() const;
+
+  /// After every (re)connect: sends hello and re-sends every pending order at once.
+  void on_connected();
+  void on_disconnected();
+  /// One MQTT message. Anything malformed or not for us is logged and ignored. A catalog of our
+  /// business (any version) also means the hub is up: pending orders are re-sent at once.
+  void on_message(std::string_view topic, std::string_view payload);
+
+  /// Writes the order to the outbox (committed) and then sends it when connected. `on_queued`, if
+  /// set, runs after the commit and before the first send, so a front-end can show "queued" before
+  /// any answer can arrive. Errors: outbox_full, storage_error, bad_command (not a UUID order id,
+  /// or the encoded message over 64 KiB).
+  outcome<std::string> submit(const protocol::order_submit& order,
+                              const std::function<void(const std::string&)>& on_queued = {});
+
+  /// Sends what is due. Returns when to call again; nullopt when nothing waits on time (no pending
+  /// order, or disconnected: the next connect re-sends).
+  std::optional<clock::time_point> tick();
+
+  bool connected() const noexcept { return connected_; }
+  const std::string& business_id() const noexcept { return business_id_; }
+  /// The current catalog, null when none is cached.
+  std::shared_ptr<const catalog_view> catalog() const { return catalog_; }
+  std::size_t pending() const noexcept { return pending_.size(); }
+  link_status status();
+
+ private:
+  struct pending_entry {
+    std::string order_id;
+    std::string payload;
+    int attempts = 0;
+    clock::time_point next;
+  };
+
+  void send_due(clock::time_point now);
+  void resend_all_now();
+  void accept_catalog(protocol::catalog c, bool via_down);
+  void answer(const std::string& order_id, events::order_answer ev, std::string_view answer_type,
+              const std::string& body, std::string_view number, std::string_view state,
+              outbox_status status);
+  void emit(const link_event& ev);
+  std::int64_t now_ms() const;
+
+  store& db_;
+  engine_config cfg_;
+  publish_fn publish_;
+  event_fn on_event_;
+  now_fn now_;
+  random_fn random_;
+  bool connected_ = false;
+  bool catalog_announced_ = false;
+  std::string business_id_;
+  std::shared_ptr<const catalog_view> catalog_;
+  std::map<std::int64_t, pending_entry> pending_;  // by seq: oldest first
+  std::unordered_map<std::string, std::int64_t> seq_of_;
+};
+
+}  // namespace kh::kiosk
