@@ -102,7 +102,7 @@ TEST(protocol_doc, every_json_example_is_a_valid_envelope_with_a_valid_body) {
 TEST(protocol_doc, every_error_code_is_in_the_table) {
   const std::string doc = read_doc();
   ASSERT_FALSE(doc.empty());
-  for (int i = 0; i <= static_cast<int>(kp::code::internal); ++i) {
+  for (int i = 0; i <= static_cast<int>(kp::code::hold_limit); ++i) {
     const std::string word = kp::to_string(static_cast<kp::code>(i));
     EXPECT_NE(doc.find("| `" + word + "`"), std::string::npos)
         << "error code " << word << " is not documented";
