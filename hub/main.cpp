@@ -67,6 +67,14 @@ void add_serve_flags(CLI::App& app, serve_flags& f) {
                  "answered hold_limit")
       ->check(CLI::Range(0, 1000000000))
       ->capture_default_str();
+  app.add_option("--intake-max-messages", f.hub.intake.max_messages,
+                 "Messages the intake queue holds at most; one device gets 1/8 of it and of the byte cap; past "
+                 "either, messages are answered busy (retryable)")
+      ->check(CLI::Range(std::size_t{8}, std::size_t{10'000'000}))
+      ->capture_default_str();
+  app.add_option("--intake-max-bytes", f.hub.intake.max_bytes, "Bytes (topic + payload) the intake queue holds at most")
+      ->check(CLI::Range(std::size_t{1} << 20, std::size_t{1} << 34))
+      ->capture_default_str();
   app.add_option("--log-level", f.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();

@@ -832,7 +832,7 @@ TEST(envelope_decode, a_byte_order_mark_is_malformed) {
 }
 
 TEST(envelope_decode, absurd_timestamps_are_malformed) {
-  for (const std::string ts : {"0000-01-01T00:00:00Z", "2026-11-22T10:15:00+23:59",
+  for (const std::string& ts : {std::string("0000-01-01T00:00:00Z"), std::string("2026-11-22T10:15:00+23:59"),
                                "2026-11-22T10:15:00." + std::string(1000, '9') + "Z"}) {
     json e = json::parse(envelope_text(valid_submit_body()));
     e["ts"] = ts;
@@ -845,7 +845,7 @@ TEST(envelope_decode, absurd_timestamps_are_malformed) {
 TEST(order_submit_decode, control_and_bidi_characters_in_device_text_are_malformed) {
   // NUL, ESC, CR, LF, TAB, DEL, a C1 control, U+2028, U+202E (right-to-left override), U+2066.
   const std::vector<std::string> bad = {std::string("a\0b", 3), "a\x1b[31mb", "a\rb", "a\nb", "a\tb", "a\x7f",
-                                        "a\xc2\x85b", "a\xe2\x80\xa8b", "a\xe2\x80\xaeb", "a\xe2\x81\xa6b"};
+                                        "a\xc2\x85" "b", "a\xe2\x80\xa8" "b", "a\xe2\x80\xae" "b", "a\xe2\x81\xa6" "b"};
   for (const auto& text : bad) {
     for (const char* ptr : {"/lines/0/note", "/customer/name", "/customer/phone", "/customer/email", "/discount_code"}) {
       auto r = submit_with(ptr, text);
