@@ -618,8 +618,8 @@ class sqlite_store final : public store {
   answer_repository& answers() override { return answers_; }
   outbox_repository& outbox() override { return outbox_; }
   std::unique_ptr<write_transaction> begin() override { return std::make_unique<sqlite_write_transaction>(db_); }
-  std::uint64_t checkpointer_restarts() const noexcept override {
-    return checkpointer_ ? checkpointer_->restarts() : 0;
+  std::uint64_t checkpointer_passes() const noexcept override {
+    return checkpointer_ ? checkpointer_->copying_passes() : 0;
   }
   std::string probe_write(std::int64_t now_ms) noexcept override {
     try {

@@ -248,9 +248,9 @@ class store {
   /// A real write: one row rewritten and committed in its own transaction (the health probe).
   /// Empty on success, else the database's error text (disk full, I/O error, read-only, …).
   virtual std::string probe_write(std::int64_t now_ms) noexcept = 0;
-  /// WAL restarts done by the background checkpointer (not by the writer's own backstop); 0
-  /// without one.
-  virtual std::uint64_t checkpointer_restarts() const noexcept { return 0; }
+  /// Passes of the background checkpointer that copied WAL frames into the database (work the
+  /// writer's own backstop would otherwise do); 0 without one.
+  virtual std::uint64_t checkpointer_passes() const noexcept { return 0; }
 };
 
 struct store_options {
