@@ -18,8 +18,11 @@ namespace {
 
 // RLIMIT_FSIZE of another process: every write to a regular file at or past `bytes` fails with
 // EFBIG, which SQLite reports like a full disk. The hub ignores SIGXFSZ, so it lives on.
+// Only the soft limit moves (raising a hard limit needs CAP_SYS_RESOURCE).
 void limit_file_size(pid_t pid, rlim_t bytes) {
-  rlimit r{bytes, bytes};
+  rlimit now{};
+  ASSERT_EQ(::prlimit(pid, RLIMIT_FSIZE, nullptr, &now), 0) << std::strerror(errno);
+  rlimit r{std::min(bytes, now.rlim_max), now.rlim_max};
   ASSERT_EQ(::prlimit(pid, RLIMIT_FSIZE, &r, nullptr), 0) << std::strerror(errno);
 }
 

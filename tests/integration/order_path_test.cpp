@@ -111,6 +111,7 @@ TEST(order_path, concurrent_kiosks_never_oversell) {
   ASSERT_EQ(hub.stop(), 0);
   hub.set_stock(pid, 100);
   for (int k = 0; k < 8; ++k) hub.add_device("conc-" + std::to_string(k));
+  hub.serve_args = {"--device-order-rate", "0"};  // 40 orders at once per device, on purpose
   hub.serve();
 
   constexpr int kiosks = 8, per_kiosk = 40;

@@ -111,7 +111,6 @@ void ingress::describe_metrics(metrics_registry& m) {
   m.describe_counter(metric::orders_expired, "Unpaid orders cancelled by the expiry.");
   m.describe_counter(metric::messages_in, "MQTT messages received by the hub.");
   m.describe_counter(metric::messages_out, "MQTT messages published by the hub.");
-  m.describe_counter(metric::messages_dropped, "MQTT messages dropped because the intake queue was full.");
   m.describe_counter(metric::device_errors, "Device messages answered with an error, by code.");
   m.describe_counter(metric::catalog_publishes, "Retained catalog publishes.");
   m.describe_histogram(metric::order_latency, "order.submit received to answer published, seconds.",
@@ -120,7 +119,7 @@ void ingress::describe_metrics(metrics_registry& m) {
   m.describe_gauge(metric::mqtt_connected, "1 while the hub is connected to the MQTT broker.");
   m.describe_counter(metric::retained_ignored, "Retained messages on device up/ topics, ignored.");
   m.describe_counter(metric::intake_refused,
-                     "Messages refused at intake (answered busy), by reason: queue_full, device_share, too_large.");
+                     "Messages refused at intake (answered busy), by reason: queue_full, device_share.");
   m.describe_gauge(metric::intake_messages, "Messages waiting in the intake queue.");
   m.describe_gauge(metric::intake_bytes, "Bytes (topic + payload) waiting in the intake queue.");
   m.describe_counter(metric::log_suppressed, "Warning lines held back by the log limiter.");
@@ -129,7 +128,6 @@ void ingress::describe_metrics(metrics_registry& m) {
   m.inc(metric::messages_in, {}, 0);
   m.inc(metric::messages_out, {}, 0);
   m.inc(metric::retained_ignored, {}, 0);
-  m.inc(metric::messages_dropped, {}, 0);
   m.set(metric::devices_connected, 0);
 }
 
@@ -299,7 +297,9 @@ void ingress::on_submit(const std::string& device, const nlohmann::json& body, s
   }
   // place() commits before it returns: the answer below is never ahead of the database.
   const placement p = orders_.place(device, *req);
-  publish_(topics::device_down(device, p.type), envelope_with_raw_body(p.type, p.body), false);
+  auto answer = envelope_with_raw_body(p.type, p.body);
+  // Counted before the answer goes out: /metrics runs on another thread, and whoever saw the
+  // answer must find it counted.
   metrics_.observe(metric::order_latency, std::chrono::duration<double>(steady::now() - received).count());
   if (p.duplicate) {
     metrics_.inc(metric::orders_duplicate);
@@ -317,6 +317,7 @@ void ingress::on_submit(const std::string& device, const nlohmann::json& body, s
       }
     }
   }
+  publish_(topics::device_down(device, p.type), std::move(answer), false);
   if (p.status) {
     publish_(topics::business_orders(p.business_id),
              protocol::make_message(protocol::types::order_status, protocol::to_json(*p.status)), false);

@@ -36,7 +36,6 @@ inline constexpr const char* orders_duplicate = "kh_orders_duplicate_total";
 inline constexpr const char* orders_expired = "kh_orders_expired_total";
 inline constexpr const char* messages_in = "kh_mqtt_messages_in_total";
 inline constexpr const char* messages_out = "kh_mqtt_messages_out_total";
-inline constexpr const char* messages_dropped = "kh_mqtt_messages_dropped_total";  ///< intake queue full
 inline constexpr const char* device_errors = "kh_mqtt_errors_total";  ///< label code
 inline constexpr const char* order_latency = "kh_order_latency_seconds";
 inline constexpr const char* devices_connected = "kh_devices_connected";
