@@ -458,12 +458,15 @@ checkpoint_result checkpoint_pass(sqlite3* db) {
   // meanwhile shows up in the next round's count.
   // Past the writer's backstop the writer copies the rest itself at its next commit, which it
   // cannot while this holds the checkpoint lock: stop then.
+  bool copied = r.rc == SQLITE_OK && r.backfilled > 0;
   for (int i = 1; i < k_max_passive_rounds && r.rc == SQLITE_OK && r.wal_frames < k_backstop_frames; ++i) {
     const auto next = checkpoint(db, SQLITE_CHECKPOINT_PASSIVE);
     const bool caught_up = next.rc == SQLITE_OK && next.wal_frames - r.wal_frames <= k_small_backlog;
     r = next;
+    copied = copied || (r.rc == SQLITE_OK && r.backfilled > 0);
     if (caught_up) break;
   }
+  r.copied = copied;
   // Errors (SQLITE_BUSY while another checkpoint runs) are harmless: the next pass tries again.
   if (r.rc != SQLITE_OK || r.wal_frames <= 0) return r;
   // Under steady writes a PASSIVE round never ends with every frame copied: the writer commits
@@ -473,6 +476,7 @@ checkpoint_result checkpoint_pass(sqlite3* db) {
   // WAL over from its beginning.
   r = checkpoint(db, SQLITE_CHECKPOINT_RESTART);
   r.restarted = r.rc == SQLITE_OK;
+  r.copied = copied || (r.restarted && r.backfilled > 0);
   return r;
 }
 }  // namespace
@@ -492,7 +496,7 @@ struct checkpointer::state {
   checkpoint_result pass() {  // with db_mu held
     auto r = checkpoint_pass(db);
     if (r.restarted) restarts.fetch_add(1, std::memory_order_relaxed);
-    if (r.rc == 0 && r.wal_frames > 0 && r.backfilled > 0) copying.fetch_add(1, std::memory_order_relaxed);
+    if (r.copied) copying.fetch_add(1, std::memory_order_relaxed);
     return r;
   }
 };

@@ -58,6 +58,7 @@ struct checkpoint_result {
   int backfilled = -1;     ///< of those, copied into the database file
   bool restarted = false;  ///< every frame copied and no reader left in the WAL: the writer's
                            ///< next commit starts the WAL over from its beginning
+  bool copied = false;     ///< some round of the pass copied frames into the database file
 };
 
 /// Checkpoints a WAL database from its own connection on its own thread, so the copying and the
@@ -89,7 +90,7 @@ class checkpointer {
   checkpoint_result checkpoint_now();
   /// Passes that ended with `restarted` so far, by the thread or `checkpoint_now`.
   std::uint64_t restarts() const;
-  /// Passes that found frames in the WAL and copied them all into the database (rc 0), so far.
+  /// Passes that copied frames into the database file (whether or not they restarted), so far.
   std::uint64_t copying_passes() const;
 
  private:
