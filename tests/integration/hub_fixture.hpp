@@ -50,8 +50,9 @@ class hub {
   std::filesystem::path db_file() const { return data() / "kioskhub.db"; }
   const json& seed() const { return seed_; }
   std::string business_id() const { return seed_["business"]["id"]; }
-  /// Starts `kioskhub serve`; waits until hub.json appears and /healthz is 200.
-  void serve();
+  /// Starts `kioskhub serve` (plus `extra_args`, e.g. {"--sync", "normal"}); waits until
+  /// hub.json appears and /healthz is 200.
+  void serve(const std::vector<std::string>& extra_args = {});
   /// Stops with SIGTERM and returns the exit code.
   std::optional<int> stop(std::chrono::milliseconds timeout = 10s);
   void kill9();

@@ -72,6 +72,15 @@ void ingress::describe_metrics(metrics_registry& m) {
   m.set(metric::devices_connected, 0);
 }
 
+void ingress::devices_changed() {
+  // COUNT over every device: once per batch, not once per message (10,000 devices reconnecting).
+  if (batching_) {
+    gauge_dirty_ = true;
+  } else {
+    update_devices_gauge();
+  }
+}
+
 void ingress::update_devices_gauge() {
   try {
     metrics_.set(metric::devices_connected, static_cast<double>(store_.devices().count_online()));
@@ -96,32 +105,95 @@ void ingress::send_error(const std::string& device, const std::string& order_id,
 }
 
 void ingress::handle(const std::string& topic, const std::string& payload, steady::time_point received) {
+  auto s = admit(topic, payload);
+  if (!s) return;
+  // place() commits before it returns: the answer is never ahead of the database.
+  answered(*s, orders_.place(s->device_id, s->req), received);
+}
+
+void ingress::handle_batch(const std::vector<incoming>& batch) {
+  std::vector<order_submission> subs;
+  std::vector<steady::time_point> received;
+  subs.reserve(batch.size());
+  received.reserve(batch.size());
+  // Presence and hello of the batch share one commit too (a fleet reconnecting after a broker
+  // restart sends two of them per device); each is its own nested unit of work. They answer
+  // nothing on success, so nothing waits for this commit but the gauge.
+  std::size_t others = 0;
+  for (const auto& m : batch) {
+    if (!m.topic.ends_with("/up/order.submit")) ++others;
+  }
+  std::unique_ptr<write_transaction> tx;
+  if (others > 1) {
+    try {
+      tx = store_.begin();
+    } catch (const std::exception& e) {
+      spdlog::error("cannot start a transaction for {} device messages: {}", others, e.what());
+    }
+  }
+  batching_ = true;
+  for (const auto& m : batch) {
+    if (auto s = admit(m.topic, m.payload)) {
+      subs.push_back(std::move(*s));
+      received.push_back(m.received);
+    }
+  }
+  batching_ = false;
+  if (tx) {
+    try {
+      tx->commit();
+    } catch (const std::exception& e) {
+      spdlog::error("storing presence/hello of {} device messages failed: {}", others, e.what());
+    }
+    tx.reset();
+  }
+  if (gauge_dirty_) {
+    gauge_dirty_ = false;
+    update_devices_gauge();
+  }
+  if (subs.empty()) return;
+  // One commit for all of them; nothing is published before it.
+  const auto placed = orders_.place_batch(subs);
+  for (std::size_t i = 0; i < subs.size(); ++i) answered(subs[i], placed[i], received[i]);
+}
+
+std::optional<order_submission> ingress::admit(const std::string& topic, const std::string& payload) {
   metrics_.inc(metric::messages_in);
   try {
     const auto t = topics::parse(topic);
     if (!t) {
       // Not ours to answer: no device id we could trust.
       if (limiter_.admit("bad-topic", steady::now())) spdlog::warn("ignoring message on topic {}", topic);
-      return;
+      return std::nullopt;
     }
-    if (t->kind == topics::kind::presence) return on_presence(t->id, payload);
-    if (t->kind != topics::kind::device_up) return;
+    if (t->kind == topics::kind::presence) {
+      on_presence(t->id, payload);
+      return std::nullopt;
+    }
+    if (t->kind != topics::kind::device_up) return std::nullopt;
     const std::string& device = t->id;
     if (payload.size() > protocol::limits::max_payload) {
-      return send_error(device, {},
-                        make_problem(code::too_large, "payload over 64 KiB", {{"bytes", payload.size()}}),
-                        protocol::types::error);
+      send_error(device, {}, make_problem(code::too_large, "payload over 64 KiB", {{"bytes", payload.size()}}),
+                 protocol::types::error);
+      return std::nullopt;
     }
     auto env = protocol::decode_envelope(payload);
-    if (!env) return send_error(device, {}, env.error(), protocol::types::error);
-    if (env->type != t->type) {
-      return send_error(device, {},
-                        make_problem(code::malformed, "envelope type does not match the topic",
-                                     {{"topic_type", t->type}, {"type", env->type}}),
-                        protocol::types::error);
+    if (!env) {
+      send_error(device, {}, env.error(), protocol::types::error);
+      return std::nullopt;
     }
-    if (env->type == protocol::types::order_submit) return on_submit(device, env->body, received);
-    if (env->type == protocol::types::hello) return on_hello(device, env->body);
+    if (env->type != t->type) {
+      send_error(device, {},
+                 make_problem(code::malformed, "envelope type does not match the topic",
+                              {{"topic_type", t->type}, {"type", env->type}}),
+                 protocol::types::error);
+      return std::nullopt;
+    }
+    if (env->type == protocol::types::order_submit) return decode_submit(device, env->body);
+    if (env->type == protocol::types::hello) {
+      on_hello(device, env->body);
+      return std::nullopt;
+    }
     send_error(device, {},
                make_problem(code::unknown_type, "the hub does not accept '" + env->type + "' from devices",
                             {{"type", env->type}}),
@@ -132,6 +204,7 @@ void ingress::handle(const std::string& topic, const std::string& payload, stead
       spdlog::error("handling message on {} failed: {}", topic, e.what());
     }
   }
+  return std::nullopt;
 }
 
 void ingress::on_presence(const std::string& device, const std::string& payload) {
@@ -153,7 +226,7 @@ void ingress::on_presence(const std::string& device, const std::string& payload)
     return;
   }
   spdlog::debug("device {} {}", device, online ? "online" : "offline");
-  update_devices_gauge();
+  devices_changed();
 }
 
 void ingress::on_hello(const std::string& device, const nlohmann::json& body) {
@@ -166,10 +239,10 @@ void ingress::on_hello(const std::string& device, const nlohmann::json& body) {
   if (!known) return send_error(device, {}, make_problem(code::forbidden, "unknown device"), protocol::types::error);
   spdlog::info("device {} says hello ({}, {}, catalog v{})", device, h->firmware, protocol::to_string(h->mode),
                h->catalog_version ? std::to_string(*h->catalog_version) : std::string("none"));
-  update_devices_gauge();
+  devices_changed();
 }
 
-void ingress::on_submit(const std::string& device, const nlohmann::json& body, steady::time_point received) {
+std::optional<order_submission> ingress::decode_submit(const std::string& device, const nlohmann::json& body) {
   auto req = protocol::decode_order_submit(body);
   if (!req) {
     // An order-level problem (bad quantity, too many lines, …) with a readable order_id is
@@ -183,11 +256,25 @@ void ingress::on_submit(const std::string& device, const nlohmann::json& body, s
       }
     }
     metrics_.inc(metric::orders_rejected, {{"code", protocol::to_string(req.error().code)}});
-    return send_error(device, order_id, req.error(),
-                      order_id.empty() ? protocol::types::error : protocol::types::order_rejected);
+    send_error(device, order_id, req.error(), order_id.empty() ? protocol::types::error : protocol::types::order_rejected);
+    return std::nullopt;
   }
-  // place() commits before it returns: the answer below is never ahead of the database.
-  const placement p = orders_.place(device, *req);
+  return order_submission{device, std::move(*req)};
+}
+
+void ingress::answered(const order_submission& s, const placement& p, steady::time_point received) {
+  try {
+    publish_answer(s, p, received);
+  } catch (const std::exception& e) {
+    // Stored answers are replayed on the device's resend; nothing is lost here.
+    if (auto n = limiter_.admit("answer-failed", steady::now())) {
+      spdlog::error("answering order {} failed: {}", s.req.order_id, e.what());
+    }
+  }
+}
+
+void ingress::publish_answer(const order_submission& s, const placement& p, steady::time_point received) {
+  const std::string& device = s.device_id;
   publish_(topics::device_down(device, p.type), envelope_with_raw_body(p.type, p.body), false);
   metrics_.observe(metric::order_latency, std::chrono::duration<double>(steady::now() - received).count());
   if (p.duplicate) {
@@ -198,7 +285,7 @@ void ingress::on_submit(const std::string& device, const nlohmann::json& body, s
     metrics_.inc(metric::orders_rejected, {{"code", protocol::to_string(p.code)}});
     if (p.code == code::forbidden || p.code == code::order_conflict || p.code == code::internal) {
       if (auto n = limiter_.admit(device + "/" + protocol::to_string(p.code), steady::now())) {
-        spdlog::warn("device {}: order {} rejected: {} ({}){}", device, req->order_id, protocol::to_string(p.code),
+        spdlog::warn("device {}: order {} rejected: {} ({}){}", device, s.req.order_id, protocol::to_string(p.code),
                      p.body, *n ? fmt::format("; {} similar suppressed", *n) : std::string());
       }
     }

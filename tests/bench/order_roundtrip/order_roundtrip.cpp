@@ -2,8 +2,14 @@
 //   1. the bare QoS 1 round trip (publish → echo client → back), the baseline;
 //   2. the order round trip (order.submit → order.accepted), one order at a time;
 //   3. sustained accepted orders/s with N kiosks, each keeping a window of orders in flight.
-// Goals (docs/benchmarks.md): ≥ 2,000 orders/s with 32 kiosks; order p50 ≤ 2 × bare p50 and < 2 ms.
+//   4. the data directory's fsync time (append a WAL-frame-sized page, fdatasync), the cost one
+//      group commit pays with --sync full.
+// Goals (docs/benchmarks.md), 32 kiosks: ≥ 2,000 accepted orders/s with --sync full (≥ 4,000 with
+// normal); one-at-a-time order p50 ≤ bare p50 + one fsync p50 + 200 µs; with normal, the hub's own
+// time per order (mean) ≤ 100 µs.
 #include <CLI/CLI.hpp>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -148,6 +154,25 @@ load_result run_load(kh::test::mosquitto& broker, const std::vector<std::string>
   return r;
 }
 
+// 4. What one durable commit costs on this disk: append a 4 KiB page + WAL frame header to a file
+// in the data directory and fdatasync it (what SQLite does per commit with synchronous=FULL).
+stats fsync_time(const std::filesystem::path& dir, int n) {
+  stats s;
+  const auto file = dir / "fsync-probe";
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return s;
+  std::string page(4096 + 24, 'p');
+  for (int i = 0; i < n; ++i) {
+    auto t = steady_clock::now();
+    if (::pwrite(fd, page.data(), page.size(), static_cast<off_t>(i) * static_cast<off_t>(page.size())) < 0) break;
+    if (::fdatasync(fd) != 0) break;
+    s.us.push_back(since_us(t));
+  }
+  ::close(fd);
+  std::filesystem::remove(file);
+  return s;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -157,6 +182,9 @@ int main(int argc, char** argv) {
   app.add_option("--orders-per-kiosk", per_kiosk, "orders each kiosk sends in the load phase (default 400)");
   app.add_option("--window", window, "orders in flight per kiosk (default 4)");
   app.add_option("--sequential", sequential, "one-at-a-time round trips measured (default 2000)");
+  std::string sync = "full";
+  app.add_option("--sync", sync, "the hub's --sync: full (default) or normal")
+      ->check(CLI::IsMember({"full", "normal"}));
   CLI11_PARSE(app, argc, argv);
 
   kh::test::mosquitto broker;
@@ -170,9 +198,10 @@ int main(int argc, char** argv) {
     devices.push_back("bench-" + std::to_string(i));
     hub.add_device(devices.back());
   }
-  hub.serve();
+  hub.serve({"--sync", sync});
 
   auto bare = bare_round_trip(broker, sequential);
+  auto fsync = fsync_time(hub.data(), 300);
   auto seq = run_load(broker, {"kiosk-1"}, product, sequential, 1);
   // Time spent inside the hub (message received → reply handed to MQTT), from its own histogram.
   auto metric = [&](const std::string& name) {
@@ -190,26 +219,44 @@ int main(int argc, char** argv) {
 
   double bare50 = bare.pct(50), bare99 = bare.pct(99);
   double ord50 = seq.lat.pct(50), ord99 = seq.lat.pct(99);
+  double fs50 = fsync.pct(50), fs99 = fsync.pct(99);
   double rate = load.accepted / load.seconds;
-  std::printf("order_roundtrip: 1 hub, 1 mosquitto, loopback, QoS 1\n");
+  std::printf("order_roundtrip: 1 hub (--sync %s), 1 mosquitto, loopback, QoS 1\n", sync.c_str());
   std::printf("%-44s %10s %10s\n", "", "p50 (us)", "p99 (us)");
   std::printf("%-44s %10.0f %10.0f\n", "bare broker round trip (baseline)", bare50, bare99);
+  std::printf("%-44s %10.0f %10.0f\n", "fsync of a WAL page in the data dir", fs50, fs99);
   std::printf("%-44s %10.0f %10.0f\n", "order round trip, one at a time", ord50, ord99);
   std::printf("%-44s %10.0f %10.0f\n", "order round trip under load", load.lat.pct(50), load.lat.pct(99));
-  std::printf("%-44s %10.0f\n", "  of which inside the hub (mean)", hub_mean_us);
+  std::printf("%-44s %10.0f\n", "  of which inside the hub (mean, one at a time)", hub_mean_us);
   std::printf("  one at a time, inside the hub: %.2f%% over 0.5 ms, %.2f%% over 1 ms\n", 100 * hub_over_500us,
               100 * hub_over_1ms);
   std::printf("sustained: %d kiosks x %d orders, window %d: %d accepted, %d rejected in %.2f s = %.0f orders/s\n",
               kiosks, per_kiosk, window, load.accepted, load.rejected, load.seconds, rate);
-  std::printf("ratio order p50 / bare p50: %.2f\n", ord50 / bare50);
-  bool ok_rate = rate >= 2000, ok_ratio = ord50 <= 2 * bare50, ok_abs = ord50 < 2000;
-  std::printf("goal >= 2000 orders/s: %s; order p50 <= 2x bare: %s; order p50 < 2 ms: %s\n", ok_rate ? "PASS" : "FAIL",
-              ok_ratio ? "PASS" : "FAIL", ok_abs ? "PASS" : "FAIL");
-  json out{{"bare_p50_us", bare50},  {"bare_p99_us", bare99},  {"order_p50_us", ord50},
-           {"order_p99_us", ord99},  {"load_p50_us", load.lat.pct(50)}, {"load_p99_us", load.lat.pct(99)},
-           {"orders_per_s", rate},   {"hub_mean_us", hub_mean_us}, {"hub_over_500us_pct", 100 * hub_over_500us}, {"hub_over_1ms_pct", 100 * hub_over_1ms},   {"kiosks", kiosks},       {"accepted", load.accepted},
+  const bool full = sync == "full";
+  const double rate_goal = full ? 2000 : 4000;
+  const double p50_goal = bare50 + (full ? fs50 : 0) + 200;
+  bool ok_rate = rate >= rate_goal, ok_p50 = ord50 <= p50_goal, ok_hub = full || hub_mean_us <= 100;
+  std::printf("goal >= %.0f orders/s: %s; order p50 <= bare p50%s + 200 us (%.0f us): %s", rate_goal,
+              ok_rate ? "PASS" : "FAIL", full ? " + fsync p50" : "", p50_goal, ok_p50 ? "PASS" : "FAIL");
+  if (!full) std::printf("; hub mean <= 100 us: %s", ok_hub ? "PASS" : "FAIL");
+  std::printf("\n");
+  json out{{"sync", sync},
+           {"bare_p50_us", bare50},
+           {"bare_p99_us", bare99},
+           {"fsync_p50_us", fs50},
+           {"fsync_p99_us", fs99},
+           {"order_p50_us", ord50},
+           {"order_p99_us", ord99},
+           {"load_p50_us", load.lat.pct(50)},
+           {"load_p99_us", load.lat.pct(99)},
+           {"orders_per_s", rate},
+           {"hub_mean_us", hub_mean_us},
+           {"hub_over_500us_pct", 100 * hub_over_500us},
+           {"hub_over_1ms_pct", 100 * hub_over_1ms},
+           {"kiosks", kiosks},
+           {"accepted", load.accepted},
            {"rejected", load.rejected}};
   std::printf("%s\n", out.dump().c_str());
   hub.stop();
-  return ok_rate && ok_ratio && ok_abs ? 0 : 1;
+  return ok_rate && ok_p50 && ok_hub ? 0 : 1;
 }

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "kh/hub/metrics/metrics.hpp"
 #include "kh/hub/orders/order_service.hpp"
@@ -78,6 +79,20 @@ class ingress {
   void handle(const std::string& topic, const std::string& payload,
               std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now());
 
+  /// One message as handed over by the broker.
+  struct incoming {
+    std::string topic;
+    std::string payload;
+    std::chrono::steady_clock::time_point received;
+  };
+
+  /// Handles several messages as `handle` would, one after the other, except that every valid
+  /// order.submit among them is placed with one group commit (`order_service::place_batch`):
+  /// their answers are published after that single commit, in arrival order. The presence and
+  /// hello messages among them are stored with one commit of their own, before the orders.
+  /// Never throws.
+  void handle_batch(const std::vector<incoming>& batch);
+
   /// Recounts online devices into kh_devices_connected.
   void update_devices_gauge();
 
@@ -88,10 +103,19 @@ class ingress {
  private:
   void on_presence(const std::string& device, const std::string& payload);
   void on_hello(const std::string& device, const nlohmann::json& body);
-  void on_submit(const std::string& device, const nlohmann::json& body, std::chrono::steady_clock::time_point received);
+  /// Checks and routes one message; a decoded order.submit is returned for placement instead.
+  std::optional<order_submission> admit(const std::string& topic, const std::string& payload);
+  std::optional<order_submission> decode_submit(const std::string& device, const nlohmann::json& body);
+  /// Publishes the answer (and the board's order.status) of a placed order; counts it.
+  void answered(const order_submission& s, const placement& p, std::chrono::steady_clock::time_point received);
+  void publish_answer(const order_submission& s, const placement& p, std::chrono::steady_clock::time_point received);
+
+  void devices_changed();
 
   store& store_;
   order_service& orders_;
+  bool batching_ = false;     // inside handle_batch: the gauge is updated once at its end
+  bool gauge_dirty_ = false;
   metrics_registry& metrics_;
   publish_fn publish_;
   business_fn catalog_changed_;
