@@ -226,6 +226,15 @@ struct hub::impl {
     return r;
   }
 
+  sqlite::wal_sync_stats syncs_shown;
+  http_response metrics_page() {
+    const auto now = sqlite::wal_syncs();
+    metrics.inc(metric::wal_syncs, {}, static_cast<double>(now.syncs - syncs_shown.syncs));
+    metrics.inc(metric::wal_sync_seconds, {}, 1e-9 * static_cast<double>(now.nanos - syncs_shown.nanos));
+    syncs_shown = now;
+    return prometheus_response(metrics);
+  }
+
   // ---- life cycle -------------------------------------------------------------------------
   void shutdown(const char* why) {
     if (stopping) return;
@@ -341,7 +350,7 @@ hub::hub(hub_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
       },
       [this](const std::string& business) { impl_->mark_catalog_dirty(business); });
   d.router.add("GET", "/healthz", [this](const http_request&) { return impl_->healthz(); });
-  d.router.add("GET", "/metrics", [this](const http_request&) { return prometheus_response(impl_->metrics); });
+  d.router.add("GET", "/metrics", [this](const http_request&) { return impl_->metrics_page(); });
   d.http = std::make_unique<http_server>(d.io, d.router, d.opts.http_host, d.opts.http_port);
 }
 

@@ -65,6 +65,8 @@ void ingress::describe_metrics(metrics_registry& m) {
                        {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5});
   m.describe_gauge(metric::devices_connected, "Devices whose presence is online.");
   m.describe_gauge(metric::mqtt_connected, "1 while the hub is connected to the MQTT broker.");
+  m.describe_counter(metric::wal_syncs, "WAL fsyncs by the writer (one per commit with --sync full, and checkpoints).");
+  m.describe_counter(metric::wal_sync_seconds, "Time spent in those WAL fsyncs, seconds.");
   // Series that exist from the start, so rates have a starting point.
   m.inc(metric::orders_accepted, {}, 0);
   m.inc(metric::messages_in, {}, 0);

@@ -128,7 +128,6 @@ int wal_write(sqlite3_file* f, const void* data, int amt, sqlite3_int64 off) {
     return w->real->pMethods->name args;                                 \
   }
 KH_WAL_FORWARD(xTruncate, (sqlite3_file * f, sqlite3_int64 size), (w->real, size))
-KH_WAL_FORWARD(xSync, (sqlite3_file * f, int flags), (w->real, flags))
 KH_WAL_FORWARD(xFileSize, (sqlite3_file * f, sqlite3_int64* size), (w->real, size))
 KH_WAL_FORWARD(xLock, (sqlite3_file * f, int lock), (w->real, lock))
 KH_WAL_FORWARD(xUnlock, (sqlite3_file * f, int lock), (w->real, lock))
@@ -141,6 +140,22 @@ KH_WAL_FORWARD(xShmUnmap, (sqlite3_file * f, int del), (w->real, del))
 KH_WAL_FORWARD(xFetch, (sqlite3_file * f, sqlite3_int64 off, int amt, void** pp), (w->real, off, amt, pp))
 KH_WAL_FORWARD(xUnfetch, (sqlite3_file * f, sqlite3_int64 off, void* p), (w->real, off, p))
 #undef KH_WAL_FORWARD
+
+std::atomic<std::uint64_t> g_wal_syncs{0};
+std::atomic<std::uint64_t> g_wal_sync_ns{0};
+
+// A WAL sync is the durable part of a commit with synchronous=FULL (and of a checkpoint): timed,
+// so the hub can show what its commits wait for the disk.
+int wal_xSync(sqlite3_file* f, int flags) {
+  auto* w = as_wal(f);
+  if (const int rc = wal_flush(w); rc != SQLITE_OK) return rc;
+  const auto t0 = std::chrono::steady_clock::now();
+  const int rc = w->real->pMethods->xSync(w->real, flags);
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+  g_wal_syncs.fetch_add(1, std::memory_order_relaxed);
+  g_wal_sync_ns.fetch_add(static_cast<std::uint64_t>(ns), std::memory_order_relaxed);
+  return rc;
+}
 
 int wal_sector_size(sqlite3_file* f) { return as_wal(f)->real->pMethods->xSectorSize(as_wal(f)->real); }
 int wal_device_characteristics(sqlite3_file* f) {
@@ -254,6 +269,10 @@ void configure_library_once() {
   });
 }
 }  // namespace
+
+wal_sync_stats wal_syncs() noexcept {
+  return {g_wal_syncs.load(std::memory_order_relaxed), g_wal_sync_ns.load(std::memory_order_relaxed)};
+}
 
 connection::connection(const std::string& path, open_options opts)
     : path_(path), busy_timeout_(opts.busy_timeout) {

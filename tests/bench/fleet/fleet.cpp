@@ -244,9 +244,9 @@ int main(int argc, char** argv) {
   const auto t_known = steady::now();
   const bool all_catalog = wait_until([&] { return with_catalog.load() >= n; }, 60s);
   const auto t_catalog = steady::now();
-  std::printf("connect: %d devices ready in %.1f s (%s), known to the hub in %.1f s (%s), catalog held by all in %.1f s\n",
+  std::printf("connect: %d devices ready in %.1f s (%s), known to the hub in %.1f s (%s), catalog held by %s in %.1f s\n",
               ready.load(), secs(t_ready - t0), all_ready ? "all" : "NOT ALL", secs(t_known - t0),
-              all_known ? "all" : "NOT ALL", secs(t_catalog - t0));
+              all_known ? "all" : "NOT ALL", all_catalog ? "all" : "NOT ALL", secs(t_catalog - t0));
   std::fflush(stdout);
 
   // ---- 2. idle -------------------------------------------------------------------------------

@@ -39,6 +39,8 @@ inline constexpr const char* order_latency = "kh_order_latency_seconds";
 inline constexpr const char* devices_connected = "kh_devices_connected";
 inline constexpr const char* catalog_publishes = "kh_catalog_publishes_total";
 inline constexpr const char* mqtt_connected = "kh_mqtt_connected";
+inline constexpr const char* wal_syncs = "kh_wal_syncs_total";
+inline constexpr const char* wal_sync_seconds = "kh_wal_sync_seconds_total";
 }  // namespace metric
 
 /// "Logged once": the first occurrence of a key is admitted, repeats within `window` are only

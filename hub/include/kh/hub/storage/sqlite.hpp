@@ -101,6 +101,14 @@ class checkpointer {
   std::unique_ptr<state> s_;
 };
 
+/// WAL syncs (fsync/fdatasync) made so far by this process's writer connections, and the time
+/// they took: with synchronous=FULL one per commit, plus the checkpoints'.
+struct wal_sync_stats {
+  std::uint64_t syncs = 0;
+  std::uint64_t nanos = 0;
+};
+wal_sync_stats wal_syncs() noexcept;
+
 class statement;
 
 /// One SQLite connection. Not thread-safe: owned by one thread (the hub's writer thread).
