@@ -36,6 +36,7 @@ std::vector<placement> order_service::place_batch(const std::vector<order_submis
     if (!again) tx->commit();  // the one fsync of the batch
   } catch (const std::exception& e) {
     spdlog::error("committing a batch of {} orders failed: {}; placing them one by one", batch.size(), e.what());
+    wrote(false, e.what());
     again = true;
   }
   if (again) {
