@@ -26,7 +26,7 @@ namespace {
 struct serve_flags {
   kh::hub::hub_options hub;
   std::string http = "127.0.0.1:8080";
-  std::string sync = "normal";
+  std::string sync = "full";
   int expiry_minutes = 15;
   std::string log_level = "info";
 };
@@ -46,7 +46,8 @@ void add_serve_flags(CLI::App& app, serve_flags& f) {
                  "'http listening on HOST:PORT' and written to DIR/hub.json)")
       ->capture_default_str();
   app.add_option("--sync", f.sync,
-                 "SQLite durability: normal (survives any process crash) or full (also power loss, slower)")
+                 "SQLite durability: full (an answered order survives a power cut; one fsync per group commit) or "
+                 "normal (survives any process crash, but a power cut can lose the last answered orders)")
       ->check(CLI::IsMember({"normal", "full"}))
       ->capture_default_str();
   app.add_option("--order-expiry-minutes", f.expiry_minutes, "Cancel orders unpaid after this many minutes")
@@ -179,8 +180,10 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
 
-  // Maintenance commands: logs (if any) to stderr, results to stdout.
+  // Maintenance commands: logs (if any) to stderr, results to stdout. Their writes are as
+  // durable as the hub's default.
   setup_logging("warn");
+  const kh::hub::store_options durable{.sync = kh::hub::sqlite::durability::full};
   try {
     if (init_cmd->parsed()) {
       std::filesystem::create_directories(data_dir);
@@ -191,7 +194,7 @@ int main(int argc, char** argv) {
     // seed-demo creates what it needs (it is an explicit request to create the demo store).
     if (seed_cmd->parsed()) {
       std::filesystem::create_directories(data_dir);
-      auto store = kh::hub::open_sqlite_store(kh::hub::database_path(data_dir));
+      auto store = kh::hub::open_sqlite_store(kh::hub::database_path(data_dir), durable);
       std::cout << kh::hub::seed_demo(*store).dump() << std::endl;
       return 0;
     }
@@ -212,7 +215,7 @@ int main(int argc, char** argv) {
         spdlog::error("no database in {} (run 'kioskhub init --data {}' first)", data_dir, data_dir);
         return 1;
       }
-      auto store = kh::hub::open_sqlite_store(kh::hub::database_path(data_dir));
+      auto store = kh::hub::open_sqlite_store(kh::hub::database_path(data_dir), durable);
       auto b = store->businesses().find(business);
       if (!b) b = store->businesses().find_by_slug(business);
       if (!b) {

@@ -49,11 +49,12 @@ hub::~hub() {
   if (proc_ && proc_->running()) stop(5s);
 }
 
-void hub::serve() {
+void hub::serve(const std::vector<std::string>& extra_args) {
   std::filesystem::remove(data() / "hub.json");
   std::vector<std::string> argv = {(bin_dir() / "kioskhub").string(), "serve", "--data", data().string(), "--mqtt",
                                    broker_.url(), "--http", "127.0.0.1:0"};
   argv.insert(argv.end(), serve_args.begin(), serve_args.end());
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   proc_ = std::make_unique<process>(process::options{.argv = argv, .stderr_file = data() / "hub.stderr"});
   bool ready = eventually(
       [&] {

@@ -50,9 +50,9 @@ class hub {
   std::filesystem::path db_file() const { return data() / "kioskhub.db"; }
   const json& seed() const { return seed_; }
   std::string business_id() const { return seed_["business"]["id"]; }
-  /// Starts `kioskhub serve` (with `serve_args` appended); waits until hub.json appears and
-  /// /healthz is 200.
-  void serve();
+  /// Starts `kioskhub serve` (with `serve_args`, then `extra_args` appended, e.g. {"--sync",
+  /// "normal"}); waits until hub.json appears and /healthz is 200.
+  void serve(const std::vector<std::string>& extra_args = {});
   /// Extra `serve` flags, e.g. {"--device-order-rate", "0"} for a test that floods on purpose.
   std::vector<std::string> serve_args;
   /// Stops with SIGTERM and returns the exit code.

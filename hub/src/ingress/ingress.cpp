@@ -117,6 +117,8 @@ void ingress::describe_metrics(metrics_registry& m) {
                        {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5});
   m.describe_gauge(metric::devices_connected, "Devices whose presence is online.");
   m.describe_gauge(metric::mqtt_connected, "1 while the hub is connected to the MQTT broker.");
+  m.describe_counter(metric::wal_syncs, "WAL fsyncs by the writer (one per commit with --sync full, and checkpoints).");
+  m.describe_counter(metric::wal_sync_seconds, "Time spent in those WAL fsyncs, seconds.");
   m.describe_counter(metric::retained_ignored, "Retained messages on device up/ topics, ignored.");
   m.describe_counter(metric::intake_refused,
                      "Messages refused at intake (answered busy), by reason: queue_full, device_share.");
@@ -129,6 +131,15 @@ void ingress::describe_metrics(metrics_registry& m) {
   m.inc(metric::messages_out, {}, 0);
   m.inc(metric::retained_ignored, {}, 0);
   m.set(metric::devices_connected, 0);
+}
+
+void ingress::devices_changed() {
+  // COUNT over every device: once per batch, not once per message (10,000 devices reconnecting).
+  if (batching_) {
+    gauge_dirty_ = true;
+  } else {
+    update_devices_gauge();
+  }
 }
 
 void ingress::update_devices_gauge() {
@@ -158,16 +169,73 @@ void ingress::send_error(const std::string& device, const std::string& order_id,
 
 void ingress::handle(const std::string& topic, const std::string& payload, steady::time_point received,
                      bool retained, std::size_t wire_size) {
+  auto s = admit(topic, payload, retained, wire_size);
+  if (!s) return;
+  // place() commits before it returns: the answer is never ahead of the database.
+  answered(*s, orders_.place(s->device_id, s->req), received);
+}
+
+void ingress::handle_batch(const std::vector<incoming>& batch) {
+  std::vector<order_submission> subs;
+  std::vector<steady::time_point> received;
+  subs.reserve(batch.size());
+  received.reserve(batch.size());
+  // Presence and hello of the batch share one commit too (a fleet reconnecting after a broker
+  // restart sends two of them per device); each is its own nested unit of work. They answer
+  // nothing on success, so nothing waits for this commit but the gauge.
+  std::size_t others = 0;
+  for (const auto& m : batch) {
+    if (!m.topic.ends_with("/up/order.submit")) ++others;
+  }
+  std::unique_ptr<write_transaction> tx;
+  if (others > 1) {
+    try {
+      tx = store_.begin();
+    } catch (const std::exception& e) {
+      spdlog::error("cannot start a transaction for {} device messages: {}", others, e.what());
+    }
+  }
+  batching_ = true;
+  for (const auto& m : batch) {
+    if (auto s = admit(m.topic, m.payload, m.retained, m.wire_size)) {
+      subs.push_back(std::move(*s));
+      received.push_back(m.received);
+    }
+  }
+  batching_ = false;
+  if (tx) {
+    try {
+      tx->commit();
+    } catch (const std::exception& e) {
+      spdlog::error("storing presence/hello of {} device messages failed: {}", others, e.what());
+    }
+    tx.reset();
+  }
+  if (gauge_dirty_) {
+    gauge_dirty_ = false;
+    update_devices_gauge();
+  }
+  if (subs.empty()) return;
+  // One commit for all of them; nothing is published before it.
+  const auto placed = orders_.place_batch(subs);
+  for (std::size_t i = 0; i < subs.size(); ++i) answered(subs[i], placed[i], received[i]);
+}
+
+std::optional<order_submission> ingress::admit(const std::string& topic, const std::string& payload,
+                                               bool retained, std::size_t wire_size) {
   metrics_.inc(metric::messages_in);
   try {
     const auto t = topics::parse(topic);
     if (!t) {
       // Not ours to answer: no device id we could trust.
       if (limiter_.admit("bad-topic", steady::now())) spdlog::warn("ignoring message on topic {}", log_escape(topic));
-      return;
+      return std::nullopt;
     }
-    if (t->kind == topics::kind::presence) return on_presence(t->id, payload);
-    if (t->kind != topics::kind::device_up) return;
+    if (t->kind == topics::kind::presence) {
+      on_presence(t->id, payload);
+      return std::nullopt;
+    }
+    if (t->kind != topics::kind::device_up) return std::nullopt;
     const std::string& device = t->id;
     if (retained) {
       // A retained message on up/ is replayed by the broker on every (re)subscribe: answering it
@@ -177,24 +245,31 @@ void ingress::handle(const std::string& topic, const std::string& payload, stead
         spdlog::warn("device {}: ignoring a retained message on {}{}", device, log_escape(topic),
                      *n ? fmt::format("; {} similar suppressed", *n) : std::string());
       }
-      return;
+      return std::nullopt;
     }
     const std::size_t size = std::max(payload.size(), wire_size);
     if (size > protocol::limits::max_payload) {
-      return send_error(device, {},
-                        make_problem(code::too_large, "payload over 64 KiB", {{"bytes", size}}),
-                        protocol::types::error);
+      send_error(device, {}, make_problem(code::too_large, "payload over 64 KiB", {{"bytes", size}}),
+                 protocol::types::error);
+      return std::nullopt;
     }
     auto env = protocol::decode_envelope(payload);
-    if (!env) return send_error(device, {}, env.error(), protocol::types::error);
-    if (env->type != t->type) {
-      return send_error(device, {},
-                        make_problem(code::malformed, "envelope type does not match the topic",
-                                     {{"topic_type", t->type}, {"type", env->type}}),
-                        protocol::types::error);
+    if (!env) {
+      send_error(device, {}, env.error(), protocol::types::error);
+      return std::nullopt;
     }
-    if (env->type == protocol::types::order_submit) return on_submit(device, env->body, received);
-    if (env->type == protocol::types::hello) return on_hello(device, env->body);
+    if (env->type != t->type) {
+      send_error(device, {},
+                 make_problem(code::malformed, "envelope type does not match the topic",
+                              {{"topic_type", t->type}, {"type", env->type}}),
+                 protocol::types::error);
+      return std::nullopt;
+    }
+    if (env->type == protocol::types::order_submit) return decode_submit(device, env->body);
+    if (env->type == protocol::types::hello) {
+      on_hello(device, env->body);
+      return std::nullopt;
+    }
     send_error(device, {},
                make_problem(code::unknown_type, "the hub does not accept '" + env->type + "' from devices",
                             {{"type", env->type}}),
@@ -205,6 +280,7 @@ void ingress::handle(const std::string& topic, const std::string& payload, stead
       spdlog::error("handling message on {} failed: {}", log_escape(topic), log_escape(e.what()));
     }
   }
+  return std::nullopt;
 }
 
 void ingress::on_presence(const std::string& device, const std::string& payload) {
@@ -226,7 +302,7 @@ void ingress::on_presence(const std::string& device, const std::string& payload)
     return;
   }
   spdlog::debug("device {} {}", device, online ? "online" : "offline");
-  update_devices_gauge();
+  devices_changed();
 }
 
 void ingress::on_hello(const std::string& device, const nlohmann::json& body) {
@@ -240,7 +316,7 @@ void ingress::on_hello(const std::string& device, const nlohmann::json& body) {
   spdlog::info("device {} says hello ({}, {}, catalog v{})", device, log_escape(h->firmware),
                protocol::to_string(h->mode),
                h->catalog_version ? std::to_string(*h->catalog_version) : std::string("none"));
-  update_devices_gauge();
+  devices_changed();
   if (auto d = store_.devices().find(device)) answer_hello(*d);
 }
 
@@ -275,7 +351,7 @@ std::optional<std::pair<std::string, std::string>> ingress::busy_answer(const st
   return std::make_pair(topics::device_down(t->id, type), protocol::make_message(type, protocol::to_json(r)));
 }
 
-void ingress::on_submit(const std::string& device, const nlohmann::json& body, steady::time_point received) {
+std::optional<order_submission> ingress::decode_submit(const std::string& device, const nlohmann::json& body) {
   auto req = protocol::decode_order_submit(body);
   if (!req) {
     // An order-level problem (bad quantity, too many lines, …) with a readable order_id is
@@ -283,22 +359,37 @@ void ingress::on_submit(const std::string& device, const nlohmann::json& body, s
     // an `error`. Either way nothing is stored: a malformed message changes nothing.
     const std::string order_id = protocol::peek_order_id(body);
     metrics_.inc(metric::orders_rejected, {{"code", protocol::to_string(req.error().code)}});
-    return send_error(device, order_id, req.error(),
-                      order_id.empty() ? protocol::types::error : protocol::types::order_rejected);
+    send_error(device, order_id, req.error(), order_id.empty() ? protocol::types::error : protocol::types::order_rejected);
+    return std::nullopt;
   }
   // Per-device placement rate: a retryable answer, nothing stored, the kiosk resends later.
   std::chrono::milliseconds retry_after{0};
   if (!rate_.admit(device, steady::now(), retry_after)) {
     metrics_.inc(metric::orders_rejected, {{"code", "rate_limited"}});
-    return send_error(device, req->order_id,
-                      make_problem(code::rate_limited, "too many orders from this device; retry later",
-                                   {{"retry_after_ms", retry_after.count()}}),
-                      protocol::types::order_rejected);
+    send_error(device, req->order_id,
+               make_problem(code::rate_limited, "too many orders from this device; retry later",
+                            {{"retry_after_ms", retry_after.count()}}),
+               protocol::types::order_rejected);
+    return std::nullopt;
   }
-  // place() commits before it returns: the answer below is never ahead of the database.
-  const placement p = orders_.place(device, *req);
+  return order_submission{device, std::move(*req)};
+}
+
+void ingress::answered(const order_submission& s, const placement& p, steady::time_point received) {
+  try {
+    publish_answer(s, p, received);
+  } catch (const std::exception& e) {
+    // Stored answers are replayed on the device's resend; nothing is lost here.
+    if (auto n = limiter_.admit("answer-failed", steady::now())) {
+      spdlog::error("answering order {} failed: {}", s.req.order_id, e.what());
+    }
+  }
+}
+
+void ingress::publish_answer(const order_submission& s, const placement& p, steady::time_point received) {
+  const std::string& device = s.device_id;
   auto answer = envelope_with_raw_body(p.type, p.body);
-  // Counted before the answer goes out: /metrics runs on another thread, and whoever saw the
+  // Counted before the answer goes out: /metrics runs on the HTTP thread, and whoever saw the
   // answer must find it counted.
   metrics_.observe(metric::order_latency, std::chrono::duration<double>(steady::now() - received).count());
   if (p.duplicate) {
@@ -310,7 +401,7 @@ void ingress::on_submit(const std::string& device, const nlohmann::json& body, s
     if (p.code == code::forbidden || p.code == code::order_conflict || p.code == code::internal ||
         p.code == code::hold_limit) {
       if (auto n = limiter_.admit(device + "/" + protocol::to_string(p.code), steady::now())) {
-        spdlog::warn("device {}: order {} rejected: {} ({}){}", device, req->order_id, protocol::to_string(p.code),
+        spdlog::warn("device {}: order {} rejected: {} ({}){}", device, s.req.order_id, protocol::to_string(p.code),
                      log_escape(p.body), *n ? fmt::format("; {} similar suppressed", *n) : std::string());
       } else {
         metrics_.inc(metric::log_suppressed);

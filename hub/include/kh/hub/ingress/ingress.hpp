@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 #include <utility>
 
 #include "kh/hub/metrics/metrics.hpp"
@@ -41,6 +42,8 @@ inline constexpr const char* order_latency = "kh_order_latency_seconds";
 inline constexpr const char* devices_connected = "kh_devices_connected";
 inline constexpr const char* catalog_publishes = "kh_catalog_publishes_total";
 inline constexpr const char* mqtt_connected = "kh_mqtt_connected";
+inline constexpr const char* wal_syncs = "kh_wal_syncs_total";
+inline constexpr const char* wal_sync_seconds = "kh_wal_sync_seconds_total";
 inline constexpr const char* retained_ignored = "kh_mqtt_retained_ignored_total";
 inline constexpr const char* intake_refused = "kh_intake_refused_total";  ///< label reason
 inline constexpr const char* intake_messages = "kh_intake_queue_messages";
@@ -138,6 +141,22 @@ class ingress {
                                                                          const std::string& payload,
                                                                          std::size_t bytes);
 
+  /// One message as handed over by the broker.
+  struct incoming {
+    std::string topic;
+    std::string payload;
+    std::chrono::steady_clock::time_point received;
+    bool retained = false;
+    std::size_t wire_size = 0;  ///< see handle()
+  };
+
+  /// Handles several messages as `handle` would, one after the other, except that every valid
+  /// order.submit among them is placed with one group commit (`order_service::place_batch`):
+  /// their answers are published after that single commit, in arrival order. The presence and
+  /// hello messages among them are stored with one commit of their own, before the orders.
+  /// Never throws.
+  void handle_batch(const std::vector<incoming>& batch);
+
   /// Recounts online devices into kh_devices_connected.
   void update_devices_gauge();
 
@@ -148,14 +167,24 @@ class ingress {
  private:
   void on_presence(const std::string& device, const std::string& payload);
   void on_hello(const std::string& device, const nlohmann::json& body);
+  /// Checks and routes one message; a decoded order.submit is returned for placement instead.
+  std::optional<order_submission> admit(const std::string& topic, const std::string& payload, bool retained,
+                                        std::size_t wire_size);
+  std::optional<order_submission> decode_submit(const std::string& device, const nlohmann::json& body);
+  /// Publishes the answer (and the board's order.status) of a placed order; counts it.
+  void answered(const order_submission& s, const placement& p, std::chrono::steady_clock::time_point received);
+  void publish_answer(const order_submission& s, const placement& p, std::chrono::steady_clock::time_point received);
+
+  void devices_changed();
   /// What a device is told in answer to its hello: its business' current catalog on its own
   /// down/catalog (so a kiosk started without --business learns it) and a device.config. The
   /// provisioning work (issue 8) extends this (signatures, broker credentials).
   void answer_hello(const device_record& d);
-  void on_submit(const std::string& device, const nlohmann::json& body, std::chrono::steady_clock::time_point received);
 
   store& store_;
   order_service& orders_;
+  bool batching_ = false;     // inside handle_batch: the gauge is updated once at its end
+  bool gauge_dirty_ = false;
   metrics_registry& metrics_;
   publish_fn publish_;
   business_fn catalog_changed_;

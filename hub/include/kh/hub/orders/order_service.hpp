@@ -34,6 +34,12 @@ struct placement {
   bool stock_changed = false;
 };
 
+/// One decoded order.submit and the device it came from (the identity from the MQTT topic).
+struct order_submission {
+  std::string device_id;
+  protocol::order_submit req;
+};
+
 /// Result of a state change.
 struct transition_outcome {
   std::string business_id;
@@ -62,6 +68,19 @@ class order_service {
   /// an outcome the customer has seen never flips. `internal` (database failure) is not stored:
   /// the client's resend is a real retry. Never throws.
   placement place(const std::string& device_id, const protocol::order_submit& req);
+
+  /// Group commit: places every submission with `place()`, in order, inside ONE transaction
+  /// (one commit, so one fsync with `--sync full`), each order in its own nested unit of work
+  /// (a savepoint), so a rejection or an error undoes that order's writes alone. Returns one
+  /// placement per submission, in order, after the commit: publish none of them before this
+  /// returns. Stock, numbering, discounts and outbox rows come out exactly as if each order had
+  /// its own transaction in the same sequence; the same order_id twice in one batch is one
+  /// order, the second getting the first's answer byte for byte (`duplicate`). A single
+  /// submission is just `place()`. If the batch cannot be committed (or an order fails with
+  /// `internal`, which may mean SQLite ended the transaction), nothing of it is kept and each
+  /// order is placed again in a transaction of its own, so one bad order never costs the others
+  /// their answer. Never throws. Defined in order_batch.cpp.
+  std::vector<placement> place_batch(const std::vector<order_submission>& batch);
 
   /// Moves an order to `to` if `can_transition` allows it, records who/when, maintains the
   /// queue counter and releases stock when a pending order is cancelled (or, with `restock`, on

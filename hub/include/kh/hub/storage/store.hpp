@@ -241,7 +241,12 @@ class store {
   virtual order_repository& orders() = 0;
   virtual answer_repository& answers() = 0;
   virtual outbox_repository& outbox() = 0;
-  /// Starts a write transaction (takes the write lock now).
+  /// Starts a write transaction (takes the write lock now). Called while another unit of work
+  /// from this store is open, it starts a nested one (a savepoint): its commit() hands its
+  /// writes to the enclosing unit (durable only when the outermost commits), and dropping it
+  /// undoes only its own writes. This is how one commit carries a batch of orders, each with
+  /// its own all-or-nothing unit (see `order_service::place_batch`). A nested begin() after
+  /// the database itself ended the transaction on an error throws `sqlite::error`.
   virtual std::unique_ptr<write_transaction> begin() = 0;
   /// Cheap liveness check; false (never throws) when the database is unusable.
   virtual bool healthy() noexcept = 0;
@@ -258,6 +263,8 @@ struct store_options {
   std::chrono::milliseconds busy_timeout{5000};  ///< default 5 s
   /// Checkpoint the WAL on a background thread (the hub does; default false: SQLite's own).
   bool background_checkpoint = false;
+  /// SQLite VFS to open the database through (see sqlite::open_options::vfs); default empty.
+  std::string vfs;
 };
 
 /// Opens `path` (creating it), runs migrations, prepares statements lazily. Throws
