@@ -74,7 +74,10 @@ run_result record_run(const test::temp_dir& dir, sqlite::durability sync) {
           if (topic.ends_with("/down/order.accepted")) log.mark(nlohmann::json::parse(payload)["body"].dump());
           return true;
         },
-        {});
+        {},
+        // Orders back to back from one device, on purpose: no placement rate limit.
+        ingress_options{.order_rate_per_second = 0});
+    svc.set_unpaid_hold_limit(0);
     auto up = [](const protocol::order_submit& o) {
       return ingress::incoming{"kh/v1/d/kiosk-1/up/order.submit",
                                protocol::make_message(protocol::types::order_submit, protocol::to_json(o)), {}};
