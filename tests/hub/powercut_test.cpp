@@ -66,6 +66,7 @@ run_result record_run(const test::temp_dir& dir, sqlite::durability sync) {
     auto s = open_sqlite_store(r.db_path, store_options{.sync = sync, .vfs = test::k_powercut_vfs});
     test::manual_clock clock;
     order_service svc(*s, clock.fn());
+    svc.set_unpaid_hold_limit(0);  // one kiosk holds all the stock of this run, on purpose
     metrics_registry metrics;
     ingress::describe_metrics(metrics);
     ingress in(
@@ -74,7 +75,7 @@ run_result record_run(const test::temp_dir& dir, sqlite::durability sync) {
           if (topic.ends_with("/down/order.accepted")) log.mark(nlohmann::json::parse(payload)["body"].dump());
           return true;
         },
-        {});
+        {}, ingress_options{.order_rate_per_second = 0});  // 50 orders from one kiosk, on purpose
     auto up = [](const protocol::order_submit& o) {
       return ingress::incoming{"kh/v1/d/kiosk-1/up/order.submit",
                                protocol::make_message(protocol::types::order_submit, protocol::to_json(o)), {}};
