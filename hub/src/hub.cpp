@@ -22,6 +22,7 @@
 #include "kh/hub/orders/order_service.hpp"
 #include "kh/hub/ready_file.hpp"
 #include "kh/hub/storage/store.hpp"
+#include "kh/hub/web/web.hpp"
 #include "kh/mqtt/client.hpp"
 #include "kh/protocol/codec.hpp"
 #include "kh/protocol/ids.hpp"
@@ -51,6 +52,7 @@ struct hub::impl {
   std::unique_ptr<order_service> orders;
   metrics_registry metrics;
   http_router router;
+  std::unique_ptr<web::app> webapp;
   std::unique_ptr<http_server> http;
   std::unique_ptr<mqtt::client> mq;
   bool accepting = false;
@@ -310,7 +312,39 @@ hub::hub(hub_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
       [this](const std::string& business) { impl_->mark_catalog_dirty(business); });
   d.router.add("GET", "/healthz", [this](const http_request&) { return impl_->healthz(); });
   d.router.add("GET", "/metrics", [this](const http_request&) { return prometheus_response(impl_->metrics); });
-  d.http = std::make_unique<http_server>(d.io, d.router, d.opts.http_host, d.opts.http_port);
+
+  // The web: pages read on their own read-only connections; writes run here, on the writer's
+  // thread (today the HTTP server shares it, so on_writer runs inline).
+  web::web_options wo;
+  wo.public_url = d.opts.public_url;
+  while (!wo.public_url.empty() && wo.public_url.back() == '/') wo.public_url.pop_back();
+  wo.db_path = database_path(d.opts.data_dir);
+  wo.data_dir = d.opts.data_dir;
+  web::web_hooks wh;
+  wh.catalog_changed = [this](const std::string& business) { impl_->mark_catalog_dirty(business); };
+  wh.order_placed = [this](const placement& p) {
+    auto& m = impl_->metrics;
+    if (p.duplicate) m.inc(metric::orders_duplicate);
+    else if (p.accepted) m.inc(metric::orders_accepted);
+    else m.inc(metric::orders_rejected, {{"code", protocol::to_string(p.code)}});
+    if (p.status) {
+      impl_->publish(topics::business_orders(p.business_id),
+                     protocol::make_message(protocol::types::order_status, protocol::to_json(*p.status)));
+    }
+    if (p.stock_changed) impl_->mark_catalog_dirty(p.business_id);
+  };
+  wh.order_changed = [this](const transition_outcome& t) {
+    auto msg = protocol::make_message(protocol::types::order_status, protocol::to_json(t.status));
+    impl_->publish(topics::business_orders(t.business_id), msg);
+    if (!t.device_id.empty() && !t.device_id.starts_with("web-"))
+      impl_->publish(topics::device_down(t.device_id, protocol::types::order_status), msg);
+    if (t.stock_changed) impl_->mark_catalog_dirty(t.business_id);
+  };
+  d.webapp = std::make_unique<web::app>(std::move(wo), *d.db, *d.orders, std::move(wh));
+  d.webapp->add_routes(d.router);
+  http_server_options ho;
+  ho.max_body_bytes = 5 * 1024 * 1024;  // image uploads (4 MiB) in multipart; forms are checked smaller
+  d.http = std::make_unique<http_server>(d.io, d.router, d.opts.http_host, d.opts.http_port, ho);
 }
 
 hub::~hub() {
@@ -358,6 +392,7 @@ int hub::run() {
 
   remove_ready_file(d.opts.data_dir);
   d.http.reset();
+  d.webapp.reset();
   d.in.reset();
   d.orders.reset();
   d.db.reset();  // closes SQLite (WAL checkpointed on the last close)
