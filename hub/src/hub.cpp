@@ -344,6 +344,7 @@ hub::hub(hub_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
   d.webapp->add_routes(d.router);
   http_server_options ho;
   ho.max_body_bytes = 5 * 1024 * 1024;  // image uploads (4 MiB) in multipart; forms are checked smaller
+  ho.metrics = &d.metrics;              // kh_http_requests_total, kh_http_request_duration_seconds
   d.http = std::make_unique<http_server>(d.io, d.router, d.opts.http_host, d.opts.http_port, ho);
 }
 
