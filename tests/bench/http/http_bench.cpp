@@ -17,7 +17,6 @@
 #include <atomic>
 #include <cstdio>
 #include <map>
-#include <regex>
 #include <thread>
 
 #include "hub_fixture.hpp"
@@ -152,10 +151,11 @@ int main(int argc, char** argv) {
     conn c(port);
     std::string body;
     c.get("/metrics", &body);
-    std::regex re("kh_http_request_duration_seconds_bucket\\{le=\"([^\"]+)\"\\} ([0-9.e+]+)");
-    for (auto it = std::sregex_iterator(body.begin(), body.end(), re); it != std::sregex_iterator(); ++it) {
-      const std::string le = (*it)[1];
-      buckets[le == "+Inf" ? 1e9 : std::stod(le)] = std::stod((*it)[2]);
+    const std::string key = "kh_http_request_duration_seconds_bucket{le=\"";
+    for (auto at = body.find(key); at != std::string::npos; at = body.find(key, at + 1)) {
+      const auto q = body.find('"', at + key.size());
+      const std::string le = body.substr(at + key.size(), q - at - key.size());
+      buckets[le == "+Inf" ? 1e9 : std::stod(le)] = std::stod(body.substr(body.find(' ', q) + 1));
     }
     return buckets;
   };
