@@ -653,6 +653,38 @@ TEST_F(web_app, discount_limits_hold_in_the_order_transaction) {
   EXPECT_EQ(scalar("SELECT group_concat(total, ',') FROM (SELECT total FROM orders ORDER BY created_at_ms, number)"), "100,500");
 }
 
+TEST_F(web_app, csv_export_and_import_with_preview_and_per_row_errors) {
+  browser a{router};
+  register_business(a, "alpha", "a@alpha.example");
+  const auto tea = add_product(a, "=HYPERLINK(\"x\")", "2.00", "4");
+  a.post("/portal/products/" + tea, {{"name", "=HYPERLINK(\"x\")"}, {"price", "2.00"}, {"category_id", "menu"}, {"sku", "TEA-1"}, {"active", "1"}});
+  auto csv = a.get("/portal/products.csv");
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_EQ(csv.content_type, "text/csv; charset=utf-8");
+  EXPECT_NE(csv.body.find("TEA-1,\"'=HYPERLINK(\"\"x\"\")\",2.00,menu,4,1,"), std::string::npos) << csv.body;
+  a.get("/portal/import");
+  const std::string bad = "sku,name,price,category,stock,active,description\nTEA-1,Tea,2.50,Menu,10,1,\nNEW-1,,1.00,menu,,1,\nNEW-2,Bun,abc,menu,,1,\nNEW-3,Cake,3,nope,,1,\n";
+  auto pv = a.post("/portal/import", {{"csv", bad}, {"action", "preview"}});
+  EXPECT_EQ(pv.status, 400);
+  EXPECT_NE(pv.body.find("name: required"), std::string::npos);
+  EXPECT_NE(pv.body.find("price: an amount"), std::string::npos);
+  EXPECT_NE(pv.body.find("category: no category"), std::string::npos);
+  EXPECT_EQ(a.post("/portal/import", {{"csv", bad}, {"action", "apply"}}).status, 400);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM products WHERE business_id = '" + business_of("alpha") + "'"), 1);
+  const std::string good = "sku,name,price,category,stock,active,description\r\nTEA-1,Tea,2.50,Menu,10,1,\"Hot, green\"\r\nNEW-1,Bun,1.00,menu,,0,\r\n";
+  auto ok = a.post("/portal/import", {{"csv", good}, {"action", "preview"}});
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_NE(ok.body.find("value=\"apply\""), std::string::npos);
+  catalog_changes.clear();
+  EXPECT_EQ(a.post("/portal/import", {{"csv", good}, {"action", "apply"}}).status, 303);
+  EXPECT_EQ(scalar("SELECT name || '|' || price || '|' || stock || '|' || description FROM products WHERE sku = 'TEA-1'"), "Tea|250|10|Hot, green");
+  EXPECT_EQ(scalar("SELECT active FROM products WHERE sku = 'NEW-1'"), "0");
+  EXPECT_EQ(scalar("SELECT reason || delta FROM stock_ledger ORDER BY id DESC LIMIT 1"), "CSV import6");
+  EXPECT_EQ(catalog_changes.size(), 1u);
+  browser staffless{router};
+  EXPECT_EQ(staffless.get("/portal/products.csv").status, 303);  // signed out: to the sign-in page
+}
+
 TEST_F(web_app, the_shop_first_load_is_compressed_and_under_60_kb) {
   browser a{router};
   register_business(a, "alpha", "a@alpha.example");
@@ -672,6 +704,7 @@ TEST_F(web_app, the_shop_first_load_is_compressed_and_under_60_kb) {
     total += r.body.size();
   }
   EXPECT_LE(total, 60u * 1024) << total;
+  std::printf("shop first load, brotli: %zu bytes\n", total);
   // gzip for clients without brotli, identity for those with neither.
   phone.accept_encoding = "gzip";
   auto gz = phone.get("/static/app.css");

@@ -123,6 +123,8 @@ struct app::impl {
   http_response portal_product(const http_request& req, const session& s, const std::string& id,
                                const std::vector<std::string>& rest);
   http_response portal_discounts(const http_request& req, const session& s);
+  http_response portal_products_csv(const http_request& req, const session& s);
+  http_response portal_import(const http_request& req, const session& s);
   http_response portal_staff(const http_request& req, const session& s);
   http_response portal_orders(const http_request& req, const session& s, const std::vector<std::string>& rest);
   http_response portal_qr(const http_request& req, const session& s, const std::vector<std::string>& rest);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -75,6 +76,8 @@ http_response app::impl::portal(const http_request& req) {
     if (top == "store" && rest.size() == 1) return portal_store(req, *s);
     if (top == "categories" && rest.size() == 1) return portal_categories(req, *s);
     if (top == "products" && rest.size() == 1) return portal_products(req, *s);
+    if (top == "products.csv" && rest.size() == 1) return portal_products_csv(req, *s);
+    if (top == "import" && rest.size() == 1) return portal_import(req, *s);
     if (top == "products" && rest.size() >= 2) return portal_product(req, *s, rest[1], {rest.begin() + 2, rest.end()});
     if (top == "discounts") return portal_discounts(req, *s);
     if (top == "staff" && rest.size() == 1) return portal_staff(req, *s);
@@ -240,6 +243,7 @@ http_response app::impl::portal_products(const http_request& req, const session&
     }
   }
   auto body = render(R"(<h1>Products</h1><p><a class="btn btn-primary" href="/portal/products/new">Add a product</a></p>
+<p><a href="/portal/products.csv">Export CSV</a> · <a href="/portal/import">Import CSV</a></p>
 <table class="table align-middle"><thead><tr><th></th><th>Name</th><th>Category</th><th>Price</th><th>Stock</th><th></th></tr></thead><tbody>{{rows|html}}</tbody></table>)",
                      {{"rows", safe_html{rows}}});
   return page(req, 200, "Products", body, &s);
@@ -538,6 +542,219 @@ http_response app::impl::portal_product(const http_request& req, const session& 
                       {"saved", saved != req.query.end() ? safe_html{R"(<div class="alert alert-success">Saved.</div>)"} : safe_html{}},
                       {"extra", extra}});
   return page(req, 200, creating ? "New product" : p.name, body, &s);
+}
+
+// ---- CSV export and import ---------------------------------------------------------------
+
+namespace {
+
+// RFC 4180 field; a cell a spreadsheet would run as a formula gets a leading apostrophe.
+std::string csv_field(std::string v) {
+  if (!v.empty() && std::string_view("=+-@\t\r").find(v[0]) != std::string_view::npos) v = "'" + v;
+  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+  std::string o = "\"";
+  for (char c : v) o += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return o + "\"";
+}
+
+/// Rows of fields; nullopt on an unterminated quote.
+std::optional<std::vector<std::vector<std::string>>> parse_csv(std::string_view in) {
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> row;
+  std::string cell;
+  bool quoted = false, any = false;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < in.size() && in[i + 1] == '"') {
+        cell += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        cell += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+      any = true;
+    } else if (c == ',') {
+      row.push_back(std::move(cell));
+      cell.clear();
+      any = true;
+    } else if (c == '\n' || c == '\r') {
+      if (c == '\r' && i + 1 < in.size() && in[i + 1] == '\n') ++i;
+      if (any || !cell.empty()) {
+        row.push_back(std::move(cell));
+        rows.push_back(std::move(row));
+      }
+      row.clear();
+      cell.clear();
+      any = false;
+    } else {
+      cell += c;
+      any = true;
+    }
+  }
+  if (quoted) return std::nullopt;
+  if (any || !cell.empty()) {
+    row.push_back(std::move(cell));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+constexpr const char* k_csv_header = "sku,name,price,category,stock,active,description";
+
+}  // namespace
+
+http_response app::impl::portal_products_csv(const http_request& req, const session& s) {
+  if (req.method != "GET" && req.method != "HEAD") return not_found(req, &s);
+  std::string out = std::string(k_csv_header) + "\r\n";
+  auto db = reads.get();
+  auto q = db->prepare("SELECT sku, name, price, category_id, stock, active, description FROM products WHERE business_id = ? ORDER BY category_id, position, name");
+  q.bind(1, s.business_id);
+  while (q.step()) {
+    out += csv_field(q.text(0)) + "," + csv_field(q.text(1)) + "," + money_input(q.int64(2)) + "," + csv_field(q.text(3)) + "," +
+           (q.is_null(4) ? std::string() : std::to_string(q.int64(4))) + "," + (q.int64(5) ? "1" : "0") + "," + csv_field(q.text(6)) + "\r\n";
+  }
+  http_response r;
+  r.content_type = "text/csv; charset=utf-8";
+  r.body = std::move(out);
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"products-" + s.slug + ".csv\"");
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return finish(req, std::move(r));
+}
+
+http_response app::impl::portal_import(const http_request& req, const session& s) {
+  if (!s.owner()) return error_page(req, 403, "Only the owner can import products.", &s);
+  std::string csv_text;
+  const bool apply = req.method == "POST";
+  std::map<std::string, std::string> f;
+  if (req.method == "POST") {
+    auto parsed = form(req);
+    if (!parsed || !csrf_ok(req, *parsed, &s)) return error_page(req, 403, "The form expired. Reload the page and try again.", &s);
+    f = std::move(*parsed);
+    csv_text = f.count("csv") ? f.at("csv") : "";
+  }
+  const bool preview = !apply || field(f, "action") != "apply";
+  struct row_result {
+    int line = 0;
+    std::string error;
+    product_record p;
+    bool update = false;
+  };
+  std::vector<row_result> rows;
+  std::string top_error;
+  if (req.method == "POST") {
+    auto table = parse_csv(csv_text);
+    std::map<std::string, std::string> cat_by_key;  // id and lower-case name → id
+    std::map<std::string, std::string> sku_to_id;
+    {
+      auto db = reads.get();
+      auto c = db->prepare("SELECT id, name FROM categories WHERE business_id = ?");
+      c.bind(1, s.business_id);
+      while (c.step()) {
+        std::string n = c.text(1);
+        std::transform(n.begin(), n.end(), n.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+        cat_by_key[c.text(0)] = c.text(0);
+        cat_by_key[n] = c.text(0);
+      }
+      auto p = db->prepare("SELECT sku, id FROM products WHERE business_id = ?");
+      p.bind(1, s.business_id);
+      while (p.step()) sku_to_id[p.text(0)] = p.text(1);
+    }
+    if (!table) top_error = "the CSV has an unterminated quote";
+    else if (table->empty() || table->front().empty() || trim(table->front()[0]) != "sku")
+      top_error = std::string("the first line must be the header: ") + k_csv_header;
+    else if (table->size() > 1001) top_error = "at most 1000 rows per import";
+    else {
+      std::set<std::string> seen;
+      for (std::size_t i = 1; i < table->size(); ++i) {
+        auto& cells = (*table)[i];
+        row_result r;
+        r.line = static_cast<int>(i + 1);
+        cells.resize(7);
+        for (auto& c : cells) c = trim(c);
+        auto& p = r.p;
+        p.business_id = s.business_id;
+        p.sku = cells[0];
+        p.name = cells[1];
+        std::string cat = cells[3];
+        std::transform(cat.begin(), cat.end(), cat.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+        auto price = parse_money(cells[2]);
+        if (p.sku.empty() || p.sku.size() > 40) r.error = "sku: required, at most 40 characters";
+        else if (!seen.insert(p.sku).second) r.error = "sku: appears twice in this file";
+        else if (p.name.empty() || p.name.size() > 80) r.error = "name: required, at most 80 characters";
+        else if (!price) r.error = "price: an amount such as 3.50";
+        else if (!cat_by_key.count(cat) && !cat_by_key.count(cells[3])) r.error = "category: no category '" + cells[3] + "'";
+        else if (!cells[4].empty() && !parse_int(cells[4], 0, 1'000'000)) r.error = "stock: a whole number, or empty for untracked";
+        else if (!cells[5].empty() && cells[5] != "0" && cells[5] != "1") r.error = "active: 1 or 0";
+        else if (cells[6].size() > 1000) r.error = "description: at most 1000 characters";
+        if (r.error.empty()) {
+          p.price = *price;
+          p.category_id = cat_by_key.count(cells[3]) ? cat_by_key[cells[3]] : cat_by_key[cat];
+          p.stock = cells[4].empty() ? std::nullopt : parse_int(cells[4], 0, 1'000'000);
+          p.active = cells[5] != "0";
+          p.description = cells[6];
+          auto it = sku_to_id.find(p.sku);
+          r.update = it != sku_to_id.end();
+          p.id = r.update ? it->second : "p-" + protocol::new_uuid().substr(0, 8);
+        }
+        rows.push_back(std::move(r));
+      }
+    }
+  }
+  const bool has_errors = !top_error.empty() || std::any_of(rows.begin(), rows.end(), [](const row_result& r) { return !r.error.empty(); });
+  if (apply && !preview) {
+    if (has_errors || rows.empty()) return bad_field(req, {"csv", top_error.empty() ? "fix the rows marked in the preview first" : top_error}, &s);
+    write([&](connection& c) {
+      for (const auto& r : rows) {
+        if (r.update) {
+          c.prepare("UPDATE products SET name = ?, price = ?, category_id = ?, active = ?, description = ?, updated_at_ms = ? WHERE business_id = ? AND id = ?")
+              .bind(1, r.p.name).bind(2, r.p.price).bind(3, r.p.category_id).bind(4, r.p.active).bind(5, r.p.description)
+              .bind(6, now_ms()).bind(7, s.business_id).bind(8, r.p.id).run();
+          std::optional<std::int64_t> cur;
+          {
+            auto q = c.prepare("SELECT stock FROM products WHERE business_id = ? AND id = ?");
+            q.bind(1, s.business_id).bind(2, r.p.id);
+            if (q.step()) cur = q.opt_int64(0);
+          }
+          if (cur != r.p.stock) {
+            writer.catalog().set_stock(s.business_id, r.p.id, r.p.stock, now_ms());
+            c.prepare("INSERT INTO stock_ledger(business_id, product_id, delta, stock_after, reason, actor, at_ms) VALUES (?,?,?,?,?,?,?)")
+                .bind(1, s.business_id).bind(2, r.p.id)
+                .bind(3, r.p.stock ? std::optional<std::int64_t>(*r.p.stock - cur.value_or(0)) : std::nullopt)
+                .bind(4, r.p.stock).bind(5, "CSV import").bind(6, s.actor()).bind(7, now_ms()).run();
+          }
+        } else {
+          writer.catalog().insert_product(r.p, now_ms());
+          if (r.p.stock)
+            c.prepare("INSERT INTO stock_ledger(business_id, product_id, delta, stock_after, reason, actor, at_ms) VALUES (?,?,?,?,?,?,?)")
+                .bind(1, s.business_id).bind(2, r.p.id).bind(3, *r.p.stock).bind(4, *r.p.stock)
+                .bind(5, "CSV import").bind(6, s.actor()).bind(7, now_ms()).run();
+        }
+      }
+    });
+    catalog_changed(s.business_id);
+    return redirect("/portal/products");
+  }
+  std::string table_html;
+  for (const auto& r : rows) {
+    table_html += render(R"(<tr class="{{cls|attr}}"><td>{{line}}</td><td>{{sku}}</td><td>{{name}}</td><td>{{what}}</td></tr>)",
+                         {{"cls", r.error.empty() ? "" : "table-danger"}, {"line", std::to_string(r.line)}, {"sku", r.p.sku}, {"name", r.p.name},
+                          {"what", r.error.empty() ? (r.update ? "update" : "new") : r.error}}).html;
+  }
+  auto body = render(R"(<h1>Import products (CSV)</h1>
+<p>Columns: <code>{{header}}</code>. Rows are matched by SKU: a known SKU updates that product, a new one adds it. Preview first; nothing is saved until you apply a preview without errors.</p>
+{{top|html}}{{preview|html}}
+<form method="post" action="/portal/import">{{csrf|html}}
+<textarea class="form-control font-monospace mb-2" name="csv" rows="10" aria-label="csv">{{csv}}</textarea>
+<button class="btn btn-outline-primary" name="action" value="preview">Preview</button> {{apply|html}}</form>)",
+                     {{"header", k_csv_header}, {"csrf", csrf_input(s)}, {"csv", csv_text},
+                      {"top", top_error.empty() ? safe_html{} : render(R"(<div class="alert alert-danger" data-field="csv">{{e}}</div>)", {{"e", top_error}})},
+                      {"preview", rows.empty() ? safe_html{} : render(R"(<table class="table table-sm" id="preview"><thead><tr><th>Line</th><th>SKU</th><th>Name</th><th></th></tr></thead><tbody>{{rows|html}}</tbody></table>)", {{"rows", safe_html{table_html}}})},
+                      {"apply", !rows.empty() && !has_errors ? safe_html{R"(<button class="btn btn-primary" name="action" value="apply">Apply</button>)"} : safe_html{}}});
+  return page(req, !rows.empty() && has_errors ? 400 : 200, "Import products", body, &s);
 }
 
 // ---- discounts ---------------------------------------------------------------------------
