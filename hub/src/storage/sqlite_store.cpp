@@ -526,6 +526,15 @@ class sqlite_orders final : public order_repository {
     while (s.step()) out.push_back(s.text(0));
     return out;
   }
+  std::int64_t unpaid_units_held(const std::string& device_id) override {
+    auto s = db_.prepare(
+        "SELECT COALESCE(SUM(l.qty), 0) FROM orders o INDEXED BY orders_pending_by_device "
+        "JOIN order_lines l ON l.order_id = o.id "
+        "WHERE o.device_id = ? AND o.state = 'pending_payment' AND l.stock_tracked = 1");
+    s.bind(1, device_id);
+    s.step();
+    return s.int64(0);
+  }
   std::int64_t count(const std::string& business_id) override {
     auto s = db_.prepare("SELECT COUNT(*) FROM orders WHERE business_id = ?");
     s.bind(1, business_id);
@@ -597,17 +606,65 @@ class sqlite_outbox final : public outbox_repository {
 
 class sqlite_write_transaction final : public write_transaction {
  public:
-  explicit sqlite_write_transaction(sqlite::connection& db) : tx_(db) {}
-  void commit() override { tx_.commit(); }
+  sqlite_write_transaction(sqlite::connection& db, int& depth) : tx_(db), depth_(depth) { ++depth_; }
+  ~sqlite_write_transaction() override {
+    if (open_) --depth_;
+  }
+  void commit() override {
+    tx_.commit();
+    open_ = false;
+    --depth_;
+  }
 
  private:
   sqlite::transaction tx_;
+  int& depth_;  // open units of work of the store
+  bool open_ = true;
+};
+
+// A unit of work inside an open transaction (see store::begin): SAVEPOINT … RELEASE, or
+// ROLLBACK TO (undoing only its own writes) when dropped without commit().
+class sqlite_savepoint final : public write_transaction {
+ public:
+  sqlite_savepoint(sqlite::connection& db, int& depth) : db_(db), depth_(depth) {
+    // SQLite ends the whole transaction on some errors (SQLITE_FULL, SQLITE_IOERR, …); a
+    // SAVEPOINT would then silently start a new one, and the writes before it would be gone
+    // while the caller still counts on them. Fail instead.
+    if (!db_.in_transaction()) {
+      throw sqlite::error(1, "the enclosing transaction was rolled back by an earlier error");
+    }
+    db_.prepare("SAVEPOINT kh_unit").run();
+    ++depth_;
+    active_ = true;
+  }
+  ~sqlite_savepoint() override {
+    if (!active_) return;
+    --depth_;
+    // Cannot fail while the transaction is open; if SQLite already ended it there is nothing left.
+    if (db_.in_transaction()) {
+      try {
+        db_.prepare("ROLLBACK TO kh_unit").run();
+        db_.prepare("RELEASE kh_unit").run();
+      } catch (...) {
+      }
+    }
+  }
+  void commit() override {
+    db_.prepare("RELEASE kh_unit").run();
+    active_ = false;
+    --depth_;
+  }
+
+ private:
+  sqlite::connection& db_;
+  int& depth_;
+  bool active_ = false;
 };
 
 class sqlite_store final : public store {
  public:
   sqlite_store(const std::string& path, store_options opts)
-      : db_(path, sqlite::open_options{opts.sync, opts.busy_timeout, false, opts.background_checkpoint}),
+      : db_(path, sqlite::open_options{opts.sync, opts.busy_timeout, false, opts.background_checkpoint, opts.vfs}),
         businesses_(db_),
         devices_(db_),
         catalog_(db_),
@@ -628,7 +685,24 @@ class sqlite_store final : public store {
   order_repository& orders() override { return orders_; }
   answer_repository& answers() override { return answers_; }
   outbox_repository& outbox() override { return outbox_; }
-  std::unique_ptr<write_transaction> begin() override { return std::make_unique<sqlite_write_transaction>(db_); }
+  std::unique_ptr<write_transaction> begin() override {
+    if (depth_ > 0) return std::make_unique<sqlite_savepoint>(db_, depth_);
+    return std::make_unique<sqlite_write_transaction>(db_, depth_);
+  }
+  std::uint64_t checkpointer_passes() const noexcept override {
+    return checkpointer_ ? checkpointer_->copying_passes() : 0;
+  }
+  std::string probe_write(std::int64_t now_ms) noexcept override {
+    try {
+      auto tx = begin();
+      db_.prepare("UPDATE health_probe SET at_ms = ? WHERE id = 1").bind(1, now_ms).run();
+      tx->commit();
+      return {};
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+  }
+
   sqlite::connection& connection() { return db_; }
   bool healthy() noexcept override {
     try {
@@ -648,6 +722,8 @@ class sqlite_store final : public store {
   sqlite_answers answers_;
   sqlite_outbox outbox_;
   std::unique_ptr<sqlite::checkpointer> checkpointer_;  // stops before db_ closes
+  int depth_ = 0;  // units of work begun and not yet committed or dropped: the outermost is the
+                   // transaction, the others savepoints
 };
 
 }  // namespace

@@ -202,30 +202,49 @@ std::string mosquitto_binary() {
   throw std::runtime_error("mosquitto not found (apt-get install mosquitto)");
 }
 
-mosquitto::mosquitto() {
+mosquitto::mosquitto(std::vector<std::string> extra_config) : extra_(std::move(extra_config)) {
   // A port can be taken between free_port() and the broker's bind: retry a few times.
   for (int attempt = 0; attempt < 5; ++attempt) {
     port_ = free_port();
-    auto conf = dir_.path() / "mosquitto.conf";
-    {
-      std::ofstream f(conf);
-      f << "listener " << port_ << " 127.0.0.1\n"
-        << "allow_anonymous true\n"
-        << "set_tcp_nodelay true\n"
-        << "persistence false\n"
-        << "max_inflight_messages 0\n"
-        << "max_queued_messages 100000\n"
-        << "log_dest file " << (dir_.path() / "mosquitto.log").string() << "\n"
-        << "log_type error\nlog_type warning\nlog_type notice\n";
-      if (::geteuid() == 0) f << "user root\n";
-    }
-    proc_ = std::make_unique<process>(process::options{
-        .argv = {mosquitto_binary(), "-c", conf.string()},
-        .stderr_file = dir_.path() / "mosquitto.stderr"});
-    if (wait_for_port(port_, 5s) && proc_->running()) return;
-    proc_.reset();
+    if (start()) return;
   }
   throw std::runtime_error("mosquitto did not start: " + log());
+}
+
+bool mosquitto::start() {
+  auto conf = dir_.path() / "mosquitto.conf";
+  {
+    std::ofstream f(conf);
+    f << "listener " << port_ << " 127.0.0.1\n"
+      << "allow_anonymous true\n"
+      << "set_tcp_nodelay true\n"
+      << "persistence false\n"
+      << "max_inflight_messages 0\n"
+      << "max_queued_messages 100000\n"
+      << "log_dest file " << (dir_.path() / "mosquitto.log").string() << "\n"
+      << "log_type error\nlog_type warning\nlog_type notice\n";
+    for (const auto& line : extra_) f << line << "\n";
+    if (::geteuid() == 0) f << "user root\n";
+  }
+  proc_ = std::make_unique<process>(process::options{
+      .argv = {mosquitto_binary(), "-c", conf.string()},
+      .stderr_file = dir_.path() / "mosquitto.stderr"});
+  if (wait_for_port(port_, 5s) && proc_->running()) return true;
+  proc_.reset();
+  return false;
+}
+
+void mosquitto::restart() {
+  if (proc_) {
+    proc_->signal(SIGKILL);
+    proc_->wait(5s);
+    proc_.reset();
+  }
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    if (start()) return;
+    std::this_thread::sleep_for(100ms);
+  }
+  throw std::runtime_error("mosquitto did not come back on port " + std::to_string(port_) + ": " + log());
 }
 
 mosquitto::~mosquitto() {

@@ -212,6 +212,9 @@ class order_repository {
   virtual std::vector<std::string> in_state_before(protocol::order_state state, std::int64_t before_ms,
                                                    int limit) = 0;
   virtual std::int64_t count(const std::string& business_id) = 0;
+  /// Units of stock-tracked products in this device's orders still pending payment (what the
+  /// device holds off the shelf).
+  virtual std::int64_t unpaid_units_held(const std::string& device_id) = 0;
 };
 
 class answer_repository {
@@ -246,10 +249,21 @@ class store {
   virtual order_repository& orders() = 0;
   virtual answer_repository& answers() = 0;
   virtual outbox_repository& outbox() = 0;
-  /// Starts a write transaction (takes the write lock now).
+  /// Starts a write transaction (takes the write lock now). Called while another unit of work
+  /// from this store is open, it starts a nested one (a savepoint): its commit() hands its
+  /// writes to the enclosing unit (durable only when the outermost commits), and dropping it
+  /// undoes only its own writes. This is how one commit carries a batch of orders, each with
+  /// its own all-or-nothing unit (see `order_service::place_batch`). A nested begin() after
+  /// the database itself ended the transaction on an error throws `sqlite::error`.
   virtual std::unique_ptr<write_transaction> begin() = 0;
-  /// Cheap liveness check for /healthz; false (never throws) when the database is unusable.
+  /// Cheap liveness check; false (never throws) when the database is unusable.
   virtual bool healthy() noexcept = 0;
+  /// A real write: one row rewritten and committed in its own transaction (the health probe).
+  /// Empty on success, else the database's error text (disk full, I/O error, read-only, …).
+  virtual std::string probe_write(std::int64_t now_ms) noexcept = 0;
+  /// Passes of the background checkpointer that copied WAL frames into the database (work the
+  /// writer's own backstop would otherwise do); 0 without one.
+  virtual std::uint64_t checkpointer_passes() const noexcept { return 0; }
 };
 
 struct store_options {
@@ -257,6 +271,8 @@ struct store_options {
   std::chrono::milliseconds busy_timeout{5000};  ///< default 5 s
   /// Checkpoint the WAL on a background thread (the hub does; default false: SQLite's own).
   bool background_checkpoint = false;
+  /// SQLite VFS to open the database through (see sqlite::open_options::vfs); default empty.
+  std::string vfs;
 };
 
 /// Opens `path` (creating it), runs migrations, prepares statements lazily. Throws

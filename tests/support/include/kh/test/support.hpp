@@ -81,8 +81,12 @@ class process {
 /// access, no persistence to disk) in its own temp dir. Stops on destruction.
 class mosquitto {
  public:
-  mosquitto();
+  /// `extra_config`: more lines for the generated config (e.g. "max_connections -1").
+  explicit mosquitto(std::vector<std::string> extra_config = {});
   ~mosquitto();
+  /// Kills the broker (SIGKILL: no clean disconnects, no wills) and starts it again on the same
+  /// port with the same config; returns once it listens. Throws if it does not come back.
+  void restart();
   std::uint16_t port() const { return port_; }
   std::string url() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
   const std::filesystem::path& dir() const { return dir_.path(); }
@@ -90,7 +94,9 @@ class mosquitto {
   std::string log() const;
 
  private:
+  bool start();
   temp_dir dir_;
+  std::vector<std::string> extra_;
   std::uint16_t port_ = 0;
   std::unique_ptr<process> proc_;
 };
