@@ -45,6 +45,9 @@ void add_serve_flags(CLI::App& app, serve_flags& f) {
                  "Ops HTTP address HOST:PORT for /healthz and /metrics; port 0 picks a free port (logged as "
                  "'http listening on HOST:PORT' and written to DIR/hub.json)")
       ->capture_default_str();
+  app.add_option("--public-url", f.hub.public_url,
+                 "Base URL that QR codes and links carry, e.g. https://shop.example.com (default: from the "
+                 "request's Host header)");
   app.add_option("--sync", f.sync,
                  "SQLite durability: full (an answered order survives a power cut; one fsync per group commit) or "
                  "normal (survives any process crash, but a power cut can lose the last answered orders)")

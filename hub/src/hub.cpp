@@ -26,6 +26,7 @@
 #include "kh/hub/orders/order_service.hpp"
 #include "kh/hub/ready_file.hpp"
 #include "kh/hub/storage/store.hpp"
+#include "kh/hub/web/web.hpp"
 #include "kh/mqtt/client.hpp"
 #include "kh/protocol/codec.hpp"
 #include "kh/protocol/ids.hpp"
@@ -76,6 +77,7 @@ struct hub::impl {
   std::unique_ptr<order_service> orders;
   metrics_registry metrics;
   http_router router;
+  std::unique_ptr<web::app> webapp;
   std::unique_ptr<http_server> http;
   std::unique_ptr<mqtt::client> mq;
   std::atomic<bool> accepting{false};
@@ -280,6 +282,31 @@ struct hub::impl {
   }
 
   // ---- HTTP -------------------------------------------------------------------------------
+  // HTTP thread (the web's writes): runs `f` on the writer and waits for it. If the writer has not
+  // started it within 10 s (stopping, or far behind) it is abandoned — it will not run later,
+  // when the handler's state is gone — and this throws, which the router answers 500.
+  void run_on_writer(const std::function<void()>& f) {
+    struct slot {
+      std::mutex mu;
+      bool abandoned = false;
+      const std::function<void()>* f = nullptr;
+    };
+    auto st = std::make_shared<slot>();
+    st->f = &f;
+    auto done = gateway.call(
+        [st] {
+          std::lock_guard lk(st->mu);
+          if (!st->abandoned) (*st->f)();
+          return true;
+        },
+        std::chrono::seconds(10));
+    if (!done) {
+      std::lock_guard lk(st->mu);  // waits if it is running right now, so `f` is never left dangling
+      st->abandoned = true;
+      throw std::runtime_error("the order writer did not take the request within 10 s");
+    }
+  }
+
   // HTTP thread: reads only what the writer publishes (never the database), so it answers at
   // once however busy the writer is.
   http_response healthz() {
@@ -449,7 +476,41 @@ hub::hub(hub_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
   // the writer is doing.
   d.router.add("GET", "/healthz", [this](const http_request&) { return impl_->healthz(); });
   d.router.add("GET", "/metrics", [this](const http_request&) { return impl_->metrics_page(); });
-  d.http = std::make_unique<http_server>(d.http_io, d.router, d.opts.http_host, d.opts.http_port);
+
+  // The web: pages read on their own read-only connections on the HTTP thread; writes are handed
+  // to the writer's thread and waited for (so argon2id, image decoding and rendering stay off it).
+  web::web_options wo;
+  wo.public_url = d.opts.public_url;
+  while (!wo.public_url.empty() && wo.public_url.back() == '/') wo.public_url.pop_back();
+  wo.db_path = database_path(d.opts.data_dir);
+  wo.data_dir = d.opts.data_dir;
+  web::web_hooks wh;
+  wh.on_writer = [this](const std::function<void()>& f) { impl_->run_on_writer(f); };
+  wh.catalog_changed = [this](const std::string& business) { impl_->mark_catalog_dirty(business); };
+  wh.order_placed = [this](const placement& p) {
+    auto& m = impl_->metrics;
+    if (p.duplicate) m.inc(metric::orders_duplicate);
+    else if (p.accepted) m.inc(metric::orders_accepted);
+    else m.inc(metric::orders_rejected, {{"code", protocol::to_string(p.code)}});
+    if (p.status) {
+      impl_->publish(topics::business_orders(p.business_id),
+                     protocol::make_message(protocol::types::order_status, protocol::to_json(*p.status)));
+    }
+    if (p.stock_changed) impl_->mark_catalog_dirty(p.business_id);
+  };
+  wh.order_changed = [this](const transition_outcome& t) {
+    auto msg = protocol::make_message(protocol::types::order_status, protocol::to_json(t.status));
+    impl_->publish(topics::business_orders(t.business_id), msg);
+    if (!t.device_id.empty() && !t.device_id.starts_with("web-"))
+      impl_->publish(topics::device_down(t.device_id, protocol::types::order_status), msg);
+    if (t.stock_changed) impl_->mark_catalog_dirty(t.business_id);
+  };
+  d.webapp = std::make_unique<web::app>(std::move(wo), *d.db, *d.orders, std::move(wh));
+  d.webapp->add_routes(d.router);
+  http_server_options ho;
+  ho.max_body_bytes = 5 * 1024 * 1024;  // image uploads (4 MiB) in multipart; forms are checked smaller
+  ho.metrics = &d.metrics;              // kh_http_requests_total, kh_http_request_duration_seconds
+  d.http = std::make_unique<http_server>(d.http_io, d.router, d.opts.http_host, d.opts.http_port, ho);
 }
 
 hub::~hub() {
@@ -527,6 +588,7 @@ int hub::run() {
   d.http_io.stop();
   if (d.http_thread.joinable()) d.http_thread.join();
   d.http.reset();
+  d.webapp.reset();
   d.in.reset();
   d.orders.reset();
   d.db.reset();  // closes SQLite (WAL checkpointed on the last close)

@@ -138,14 +138,24 @@ placement order_service::place(const std::string& device_id, const protocol::ord
     // 4. Discount code.
     std::optional<discount_rule> discount;
     std::string discount_code;
+    std::int64_t discount_min_order = 0;
     if (!req.discount_code.empty()) {
       const auto d = store_.catalog().find_discount(bid, req.discount_code);
       if (!d || !d->active) {
         return rejected(make_problem(code::invalid_discount, "unknown or inactive discount code",
                                      {{"discount_code", req.discount_code}}));
       }
+      if ((d->valid_from_ms && now_ms < *d->valid_from_ms) || (d->valid_until_ms && now_ms >= *d->valid_until_ms)) {
+        return rejected(make_problem(code::invalid_discount, "discount code not valid at this time",
+                                     {{"discount_code", req.discount_code}, {"reason", "expired"}}));
+      }
+      if (d->max_uses && d->uses >= *d->max_uses) {
+        return rejected(make_problem(code::invalid_discount, "discount code used up",
+                                     {{"discount_code", req.discount_code}, {"reason", "used_up"}}));
+      }
       discount = d->rule;
       discount_code = d->code;
+      discount_min_order = d->min_order;
     }
 
     // 5. Products: known, active, enough stock for the summed quantity of each product.
@@ -208,6 +218,18 @@ placement order_service::place(const std::string& device_id, const protocol::ord
       // Not stored: corrupt prices are the hub's problem, not a final answer.
       spdlog::error("pricing failed for order {}: {}", req.order_id, totals_r.error().message);
       return reject(device_id, req, fp, bid, make_problem(code::internal, "pricing failed"), false);
+    }
+
+    if (discount && totals_r->subtotal < discount_min_order) {
+      return rejected(make_problem(code::invalid_discount, "order below the discount code's minimum",
+                                   {{"discount_code", req.discount_code}, {"reason", "below_minimum"},
+                                    {"min_order", discount_min_order}}));
+    }
+    // The use is counted with a conditional UPDATE in this transaction (as stock below): two
+    // orders can never both take a code's last use.
+    if (discount && !store_.catalog().take_discount_use(bid, discount_code)) {
+      return rejected(make_problem(code::invalid_discount, "discount code used up",
+                                   {{"discount_code", req.discount_code}, {"reason", "used_up"}}));
     }
 
     // 7. Take the stock. The conditional UPDATE is the guarantee against oversell; the check

@@ -248,13 +248,53 @@ INSERT INTO health_probe(id, at_ms) VALUES (1, 0);
 CREATE INDEX orders_pending_by_device ON orders(device_id) WHERE state = 'pending_payment';
 )sql";
 
+// v4 (web portal and phone shop): sessions, the stock ledger, discount minimums, low-stock
+// thresholds, store content, order feedback, and web orders' customer details.
+constexpr const char* k_v4 = R"sql(
+-- Signed-in browsers: the cookie carries a random token, only its SHA-256 is stored.
+CREATE TABLE web_sessions (
+  token_hash     TEXT PRIMARY KEY,
+  owner_id       TEXT NOT NULL REFERENCES owners(id),
+  csrf           TEXT NOT NULL,  -- per-session CSRF token, required on every POST
+  created_at_ms  INTEGER NOT NULL,
+  expires_at_ms  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX web_sessions_owner ON web_sessions(owner_id);
+
+-- Every stock change made by a person (set, adjust) with its reason; orders are in order_lines.
+CREATE TABLE stock_ledger (
+  id             INTEGER PRIMARY KEY,
+  business_id    TEXT NOT NULL REFERENCES businesses(id),
+  product_id     TEXT NOT NULL,
+  delta          INTEGER,          -- NULL when tracking was switched off
+  stock_after    INTEGER,          -- NULL: untracked from now on
+  reason         TEXT NOT NULL,
+  actor          TEXT NOT NULL,    -- "owner:<id>" / "staff:<id>"
+  at_ms          INTEGER NOT NULL
+);
+CREATE INDEX stock_ledger_product ON stock_ledger(business_id, product_id, id);
+
+ALTER TABLE products ADD COLUMN low_stock_threshold INTEGER CHECK (low_stock_threshold IS NULL OR low_stock_threshold >= 0);
+ALTER TABLE discount_codes ADD COLUMN min_order INTEGER NOT NULL DEFAULT 0 CHECK (min_order >= 0);
+ALTER TABLE businesses ADD COLUMN about TEXT NOT NULL DEFAULT '';
+
+-- 1-5 and a comment, once per order, after it was collected or delivered.
+CREATE TABLE order_feedback (
+  order_id       TEXT PRIMARY KEY REFERENCES orders(id),
+  business_id    TEXT NOT NULL REFERENCES businesses(id),
+  rating         INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+  comment        TEXT NOT NULL DEFAULT '',
+  created_at_ms  INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 struct migration {
   int version;
   const char* sql;
 };
 // Forward-only, in ascending version order. Versions may skip numbers (parallel branches take
 // their own), but a released version is never changed or reordered.
-constexpr migration k_migrations[] = {{1, k_v1}, {2, k_v2}};
+constexpr migration k_migrations[] = {{1, k_v1}, {2, k_v2}, {4, k_v4}};
 
 }  // namespace
 

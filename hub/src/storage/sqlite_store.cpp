@@ -313,7 +313,8 @@ class sqlite_catalog final : public catalog_repository {
   }
   std::optional<discount_record> find_discount(const std::string& business_id, const std::string& code) override {
     auto s = db_.prepare(
-        "SELECT business_id, code, kind, value, active FROM discount_codes WHERE business_id = ? AND code = upper(?)");
+        "SELECT business_id, code, kind, value, active, valid_from_ms, valid_until_ms, max_uses, uses, min_order "
+        "FROM discount_codes WHERE business_id = ? AND code = upper(?)");
     s.bind(1, business_id).bind(2, code);
     if (!s.step()) return std::nullopt;
     discount_record d;
@@ -322,16 +323,35 @@ class sqlite_catalog final : public catalog_repository {
     d.rule.kind = s.text(2) == "fixed" ? discount_kind::fixed : discount_kind::percent;
     d.rule.value = s.int64(3);
     d.active = s.int64(4) != 0;
+    d.valid_from_ms = s.opt_int64(5);
+    d.valid_until_ms = s.opt_int64(6);
+    d.max_uses = s.opt_int64(7);
+    d.uses = s.int64(8);
+    d.min_order = s.int64(9);
     return d;
   }
   void insert_discount(const discount_record& d) override {
-    db_.prepare("INSERT INTO discount_codes(business_id, code, kind, value, active) VALUES (?, upper(?), ?, ?, ?)")
+    db_.prepare(
+           "INSERT INTO discount_codes(business_id, code, kind, value, active, valid_from_ms, valid_until_ms, "
+           "max_uses, min_order) VALUES (?, upper(?), ?, ?, ?, ?, ?, ?, ?)")
         .bind(1, d.business_id)
         .bind(2, d.code)
         .bind(3, d.rule.kind == discount_kind::fixed ? "fixed" : "percent")
         .bind(4, d.rule.value)
         .bind(5, d.active)
+        .bind(6, d.valid_from_ms)
+        .bind(7, d.valid_until_ms)
+        .bind(8, d.max_uses)
+        .bind(9, d.min_order)
         .run();
+  }
+  bool take_discount_use(const std::string& business_id, const std::string& code) override {
+    return db_.prepare(
+                  "UPDATE discount_codes SET uses = uses + 1 WHERE business_id = ? AND code = upper(?) "
+                  "AND (max_uses IS NULL OR uses < max_uses)")
+               .bind(1, business_id)
+               .bind(2, code)
+               .run() == 1;
   }
 
  private:
@@ -683,6 +703,7 @@ class sqlite_store final : public store {
     }
   }
 
+  sqlite::connection& connection() { return db_; }
   bool healthy() noexcept override {
     try {
       auto s = db_.prepare("SELECT 1");
@@ -709,6 +730,12 @@ class sqlite_store final : public store {
 
 std::unique_ptr<store> open_sqlite_store(const std::string& path, store_options opts) {
   return std::make_unique<sqlite_store>(path, opts);
+}
+
+sqlite::connection& sqlite_connection(store& s) {
+  auto* q = dynamic_cast<sqlite_store*>(&s);
+  if (!q) throw std::logic_error("sqlite_connection: not a SQLite store");
+  return q->connection();
 }
 
 std::string database_path(const std::string& data_dir) {

@@ -26,6 +26,8 @@ struct hub_options {
   std::string mqtt_client_id = "kioskhub";  ///< fixed: the broker keeps the session (QoS 1 backlog) under it
   std::string http_host = "127.0.0.1";
   std::uint16_t http_port = 8080;           ///< 0: ephemeral (the log line and hub.json tell which)
+  /// Base URL QR codes and links carry ("https://shop.example"); empty: the request's Host.
+  std::string public_url;
   /// Default full: an answered order survives a power cut (docs/operations.md).
   sqlite::durability sync = sqlite::durability::full;
   std::chrono::minutes order_expiry{15};    ///< unpaid orders older than this are cancelled

@@ -72,6 +72,11 @@ struct discount_record {
   std::string code;  ///< upper-case
   discount_rule rule;
   bool active = true;
+  std::optional<std::int64_t> valid_from_ms;   ///< not valid before (nullopt: no start)
+  std::optional<std::int64_t> valid_until_ms;  ///< not valid from this instant on (nullopt: no end)
+  std::optional<std::int64_t> max_uses;        ///< accepted orders at most (nullopt: unlimited)
+  std::int64_t uses = 0;                       ///< accepted orders that used it
+  std::int64_t min_order = 0;                  ///< subtotal (minor units) needed to use it
 };
 
 struct order_line_record {
@@ -187,6 +192,9 @@ class catalog_repository {
                             std::int64_t now_ms) = 0;
   virtual std::optional<discount_record> find_discount(const std::string& business_id, const std::string& code) = 0;
   virtual void insert_discount(const discount_record& d) = 0;
+  /// Counts one use if the code has uses left (conditional UPDATE, like take_stock): false when
+  /// the last use is gone, so two orders can never both take it.
+  virtual bool take_discount_use(const std::string& business_id, const std::string& code) = 0;
 };
 
 class order_repository {
@@ -270,6 +278,10 @@ struct store_options {
 /// Opens `path` (creating it), runs migrations, prepares statements lazily. Throws
 /// `sqlite::error` when the file cannot be opened or migrated.
 std::unique_ptr<store> open_sqlite_store(const std::string& path, store_options opts = {});
+
+/// The writer connection under a store from `open_sqlite_store` (the web room's own queries run
+/// on it inside `store::begin()`); throws std::logic_error for any other store.
+sqlite::connection& sqlite_connection(store& s);
 
 /// `DIR/kioskhub.db`.
 std::string database_path(const std::string& data_dir);
