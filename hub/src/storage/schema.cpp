@@ -309,6 +309,14 @@ int schema_version(sqlite::connection& db) {
   return s.int32(0);
 }
 
+namespace {
+bool applied(sqlite::connection& db, int version) {
+  auto s = db.prepare("SELECT 1 FROM schema_version WHERE version = ?");
+  s.bind(1, version);
+  return s.step();
+}
+}  // namespace
+
 int migrate(sqlite::connection& db) {
   const int current = schema_version(db);
   if (current > latest_schema_version()) {
@@ -318,10 +326,12 @@ int migrate(sqlite::connection& db) {
   }
   int ran = 0;
   for (const auto& [v, sql] : k_migrations) {
-    if (v <= current) continue;
+    // Each version is checked on its own, not against the highest one applied: branches take
+    // their own numbers, so a lower-numbered migration may land after a higher one ran.
+    if (applied(db, v)) continue;
     sqlite::transaction tx(db);
     // Re-check under the write lock: another process may have migrated meanwhile.
-    if (schema_version(db) >= v) continue;
+    if (applied(db, v)) continue;
     db.exec(sql);
     db.prepare("INSERT INTO schema_version(version, applied_at_ms) "
                "VALUES (?, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))")
