@@ -16,6 +16,8 @@
 #include <spdlog/spdlog.h>
 
 #include "kh/hub/catalog/catalog_service.hpp"
+#include "kh/hub/fleet/dynsec_admin.hpp"
+#include "kh/hub/fleet/fleet_api.hpp"
 #include "kh/hub/http/http_server.hpp"
 #include "kh/hub/ingress/ingress.hpp"
 #include "kh/hub/metrics/metrics.hpp"
@@ -27,6 +29,9 @@
 #include "kh/protocol/ids.hpp"
 #include "kh/protocol/time.hpp"
 #include "kh/protocol/topics.hpp"
+#include "kh/provisioning/dynsec.hpp"
+#include "kh/provisioning/files.hpp"
+#include "kh/provisioning/signing.hpp"
 
 namespace kh::hub {
 
@@ -63,6 +68,17 @@ struct hub::impl {
   std::uint64_t drain_limit = 0;
   log_limiter limiter{k_log_window};
   std::unique_ptr<ingress> in;
+  std::optional<provisioning::signing_key> key;  // signs catalogs, device config, credentials
+  std::unique_ptr<dynsec_admin> admin;           // when the hub manages broker accounts
+  std::unique_ptr<fleet_api> fleet;
+
+  // The retained catalog this hub last published per business, to tell its own echo from a
+  // message someone else put there (which is then overwritten with ours again).
+  struct published_catalog {
+    std::string payload;
+    std::int64_t version = 0;
+  };
+  std::unordered_map<std::string, published_catalog> published;
 
   struct catalog_slot {
     std::unique_ptr<asio::steady_timer> timer;
@@ -110,11 +126,14 @@ struct hub::impl {
     try {
       auto cat = next_catalog(*db, business);
       if (!cat) return;
-      auto payload = protocol::make_message(protocol::types::catalog, protocol::to_json(*cat));
+      auto env = nlohmann::json::parse(protocol::make_message(protocol::types::catalog, protocol::to_json(*cat)));
+      key->sign(env);
+      auto payload = env.dump();
       if (payload.size() > protocol::limits::max_payload) {
         spdlog::error("catalog of {} is {} bytes, over the {} byte limit devices accept", business,
                       payload.size(), protocol::limits::max_payload);
       }
+      published[business] = published_catalog{payload, cat->version};
       publish(topics::business_catalog(business), std::move(payload), true);
       metrics.inc(metric::catalog_publishes);
       spdlog::debug("catalog {} v{} published", business, cat->version);
@@ -131,10 +150,37 @@ struct hub::impl {
     }
   }
 
+  // A retained catalog arrived (ours echoed back, or someone else's). Anything that is not
+  // signed by this hub's key, or older than what the hub published last, is overwritten with the
+  // hub's own catalog at once, so kiosks that join later never see it either.
+  void on_retained_catalog(const std::string& business, const std::string& payload) {
+    const auto it = published.find(business);
+    if (it == published.end() || payload == it->second.payload) return;  // not published yet / our echo
+    bool ours = false;
+    auto j = nlohmann::json::parse(payload, nullptr, false);
+    if (provisioning::verify(j, key->public_half()) == provisioning::verify_error::ok) {
+      const auto& body = j["body"];
+      ours = body.is_object() && body.contains("version") && body["version"].is_number_integer() &&
+             body["version"].get<std::int64_t>() >= it->second.version;
+    }
+    if (ours) return;
+    metrics.inc(metric::catalog_restores);
+    if (auto n = limiter.admit("catalog-restore/" + business, steady::now())) {
+      spdlog::warn("retained catalog of {} was overwritten by someone else ({} bytes, {}); restoring the hub's{}",
+                   business, payload.size(),
+                   j.is_discarded() ? "not JSON" : provisioning::to_string(provisioning::verify(j, key->public_half())),
+                   *n ? fmt::format("; {} more since", *n) : std::string());
+    }
+    publish(topics::business_catalog(business), it->second.payload, true);
+  }
+
   // ---- ingress ----------------------------------------------------------------------------
   void on_message(const mqtt::message& m, steady::time_point received, std::uint64_t seq) {
     // Not yet started, or arrived after the shutdown began: the device's outbox resends it.
     if (!accepting && !(stopping && seq <= drain_limit)) return;
+    if (const auto t = topics::parse(m.topic); t && t->kind == topics::kind::business_catalog) {
+      return on_retained_catalog(t->id, m.payload);
+    }
     in->handle(m.topic, m.payload, received);
   }
 
@@ -268,17 +314,42 @@ hub::hub(hub_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
   remove_ready_file(d.opts.data_dir);
   d.db = open_sqlite_store(database_path(d.opts.data_dir), store_options{d.opts.sync, std::chrono::milliseconds(5000), true});
   d.orders = std::make_unique<order_service>(*d.db);
+  d.key = provisioning::signing_key::load_or_create(
+      d.opts.signing_key_file.empty() ? std::filesystem::path(d.opts.data_dir) / "signing.key"
+                                      : std::filesystem::path(d.opts.signing_key_file));
+  std::string ca_pem;
+  if (!d.opts.mqtt_ca_file.empty()) {
+    auto pem = provisioning::read_file(d.opts.mqtt_ca_file);
+    if (!pem) throw std::runtime_error("cannot read --mqtt-ca " + d.opts.mqtt_ca_file);
+    ca_pem = *pem;
+  }
 
   mqtt::options mo;
   mo.uri = d.opts.mqtt_uri;
   mo.client_id = d.opts.mqtt_client_id;
   mo.username = d.opts.mqtt_username;
   mo.password = d.opts.mqtt_password;
+  mo.ca_file = d.opts.mqtt_ca_file;
   mo.clean_session = false;
   d.mq = std::make_unique<mqtt::client>(mo);  // throws std::invalid_argument for a bad URI
-  d.mq->subscribe_on_connect({{std::string(topics::all_device_up), 1}, {std::string(topics::all_presence), 1}});
+  std::vector<mqtt::subscription> subs{{std::string(topics::all_device_up), 1},
+                                       {std::string(topics::all_presence), 1},
+                                       {"kh/v1/b/+/catalog", 1}};
+  if (d.opts.manage_broker) {
+    subs.push_back({std::string(provisioning::dynsec::response_topic), 1});
+    d.admin = std::make_unique<dynsec_admin>([this](const std::string& topic, std::string payload) {
+      // Never logged: dynamic-security requests carry passwords.
+      return impl_->mq->publish(topic, std::move(payload), 1, false);
+    });
+  }
+  d.mq->subscribe_on_connect(std::move(subs));
   // Paho's thread: only post, never block.
   d.mq->on_message([this](mqtt::message m) {
+    if (impl_->admin && m.topic == provisioning::dynsec::response_topic) {
+      // Straight to the waiting call (which may be blocking the io thread): never posted.
+      impl_->admin->on_response(m.payload);
+      return;
+    }
     const auto received = steady::now();
     // Bounded intake: past k_max_pending unprocessed messages the hub is far behind; dropping
     // (counted, logged) keeps memory bounded, and the kiosk outbox resends what it has not seen
@@ -308,6 +379,23 @@ hub::hub(hub_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
         return impl_->publish(topic, std::move(payload), retained);
       },
       [this](const std::string& business) { impl_->mark_catalog_dirty(business); });
+  fleet_options fo;
+  fo.manage_broker = d.opts.manage_broker;
+  fo.device_mqtt_uri = d.opts.device_mqtt_uri.empty() ? d.opts.mqtt_uri : d.opts.device_mqtt_uri;
+  fo.ca_pem = ca_pem;
+  fo.public_url = d.opts.public_url;
+  d.fleet = std::make_unique<fleet_api>(
+      *d.db, *d.key, d.admin.get(),
+      [this](const std::string& topic, std::string payload, bool retained) {
+        return impl_->publish(topic, std::move(payload), retained);
+      },
+      fo);
+  d.fleet->add_routes(d.router);
+  d.in->on_other_type([this](const std::string& device, const std::string& type, const nlohmann::json& body) {
+    if (type != fleet_types::credentials_ack) return false;
+    impl_->fleet->on_credentials_ack(device, body);
+    return true;
+  });
   d.router.add("GET", "/healthz", [this](const http_request&) { return impl_->healthz(); });
   d.router.add("GET", "/metrics", [this](const http_request&) { return prometheus_response(impl_->metrics); });
   d.http = std::make_unique<http_server>(d.io, d.router, d.opts.http_host, d.opts.http_port);
@@ -344,8 +432,9 @@ int hub::run() {
   if (auto err = write_ready_file(d.opts.data_dir, d.http->port(), static_cast<long>(::getpid())); !err.empty()) {
     spdlog::error("{}", err);
   }
-  spdlog::info("kioskhub ready (data {}, mqtt {}, client id {})", d.opts.data_dir, d.opts.mqtt_uri,
-               d.opts.mqtt_client_id);
+  spdlog::info("kioskhub ready (data {}, mqtt {}, client id {}, catalog key {}{})", d.opts.data_dir, d.opts.mqtt_uri,
+               d.opts.mqtt_client_id, provisioning::key_id(d.key->public_half()),
+               d.opts.manage_broker ? ", managing broker accounts" : "");
   if (d.opts.on_ready) {
     try {
       d.opts.on_ready(d.http->port());
@@ -358,6 +447,7 @@ int hub::run() {
 
   remove_ready_file(d.opts.data_dir);
   d.http.reset();
+  d.fleet.reset();
   d.in.reset();
   d.orders.reset();
   d.db.reset();  // closes SQLite (WAL checkpointed on the last close)

@@ -49,12 +49,15 @@ hub::~hub() {
   if (proc_ && proc_->running()) stop(5s);
 }
 
-void hub::serve() {
+void hub::serve() { serve_with({"--mqtt", broker_.url()}); }
+
+void hub::serve_with(std::vector<std::string> mqtt_args, std::vector<std::string> env) {
   std::filesystem::remove(data() / "hub.json");
-  proc_ = std::make_unique<process>(process::options{
-      .argv = {(bin_dir() / "kioskhub").string(), "serve", "--data", data().string(), "--mqtt",
-               broker_.url(), "--http", "127.0.0.1:0"},
-      .stderr_file = data() / "hub.stderr"});
+  std::vector<std::string> argv{(bin_dir() / "kioskhub").string(), "serve", "--data", data().string(), "--http",
+                                "127.0.0.1:0"};
+  argv.insert(argv.end(), mqtt_args.begin(), mqtt_args.end());
+  proc_ = std::make_unique<process>(
+      process::options{.argv = argv, .env = std::move(env), .stderr_file = data() / "hub.stderr"});
   bool ready = eventually(
       [&] {
         std::ifstream f(data() / "hub.json");

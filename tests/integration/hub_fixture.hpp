@@ -52,6 +52,9 @@ class hub {
   std::string business_id() const { return seed_["business"]["id"]; }
   /// Starts `kioskhub serve`; waits until hub.json appears and /healthz is 200.
   void serve();
+  /// Same with other broker flags: `mqtt_args` replaces `--mqtt URL` (e.g. an ssl:// URL with
+  /// --mqtt-ca, --mqtt-username, --manage-broker), `env` adds NAME=value entries.
+  void serve_with(std::vector<std::string> mqtt_args, std::vector<std::string> env = {});
   /// Stops with SIGTERM and returns the exit code.
   std::optional<int> stop(std::chrono::milliseconds timeout = 10s);
   void kill9();

@@ -61,6 +61,7 @@ void ingress::describe_metrics(metrics_registry& m) {
   m.describe_counter(metric::messages_dropped, "MQTT messages dropped because the intake queue was full.");
   m.describe_counter(metric::device_errors, "Device messages answered with an error, by code.");
   m.describe_counter(metric::catalog_publishes, "Retained catalog publishes.");
+  m.describe_counter(metric::catalog_restores, "Retained catalogs restored after someone else overwrote them.");
   m.describe_histogram(metric::order_latency, "order.submit received to answer published, seconds.",
                        {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5});
   m.describe_gauge(metric::devices_connected, "Devices whose presence is online.");
@@ -122,6 +123,7 @@ void ingress::handle(const std::string& topic, const std::string& payload, stead
     }
     if (env->type == protocol::types::order_submit) return on_submit(device, env->body, received);
     if (env->type == protocol::types::hello) return on_hello(device, env->body);
+    if (extra_ && extra_(device, env->type, env->body)) return;
     send_error(device, {},
                make_problem(code::unknown_type, "the hub does not accept '" + env->type + "' from devices",
                             {{"type", env->type}}),

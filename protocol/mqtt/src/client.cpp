@@ -46,10 +46,10 @@ struct client::impl {
 
 client::client(options opts) : impl_(std::make_unique<impl>()) {
   auto ep = parse_uri(opts.uri);
-  if (!ep) throw std::invalid_argument("mqtt: malformed broker URI '" + opts.uri + "' (want tcp://host:port)");
+  if (!ep) throw std::invalid_argument("mqtt: malformed broker URI '" + opts.uri + "' (want tcp://host:port or ssl://host:port)");
   if (opts.client_id.empty()) throw std::invalid_argument("mqtt: empty client id");
   impl_->ep = *ep;
-  impl_->paho_uri = "tcp://" + ep->host + ":" + std::to_string(ep->port);
+  impl_->paho_uri = (ep->tls ? "ssl://" : "tcp://") + ep->host + ":" + std::to_string(ep->port);
   impl_->opts = std::move(opts);
   ::mqtt::create_options co(MQTTVERSION_3_1_1, 10000);
   co.set_send_while_disconnected(true, true);
@@ -142,9 +142,19 @@ bool client::impl::connect_once() {
                              : std::chrono::duration_cast<std::chrono::seconds>(opts.connect_timeout));
   co.set_max_inflight(opts.max_inflight);
   co.set_automatic_reconnect(false);
-  if (!opts.username.empty()) {
-    co.set_user_name(opts.username);
-    co.set_password(opts.password);
+  {
+    std::lock_guard lk(mu);
+    if (!opts.username.empty()) {
+      co.set_user_name(opts.username);
+      co.set_password(opts.password);
+    }
+  }
+  if (ep.tls) {
+    ::mqtt::ssl_options ssl;
+    if (!opts.ca_file.empty()) ssl.set_trust_store(opts.ca_file);
+    ssl.set_enable_server_cert_auth(true);
+    ssl.set_verify(true);  // the certificate must name the host we connect to
+    co.set_ssl(std::move(ssl));
   }
   if (opts.last_will) {
     co.set_will(::mqtt::will_options(opts.last_will->topic, opts.last_will->payload,
@@ -228,6 +238,12 @@ void client::impl::run() {
     if (stopping) break;
     backoff = std::min(backoff * 2, opts.max_retry);
   }
+}
+
+void client::set_credentials(std::string username, std::string password) {
+  std::lock_guard lk(impl_->mu);
+  impl_->opts.username = std::move(username);
+  impl_->opts.password = std::move(password);
 }
 
 void client::stop() {

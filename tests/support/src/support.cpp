@@ -228,6 +228,26 @@ mosquitto::mosquitto() {
   throw std::runtime_error("mosquitto did not start: " + log());
 }
 
+mosquitto::mosquitto(const std::filesystem::path& config, std::uint16_t port) : port_(port), config_(config) {
+  start_on(config);
+}
+
+void mosquitto::start_on(const std::filesystem::path& config) {
+  proc_ = std::make_unique<process>(process::options{
+      .argv = {mosquitto_binary(), "-c", config.string()}, .stderr_file = dir_.path() / "mosquitto.stderr"});
+  if (!wait_for_port(port_, 5s) || !proc_->running()) throw std::runtime_error("mosquitto did not start: " + log());
+}
+
+void mosquitto::restart() {
+  if (proc_) {
+    proc_->signal(SIGTERM);
+    if (!proc_->wait(5s)) proc_->signal(SIGKILL);
+    proc_->wait(5s);
+  }
+  if (config_.empty()) config_ = dir_.path() / "mosquitto.conf";
+  start_on(config_);
+}
+
 mosquitto::~mosquitto() {
   if (proc_) {
     proc_->signal(SIGTERM);

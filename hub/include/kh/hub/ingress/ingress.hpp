@@ -37,6 +37,7 @@ inline constexpr const char* device_errors = "kh_mqtt_errors_total";  ///< label
 inline constexpr const char* order_latency = "kh_order_latency_seconds";
 inline constexpr const char* devices_connected = "kh_devices_connected";
 inline constexpr const char* catalog_publishes = "kh_catalog_publishes_total";
+inline constexpr const char* catalog_restores = "kh_catalog_restores_total";  ///< someone else overwrote a retained catalog
 inline constexpr const char* mqtt_connected = "kh_mqtt_connected";
 }  // namespace metric
 
@@ -78,6 +79,11 @@ class ingress {
   void handle(const std::string& topic, const std::string& payload,
               std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now());
 
+  /// Handler for device message types the ingress itself does not know (e.g. credentials.ack of
+  /// the fleet room); returns true when it handled the type. Set before messages flow.
+  using extra_fn = std::function<bool(const std::string& device, const std::string& type, const nlohmann::json& body)>;
+  void on_other_type(extra_fn f) { extra_ = std::move(f); }
+
   /// Recounts online devices into kh_devices_connected.
   void update_devices_gauge();
 
@@ -95,6 +101,7 @@ class ingress {
   metrics_registry& metrics_;
   publish_fn publish_;
   business_fn catalog_changed_;
+  extra_fn extra_;
   log_limiter limiter_;
 };
 

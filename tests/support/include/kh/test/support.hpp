@@ -82,7 +82,13 @@ class process {
 class mosquitto {
  public:
   mosquitto();
+  /// A broker on a config file written elsewhere (e.g. by `kioskctl broker-config`), which must
+  /// listen on 127.0.0.1:port. Throws when it does not come up.
+  mosquitto(const std::filesystem::path& config, std::uint16_t port);
   ~mosquitto();
+  /// Stops (SIGTERM) and starts it again on the same config and port (retained messages kept
+  /// only when the config persists them).
+  void restart();
   std::uint16_t port() const { return port_; }
   std::string url() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
   const std::filesystem::path& dir() const { return dir_.path(); }
@@ -90,8 +96,10 @@ class mosquitto {
   std::string log() const;
 
  private:
+  void start_on(const std::filesystem::path& config);
   temp_dir dir_;
   std::uint16_t port_ = 0;
+  std::filesystem::path config_;
   std::unique_ptr<process> proc_;
 };
 
