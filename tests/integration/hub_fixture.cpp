@@ -88,7 +88,9 @@ std::string hub::log() const {
   std::ostringstream s;
   for (auto name : {"seed.stderr", "hub.stderr"}) {
     std::ifstream f(data() / name);
-    if (f) s << "--- " << name << "\n" << f.rdbuf();
+    // Read into a string first: inserting an empty rdbuf sets failbit on `s` and silences the rest.
+    std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    if (f || !text.empty()) s << "--- " << name << "\n" << text;
   }
   return s.str();
 }
@@ -215,9 +217,7 @@ json headless_kiosk::until(const std::string& key, const std::string& value, std
 
 std::string headless_kiosk::log() const {
   std::ifstream f(dir_.path() / "kiosk.stderr");
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
+  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
 }
 
 json order_body(const std::vector<std::pair<std::string, int>>& lines, const std::string& order_id,

@@ -18,7 +18,8 @@ identity sample() {
   id.mode = kh::protocol::device_mode::counter;
   id.name = "Front";
   id.broker = {"ssl://127.0.0.1:8883", "shop-1a2b3c4d", "shop-1a2b3c4d", "pw", "-----BEGIN CERTIFICATE-----\n"};
-  id.hub_key = format_public_key(signing_key::generate().public_half());
+  static const auto key = signing_key::generate();
+  id.hub_key = format_public_key(key.public_half());
   id.credentials_generation = 3;
   return id;
 }

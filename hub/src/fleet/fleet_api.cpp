@@ -9,6 +9,7 @@
 #include "kh/protocol/topics.hpp"
 #include "kh/provisioning/dynsec.hpp"
 #include "kh/provisioning/files.hpp"
+#include "kh/provisioning/identity.hpp"
 #include "kh/provisioning/tokens.hpp"
 
 namespace kh::hub {
@@ -187,7 +188,7 @@ http_response fleet_api::enroll(const http_request& req) {
     return json_error(403, "token_other_business", "this enrollment token is for another business");
 
   device_record d;
-  d.id = protocol::to_string(rec->mode) + "-" + prov::hex(prov::random_bytes(4));
+  d.id = std::string(protocol::to_string(rec->mode)) + "-" + prov::hex(prov::random_bytes(4));
   d.business_id = rec->business_id;
   d.name = rec->name;
   d.mode = rec->mode;

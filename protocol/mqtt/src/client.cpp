@@ -180,7 +180,15 @@ bool client::impl::connect_once() {
       pending.push_back(cli->publish(m.topic, m.payload.data(), m.payload.size(), m.qos, m.retained));
       out.fetch_add(1, std::memory_order_relaxed);
     }
-    for (auto& t : pending) t->wait_for(opts.connect_timeout);
+    for (auto& t : pending) {
+      // A subscription the broker refuses (an ACL, SUBACK 0x80) fails its token; that is not a
+      // connection failure, so it is logged and the connection kept.
+      try {
+        t->wait_for(opts.connect_timeout);
+      } catch (const ::mqtt::exception& e) {
+        spdlog::warn("mqtt {}: the broker refused a subscription or publish: {}", opts.client_id, e.what());
+      }
+    }
     std::vector<subscription> added;  // by subscribe() while this connect was under way
     {
       std::lock_guard lk(mu);

@@ -259,7 +259,8 @@ std::string mosquitto::log() const {
   std::ostringstream s;
   for (auto name : {"mosquitto.log", "mosquitto.stderr"}) {
     std::ifstream f(dir_.path() / name);
-    s << f.rdbuf();
+    // Via a string: inserting an empty rdbuf would set failbit on `s` and drop the next file.
+    s << std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   }
   return s.str();
 }

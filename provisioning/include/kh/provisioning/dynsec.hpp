@@ -83,7 +83,7 @@ struct broker_config_options {
   std::string plugin_path = "/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so";
   std::string log_file;                    ///< "" → stderr
   std::size_t max_packet_size = 256 * 1024;  ///< bytes (the protocol caps payloads at 64 KiB)
-  int max_queued_messages = 10000;           ///< per offline persistent session
+  int max_queued_messages = 100000;  ///< per persistent session (the hub's takes bursts; docs/operations.md)
   int max_inflight_messages = 64;
   int max_keepalive = 300;                   ///< seconds
   bool run_as_root = false;                  ///< adds `user root` (tests in root-only temp dirs)
