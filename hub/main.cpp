@@ -26,6 +26,7 @@ namespace {
 struct serve_flags {
   kh::hub::hub_options hub;
   std::string http = "127.0.0.1:8080";
+  std::string https = "0.0.0.0:8443";
   std::string sync = "normal";
   int expiry_minutes = 15;
   std::string log_level = "info";
@@ -50,6 +51,12 @@ void add_serve_flags(CLI::App& app, serve_flags& f) {
                  "Broker URL handed to devices at enrollment (default: --mqtt)");
   app.add_option("--public-url", f.hub.public_url,
                  "Hub base URL for enrollment URIs, e.g. http://hub.local:8080 (default: the request's Host)");
+  app.add_option("--https", f.https,
+                 "HTTPS address HOST:PORT (with --tls-cert and --tls-key); it relays to the HTTP server, so bind "
+                 "--http to 127.0.0.1 when only HTTPS should be reachable")
+      ->capture_default_str();
+  app.add_option("--tls-cert", f.hub.tls_cert_file, "PEM certificate for HTTPS (e.g. from kioskctl ca issue)");
+  app.add_option("--tls-key", f.hub.tls_key_file, "PEM private key for HTTPS");
   app.add_option("--signing-key", f.hub.signing_key_file,
                  "Ed25519 key that signs catalogs and device messages (default: DIR/signing.key, made 0600)");
   app.add_option("--http", f.http,
@@ -85,6 +92,17 @@ int serve(serve_flags& f) {
   }
   f.hub.http_host = hp->first;
   f.hub.http_port = hp->second;
+  const auto sp = kh::hub::parse_host_port(f.https);
+  if (!sp) {
+    spdlog::error("--https wants HOST:PORT, got '{}'", f.https);
+    return 2;
+  }
+  f.hub.https_host = sp->first;
+  f.hub.https_port = sp->second;
+  if (f.hub.tls_cert_file.empty() != f.hub.tls_key_file.empty()) {
+    spdlog::error("HTTPS needs both --tls-cert and --tls-key");
+    return 2;
+  }
   f.hub.sync = f.sync == "full" ? kh::hub::sqlite::durability::full : kh::hub::sqlite::durability::normal;
   f.hub.order_expiry = std::chrono::minutes(f.expiry_minutes);
   try {

@@ -19,6 +19,7 @@
 #include "kh/hub/fleet/dynsec_admin.hpp"
 #include "kh/hub/fleet/fleet_api.hpp"
 #include "kh/hub/http/http_server.hpp"
+#include "kh/hub/http/tls_front.hpp"
 #include "kh/hub/ingress/ingress.hpp"
 #include "kh/hub/metrics/metrics.hpp"
 #include "kh/hub/orders/order_service.hpp"
@@ -57,6 +58,7 @@ struct hub::impl {
   metrics_registry metrics;
   http_router router;
   std::unique_ptr<http_server> http;
+  std::unique_ptr<tls_front> https;
   std::unique_ptr<mqtt::client> mq;
   bool accepting = false;
   bool stopping = false;
@@ -102,6 +104,26 @@ struct hub::impl {
                    *n ? fmt::format("; {} more since", *n) : std::string());
     }
     return false;
+  }
+
+  // What only the hub may say to a device (its catalog, its config, its credentials) goes out
+  // signed, whichever room produced it: enrolled kiosks accept nothing else.
+  std::string sign_if_hub_only(const std::string& topic, std::string payload) {
+    const auto t = topics::parse(topic);
+    if (!t || (t->kind != topics::kind::device_down && t->kind != topics::kind::business_catalog)) return payload;
+    if (t->kind == topics::kind::device_down && t->type != protocol::types::catalog && t->type != "device.config" &&
+        t->type != fleet_types::credentials) {
+      return payload;
+    }
+    auto env = nlohmann::json::parse(payload, nullptr, false);
+    if (!env.is_object() || env.contains("sig")) return payload;
+    try {
+      key->sign(env);
+    } catch (const std::exception& e) {
+      spdlog::error("cannot sign a message for {}: {}", topic, e.what());
+      return payload;
+    }
+    return env.dump();
   }
 
   void mark_catalog_dirty(const std::string& business) {
@@ -254,6 +276,7 @@ struct hub::impl {
       if (slot.timer) slot.timer->cancel();
     }
     if (http) http->stop();
+    if (https) https->stop();
     // Handlers run one at a time on this thread, so no transaction is half done here. Messages
     // handed over before this point are queued ahead of the step below (posts run in order), so
     // they are committed and answered first; then stop() disconnects cleanly (no Last Will),
@@ -376,7 +399,7 @@ hub::hub(hub_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
   d.in = std::make_unique<ingress>(
       *d.db, *d.orders, d.metrics,
       [this](const std::string& topic, std::string payload, bool retained) {
-        return impl_->publish(topic, std::move(payload), retained);
+        return impl_->publish(topic, impl_->sign_if_hub_only(topic, std::move(payload)), retained);
       },
       [this](const std::string& business) { impl_->mark_catalog_dirty(business); });
   fleet_options fo;
@@ -420,6 +443,20 @@ int hub::run() {
   const std::string shown_host =
       d.opts.http_host.find(':') != std::string::npos ? "[" + d.opts.http_host + "]" : d.opts.http_host;
   spdlog::info("http listening on {}:{}", shown_host, d.http->port());
+  if (!d.opts.tls_cert_file.empty() || !d.opts.tls_key_file.empty()) {
+    tls_front_options to;
+    to.host = d.opts.https_host;
+    to.port = d.opts.https_port;
+    to.cert_file = d.opts.tls_cert_file;
+    to.key_file = d.opts.tls_key_file;
+    // Relay to the HTTP server where it listens (loopback when it listens on every address).
+    to.backend_host = d.opts.http_host == "0.0.0.0" ? "127.0.0.1" : d.opts.http_host == "::" ? "::1" : d.opts.http_host;
+    to.backend_port = d.http->port();
+    d.https = std::make_unique<tls_front>(d.io, to);  // throws for a bad certificate or key
+    d.https->start();
+    const std::string h = to.host.find(':') != std::string::npos ? "[" + to.host + "]" : to.host;
+    spdlog::info("https listening on {}:{}", h, d.https->port());
+  }
   d.in->update_devices_gauge();
 
   d.accepting = true;
@@ -446,6 +483,7 @@ int hub::run() {
   run_loop(d.io);
 
   remove_ready_file(d.opts.data_dir);
+  d.https.reset();
   d.http.reset();
   d.fleet.reset();
   d.in.reset();

@@ -151,8 +151,12 @@ class fleet : public ::testing::Test {
       db d(h_->db_file());
       d.exec("INSERT INTO businesses (id, slug, name, created_at_ms) VALUES ('other-biz', 'other', 'Other', 0)");
     }
+    https_port_ = free_port();
+    const auto ca_dir = sb_->dir.path() / "ca";
     h_->serve_with({"--mqtt", sb_->url(), "--mqtt-ca", sb_->ca.string(), "--mqtt-username", "kioskhub",
-                    "--manage-broker", "--log-level", "debug"},
+                    "--manage-broker", "--log-level", "debug", "--https", "127.0.0.1:" + std::to_string(https_port_),
+                    "--tls-cert", (ca_dir / "localhost.crt").string(), "--tls-key", (ca_dir / "localhost.key").string(),
+                    "--public-url", https_url()},
                    {"KH_MQTT_PASSWORD=" + sb_->hub_password});
     auto r = run({(bin_dir() / "kioskhub").string(), "api-token", "create", "--data", h_->data().string(),
                   "--business", h_->business_id()},
@@ -170,6 +174,8 @@ class fleet : public ::testing::Test {
   }
 
   std::string hub_url() const { return "http://127.0.0.1:" + std::to_string(h_->http_port()); }
+  // The same API over HTTPS (the certificate names localhost), where enrollment URIs point.
+  std::string https_url() const { return "https://localhost:" + std::to_string(https_port_); }
 
   prov::http_reply api(const std::string& method, const std::string& path, const json& body = nullptr,
                        std::string token = {}) {
@@ -190,7 +196,7 @@ class fleet : public ::testing::Test {
   prov::identity enroll_raw(const std::string& mode = "shop") {
     auto t = new_token(mode);
     std::string err;
-    auto id = prov::enroll(t["uri"].get<std::string>(), &err);
+    auto id = prov::enroll(t["uri"].get<std::string>(), &err, sb_->ca.string());
     if (!id) throw std::runtime_error("enroll failed: " + err);
     secrets_.push_back(id->broker.password);
     secrets_.push_back(prov::parse_token(t["token"].get<std::string>())->secret);
@@ -225,12 +231,13 @@ class fleet : public ::testing::Test {
   std::string api_token_;
   std::vector<std::string> secrets_;
   std::optional<prov::identity> watcher_;
+  std::uint16_t https_port_ = 0;
 };
 
 // A real kiosk process enrolled from a kioskctl token.
 class enrolled_kiosk {
  public:
-  enrolled_kiosk(const std::string& uri, std::vector<std::string> extra = {}) {
+  enrolled_kiosk(const std::string& uri, std::vector<std::string> extra) {
     std::vector<std::string> argv{(bin_dir() / "kiosk").string(), "--headless", "--data", dir_.str(), "--enroll", uri,
                                   "--log-level", "debug"};
     argv.insert(argv.end(), extra.begin(), extra.end());
@@ -261,17 +268,25 @@ class enrolled_kiosk {
 
 TEST_F(fleet, a_kiosk_enrolls_from_a_kioskctl_token_over_tls_and_orders) {
   const auto qr = h_->data() / "enroll.png";
-  auto r = kioskctl({"enroll", "create", "--hub", hub_url(), "--token", api_token_, "--mode", "shop", "--name",
-                     "Front kiosk", "--qr", qr.string()},
+  // Over HTTPS, trusting the store's CA.
+  auto r = kioskctl({"enroll", "create", "--hub", https_url(), "--ca", sb_->ca.string(), "--token", api_token_,
+                     "--mode", "shop", "--name", "Front kiosk", "--qr", qr.string()},
                     h_->data() / "kioskctl.stderr");
   ASSERT_EQ(r.code, 0) << slurp(h_->data() / "kioskctl.stderr");
   const auto uri = r.out.substr(0, r.out.find('\n'));
   ASSERT_TRUE(prov::parse_enrollment_uri(uri)) << r.out;
+  EXPECT_TRUE(uri.starts_with("kioskhub+https://localhost:")) << uri;
+  // Without the CA the hub's certificate is not trusted.
+  {
+    std::string err;
+    EXPECT_FALSE(prov::enroll(uri, &err));
+    EXPECT_TRUE(err.starts_with("unreachable")) << err;
+  }
   // The QR code says the same as the text (read by an independent decoder).
   auto z = run({"/usr/bin/zbarimg", "--quiet", "--raw", qr.string()}, 30s);
   EXPECT_EQ(trim(z.out), uri);
 
-  enrolled_kiosk k(uri);
+  enrolled_kiosk k(uri, {"--enroll-ca", sb_->ca.string()});
   // The retained catalog can be handed over before the connection event: wait for the catalog.
   ASSERT_FALSE(k.until("event", "catalog").is_null()) << k.log();
   EXPECT_EQ(prov::file_mode(k.identity()), 0600);
@@ -302,14 +317,14 @@ TEST_F(fleet, used_expired_tampered_and_other_business_tokens_are_refused_with_c
   auto t = new_token();
   const auto token = t["token"].get<std::string>();
   std::string err;
-  ASSERT_TRUE(prov::enroll(t["uri"].get<std::string>(), &err)) << err;
-  EXPECT_FALSE(prov::enroll(t["uri"].get<std::string>(), &err));
+  ASSERT_TRUE(prov::enroll(t["uri"].get<std::string>(), &err, sb_->ca.string())) << err;
+  EXPECT_FALSE(prov::enroll(t["uri"].get<std::string>(), &err, sb_->ca.string()));
   EXPECT_TRUE(err.starts_with("token_used")) << err;
 
   auto t2 = new_token();
   auto tampered = t2["uri"].get<std::string>();
   tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
-  EXPECT_FALSE(prov::enroll(tampered, &err));
+  EXPECT_FALSE(prov::enroll(tampered, &err, sb_->ca.string()));
   EXPECT_TRUE(err.starts_with("token_invalid")) << err;
 
   // Expired: the row says it expired a second ago.
@@ -318,7 +333,7 @@ TEST_F(fleet, used_expired_tampered_and_other_business_tokens_are_refused_with_c
     db d(h_->db_file());
     d.exec("UPDATE enrollment_tokens SET expires_at_ms = 1000 WHERE id = '" + t3["id"].get<std::string>() + "'");
   }
-  EXPECT_FALSE(prov::enroll(t3["uri"].get<std::string>(), &err));
+  EXPECT_FALSE(prov::enroll(t3["uri"].get<std::string>(), &err, sb_->ca.string()));
   EXPECT_TRUE(err.starts_with("token_expired")) << err;
 
   // A kiosk told to belong to another business refuses a token of this one; nothing is used up.
@@ -339,7 +354,7 @@ TEST_F(fleet, used_expired_tampered_and_other_business_tokens_are_refused_with_c
 
   db d(h_->db_file());
   EXPECT_EQ(d.count("SELECT COUNT(*) FROM devices WHERE id LIKE 'shop-%'"), 1);  // only the first one
-  EXPECT_TRUE(prov::enroll(t4["uri"].get<std::string>(), &err)) << err;          // still usable
+  EXPECT_TRUE(prov::enroll(t4["uri"].get<std::string>(), &err, sb_->ca.string())) << err;          // still usable
 }
 
 TEST_F(fleet, a_device_cannot_act_as_another_device_or_the_hub_and_the_hub_sees_none_of_it) {
@@ -402,7 +417,7 @@ TEST_F(fleet, a_device_cannot_act_as_another_device_or_the_hub_and_the_hub_sees_
 
 TEST_F(fleet, a_forged_retained_catalog_is_ignored_by_kiosks_and_the_hub_restores_its_own) {
   auto t = new_token();
-  enrolled_kiosk k(t["uri"].get<std::string>());
+  enrolled_kiosk k(t["uri"].get<std::string>(), {"--enroll-ca", sb_->ca.string()});
   ASSERT_FALSE(k.until("event", "catalog").is_null()) << k.log();
   const auto before = k.status();
   const auto version = before["catalog_version"].get<std::int64_t>();
@@ -439,7 +454,7 @@ TEST_F(fleet, a_forged_retained_catalog_is_ignored_by_kiosks_and_the_hub_restore
 
 TEST_F(fleet, revoked_devices_are_kicked_and_refused_rotated_credentials_replace_the_old_ones) {
   auto t = new_token();
-  enrolled_kiosk k(t["uri"].get<std::string>());
+  enrolled_kiosk k(t["uri"].get<std::string>(), {"--enroll-ca", sb_->ca.string()});
   ASSERT_FALSE(k.until("event", "connected").is_null()) << k.log();
   const auto before = *prov::load_identity(k.identity());
   secrets_.push_back(before.broker.password);

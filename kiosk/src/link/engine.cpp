@@ -27,7 +27,7 @@ namespace {
 // Fleet messages (docs/protocol.md, "Credentials rotation"; "config" is the device config).
 constexpr const char* k_credentials = "credentials";
 constexpr const char* k_credentials_ack = "credentials.ack";
-constexpr const char* k_config = "config";
+constexpr const char* k_config = "device.config";
 // When Paho refuses a publish (in-flight window full), try again this soon instead of counting a
 // send.
 constexpr std::chrono::milliseconds k_publish_refused_retry{100};

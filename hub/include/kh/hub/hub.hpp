@@ -26,6 +26,10 @@ struct hub_options {
   bool manage_broker = false;
   std::string device_mqtt_uri;              ///< broker URL handed to devices at enrollment (default: mqtt_uri)
   std::string public_url;                   ///< hub base URL put into enrollment URIs (default: request Host)
+  /// HTTPS (a TLS front relaying to the HTTP server) when both files are set; default off.
+  std::string tls_cert_file, tls_key_file;
+  std::string https_host = "0.0.0.0";
+  std::uint16_t https_port = 8443;          ///< 0: ephemeral (logged as "https listening on HOST:PORT")
   std::string signing_key_file;             ///< Ed25519 seed (default: DIR/signing.key, made 0600 when missing)
   std::string http_host = "127.0.0.1";
   std::uint16_t http_port = 8080;           ///< 0: ephemeral (the log line and hub.json tell which)
