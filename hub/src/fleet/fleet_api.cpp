@@ -309,8 +309,12 @@ http_response fleet_api::rotate(const api_token_record& who, const device_record
   if (!c || c->username.empty() || !opts_.manage_broker)
     return json_error(409, "no_broker_account", "this device has no broker account to rotate");
   if (c->revoked_at_ms) return json_error(409, "revoked", "this device is revoked");
-  c->pending_password = prov::random_password();
-  c->pending_generation = c->generation + 1;
+  // A rotation still waiting for the device is sent again as it was: a second new password could
+  // cross the device's acknowledgement of the first and lock it out.
+  if (c->pending_password.empty() || !c->pending_generation) {
+    c->pending_password = prov::random_password();
+    c->pending_generation = c->generation + 1;
+  }
   {
     auto tx = db_.begin();
     db_.fleet().upsert_credentials(*c);
