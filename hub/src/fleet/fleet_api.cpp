@@ -57,12 +57,18 @@ fleet_api::fleet_api(store& db, const prov::signing_key& key, dynsec_admin* admi
 
 std::int64_t fleet_api::now_ms() const { return to_ms(now_()); }
 
-void fleet_api::add_routes(http_router& router) {
-  router.add("POST", "/api/v1/enroll", [this](const http_request& r) { return enroll(r); });
-  router.add("POST", "/api/v1/enrollment-tokens", [this](const http_request& r) { return create_enrollment_token(r); });
-  router.add("GET", "/api/v1/devices", [this](const http_request& r) { return list_devices(r); });
-  router.add_prefix("GET", "/api/v1/devices/", [this](const http_request& r) { return device_route(r); });
-  router.add_prefix("POST", "/api/v1/devices/", [this](const http_request& r) { return device_route(r); });
+void fleet_api::add_routes(http_router& router, runner run) {
+  if (!run) run = [](const std::function<http_response()>& fn) { return fn(); };
+  using member = http_response (fleet_api::*)(const http_request&);
+  const auto route = [this, run](member m) {
+    // The request is copied: on a timeout the work may still run after the handler returned.
+    return [this, run, m](const http_request& r) { return run([this, m, req = r] { return (this->*m)(req); }); };
+  };
+  router.add("POST", "/api/v1/enroll", route(&fleet_api::enroll));
+  router.add("POST", "/api/v1/enrollment-tokens", route(&fleet_api::create_enrollment_token));
+  router.add("GET", "/api/v1/devices", route(&fleet_api::list_devices));
+  router.add_prefix("GET", "/api/v1/devices/", route(&fleet_api::device_route));
+  router.add_prefix("POST", "/api/v1/devices/", route(&fleet_api::device_route));
 }
 
 std::string fleet_api::create_api_token(store& db, const std::string& business_id, const std::string& name,

@@ -237,6 +237,17 @@ CREATE TABLE notification_outbox (
 );
 )sql";
 
+// v2 (order path hardening): the health probe's row, and the index behind the cap on stock one
+// device holds in unpaid orders (partial: only pending orders are in it, so it stays small).
+constexpr const char* k_v2 = R"sql(
+CREATE TABLE health_probe (
+  id     INTEGER PRIMARY KEY CHECK (id = 1),
+  at_ms  INTEGER NOT NULL
+);
+INSERT INTO health_probe(id, at_ms) VALUES (1, 0);
+CREATE INDEX orders_pending_by_device ON orders(device_id) WHERE state = 'pending_payment';
+)sql";
+
 // v5 (fleet security, issue 8): API tokens for kioskctl, single-use enrollment tokens, and each
 // device's broker account. Secrets are stored only as SHA-256 hex of the token's secret part; the
 // device's broker password is held only while a rotation waits for the device's confirmation.
@@ -281,7 +292,7 @@ struct migration {
 };
 // Forward-only, in ascending version order. Versions may skip numbers (parallel branches take
 // their own), but a released version is never changed or reordered.
-constexpr migration k_migrations[] = {{1, k_v1}, {5, k_v5}};
+constexpr migration k_migrations[] = {{1, k_v1}, {2, k_v2}, {5, k_v5}};
 
 }  // namespace
 

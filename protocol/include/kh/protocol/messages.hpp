@@ -65,9 +65,10 @@ inline constexpr const char* order_accepted = "order.accepted";
 inline constexpr const char* order_rejected = "order.rejected";
 inline constexpr const char* order_status = "order.status";
 inline constexpr const char* error = "error";
+inline constexpr const char* device_config = "device.config";
 /// Every type above, for iteration (tests, routing tables).
-inline constexpr std::array<const char*, 7> all = {
-    hello, catalog, order_submit, order_accepted, order_rejected, order_status, error};
+inline constexpr std::array<const char*, 8> all = {
+    hello, catalog, order_submit, order_accepted, order_rejected, order_status, error, device_config};
 }  // namespace types
 
 /// True for one of `types::all`.
@@ -84,6 +85,16 @@ struct hello {
   std::optional<std::int64_t> catalog_version;  ///< version of the cached catalog, if any
 
   friend bool operator==(const hello&, const hello&) = default;
+};
+
+/// hub → device on its own down/device.config, in answer to every hello: who the hub takes the
+/// device to be. The provisioning issue extends it (optional fields only).
+struct device_config {
+  std::string device_id;
+  std::string business_id;
+  device_mode mode = device_mode::shop;  ///< the mode the hub has on record
+
+  friend bool operator==(const device_config&, const device_config&) = default;
 };
 
 struct category {

@@ -50,8 +50,11 @@ class fleet_api {
   fleet_api(store& db, const provisioning::signing_key& key, dynsec_admin* admin, publish_fn publish,
             fleet_options opts, now_fn now = {});
 
+  /// Runs a handler where the database may be used (the hub: on the writer thread through its
+  /// writer_gateway, since HTTP has its own thread); default: in place.
+  using runner = std::function<http_response(const std::function<http_response()>&)>;
   /// Registers the /api/v1 routes.
-  void add_routes(http_router& router);
+  void add_routes(http_router& router, runner run = {});
 
   /// up/credentials.ack from a device: switches the broker to the pending password.
   void on_credentials_ack(const std::string& device_id, const nlohmann::json& body);

@@ -78,11 +78,25 @@ class order_service {
 
   std::chrono::system_clock::time_point now() const { return clock_(); }
 
+  /// Most units of stock-tracked products one device may hold in orders still pending payment
+  /// (default 100; 0: no cap). An order that would go past it is answered `hold_limit`
+  /// (retryable, not stored): once earlier orders are paid or expire, the resend goes through.
+  void set_unpaid_hold_limit(std::int64_t units) noexcept { hold_limit_ = units; }
+
+  /// Told after every write attempt of `place` and `transition`: ok, or the database's error text
+  /// (disk full, I/O error, …). The hub's health reflects the last one.
+  using write_observer = std::function<void(bool ok, const std::string& error)>;
+  void set_write_observer(write_observer f) { on_write_ = std::move(f); }
+  std::int64_t unpaid_hold_limit() const noexcept { return hold_limit_; }
+
  private:
   placement reject(const std::string& device_id, const protocol::order_submit& req, const std::string& fp,
                    const std::string& business_id, protocol::problem p, bool store_answer);
   store& store_;
   clock_fn clock_;
+  std::int64_t hold_limit_ = 100;
+  write_observer on_write_;
+  void wrote(bool ok, const std::string& error = {}) noexcept;
 };
 
 /// Stable 64-bit FNV-1a fingerprint (hex) of the canonical JSON of a request.
