@@ -4,6 +4,7 @@
 //   kioskhub seed-demo --data DIR
 //   kioskhub backup --data DIR --out FILE
 //   kioskhub stock --data DIR --product ID (--set N | --untracked) [--business ID|SLUG]
+//   kioskhub api-token create --data DIR --business ID|SLUG [--name N] | revoke --id ID | list
 #include <unistd.h>
 
 #include <csignal>
@@ -19,6 +20,7 @@
 #include "kh/hub/hub.hpp"
 #include "kh/hub/orders/order_rules.hpp"
 #include "kh/hub/catalog/seed.hpp"
+#include "kh/hub/fleet/fleet_api.hpp"
 #include "kh/hub/storage/store.hpp"
 
 namespace {
@@ -26,6 +28,7 @@ namespace {
 struct serve_flags {
   kh::hub::hub_options hub;
   std::string http = "127.0.0.1:8080";
+  std::string https = "0.0.0.0:8443";
   std::string sync = "full";
   int expiry_minutes = 15;
   std::string log_level = "info";
@@ -41,13 +44,28 @@ void add_serve_flags(CLI::App& app, serve_flags& f) {
   app.add_option("--mqtt-client-id", f.hub.mqtt_client_id,
                  "MQTT client id; the broker keeps the hub's persistent session under it")
       ->capture_default_str();
+  app.add_option("--mqtt-ca", f.hub.mqtt_ca_file,
+                 "CA certificate (PEM) of an ssl:// broker; also handed to devices at enrollment");
+  app.add_flag("--manage-broker", f.hub.manage_broker,
+               "Create, rotate and delete a broker account per device through Mosquitto dynamic security "
+               "(the hub's MQTT account must be the dynsec admin: kioskctl broker-config)");
+  app.add_option("--device-mqtt", f.hub.device_mqtt_uri,
+                 "Broker URL handed to devices at enrollment (default: --mqtt)");
+  app.add_option("--https", f.https,
+                 "HTTPS address HOST:PORT (with --tls-cert and --tls-key); it relays to the HTTP server, so bind "
+                 "--http to 127.0.0.1 when only HTTPS should be reachable")
+      ->capture_default_str();
+  app.add_option("--tls-cert", f.hub.tls_cert_file, "PEM certificate for HTTPS (e.g. from kioskctl ca issue)");
+  app.add_option("--tls-key", f.hub.tls_key_file, "PEM private key for HTTPS");
+  app.add_option("--signing-key", f.hub.signing_key_file,
+                 "Ed25519 key that signs catalogs and device messages (default: DIR/signing.key, made 0600)");
   app.add_option("--http", f.http,
                  "Ops HTTP address HOST:PORT for /healthz and /metrics; port 0 picks a free port (logged as "
                  "'http listening on HOST:PORT' and written to DIR/hub.json)")
       ->capture_default_str();
   app.add_option("--public-url", f.hub.public_url,
-                 "Base URL that QR codes and links carry, e.g. https://shop.example.com (default: from the "
-                 "request's Host header)");
+                 "Base URL that QR codes, links and enrollment URIs carry, e.g. https://shop.example.com "
+                 "(default: from the request's Host header)");
   app.add_option("--sync", f.sync,
                  "SQLite durability: full (an answered order survives a power cut; one fsync per group commit) or "
                  "normal (survives any process crash, but a power cut can lose the last answered orders)")
@@ -101,6 +119,17 @@ int serve(serve_flags& f) {
   }
   f.hub.http_host = hp->first;
   f.hub.http_port = hp->second;
+  const auto sp = kh::hub::parse_host_port(f.https);
+  if (!sp) {
+    spdlog::error("--https wants HOST:PORT, got '{}'", f.https);
+    return 2;
+  }
+  f.hub.https_host = sp->first;
+  f.hub.https_port = sp->second;
+  if (f.hub.tls_cert_file.empty() != f.hub.tls_key_file.empty()) {
+    spdlog::error("HTTPS needs both --tls-cert and --tls-key");
+    return 2;
+  }
   f.hub.sync = f.sync == "full" ? kh::hub::sqlite::durability::full : kh::hub::sqlite::durability::normal;
   f.hub.order_expiry = std::chrono::minutes(f.expiry_minutes);
   // A write past RLIMIT_FSIZE must fail with EFBIG (an error SQLite reports, so the order is
@@ -177,6 +206,20 @@ int main(int argc, char** argv) {
   auto* untracked_opt = stock_cmd->add_flag("--untracked", untracked, "Stop tracking stock for the product");
   set_opt->excludes(untracked_opt);
 
+  auto* token_cmd = app.add_subcommand("api-token", "API tokens for kioskctl (enrollment, devices)");
+  token_cmd->require_subcommand(1);
+  std::string token_name = "kioskctl", token_id;
+  auto* token_create = token_cmd->add_subcommand(
+      "create", "Make an API token for a business and print it once (kha1.…; only its hash is stored)");
+  token_create->add_option("--data", data_dir, "Data directory of the hub")->required();
+  token_create->add_option("--business", business, "Business id or slug")->required();
+  token_create->add_option("--name", token_name, "What the token is for")->capture_default_str();
+  auto* token_revoke = token_cmd->add_subcommand("revoke", "Revoke an API token by its id (the part after kha1.)");
+  token_revoke->add_option("--data", data_dir, "Data directory of the hub")->required();
+  token_revoke->add_option("--id", token_id, "Token id (16 hex)")->required();
+  auto* token_list = token_cmd->add_subcommand("list", "List API tokens (ids, never secrets) as JSON");
+  token_list->add_option("--data", data_dir, "Data directory of the hub")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -207,6 +250,39 @@ int main(int argc, char** argv) {
         spdlog::error("{}", err);
         return 1;
       }
+      return 0;
+    }
+    if (token_create->parsed() || token_revoke->parsed() || token_list->parsed()) {
+      if (!std::filesystem::exists(kh::hub::database_path(data_dir))) {
+        spdlog::error("no hub database in {}", data_dir);
+        return 1;
+      }
+      auto store = kh::hub::open_sqlite_store(kh::hub::database_path(data_dir));
+      const auto now = kh::hub::to_ms(std::chrono::system_clock::now());
+      if (token_create->parsed()) {
+        auto b = store->businesses().find(business);
+        if (!b) b = store->businesses().find_by_slug(business);
+        if (!b) {
+          spdlog::error("no business '{}'", business);
+          return 1;
+        }
+        std::cout << kh::hub::fleet_api::create_api_token(*store, b->id, token_name, now) << std::endl;
+        return 0;
+      }
+      if (token_revoke->parsed()) {
+        auto tx = store->begin();
+        if (!store->fleet().revoke_api_token(token_id, now)) {
+          spdlog::error("no active API token '{}'", token_id);
+          return 1;
+        }
+        tx->commit();
+        return 0;
+      }
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& t : store->fleet().api_tokens()) {
+        list.push_back({{"id", t.id}, {"business", t.business_id}, {"name", t.name}, {"revoked", t.revoked_at_ms.has_value()}});
+      }
+      std::cout << list.dump() << std::endl;
       return 0;
     }
     if (stock_cmd->parsed()) {

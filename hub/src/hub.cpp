@@ -19,7 +19,10 @@
 #include <spdlog/spdlog.h>
 
 #include "kh/hub/catalog/catalog_service.hpp"
+#include "kh/hub/fleet/dynsec_admin.hpp"
+#include "kh/hub/fleet/fleet_api.hpp"
 #include "kh/hub/http/http_server.hpp"
+#include "kh/hub/http/tls_front.hpp"
 #include "kh/hub/http/writer_gateway.hpp"
 #include "kh/hub/ingress/ingress.hpp"
 #include "kh/hub/metrics/metrics.hpp"
@@ -32,6 +35,9 @@
 #include "kh/protocol/ids.hpp"
 #include "kh/protocol/time.hpp"
 #include "kh/protocol/topics.hpp"
+#include "kh/provisioning/dynsec.hpp"
+#include "kh/provisioning/files.hpp"
+#include "kh/provisioning/signing.hpp"
 
 namespace kh::hub {
 
@@ -79,6 +85,7 @@ struct hub::impl {
   http_router router;
   std::unique_ptr<web::app> webapp;
   std::unique_ptr<http_server> http;
+  std::unique_ptr<tls_front> https;  // on http_io too
   std::unique_ptr<mqtt::client> mq;
   std::atomic<bool> accepting{false};
   std::atomic<bool> stopping{false};
@@ -92,6 +99,17 @@ struct hub::impl {
   bool wrote_since_probe = false;  // writer thread only
   log_limiter limiter{k_log_window};
   std::unique_ptr<ingress> in;
+  std::optional<provisioning::signing_key> key;  // signs catalogs, device config, credentials
+  std::unique_ptr<dynsec_admin> admin;           // when the hub manages broker accounts
+  std::unique_ptr<fleet_api> fleet;
+
+  // The retained catalog this hub last published per business, to tell its own echo from a
+  // message someone else put there (which is then overwritten with ours again). Writer thread.
+  struct published_catalog {
+    std::string payload;
+    std::int64_t version = 0;
+  };
+  std::unordered_map<std::string, published_catalog> published;
 
   struct catalog_slot {
     std::unique_ptr<asio::steady_timer> timer;
@@ -153,6 +171,10 @@ struct hub::impl {
     for (auto& it : items) {
       // Not yet started, or arrived after the shutdown began: the device's outbox resends it.
       if (accepting || (stopping && it.seq <= drain_limit)) {
+        if (const auto t = topics::parse(it.topic); t && t->kind == topics::kind::business_catalog) {
+          on_retained_catalog(t->id, it.payload);
+          continue;
+        }
         batch.push_back({std::move(it.topic), std::move(it.payload), it.received, it.retained, it.wire_size});
       }
     }
@@ -204,6 +226,26 @@ struct hub::impl {
     return false;
   }
 
+  // What only the hub may say to a device (its catalog, its config, its credentials) goes out
+  // signed, whichever room produced it: enrolled kiosks accept nothing else.
+  std::string sign_if_hub_only(const std::string& topic, std::string payload) {
+    const auto t = topics::parse(topic);
+    if (!t || (t->kind != topics::kind::device_down && t->kind != topics::kind::business_catalog)) return payload;
+    if (t->kind == topics::kind::device_down && t->type != protocol::types::catalog && t->type != "device.config" &&
+        t->type != fleet_types::credentials) {
+      return payload;
+    }
+    auto env = nlohmann::json::parse(payload, nullptr, false);
+    if (!env.is_object() || env.contains("sig")) return payload;
+    try {
+      key->sign(env);
+    } catch (const std::exception& e) {
+      spdlog::error("cannot sign a message for {}: {}", topic, e.what());
+      return payload;
+    }
+    return env.dump();
+  }
+
   void mark_catalog_dirty(const std::string& business) {
     if (stopping) return;
     auto& slot = catalogs[business];
@@ -226,11 +268,14 @@ struct hub::impl {
     try {
       auto cat = next_catalog(*db, business);
       if (!cat) return;
-      auto payload = protocol::make_message(protocol::types::catalog, protocol::to_json(*cat));
+      auto env = nlohmann::json::parse(protocol::make_message(protocol::types::catalog, protocol::to_json(*cat)));
+      key->sign(env);
+      auto payload = env.dump();
       if (payload.size() > protocol::limits::max_payload) {
         spdlog::error("catalog of {} is {} bytes, over the {} byte limit devices accept", business,
                       payload.size(), protocol::limits::max_payload);
       }
+      published[business] = published_catalog{payload, cat->version};
       publish(topics::business_catalog(business), std::move(payload), true);
       metrics.inc(metric::catalog_publishes);
       spdlog::debug("catalog {} v{} published", business, cat->version);
@@ -245,6 +290,30 @@ struct hub::impl {
     } catch (const std::exception& e) {
       spdlog::error("listing businesses failed: {}", e.what());
     }
+  }
+
+  // A retained catalog arrived (ours echoed back, or someone else's). Anything that is not
+  // signed by this hub's key, or older than what the hub published last, is overwritten with the
+  // hub's own catalog at once, so kiosks that join later never see it either.
+  void on_retained_catalog(const std::string& business, const std::string& payload) {
+    const auto it = published.find(business);
+    if (it == published.end() || payload == it->second.payload) return;  // not published yet / our echo
+    bool ours = false;
+    auto j = nlohmann::json::parse(payload, nullptr, false);
+    if (provisioning::verify(j, key->public_half()) == provisioning::verify_error::ok) {
+      const auto& body = j["body"];
+      ours = body.is_object() && body.contains("version") && body["version"].is_number_integer() &&
+             body["version"].get<std::int64_t>() >= it->second.version;
+    }
+    if (ours) return;
+    metrics.inc(metric::catalog_restores);
+    if (auto n = limiter.admit("catalog-restore/" + business, steady::now())) {
+      spdlog::warn("retained catalog of {} was overwritten by someone else ({} bytes, {}); restoring the hub's{}",
+                   business, payload.size(),
+                   j.is_discarded() ? "not JSON" : provisioning::to_string(provisioning::verify(j, key->public_half())),
+                   *n ? fmt::format("; {} more since", *n) : std::string());
+    }
+    publish(topics::business_catalog(business), it->second.payload, true);
   }
 
   // ---- ingress ----------------------------------------------------------------------------
@@ -375,6 +444,7 @@ struct hub::impl {
       if (slot.timer) slot.timer->cancel();
     }
     if (http) http->stop();
+    if (https) https->stop();
     // Handlers run one at a time on this thread, so no transaction is half done here. Every
     // message handed over before this point is in the intake queue now: the step below handles
     // them (committed and answered) first; then stop() disconnects cleanly (no Last Will),
@@ -447,18 +517,46 @@ hub::hub(hub_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
   d.orders = std::make_unique<order_service>(*d.db);
   d.orders->set_unpaid_hold_limit(d.opts.unpaid_hold_limit);
   d.orders->set_write_observer([this](bool ok, const std::string& err) { impl_->record_write("order", ok, err); });
+  d.key = provisioning::signing_key::load_or_create(
+      d.opts.signing_key_file.empty() ? std::filesystem::path(d.opts.data_dir) / "signing.key"
+                                      : std::filesystem::path(d.opts.signing_key_file));
+  std::string ca_pem;
+  if (!d.opts.mqtt_ca_file.empty()) {
+    auto pem = provisioning::read_file(d.opts.mqtt_ca_file);
+    if (!pem) throw std::runtime_error("cannot read --mqtt-ca " + d.opts.mqtt_ca_file);
+    ca_pem = *pem;
+  }
 
   mqtt::options mo;
   mo.uri = d.opts.mqtt_uri;
   mo.client_id = d.opts.mqtt_client_id;
   mo.username = d.opts.mqtt_username;
   mo.password = d.opts.mqtt_password;
+  mo.ca_file = d.opts.mqtt_ca_file;
   mo.clean_session = false;
   mo.max_payload_bytes = protocol::limits::max_payload;  // larger ones are answered too_large uncopied
   d.mq = std::make_unique<mqtt::client>(mo);  // throws std::invalid_argument for a bad URI
-  d.mq->subscribe_on_connect({{std::string(topics::all_device_up), 1}, {std::string(topics::all_presence), 1}});
+  // The hub also watches the retained catalogs, to put its own back when someone overwrites one.
+  std::vector<mqtt::subscription> subs{{std::string(topics::all_device_up), 1},
+                                       {std::string(topics::all_presence), 1},
+                                       {"kh/v1/b/+/catalog", 1}};
+  if (d.opts.manage_broker) {
+    subs.push_back({std::string(provisioning::dynsec::response_topic), 1});
+    d.admin = std::make_unique<dynsec_admin>([this](const std::string& topic, std::string payload) {
+      // Never logged: dynamic-security requests carry passwords.
+      return impl_->mq->publish(topic, std::move(payload), 1, false);
+    });
+  }
+  d.mq->subscribe_on_connect(std::move(subs));
   // Paho's thread: only queue, never block.
-  d.mq->on_message([this](mqtt::message m) { impl_->on_mqtt_message(std::move(m)); });
+  d.mq->on_message([this](mqtt::message m) {
+    if (impl_->admin && m.topic == provisioning::dynsec::response_topic) {
+      // Straight to the waiting call (which may be holding the writer thread): never queued.
+      impl_->admin->on_response(m.payload);
+      return;
+    }
+    impl_->on_mqtt_message(std::move(m));
+  });
   d.mq->on_connection([this](bool up, const std::string& reason) {
     asio::post(impl_->io, [this, up, reason] { impl_->on_connection(up, reason); });
   });
@@ -467,9 +565,31 @@ hub::hub(hub_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
   d.in = std::make_unique<ingress>(
       *d.db, *d.orders, d.metrics,
       [this](const std::string& topic, std::string payload, bool retained) {
-        return impl_->publish(topic, std::move(payload), retained);
+        return impl_->publish(topic, impl_->sign_if_hub_only(topic, std::move(payload)), retained);
       },
       [this](const std::string& business) { impl_->mark_catalog_dirty(business); }, d.opts.ingress);
+  fleet_options fo;
+  fo.manage_broker = d.opts.manage_broker;
+  fo.device_mqtt_uri = d.opts.device_mqtt_uri.empty() ? d.opts.mqtt_uri : d.opts.device_mqtt_uri;
+  fo.ca_pem = ca_pem;
+  fo.public_url = d.opts.public_url;
+  d.fleet = std::make_unique<fleet_api>(
+      *d.db, *d.key, d.admin.get(),
+      [this](const std::string& topic, std::string payload, bool retained) {
+        return impl_->publish(topic, std::move(payload), retained);
+      },
+      fo);
+  // The fleet routes read and write the database and may wait for the broker: they run on the
+  // writer thread (the HTTP thread waits for them, 8 s at most: the broker's 5 s and some).
+  d.fleet->add_routes(d.router, [this](const std::function<http_response()>& fn) {
+    auto r = impl_->gateway.call([fn] { return fn(); }, std::chrono::milliseconds(8000));
+    return r ? std::move(*r) : json_error(503, "busy", "the hub is busy; try again");
+  });
+  d.in->on_other_type([this](const std::string& device, const std::string& type, const nlohmann::json& body) {
+    if (type != fleet_types::credentials_ack) return false;
+    impl_->fleet->on_credentials_ack(device, body);
+    return true;
+  });
   d.metrics.inc(metric::intake_refused, {{"reason", "queue_full"}}, 0);
   d.metrics.inc(metric::intake_refused, {{"reason", "device_share"}}, 0);
   // Both run on the HTTP thread and read no database: they answer within milliseconds whatever
@@ -546,6 +666,18 @@ int hub::run() {
   });
 
   d.http->start();  // throws std::system_error when the address cannot be bound
+  if (!d.opts.tls_cert_file.empty() || !d.opts.tls_key_file.empty()) {
+    tls_front_options to;
+    to.host = d.opts.https_host;
+    to.port = d.opts.https_port;
+    to.cert_file = d.opts.tls_cert_file;
+    to.key_file = d.opts.tls_key_file;
+    // Relay to the HTTP server where it listens (loopback when it listens on every address).
+    to.backend_host = d.opts.http_host == "0.0.0.0" ? "127.0.0.1" : d.opts.http_host == "::" ? "::1" : d.opts.http_host;
+    to.backend_port = d.http->port();
+    d.https = std::make_unique<tls_front>(d.http_io, to);  // throws for a bad certificate or key
+    d.https->start();
+  }
   d.http_work.emplace(d.http_io.get_executor());
   d.http_thread = std::thread([&d] {
     try {
@@ -557,6 +689,10 @@ int hub::run() {
   const std::string shown_host =
       d.opts.http_host.find(':') != std::string::npos ? "[" + d.opts.http_host + "]" : d.opts.http_host;
   spdlog::info("http listening on {}:{}", shown_host, d.http->port());
+  if (d.https) {
+    const auto& h = d.opts.https_host;
+    spdlog::info("https listening on {}:{}", h.find(':') != std::string::npos ? "[" + h + "]" : h, d.https->port());
+  }
   d.in->update_devices_gauge();
   d.run_probe();  // health knows from the start whether the database takes writes
   d.schedule_probe();
@@ -571,8 +707,9 @@ int hub::run() {
   if (auto err = write_ready_file(d.opts.data_dir, d.http->port(), static_cast<long>(::getpid())); !err.empty()) {
     spdlog::error("{}", err);
   }
-  spdlog::info("kioskhub ready (data {}, mqtt {}, client id {})", d.opts.data_dir, d.opts.mqtt_uri,
-               d.opts.mqtt_client_id);
+  spdlog::info("kioskhub ready (data {}, mqtt {}, client id {}, catalog key {}{})", d.opts.data_dir, d.opts.mqtt_uri,
+               d.opts.mqtt_client_id, provisioning::key_id(d.key->public_half()),
+               d.opts.manage_broker ? ", managing broker accounts" : "");
   if (d.opts.on_ready) {
     try {
       d.opts.on_ready(d.http->port());
@@ -587,8 +724,10 @@ int hub::run() {
   d.http_work.reset();
   d.http_io.stop();
   if (d.http_thread.joinable()) d.http_thread.join();
+  d.https.reset();
   d.http.reset();
   d.webapp.reset();
+  d.fleet.reset();
   d.in.reset();
   d.orders.reset();
   d.db.reset();  // closes SQLite (WAL checkpointed on the last close)

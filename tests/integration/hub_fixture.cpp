@@ -49,13 +49,18 @@ hub::~hub() {
   if (proc_ && proc_->running()) stop(5s);
 }
 
-void hub::serve(const std::vector<std::string>& extra_args) {
+void hub::serve(const std::vector<std::string>& extra_args) { serve_with({"--mqtt", broker_.url()}, {}, extra_args); }
+
+void hub::serve_with(std::vector<std::string> mqtt_args, std::vector<std::string> env,
+                     const std::vector<std::string>& extra_args) {
   std::filesystem::remove(data() / "hub.json");
-  std::vector<std::string> argv = {(bin_dir() / "kioskhub").string(), "serve", "--data", data().string(), "--mqtt",
-                                   broker_.url(), "--http", "127.0.0.1:0"};
+  std::vector<std::string> argv{(bin_dir() / "kioskhub").string(), "serve", "--data", data().string(), "--http",
+                                "127.0.0.1:0"};
+  argv.insert(argv.end(), mqtt_args.begin(), mqtt_args.end());
   argv.insert(argv.end(), serve_args.begin(), serve_args.end());
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  proc_ = std::make_unique<process>(process::options{.argv = argv, .stderr_file = data() / "hub.stderr"});
+  proc_ = std::make_unique<process>(
+      process::options{.argv = argv, .env = std::move(env), .stderr_file = data() / "hub.stderr"});
   bool ready = eventually(
       [&] {
         std::ifstream f(data() / "hub.json");
@@ -86,7 +91,9 @@ std::string hub::log() const {
   std::ostringstream s;
   for (auto name : {"seed.stderr", "hub.stderr"}) {
     std::ifstream f(data() / name);
-    if (f) s << "--- " << name << "\n" << f.rdbuf();
+    // Read into a string first: inserting an empty rdbuf sets failbit on `s` and silences the rest.
+    std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    if (f || !text.empty()) s << "--- " << name << "\n" << text;
   }
   return s.str();
 }
@@ -218,9 +225,7 @@ json headless_kiosk::until(const std::string& key, const std::string& value, std
 
 std::string headless_kiosk::log() const {
   std::ifstream f(dir_.path() / "kiosk.stderr");
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
+  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
 }
 
 json order_body(const std::vector<std::pair<std::string, int>>& lines, const std::string& order_id,

@@ -53,6 +53,10 @@ class hub {
   /// Starts `kioskhub serve` (with `serve_args`, then `extra_args` appended, e.g. {"--sync",
   /// "normal"}); waits until hub.json appears and /healthz is 200.
   void serve(const std::vector<std::string>& extra_args = {});
+  /// Same with other broker flags: `mqtt_args` replaces `--mqtt URL` (e.g. an ssl:// URL with
+  /// --mqtt-ca, --mqtt-username, --manage-broker), `env` adds NAME=value entries.
+  void serve_with(std::vector<std::string> mqtt_args, std::vector<std::string> env = {},
+                  const std::vector<std::string>& extra_args = {});
   /// Extra `serve` flags, e.g. {"--device-order-rate", "0"} for a test that floods on purpose.
   std::vector<std::string> serve_args;
   /// Stops with SIGTERM and returns the exit code.

@@ -113,6 +113,7 @@ void ingress::describe_metrics(metrics_registry& m) {
   m.describe_counter(metric::messages_out, "MQTT messages published by the hub.");
   m.describe_counter(metric::device_errors, "Device messages answered with an error, by code.");
   m.describe_counter(metric::catalog_publishes, "Retained catalog publishes.");
+  m.describe_counter(metric::catalog_restores, "Retained catalogs restored after someone else overwrote them.");
   m.describe_histogram(metric::order_latency, "order.submit received to answer published, seconds.",
                        {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5});
   m.describe_gauge(metric::devices_connected, "Devices whose presence is online.");
@@ -270,6 +271,7 @@ std::optional<order_submission> ingress::admit(const std::string& topic, const s
       on_hello(device, env->body);
       return std::nullopt;
     }
+    if (extra_ && extra_(device, env->type, env->body)) return std::nullopt;
     send_error(device, {},
                make_problem(code::unknown_type, "the hub does not accept '" + env->type + "' from devices",
                             {{"type", env->type}}),

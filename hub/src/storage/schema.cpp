@@ -286,6 +286,42 @@ CREATE TABLE order_feedback (
   comment        TEXT NOT NULL DEFAULT '',
   created_at_ms  INTEGER NOT NULL
 ) WITHOUT ROWID;
+// v5 (fleet security, issue 8): API tokens for kioskctl, single-use enrollment tokens, and each
+// device's broker account. Secrets are stored only as SHA-256 hex of the token's secret part; the
+// device's broker password is held only while a rotation waits for the device's confirmation.
+constexpr const char* k_v5 = R"sql(
+CREATE TABLE api_tokens (
+  id             TEXT PRIMARY KEY,             -- 16 hex, the public half of kha1.<id>.<secret>
+  business_id    TEXT NOT NULL REFERENCES businesses(id),
+  name           TEXT NOT NULL,
+  secret_hash    TEXT NOT NULL,
+  created_at_ms  INTEGER NOT NULL,
+  last_used_ms   INTEGER,
+  revoked_at_ms  INTEGER
+);
+
+CREATE TABLE enrollment_tokens (
+  id             TEXT PRIMARY KEY,             -- khe1.<id>.<secret>
+  business_id    TEXT NOT NULL REFERENCES businesses(id),
+  mode           TEXT NOT NULL CHECK (mode IN ('shop', 'counter', 'board')),
+  name           TEXT NOT NULL,
+  secret_hash    TEXT NOT NULL,
+  created_by     TEXT NOT NULL,                -- api token id
+  created_at_ms  INTEGER NOT NULL,
+  expires_at_ms  INTEGER NOT NULL,
+  used_at_ms     INTEGER,
+  device_id      TEXT REFERENCES devices(id)  -- the device it made
+);
+
+CREATE TABLE device_credentials (
+  device_id           TEXT PRIMARY KEY REFERENCES devices(id),
+  username            TEXT NOT NULL UNIQUE,    -- broker account (= device id = client id)
+  generation          INTEGER NOT NULL DEFAULT 1,
+  pending_password    TEXT,                    -- set while a rotation waits for credentials.ack
+  pending_generation  INTEGER,
+  rotated_at_ms       INTEGER,
+  revoked_at_ms       INTEGER
+);
 )sql";
 
 struct migration {
@@ -294,7 +330,7 @@ struct migration {
 };
 // Forward-only, in ascending version order. Versions may skip numbers (parallel branches take
 // their own), but a released version is never changed or reordered.
-constexpr migration k_migrations[] = {{1, k_v1}, {2, k_v2}, {4, k_v4}};
+constexpr migration k_migrations[] = {{1, k_v1}, {2, k_v2}, {4, k_v4}, {5, k_v5}};
 
 }  // namespace
 

@@ -604,6 +604,136 @@ class sqlite_outbox final : public outbox_repository {
   sqlite::connection& db_;
 };
 
+class sqlite_fleet final : public fleet_repository {
+ public:
+  explicit sqlite_fleet(sqlite::connection& db) : db_(db) {}
+
+  void insert_api_token(const api_token_record& t) override {
+    db_.prepare("INSERT INTO api_tokens(id, business_id, name, secret_hash, created_at_ms) VALUES (?,?,?,?,?)")
+        .bind(1, t.id)
+        .bind(2, t.business_id)
+        .bind(3, t.name)
+        .bind(4, t.secret_hash)
+        .bind(5, t.created_at_ms)
+        .run();
+  }
+  std::optional<api_token_record> find_api_token(const std::string& id) override {
+    auto s = db_.prepare(
+        "SELECT id, business_id, name, secret_hash, created_at_ms, last_used_ms, revoked_at_ms FROM api_tokens "
+        "WHERE id = ?");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return read_api(s);
+  }
+  std::vector<api_token_record> api_tokens() override {
+    auto s = db_.prepare(
+        "SELECT id, business_id, name, secret_hash, created_at_ms, last_used_ms, revoked_at_ms FROM api_tokens "
+        "ORDER BY created_at_ms, id");
+    std::vector<api_token_record> out;
+    while (s.step()) out.push_back(read_api(s));
+    return out;
+  }
+  bool revoke_api_token(const std::string& id, std::int64_t now_ms) override {
+    return db_.prepare("UPDATE api_tokens SET revoked_at_ms = ? WHERE id = ? AND revoked_at_ms IS NULL")
+               .bind(1, now_ms)
+               .bind(2, id)
+               .run() > 0;
+  }
+  void touch_api_token(const std::string& id, std::int64_t now_ms) override {
+    db_.prepare("UPDATE api_tokens SET last_used_ms = ? WHERE id = ?").bind(1, now_ms).bind(2, id).run();
+  }
+  void insert_enrollment_token(const enrollment_token_record& t) override {
+    db_.prepare(
+           "INSERT INTO enrollment_tokens(id, business_id, mode, name, secret_hash, created_by, created_at_ms, "
+           "expires_at_ms) VALUES (?,?,?,?,?,?,?,?)")
+        .bind(1, t.id)
+        .bind(2, t.business_id)
+        .bind(3, protocol::to_string(t.mode))
+        .bind(4, t.name)
+        .bind(5, t.secret_hash)
+        .bind(6, t.created_by)
+        .bind(7, t.created_at_ms)
+        .bind(8, t.expires_at_ms)
+        .run();
+  }
+  std::optional<enrollment_token_record> find_enrollment_token(const std::string& id) override {
+    auto s = db_.prepare(
+        "SELECT id, business_id, mode, name, secret_hash, created_by, created_at_ms, expires_at_ms, used_at_ms, "
+        "COALESCE(device_id, '') FROM enrollment_tokens WHERE id = ?");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    enrollment_token_record t;
+    t.id = s.text(0);
+    t.business_id = s.text(1);
+    t.mode = parse_enum(s.text(2), device_mode::shop);
+    t.name = s.text(3);
+    t.secret_hash = s.text(4);
+    t.created_by = s.text(5);
+    t.created_at_ms = s.int64(6);
+    t.expires_at_ms = s.int64(7);
+    t.used_at_ms = s.opt_int64(8);
+    t.device_id = s.text(9);
+    return t;
+  }
+  bool use_enrollment_token(const std::string& id, const std::string& device_id, std::int64_t now_ms) override {
+    return db_.prepare("UPDATE enrollment_tokens SET used_at_ms = ?, device_id = ? WHERE id = ? AND used_at_ms IS NULL")
+               .bind(1, now_ms)
+               .bind(2, device_id)
+               .bind(3, id)
+               .run() > 0;
+  }
+  void upsert_credentials(const device_credentials_record& c) override {
+    auto st = db_.prepare(
+           "INSERT INTO device_credentials(device_id, username, generation, pending_password, pending_generation, "
+           "rotated_at_ms, revoked_at_ms) VALUES (?,?,?,?,?,?,?) ON CONFLICT(device_id) DO UPDATE SET "
+           "username = excluded.username, generation = excluded.generation, pending_password = "
+           "excluded.pending_password, pending_generation = excluded.pending_generation, rotated_at_ms = "
+           "excluded.rotated_at_ms, revoked_at_ms = excluded.revoked_at_ms");
+    st.bind(1, c.device_id)
+        .bind(2, c.username)
+        .bind(3, c.generation);
+    if (c.pending_password.empty()) st.bind(4, std::nullopt);
+    else st.bind(4, c.pending_password);
+    st.bind(5, c.pending_generation)
+        .bind(6, c.rotated_at_ms)
+        .bind(7, c.revoked_at_ms)
+        .run();
+  }
+  std::optional<device_credentials_record> credentials(const std::string& device_id) override {
+    auto s = db_.prepare(
+        "SELECT device_id, username, generation, COALESCE(pending_password, ''), pending_generation, rotated_at_ms, "
+        "revoked_at_ms FROM device_credentials WHERE device_id = ?");
+    s.bind(1, device_id);
+    if (!s.step()) return std::nullopt;
+    device_credentials_record c;
+    c.device_id = s.text(0);
+    c.username = s.text(1);
+    c.generation = s.int64(2);
+    c.pending_password = s.text(3);
+    c.pending_generation = s.opt_int64(4);
+    c.rotated_at_ms = s.opt_int64(5);
+    c.revoked_at_ms = s.opt_int64(6);
+    return c;
+  }
+  bool set_device_enabled(const std::string& device_id, bool enabled) override {
+    return db_.prepare("UPDATE devices SET enabled = ? WHERE id = ?").bind(1, enabled).bind(2, device_id).run() > 0;
+  }
+
+ private:
+  static api_token_record read_api(const sqlite::statement& s) {
+    api_token_record t;
+    t.id = s.text(0);
+    t.business_id = s.text(1);
+    t.name = s.text(2);
+    t.secret_hash = s.text(3);
+    t.created_at_ms = s.int64(4);
+    t.last_used_ms = s.opt_int64(5);
+    t.revoked_at_ms = s.opt_int64(6);
+    return t;
+  }
+  sqlite::connection& db_;
+};
+
 class sqlite_write_transaction final : public write_transaction {
  public:
   sqlite_write_transaction(sqlite::connection& db, int& depth) : tx_(db), depth_(depth) { ++depth_; }
@@ -670,7 +800,8 @@ class sqlite_store final : public store {
         catalog_(db_),
         orders_(db_),
         answers_(db_),
-        outbox_(db_) {
+        outbox_(db_),
+        fleet_(db_) {
     migrate(db_);
     if (opts.background_checkpoint) {
       checkpointer_ = std::make_unique<sqlite::checkpointer>(path);
@@ -685,6 +816,7 @@ class sqlite_store final : public store {
   order_repository& orders() override { return orders_; }
   answer_repository& answers() override { return answers_; }
   outbox_repository& outbox() override { return outbox_; }
+  fleet_repository& fleet() override { return fleet_; }
   std::unique_ptr<write_transaction> begin() override {
     if (depth_ > 0) return std::make_unique<sqlite_savepoint>(db_, depth_);
     return std::make_unique<sqlite_write_transaction>(db_, depth_);
@@ -721,6 +853,7 @@ class sqlite_store final : public store {
   sqlite_orders orders_;
   sqlite_answers answers_;
   sqlite_outbox outbox_;
+  sqlite_fleet fleet_;
   std::unique_ptr<sqlite::checkpointer> checkpointer_;  // stops before db_ closes
   int depth_ = 0;  // units of work begun and not yet committed or dropped: the outermost is the
                    // transaction, the others savepoints

@@ -211,9 +211,13 @@ mosquitto::mosquitto(std::vector<std::string> extra_config) : extra_(std::move(e
   throw std::runtime_error("mosquitto did not start: " + log());
 }
 
+mosquitto::mosquitto(const std::filesystem::path& config, std::uint16_t port) : port_(port), config_(config) {
+  if (!start()) throw std::runtime_error("mosquitto did not start: " + log());
+}
+
 bool mosquitto::start() {
-  auto conf = dir_.path() / "mosquitto.conf";
-  {
+  auto conf = config_.empty() ? dir_.path() / "mosquitto.conf" : config_;
+  if (config_.empty()) {
     std::ofstream f(conf);
     f << "listener " << port_ << " 127.0.0.1\n"
       << "allow_anonymous true\n"
@@ -258,7 +262,8 @@ std::string mosquitto::log() const {
   std::ostringstream s;
   for (auto name : {"mosquitto.log", "mosquitto.stderr"}) {
     std::ifstream f(dir_.path() / name);
-    s << f.rdbuf();
+    // Via a string: inserting an empty rdbuf would set failbit on `s` and drop the next file.
+    s << std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   }
   return s.str();
 }

@@ -24,9 +24,19 @@ struct hub_options {
   std::string mqtt_username;                ///< empty: anonymous
   std::string mqtt_password;
   std::string mqtt_client_id = "kioskhub";  ///< fixed: the broker keeps the session (QoS 1 backlog) under it
+  std::string mqtt_ca_file;                 ///< CA (PEM) for an ssl:// broker; also handed to enrolled devices
+  /// Manage one broker account per device through Mosquitto dynamic security (the hub's account
+  /// must be the broker's dynsec admin: `kioskctl broker-config`). Default off (anonymous broker).
+  bool manage_broker = false;
+  std::string device_mqtt_uri;              ///< broker URL handed to devices at enrollment (default: mqtt_uri)
+  /// HTTPS (a TLS front relaying to the HTTP server) when both files are set; default off.
+  std::string tls_cert_file, tls_key_file;
+  std::string https_host = "0.0.0.0";
+  std::uint16_t https_port = 8443;          ///< 0: ephemeral (logged as "https listening on HOST:PORT")
+  std::string signing_key_file;             ///< Ed25519 seed (default: DIR/signing.key, made 0600 when missing)
   std::string http_host = "127.0.0.1";
   std::uint16_t http_port = 8080;           ///< 0: ephemeral (the log line and hub.json tell which)
-  /// Base URL QR codes and links carry ("https://shop.example"); empty: the request's Host.
+  /// Base URL QR codes, links and enrollment URIs carry ("https://shop.example"); empty: the request's Host.
   std::string public_url;
   /// Default full: an answered order survives a power cut (docs/operations.md).
   sqlite::durability sync = sqlite::durability::full;

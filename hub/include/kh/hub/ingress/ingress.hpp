@@ -41,6 +41,7 @@ inline constexpr const char* device_errors = "kh_mqtt_errors_total";  ///< label
 inline constexpr const char* order_latency = "kh_order_latency_seconds";
 inline constexpr const char* devices_connected = "kh_devices_connected";
 inline constexpr const char* catalog_publishes = "kh_catalog_publishes_total";
+inline constexpr const char* catalog_restores = "kh_catalog_restores_total";  ///< someone else overwrote a retained catalog
 inline constexpr const char* mqtt_connected = "kh_mqtt_connected";
 inline constexpr const char* wal_syncs = "kh_wal_syncs_total";
 inline constexpr const char* wal_sync_seconds = "kh_wal_sync_seconds_total";
@@ -156,6 +157,10 @@ class ingress {
   /// hello messages among them are stored with one commit of their own, before the orders.
   /// Never throws.
   void handle_batch(const std::vector<incoming>& batch);
+  /// Handler for device message types the ingress itself does not know (e.g. credentials.ack of
+  /// the fleet room); returns true when it handled the type. Set before messages flow.
+  using extra_fn = std::function<bool(const std::string& device, const std::string& type, const nlohmann::json& body)>;
+  void on_other_type(extra_fn f) { extra_ = std::move(f); }
 
   /// Recounts online devices into kh_devices_connected.
   void update_devices_gauge();
@@ -188,6 +193,7 @@ class ingress {
   metrics_registry& metrics_;
   publish_fn publish_;
   business_fn catalog_changed_;
+  extra_fn extra_;
   ingress_options opts_;
   log_limiter limiter_;
   device_rate_limiter rate_;

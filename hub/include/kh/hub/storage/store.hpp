@@ -232,6 +232,59 @@ class outbox_repository {
   virtual std::vector<outbox_record> due(std::int64_t now_ms, int limit) = 0;
 };
 
+// ---- fleet security (issue 8) ----------------------------------------------------------
+struct api_token_record {
+  std::string id;  ///< public half of kha1.<id>.<secret>
+  std::string business_id;
+  std::string name;
+  std::string secret_hash;  ///< hex SHA-256 of the secret
+  std::int64_t created_at_ms = 0;
+  std::optional<std::int64_t> last_used_ms;
+  std::optional<std::int64_t> revoked_at_ms;
+};
+
+struct enrollment_token_record {
+  std::string id;
+  std::string business_id;
+  protocol::device_mode mode = protocol::device_mode::shop;
+  std::string name;
+  std::string secret_hash;
+  std::string created_by;  ///< api token id
+  std::int64_t created_at_ms = 0;
+  std::int64_t expires_at_ms = 0;
+  std::optional<std::int64_t> used_at_ms;
+  std::string device_id;  ///< empty until used
+};
+
+struct device_credentials_record {
+  std::string device_id;
+  std::string username;
+  std::int64_t generation = 1;
+  std::string pending_password;  ///< non-empty while a rotation waits for the device
+  std::optional<std::int64_t> pending_generation;
+  std::optional<std::int64_t> rotated_at_ms;
+  std::optional<std::int64_t> revoked_at_ms;
+};
+
+class fleet_repository {
+ public:
+  virtual ~fleet_repository() = default;
+  virtual void insert_api_token(const api_token_record& t) = 0;
+  virtual std::optional<api_token_record> find_api_token(const std::string& id) = 0;
+  virtual std::vector<api_token_record> api_tokens() = 0;
+  /// False when unknown or already revoked.
+  virtual bool revoke_api_token(const std::string& id, std::int64_t now_ms) = 0;
+  virtual void touch_api_token(const std::string& id, std::int64_t now_ms) = 0;
+  virtual void insert_enrollment_token(const enrollment_token_record& t) = 0;
+  virtual std::optional<enrollment_token_record> find_enrollment_token(const std::string& id) = 0;
+  /// Marks it used by `device_id` only if it is still unused; false otherwise.
+  virtual bool use_enrollment_token(const std::string& id, const std::string& device_id, std::int64_t now_ms) = 0;
+  virtual void upsert_credentials(const device_credentials_record& c) = 0;
+  virtual std::optional<device_credentials_record> credentials(const std::string& device_id) = 0;
+  /// devices.enabled
+  virtual bool set_device_enabled(const std::string& device_id, bool enabled) = 0;
+};
+
 /// A unit of work: commit() makes every write since begin() durable at once; destruction without
 /// commit() rolls back.
 class write_transaction {
@@ -249,6 +302,7 @@ class store {
   virtual order_repository& orders() = 0;
   virtual answer_repository& answers() = 0;
   virtual outbox_repository& outbox() = 0;
+  virtual fleet_repository& fleet() = 0;
   /// Starts a write transaction (takes the write lock now). Called while another unit of work
   /// from this store is open, it starts a nested one (a savepoint): its commit() hands its
   /// writes to the enclosing unit (durable only when the outermost commits), and dropping it

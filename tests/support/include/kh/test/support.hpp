@@ -83,6 +83,9 @@ class mosquitto {
  public:
   /// `extra_config`: more lines for the generated config (e.g. "max_connections -1").
   explicit mosquitto(std::vector<std::string> extra_config = {});
+  /// A broker on a config file written elsewhere (e.g. by `kioskctl broker-config`), which must
+  /// listen on 127.0.0.1:port. Throws when it does not come up.
+  mosquitto(const std::filesystem::path& config, std::uint16_t port);
   ~mosquitto();
   /// Kills the broker (SIGKILL: no clean disconnects, no wills) and starts it again on the same
   /// port with the same config; returns once it listens. Throws if it does not come back.
@@ -98,6 +101,7 @@ class mosquitto {
   temp_dir dir_;
   std::vector<std::string> extra_;
   std::uint16_t port_ = 0;
+  std::filesystem::path config_;
   std::unique_ptr<process> proc_;
 };
 
