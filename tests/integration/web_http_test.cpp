@@ -164,7 +164,9 @@ TEST(web_http, phone_orders_share_the_kiosks_numbering_and_stock) {
   kh::test::db db(hub.db_file());
   EXPECT_EQ(db.scalar("SELECT number FROM orders WHERE id = '" + oid + "'"), "A-002");
   EXPECT_EQ(db.scalar("SELECT device_id FROM orders WHERE id = '" + oid + "'"), "web-" + hub.business_id());
-  if (stock_before >= 0) EXPECT_EQ(db.count("SELECT stock FROM products WHERE id = '" + pid + "'"), stock_before - 3);
+  if (stock_before >= 0) {
+    EXPECT_EQ(db.count("SELECT stock FROM products WHERE id = '" + pid + "'"), stock_before - 3);
+  }
   auto page = request(port, "GET", "/s/demo-cafe/o/" + oid);
   EXPECT_NE(page.body.find("A-002"), std::string::npos);
   auto ev = request(port, "GET", "/s/demo-cafe/o/" + oid + "/events");
