@@ -286,6 +286,8 @@ CREATE TABLE order_feedback (
   comment        TEXT NOT NULL DEFAULT '',
   created_at_ms  INTEGER NOT NULL
 ) WITHOUT ROWID;
+)sql";
+
 // v5 (fleet security, issue 8): API tokens for kioskctl, single-use enrollment tokens, and each
 // device's broker account. Secrets are stored only as SHA-256 hex of the token's secret part; the
 // device's broker password is held only while a rotation waits for the device's confirmation.
