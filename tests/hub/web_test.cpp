@@ -415,6 +415,12 @@ TEST_F(web_app, staff_cannot_change_settings_prices_or_accounts_but_can_run_orde
   browser staff{router};
   staff.get("/login");
   ASSERT_EQ(staff.post("/login", {{"email", "s@alpha.example"}, {"password", "staff password 1"}}).status, 303);
+  // The menu offers staff only what they may use; the owner sees the settings too.
+  const auto staff_menu = staff.get("/portal/orders").body;
+  EXPECT_NE(staff_menu.find("href=\"/portal/orders\""), std::string::npos);
+  EXPECT_EQ(staff_menu.find("href=\"/portal/store\""), std::string::npos);
+  EXPECT_EQ(staff_menu.find("href=\"/portal/staff\""), std::string::npos);
+  EXPECT_NE(owner.get("/portal/orders").body.find("href=\"/portal/store\""), std::string::npos);
   staff.get("/portal/products/" + pid);
   EXPECT_EQ(staff.post("/portal/products/" + pid, {{"name", "Tea"}, {"price", "0.10"}, {"category_id", "menu"}, {"active", "1"}}).status, 403);
   EXPECT_EQ(staff.post("/portal/store", {{"name", "Mine"}, {"tax_rate", "0"}, {"prep_minutes", "1"}}).status, 403);

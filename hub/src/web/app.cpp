@@ -39,15 +39,18 @@ constexpr std::string_view k_nav = R"(<nav class="navbar navbar-expand navbar-da
 <div class="navbar-nav flex-wrap">
 <a class="nav-link" href="/portal/orders">Orders</a>
 <a class="nav-link" href="/portal/products">Products</a>
-<a class="nav-link" href="/portal/categories">Categories</a>
-<a class="nav-link" href="/portal/discounts">Discounts</a>
-<a class="nav-link" href="/portal/store">Store</a>
-<a class="nav-link" href="/portal/staff">Staff</a>
-<a class="nav-link" href="/portal/qr">QR codes</a>
+{{owner_links|html}}<a class="nav-link" href="/portal/qr">QR codes</a>
 <a class="nav-link" href="/s/{{slug|url}}">Shop</a>
 </div>
 <form method="post" action="/logout" class="ms-auto">{{csrf|html}}<button class="btn btn-sm btn-outline-light">Log out {{email}}</button></form>
 </nav>)";
+
+// Settings a staff account may look at but not change: only owners get them in the menu.
+constexpr std::string_view k_owner_links = R"(<a class="nav-link" href="/portal/categories">Categories</a>
+<a class="nav-link" href="/portal/discounts">Discounts</a>
+<a class="nav-link" href="/portal/store">Store</a>
+<a class="nav-link" href="/portal/staff">Staff</a>
+)";
 
 bool valid_slug(const std::string& s) {
   if (s.size() < 2 || s.size() > 40) return false;
@@ -144,7 +147,13 @@ http_response app::impl::finish(const http_request& req, http_response r) {
 http_response app::impl::page(const http_request& req, int status, const std::string& title, const safe_html& body,
                               const session* s, const std::string& scripts) {
   safe_html nav{};
-  if (s) nav = render(k_nav, {{"business", s->business_name}, {"slug", s->slug}, {"csrf", csrf_input(*s)}, {"email", s->email}});
+  if (s) {
+    nav = render(k_nav, {{"business", s->business_name},
+                         {"slug", s->slug},
+                         {"csrf", csrf_input(*s)},
+                         {"email", s->email},
+                         {"owner_links", s->owner() ? render(k_owner_links, {}) : safe_html{}}});
+  }
   safe_html sc{};
   if (!scripts.empty()) sc = render(R"(<script src="{{src|attr}}" defer></script>)", {{"src", scripts}});
   auto html = render(k_shell, {{"title", title}, {"nav", nav}, {"body", body}, {"scripts", sc}});

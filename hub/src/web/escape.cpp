@@ -5,7 +5,10 @@
 
 namespace kh::hub::web {
 
-std::string escape_html(std::string_view s) {
+namespace {
+// HTML text and quoted attribute values share the five entity escapes; attributes also escape
+// the characters that matter when a value ends up in an unquoted or backtick-delimited context.
+std::string escape_markup(std::string_view s, bool attribute) {
   std::string out;
   out.reserve(s.size() + 16);
   for (const char c : s) {
@@ -15,29 +18,18 @@ std::string escape_html(std::string_view s) {
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
       case '\'': out += "&#39;"; break;
+      case '`': out += attribute ? "&#96;" : "`"; break;
+      case '=': out += attribute ? "&#61;" : "="; break;
       default: out += c;
     }
   }
   return out;
 }
+}  // namespace
 
-std::string escape_attr(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 16);
-  for (const char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      case '`': out += "&#96;"; break;
-      case '=': out += "&#61;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string escape_html(std::string_view s) { return escape_markup(s, false); }
+
+std::string escape_attr(std::string_view s) { return escape_markup(s, true); }
 
 std::string escape_url_component(std::string_view s) {
   static constexpr char hex[] = "0123456789ABCDEF";

@@ -1,5 +1,7 @@
 #include "web/util.hpp"
 
+#include "http/request_target.hpp"
+
 #include <brotli/encode.h>
 #include <sodium.h>
 #include <zlib.h>
@@ -12,31 +14,9 @@
 namespace kh::hub::web {
 
 namespace {
-int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::optional<std::string> pct_decode(std::string_view s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%') {
-      if (i + 2 >= s.size()) return std::nullopt;
-      const int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else if (plus_is_space && s[i] == '+') {
-      out += ' ';
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
+// One percent-decoder for the whole server: the router's (request targets) decodes forms and
+// path segments too.
+using detail::percent_decode;
 
 std::string lower(std::string_view s) {
   std::string o(s);
@@ -54,8 +34,8 @@ std::optional<std::map<std::string, std::string>> parse_urlencoded(std::string_v
     const auto pair = body.substr(i, amp - i);
     if (!pair.empty()) {
       const auto eq = pair.find('=');
-      auto k = pct_decode(pair.substr(0, eq), true);
-      auto v = pct_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
+      auto k = percent_decode(pair.substr(0, eq), true);
+      auto v = percent_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
       if (!k || !v) return std::nullopt;
       out[*k] = *v;
     }
@@ -145,7 +125,7 @@ std::optional<std::vector<std::string>> split_path(std::string_view path) {
   while (i <= path.size()) {
     auto slash = path.find('/', i);
     if (slash == std::string_view::npos) slash = path.size();
-    auto seg = pct_decode(path.substr(i, slash - i), false);
+    auto seg = percent_decode(path.substr(i, slash - i), false);
     if (!seg) return std::nullopt;
     if (*seg == "." || *seg == ".." || seg->find('/') != std::string::npos || seg->find('\0') != std::string::npos ||
         seg->find('\\') != std::string::npos)

@@ -61,21 +61,6 @@ long proc_rss_kib(pid_t pid) {
   return -1;
 }
 
-// utime + stime of a process, seconds.
-double proc_cpu_s(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  const auto close = all.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream in(all.substr(close + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && in >> field; ++i) {
-    if (i == 14 || i == 15) ticks += std::stod(field);
-  }
-  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
 std::int64_t now_ms() { return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count(); }
 
 template <class Pred>
@@ -251,10 +236,10 @@ int main(int argc, char** argv) {
 
   // ---- 2. idle -------------------------------------------------------------------------------
   std::this_thread::sleep_for(5s);  // let the hub finish what the connect phase left
-  const double cpu0 = proc_cpu_s(hub_pid);
+  const double cpu0 = kh::test::process_cpu_seconds(hub_pid);
   const auto i0 = steady::now();
   std::this_thread::sleep_for(seconds(idle_s));
-  const double idle_cpu_pct = 100 * (proc_cpu_s(hub_pid) - cpu0) / secs(steady::now() - i0);
+  const double idle_cpu_pct = 100 * (kh::test::process_cpu_seconds(hub_pid) - cpu0) / secs(steady::now() - i0);
   const long rss_kib = proc_rss_kib(hub_pid);
   std::printf("idle: hub CPU %.2f %% over %d s, hub RSS %.1f MB\n", idle_cpu_pct, idle_s, rss_kib / 1024.0);
   std::fflush(stdout);

@@ -27,14 +27,7 @@ using kh::test::json;
 
 namespace {
 
-struct stats {
-  std::vector<double> us;
-  double pct(double p) {
-    if (us.empty()) return 0;
-    std::sort(us.begin(), us.end());
-    return us[static_cast<std::size_t>(p / 100.0 * static_cast<double>(us.size() - 1))];
-  }
-};
+using kh::test::stats;
 
 double since_us(steady_clock::time_point t) { return duration<double, std::micro>(steady_clock::now() - t).count(); }
 

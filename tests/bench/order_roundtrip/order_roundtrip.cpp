@@ -28,15 +28,7 @@ using kh::test::json;
 
 namespace {
 
-struct stats {
-  std::vector<double> us;
-  double pct(double p) {
-    if (us.empty()) return 0;
-    std::sort(us.begin(), us.end());
-    auto i = static_cast<std::size_t>(p / 100.0 * static_cast<double>(us.size() - 1));
-    return us[i];
-  }
-};
+using kh::test::stats;
 
 double since_us(steady_clock::time_point t) {
   return duration<double, std::micro>(steady_clock::now() - t).count();
@@ -156,21 +148,6 @@ load_result run_load(kh::test::mosquitto& broker, const std::vector<std::string>
   return r;
 }
 
-// utime + stime of a process (all threads), seconds.
-double proc_cpu_s(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  const auto close = all.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream in(all.substr(close + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && in >> field; ++i) {
-    if (i == 14 || i == 15) ticks += std::stod(field);
-  }
-  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
 // 4. What one durable commit costs on this disk: write a 4 KiB page + WAL frame header to a file
 // in the data directory and fdatasync it, as SQLite does per commit with synchronous=FULL.
 // `append`: each write grows the file (a new WAL: the filesystem journals the new size too);
@@ -249,11 +226,11 @@ int main(int argc, char** argv) {
   // and 1 ms inside the hub, to compare with the round trip's tail (is the p99 in the hub?).
   double hub_over_500us = 1 - metric("kh_order_latency_seconds_bucket{le=\"5e-04\"}") / hub_count;
   double hub_over_1ms = 1 - metric("kh_order_latency_seconds_bucket{le=\"0.001\"}") / hub_count;
-  const double cpu0 = proc_cpu_s(hub.proc().pid());
+  const double cpu0 = kh::test::process_cpu_seconds(hub.proc().pid());
   auto load = run_load(broker, devices, product, per_kiosk, window);
   // CPU the hub process (all threads) spent per accepted order under load, and how many orders
   // shared one fsync (group commit).
-  const double load_cpu_us = 1e6 * (proc_cpu_s(hub.proc().pid()) - cpu0) / std::max(1, load.accepted);
+  const double load_cpu_us = 1e6 * (kh::test::process_cpu_seconds(hub.proc().pid()) - cpu0) / std::max(1, load.accepted);
   const double syncs2 = metric("kh_wal_syncs_total");
   const double orders_per_sync = syncs2 > syncs1 ? load.accepted / (syncs2 - syncs1) : 0;
 

@@ -10,11 +10,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -346,6 +348,26 @@ run_result run(const std::vector<std::string>& argv, std::chrono::milliseconds t
   auto code = p.wait(std::chrono::milliseconds(5000));
   r.code = code ? *code : -1;
   return r;
+}
+
+double stats::pct(double p) {
+  if (us.empty()) return 0;
+  std::sort(us.begin(), us.end());
+  return us[static_cast<std::size_t>(p / 100.0 * static_cast<double>(us.size() - 1))];
+}
+
+double process_cpu_seconds(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const auto close = all.rfind(')');  // the command name may hold spaces and parentheses
+  if (close == std::string::npos || close + 2 > all.size()) return 0;
+  std::istringstream in(all.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && in >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(field);
+  }
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 }  // namespace kh::test

@@ -129,4 +129,14 @@ std::filesystem::path source_dir();
 /// Finds the mosquitto binary (/usr/sbin/mosquitto or PATH).
 std::string mosquitto_binary();
 
+/// Samples (e.g. microseconds) with nearest-rank percentiles, for the benchmarks.
+struct stats {
+  std::vector<double> us;
+  /// p in [0, 100]; 0 when empty. Sorts the samples.
+  double pct(double p);
+};
+
+/// utime + stime of a process (all threads) from /proc/PID/stat, seconds; 0 when unreadable.
+double process_cpu_seconds(pid_t pid);
+
 }  // namespace kh::test
