@@ -4,6 +4,9 @@
 // product pictures served with ETags.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "hub_fixture.hpp"
 #include "kh/protocol/codec.hpp"
 #include "kh/protocol/ids.hpp"
@@ -112,7 +115,10 @@ TEST(shop, quote_options_feedback_status_and_offline_number_over_real_mqtt) {
   ASSERT_EQ(url.rfind(prefix, 0), 0u) << url;
   const auto img = kh::test::http_get(hub.http_port(), url.substr(prefix.size()));
   EXPECT_EQ(img.status, 200);
-  EXPECT_NE(img.headers.find("image/png"), std::string::npos) << img.headers;
-  EXPECT_NE(img.headers.find("ETag: \""), std::string::npos) << img.headers;
+  std::string headers = img.headers;
+  std::transform(headers.begin(), headers.end(), headers.begin(), [](unsigned char c) { return std::tolower(c); });
+  EXPECT_NE(headers.find("content-type: image/png"), std::string::npos) << img.headers;
+  EXPECT_NE(headers.find("etag: \""), std::string::npos) << img.headers;
+  EXPECT_NE(headers.find("cache-control: public, max-age=3600"), std::string::npos) << img.headers;
   EXPECT_EQ(img.body.substr(1, 3), "PNG");
 }
