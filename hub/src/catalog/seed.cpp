@@ -84,9 +84,9 @@ nlohmann::json seed_demo(store& s) {
       {"id":"milk","name":"Milk","price_delta":{"amount":0,"currency":"EUR"},"available":true},
       {"id":"lemon","name":"Lemon","price_delta":{"amount":0,"currency":"EUR"},"available":true}]}])";
   constexpr const char* juice_opts = R"([
-    {"id":"ice","name":"Ice","min":1,"max":1,"options":[
-      {"id":"ice","name":"With ice","price_delta":{"amount":0,"currency":"EUR"},"available":true,"default":true},
-      {"id":"no-ice","name":"No ice","price_delta":{"amount":0,"currency":"EUR"},"available":true}]}])";
+    {"id":"ice","name":"Ice","min":0,"max":1,"options":[
+      {"id":"no-ice","name":"No ice","price_delta":{"amount":0,"currency":"EUR"},"available":true},
+      {"id":"extra-ice","name":"Extra ice","price_delta":{"amount":0,"currency":"EUR"},"available":true}]}])";
   const prod prods[] = {
       {"espresso", "coffee", "CF-ESP", "Espresso", "Double shot, house blend", 220, 200, true, "\u2615", 0x6F4E37, espresso_opts},
       {"cappuccino", "coffee", "CF-CAP", "Cappuccino", "Espresso, steamed milk, foam", 340, 200, true, "\u2615", 0xC8A27A, milk_coffee},
