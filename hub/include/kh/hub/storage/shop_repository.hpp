@@ -4,7 +4,9 @@
 // number, stock conflict), customer feedback, the latest device.status per device, and product
 // images. Reached as `store::shop()`; every write inside `store::begin()`…`commit()` like the
 // other repositories. The web portal edits the profile, option groups and images through the
-// same calls (tables: schema migration 3).
+// same calls (tables: schema migration 3); after a change that devices see (profile, option
+// groups, images) the caller publishes a new catalog (`next_catalog`, in the hub
+// `mark_catalog_dirty`), as for stock changes.
 
 #include <cstdint>
 #include <map>
