@@ -1,10 +1,12 @@
 // kioskhub — the hub server and its maintenance commands. Thin: parses flags, wires kh::hub.
 //   kioskhub serve --data DIR --mqtt URL [--mqtt-username U --mqtt-password P] --http HOST:PORT [--config FILE]
+//   kioskhub init --data DIR
 //   kioskhub seed-demo --data DIR
 //   kioskhub backup --data DIR --out FILE
 //   kioskhub stock --data DIR --product ID (--set N | --untracked) [--business ID|SLUG]
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 
@@ -54,6 +56,29 @@ void add_serve_flags(CLI::App& app, serve_flags& f) {
   app.add_option("--order-expiry-minutes", f.expiry_minutes, "Cancel orders unpaid after this many minutes")
       ->check(CLI::Range(1, 7 * 24 * 60))
       ->capture_default_str();
+  app.add_flag("--init", f.hub.init,
+               "Create the database if the data dir has none (or a 0-byte one); without it the hub refuses to start "
+               "on an existing data dir with no database");
+  app.add_option("--device-order-rate", f.hub.ingress.order_rate_per_second,
+                 "Orders per second one device may place, sustained (0: no limit); more are answered rate_limited")
+      ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
+  app.add_option("--device-order-burst", f.hub.ingress.order_burst, "Orders one device may place at once")
+      ->check(CLI::Range(1.0, 1e6))
+      ->capture_default_str();
+  app.add_option("--unpaid-hold-limit", f.hub.unpaid_hold_limit,
+                 "Units of stock-tracked products one device may hold in unpaid orders (0: no cap); more are "
+                 "answered hold_limit")
+      ->check(CLI::Range(0, 1000000000))
+      ->capture_default_str();
+  app.add_option("--intake-max-messages", f.hub.intake.max_messages,
+                 "Messages the intake queue holds at most; one device gets 1/8 of it and of the byte cap; past "
+                 "either, messages are answered busy (retryable)")
+      ->check(CLI::Range(std::size_t{8}, std::size_t{10'000'000}))
+      ->capture_default_str();
+  app.add_option("--intake-max-bytes", f.hub.intake.max_bytes, "Bytes (topic + payload) the intake queue holds at most")
+      ->check(CLI::Range(std::size_t{1} << 20, std::size_t{1} << 34))
+      ->capture_default_str();
   app.add_option("--log-level", f.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
@@ -78,6 +103,9 @@ int serve(serve_flags& f) {
   f.hub.http_port = hp->second;
   f.hub.sync = f.sync == "full" ? kh::hub::sqlite::durability::full : kh::hub::sqlite::durability::normal;
   f.hub.order_expiry = std::chrono::minutes(f.expiry_minutes);
+  // A write past RLIMIT_FSIZE must fail with EFBIG (an error SQLite reports, so the order is
+  // answered `internal`, retryable), not kill the hub with SIGXFSZ.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     kh::hub::hub h(f.hub);
     return h.run();
@@ -123,6 +151,10 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--config", "Read flags from this TOML/INI file (command-line flags win)");
 
   std::string data_dir;
+  auto* init_cmd = app.add_subcommand(
+      "init", "Create (or migrate) the database in a data dir; 'serve' refuses an existing data dir without one");
+  init_cmd->add_option("--data", data_dir, "Data directory (created if missing)")->required();
+
   auto* seed_cmd = app.add_subcommand(
       "seed-demo", "Create the demo café and devices kiosk-1 (shop), board-1 (board) once; print them as JSON");
   seed_cmd->add_option("--data", data_dir, "Data directory (created if missing)")->required();
@@ -154,6 +186,13 @@ int main(int argc, char** argv) {
   // Maintenance commands: logs (if any) to stderr, results to stdout.
   setup_logging("warn");
   try {
+    if (init_cmd->parsed()) {
+      std::filesystem::create_directories(data_dir);
+      auto store = kh::hub::open_sqlite_store(kh::hub::database_path(data_dir));
+      std::cout << kh::hub::database_path(data_dir) << std::endl;
+      return 0;
+    }
+    // seed-demo creates what it needs (it is an explicit request to create the demo store).
     if (seed_cmd->parsed()) {
       std::filesystem::create_directories(data_dir);
       auto store = kh::hub::open_sqlite_store(kh::hub::database_path(data_dir));
@@ -172,6 +211,10 @@ int main(int argc, char** argv) {
       if (!untracked && set_opt->count() == 0) {
         spdlog::error("give --set N or --untracked");
         return 2;
+      }
+      if (!std::filesystem::is_regular_file(kh::hub::database_path(data_dir))) {
+        spdlog::error("no database in {} (run 'kioskhub init --data {}' first)", data_dir, data_dir);
+        return 1;
       }
       auto store = kh::hub::open_sqlite_store(kh::hub::database_path(data_dir));
       auto b = store->businesses().find(business);

@@ -5,8 +5,11 @@
 #include <atomic>
 #include <csignal>
 #include <filesystem>
+#include <mutex>
 #include <optional>
+#include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -18,6 +21,7 @@
 #include "kh/hub/catalog/catalog_service.hpp"
 #include "kh/hub/http/http_server.hpp"
 #include "kh/hub/http/images.hpp"
+#include "kh/hub/http/writer_gateway.hpp"
 #include "kh/hub/ingress/ingress.hpp"
 #include "kh/hub/metrics/metrics.hpp"
 #include "kh/hub/orders/order_service.hpp"
@@ -37,31 +41,52 @@ using steady = std::chrono::steady_clock;
 
 namespace {
 constexpr std::chrono::seconds k_log_window{60};
-// Messages handed over by Paho but not yet processed; ~1 KiB each, so this bounds the queue to
-// tens of MiB (and to ~20 s of backlog at the hub's rate), far above any healthy burst.
-constexpr std::int64_t k_max_pending = 50'000;
+// Messages the writer takes from the intake queue per turn before it lets timers and other
+// handlers run (and re-posts itself).
+constexpr std::size_t k_drain_batch = 64;
+// The writer counts as stalled when messages wait and it has finished none for this long.
+constexpr std::chrono::seconds k_stall_after{10};
+
+std::int64_t wall_ms() { return to_ms(std::chrono::system_clock::now()); }
 }  // namespace
+
+// What /healthz reports about the database, written by the writer thread after every write
+// attempt (orders, state changes, the probe) and read by the HTTP thread.
+struct write_health {
+  std::mutex mu;
+  bool ok = true;
+  std::string error;
+  std::string what = "none";  // "order" | "probe" | "none"
+  std::int64_t at_ms = 0;
+};
 
 struct hub::impl {
   hub_options opts;
-  asio::io_context io{1};
+  asio::io_context io{1};  // the writer
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  asio::io_context http_io{1};  // HTTP: its own thread, never waits for the writer
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> http_work;
+  std::thread http_thread;
+  writer_gateway gateway{io};  // for HTTP handlers that need the writer (the web portal)
   asio::signal_set signals{io, SIGINT, SIGTERM};
   asio::steady_timer expiry_timer{io};
+  asio::steady_timer probe_timer{io};
   std::unique_ptr<store> db;
   std::unique_ptr<order_service> orders;
   metrics_registry metrics;
   http_router router;
   std::unique_ptr<http_server> http;
   std::unique_ptr<mqtt::client> mq;
-  bool accepting = false;
-  bool stopping = false;
+  std::atomic<bool> accepting{false};
+  std::atomic<bool> stopping{false};
   // Messages are numbered as Paho hands them over; at shutdown those already handed over (and
   // so already acknowledged to the broker) are still processed and answered, later ones dropped.
-  std::atomic<std::uint64_t> handed_over{0};
-  std::atomic<std::int64_t> pending{0};   // posted, not yet processed
-  std::atomic<std::uint64_t> dropped{0};
+  intake_queue intake;
   std::uint64_t drain_limit = 0;
+  std::atomic<std::uint64_t> refused{0};
+  std::atomic<std::int64_t> last_progress_ms{0};  // writer finished a message (wall ms)
+  write_health health;
+  bool wrote_since_probe = false;  // writer thread only
   log_limiter limiter{k_log_window};
   std::unique_ptr<ingress> in;
 
@@ -73,7 +98,87 @@ struct hub::impl {
   std::unordered_map<std::string, catalog_slot> catalogs;
   std::string image_base;  // public URL, or http://HOST:PORT once bound
 
-  explicit impl(hub_options o) : opts(std::move(o)) {}
+  explicit impl(hub_options o) : opts(std::move(o)), intake(opts.intake) {}
+
+  // ---- intake -----------------------------------------------------------------------------
+  // Paho's thread. Never blocks: a message that does not fit is answered `busy` (retryable) right
+  // here, so nothing the broker handed over disappears without an answer.
+  void on_mqtt_message(mqtt::message&& m) {
+    const auto received = steady::now();
+    intake_item item;
+    if (auto t = topics::parse(m.topic)) item.device = t->id;
+    item.topic = std::move(m.topic);
+    item.payload = std::move(m.payload);
+    item.retained = m.retained;
+    item.received = received;
+    item.wire_size = m.size;
+    bool was_empty = false;
+    const auto v = intake.push(std::move(item), was_empty);
+    if (v == intake_queue::verdict::queued) {
+      if (was_empty) asio::post(io, [this] { drain_intake(); });
+      return;
+    }
+    // `item` was not moved from on refusal.
+    refuse(item, v == intake_queue::verdict::full ? "queue_full" : "device_share");
+  }
+
+  void refuse(const intake_item& item, const char* reason) {
+    metrics.inc(metric::intake_refused, {{"reason", reason}});
+    if (refused.fetch_add(1) % 1000 == 0) {
+      spdlog::warn("intake queue full ({}; {} messages, {} bytes queued): answering busy", reason, intake.size(),
+                   intake.bytes());
+    }
+    if (!accepting) return;  // not started / shutting down: the device's outbox resends
+    if (auto a = ingress::busy_answer(item.topic, item.payload, item.wire_size)) {
+      if (mq->publish(a->first, std::move(a->second), 1, false)) metrics.inc(metric::messages_out);
+    }
+  }
+
+  // Writer thread: takes a batch, handles it, and comes back while anything waits.
+  void drain_intake() {
+    std::vector<intake_item> batch;
+    batch.reserve(k_drain_batch);
+    intake.drain(batch, k_drain_batch);
+    for (auto& it : batch) process(it);
+    if (intake.size() > 0) asio::post(io, [this] { drain_intake(); });
+  }
+
+  void process(const intake_item& it) {
+    // Not yet started, or arrived after the shutdown began: the device's outbox resends it.
+    if (accepting || (stopping && it.seq <= drain_limit)) {
+      in->handle(it.topic, it.payload, it.received, it.retained, it.wire_size);
+    }
+    last_progress_ms.store(wall_ms(), std::memory_order_relaxed);
+  }
+
+  // ---- health -----------------------------------------------------------------------------
+  void record_write(const char* what, bool ok, const std::string& error) {
+    wrote_since_probe = true;
+    std::lock_guard lk(health.mu);
+    health.ok = ok;
+    health.error = error;
+    health.what = what;
+    health.at_ms = wall_ms();
+  }
+
+  void schedule_probe() {
+    probe_timer.expires_after(opts.write_probe_interval);
+    probe_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || stopping) return;
+      // Orders written since the last probe already told whether writing works.
+      if (!wrote_since_probe) run_probe();
+      wrote_since_probe = false;
+      schedule_probe();
+    });
+  }
+
+  void run_probe() {
+    const auto err = db->probe_write(wall_ms());
+    if (!err.empty()) {
+      if (auto n = limiter.admit("probe-failed", steady::now())) spdlog::error("database write probe failed: {}", err);
+    }
+    record_write("probe", err.empty(), err);
+  }
 
   // ---- publishing -------------------------------------------------------------------------
   bool publish(const std::string& topic, std::string payload, bool retained = false) {
@@ -134,12 +239,6 @@ struct hub::impl {
   }
 
   // ---- ingress ----------------------------------------------------------------------------
-  void on_message(const mqtt::message& m, steady::time_point received, std::uint64_t seq) {
-    // Not yet started, or arrived after the shutdown began: the device's outbox resends it.
-    if (!accepting && !(stopping && seq <= drain_limit)) return;
-    in->handle(m.topic, m.payload, received);
-  }
-
   void on_connection(bool connected, const std::string& reason) {
     metrics.set(metric::mqtt_connected, connected ? 1.0 : 0.0);
     if (connected) {
@@ -174,11 +273,30 @@ struct hub::impl {
   }
 
   // ---- HTTP -------------------------------------------------------------------------------
+  // HTTP thread: reads only what the writer publishes (never the database), so it answers at
+  // once however busy the writer is.
   http_response healthz() {
-    const bool db_ok = db && db->healthy();
+    bool write_ok = true;
+    std::string write_error, what;
+    std::int64_t at_ms = 0;
+    {
+      std::lock_guard lk(health.mu);
+      write_ok = health.ok;
+      write_error = health.error;
+      what = health.what;
+      at_ms = health.at_ms;
+    }
+    const auto now = wall_ms();
+    const auto queued = intake.size();
+    const auto progress = last_progress_ms.load(std::memory_order_relaxed);
+    const bool stalled = queued > 0 && progress != 0 && now - progress > std::chrono::milliseconds(k_stall_after).count();
+    const bool db_ok = write_ok && !stalled;
     const bool mq_ok = mq && mq->connected();
     nlohmann::json j = {{"database", db_ok ? "ok" : "unavailable"},
-                        {"mqtt", mq_ok ? "connected" : "disconnected"}};
+                        {"mqtt", mq_ok ? "connected" : "disconnected"},
+                        {"last_write", {{"ok", write_ok}, {"what", what}, {"age_ms", at_ms ? now - at_ms : -1}}},
+                        {"intake", {{"messages", queued}, {"bytes", intake.bytes()}}}};
+    if (!write_ok) j["last_write"]["error"] = write_error;
     http_response r;
     r.content_type = "application/json";
     if (db_ok && mq_ok && !stopping) {
@@ -188,7 +306,8 @@ struct hub::impl {
       j["status"] = "unavailable";
       std::string reason;
       if (stopping) reason = "shutting down";
-      else if (!db_ok) reason = "database not open";
+      else if (!write_ok) reason = "database cannot be written: " + write_error;
+      else if (stalled) reason = "order writer stalled: " + std::to_string(queued) + " messages waiting";
       else reason = "mqtt broker not connected" + (mq && !mq->last_error().empty() ? ": " + mq->last_error() : "");
       j["reason"] = reason;
       r.status = 503;
@@ -197,24 +316,34 @@ struct hub::impl {
     return r;
   }
 
+  http_response metrics_page() {
+    metrics.set(metric::intake_messages, static_cast<double>(intake.size()));
+    metrics.set(metric::intake_bytes, static_cast<double>(intake.bytes()));
+    return prometheus_response(metrics);
+  }
+
   // ---- life cycle -------------------------------------------------------------------------
   void shutdown(const char* why) {
     if (stopping) return;
     stopping = true;
     accepting = false;  // stop intake: nothing handed over from now on is processed
-    drain_limit = handed_over.load();
+    drain_limit = intake.last_seq();
     spdlog::info("shutting down ({})", why);
     signals.cancel();
     expiry_timer.cancel();
+    probe_timer.cancel();
     for (auto& [id, slot] : catalogs) {
       if (slot.timer) slot.timer->cancel();
     }
     if (http) http->stop();
-    // Handlers run one at a time on this thread, so no transaction is half done here. Messages
-    // handed over before this point are queued ahead of the step below (posts run in order), so
-    // they are committed and answered first; then stop() disconnects cleanly (no Last Will),
+    // Handlers run one at a time on this thread, so no transaction is half done here. Every
+    // message handed over before this point is in the intake queue now: the step below handles
+    // them (committed and answered) first; then stop() disconnects cleanly (no Last Will),
     // waiting briefly for Paho to deliver what is in flight.
     asio::post(io, [this] {
+      std::vector<intake_item> rest;
+      intake.drain(rest, intake.size());
+      for (auto& it : rest) process(it);
       if (mq) mq->stop();
       work.reset();
     });
@@ -263,6 +392,7 @@ void run_loop(asio::io_context& io) {
 hub::hub(hub_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
   auto& d = *impl_;
   if (d.opts.data_dir.empty()) throw std::runtime_error("--data is required");
+  check_data_dir(d.opts.data_dir, d.opts.init);
   std::error_code ec;
   std::filesystem::create_directories(d.opts.data_dir, ec);
   if (ec) throw std::runtime_error("cannot create data dir " + d.opts.data_dir + ": " + ec.message());
@@ -278,6 +408,8 @@ hub::hub(hub_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
     d.orders->set_public_url(u);
     d.image_base = d.orders->public_url();
   }
+  d.orders->set_unpaid_hold_limit(d.opts.unpaid_hold_limit);
+  d.orders->set_write_observer([this](bool ok, const std::string& err) { impl_->record_write("order", ok, err); });
 
   mqtt::options mo;
   mo.uri = d.opts.mqtt_uri;
@@ -285,28 +417,11 @@ hub::hub(hub_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
   mo.username = d.opts.mqtt_username;
   mo.password = d.opts.mqtt_password;
   mo.clean_session = false;
+  mo.max_payload_bytes = protocol::limits::max_payload;  // larger ones are answered too_large uncopied
   d.mq = std::make_unique<mqtt::client>(mo);  // throws std::invalid_argument for a bad URI
   d.mq->subscribe_on_connect({{std::string(topics::all_device_up), 1}, {std::string(topics::all_presence), 1}});
-  // Paho's thread: only post, never block.
-  d.mq->on_message([this](mqtt::message m) {
-    const auto received = steady::now();
-    // Bounded intake: past k_max_pending unprocessed messages the hub is far behind; dropping
-    // (counted, logged) keeps memory bounded, and the kiosk outbox resends what it has not seen
-    // answered. Blocking here instead would stall Paho's thread, which must never wait.
-    if (impl_->pending.fetch_add(1) >= k_max_pending) {
-      impl_->pending.fetch_sub(1);
-      impl_->metrics.inc(metric::messages_dropped);
-      if (impl_->dropped.fetch_add(1) % 1000 == 0) {
-        spdlog::warn("intake queue full ({} messages): dropping {}", k_max_pending, m.topic);
-      }
-      return;
-    }
-    const auto seq = impl_->handed_over.fetch_add(1) + 1;
-    asio::post(impl_->io, [this, m = std::move(m), received, seq] {
-      impl_->pending.fetch_sub(1);
-      impl_->on_message(m, received, seq);
-    });
-  });
+  // Paho's thread: only queue, never block.
+  d.mq->on_message([this](mqtt::message m) { impl_->on_mqtt_message(std::move(m)); });
   d.mq->on_connection([this](bool up, const std::string& reason) {
     asio::post(impl_->io, [this, up, reason] { impl_->on_connection(up, reason); });
   });
@@ -317,16 +432,46 @@ hub::hub(hub_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
       [this](const std::string& topic, std::string payload, bool retained) {
         return impl_->publish(topic, std::move(payload), retained);
       },
-      [this](const std::string& business) { impl_->mark_catalog_dirty(business); });
+      [this](const std::string& business) { impl_->mark_catalog_dirty(business); }, d.opts.ingress);
+  d.metrics.inc(metric::intake_refused, {{"reason", "queue_full"}}, 0);
+  d.metrics.inc(metric::intake_refused, {{"reason", "device_share"}}, 0);
+  // Both run on the HTTP thread and read no database: they answer within milliseconds whatever
+  // the writer is doing.
   d.router.add("GET", "/healthz", [this](const http_request&) { return impl_->healthz(); });
-  d.router.add("GET", "/metrics", [this](const http_request&) { return prometheus_response(impl_->metrics); });
-  // Product images (the catalog's image_url); handlers run on the io thread that owns the store.
-  d.router.add_prefix("GET", "/img/", [this](const http_request& r) { return image_response(*impl_->db, r); });
-  d.http = std::make_unique<http_server>(d.io, d.router, d.opts.http_host, d.opts.http_port);
+  d.router.add("GET", "/metrics", [this](const http_request&) { return impl_->metrics_page(); });
+  // Product images (the catalog's image_url) are read from the store, whose connection belongs to
+  // the writer: through the gateway. The request is copied: a late run may outlive the handler.
+  d.router.add_prefix("GET", "/img/", [this](const http_request& r) {
+    auto res = impl_->gateway.call([this, req = r] { return image_response(*impl_->db, req); });
+    if (res) return std::move(*res);
+    http_response busy;
+    busy.status = 503;
+    busy.body = "the hub is busy, retry\n";
+    busy.headers.emplace_back("retry-after", "1");
+    return busy;
+  });
+  d.http = std::make_unique<http_server>(d.http_io, d.router, d.opts.http_host, d.opts.http_port);
 }
 
 hub::~hub() {
   if (impl_->mq) impl_->mq->stop();
+  impl_->http_io.stop();
+  if (impl_->http_thread.joinable()) impl_->http_thread.join();
+}
+
+void check_data_dir(const std::string& data_dir, bool init) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (init || !fs::is_directory(data_dir, ec)) return;  // a new data dir is initialised
+  const fs::path db = database_path(data_dir);
+  const bool missing = !fs::exists(db, ec);
+  const bool empty = !missing && fs::file_size(db, ec) == 0;
+  if (!missing && !empty) return;
+  throw std::runtime_error("data dir " + data_dir + " exists but its database " + db.string() +
+                           (missing ? " is missing" : " is empty (0 bytes)") +
+                           "; refusing to start with an empty store (every device would be forbidden). "
+                           "If this is a new installation, run 'kioskhub init --data " + data_dir +
+                           "' (or 'kioskhub serve --init …'); otherwise restore the database from a backup");
 }
 
 void hub::stop() {
@@ -341,12 +486,23 @@ int hub::run() {
   });
 
   d.http->start();  // throws std::system_error when the address cannot be bound
+  d.http_work.emplace(d.http_io.get_executor());
+  d.http_thread = std::thread([&d] {
+    try {
+      d.http_io.run();
+    } catch (const std::exception& e) {
+      spdlog::error("http thread stopped: {}", e.what());
+    }
+  });
   const std::string shown_host =
       d.opts.http_host.find(':') != std::string::npos ? "[" + d.opts.http_host + "]" : d.opts.http_host;
   spdlog::info("http listening on {}:{}", shown_host, d.http->port());
   if (d.image_base.empty()) d.image_base = "http://" + shown_host + ":" + std::to_string(d.http->port());
   d.in->update_devices_gauge();
   d.in->restore_device_metrics();
+  d.in->set_image_base(d.image_base);
+  d.run_probe();  // health knows from the start whether the database takes writes
+  d.schedule_probe();
 
   d.accepting = true;
   if (!d.mq->start(true)) {
@@ -371,6 +527,9 @@ int hub::run() {
   run_loop(d.io);
 
   remove_ready_file(d.opts.data_dir);
+  d.http_work.reset();
+  d.http_io.stop();
+  if (d.http_thread.joinable()) d.http_thread.join();
   d.http.reset();
   d.in.reset();
   d.orders.reset();

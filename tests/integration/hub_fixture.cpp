@@ -51,10 +51,10 @@ hub::~hub() {
 
 void hub::serve() {
   std::filesystem::remove(data() / "hub.json");
-  proc_ = std::make_unique<process>(process::options{
-      .argv = {(bin_dir() / "kioskhub").string(), "serve", "--data", data().string(), "--mqtt",
-               broker_.url(), "--http", "127.0.0.1:0"},
-      .stderr_file = data() / "hub.stderr"});
+  std::vector<std::string> argv = {(bin_dir() / "kioskhub").string(), "serve", "--data", data().string(), "--mqtt",
+                                   broker_.url(), "--http", "127.0.0.1:0"};
+  argv.insert(argv.end(), serve_args.begin(), serve_args.end());
+  proc_ = std::make_unique<process>(process::options{.argv = argv, .stderr_file = data() / "hub.stderr"});
   bool ready = eventually(
       [&] {
         std::ifstream f(data() / "hub.json");
@@ -186,10 +186,15 @@ std::optional<raw_device::reply> raw_device::next_for(const std::string& order_i
   return found;
 }
 
-headless_kiosk::headless_kiosk(mosquitto& broker, hub& h, const std::string& device) {
+headless_kiosk::headless_kiosk(mosquitto& broker, hub& h, const std::string& device, bool with_business) {
+  std::vector<std::string> argv = {(bin_dir() / "kiosk").string(), "--headless", "--data", dir_.path().string(),
+                                   "--device", device, "--mqtt", broker.url()};
+  if (with_business) {
+    argv.push_back("--business");
+    argv.push_back(h.business_id());
+  }
   proc_ = std::make_unique<process>(process::options{
-      .argv = {(bin_dir() / "kiosk").string(), "--headless", "--data", dir_.path().string(), "--device", device,
-               "--mqtt", broker.url(), "--business", h.business_id()},
+      .argv = argv,
       .pipe_stdin = true,
       .pipe_stdout = true,
       .stderr_file = dir_.path() / "kiosk.stderr"});

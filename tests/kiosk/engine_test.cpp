@@ -302,6 +302,32 @@ TEST_F(engine_fixture, internal_error_keeps_retrying_but_malformed_fails_the_ent
   EXPECT_EQ(order_id_of(submits()[0].payload), *a);
 }
 
+// The hub answers a database failure (disk full, I/O error) as order.rejected `internal`: the
+// order must stay in the outbox, whichever answer type carries a retryable code.
+TEST_F(engine_fixture, retryable_codes_keep_the_order_whatever_the_answer_type) {
+  eng->on_connected();
+  std::vector<std::string> ids;
+  for (auto c : {p::code::internal, p::code::busy, p::code::rate_limited, p::code::hold_limit}) {
+    for (const char* type : {p::types::order_rejected, p::types::error}) {
+      auto id = submit_one();
+      ASSERT_TRUE(id);
+      reject(*id, c, type);
+      ids.push_back(*id);
+    }
+  }
+  EXPECT_TRUE(events_of<k::events::order_answer>().empty()) << "no retryable answer settles an order";
+  EXPECT_EQ(eng->pending(), ids.size());
+  for (const auto& id : ids) EXPECT_EQ(db->find(id)->status, k::outbox_status::pending) << id;
+  out.clear();
+  now += std::chrono::minutes{1};
+  eng->tick();
+  EXPECT_EQ(submits().size(), ids.size()) << "every one is re-sent";
+  // A final code settles it, also as order.rejected.
+  reject(ids[0], p::code::forbidden);
+  EXPECT_EQ(db->find(ids[0])->status, k::outbox_status::done);
+  EXPECT_EQ(eng->pending(), ids.size() - 1);
+}
+
 TEST_F(engine_fixture, pending_orders_survive_a_restart_and_are_resent_unchanged) {
   eng->on_connected();
   auto a = submit_one();

@@ -1,7 +1,11 @@
 #include "kh/hub/ingress/ingress.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
+#include "kh/hub/catalog/catalog_service.hpp"
+#include "kh/hub/ingress/log_text.hpp"
 #include "kh/protocol/codec.hpp"
 #include "kh/protocol/ids.hpp"
 #include "kh/protocol/time.hpp"
@@ -15,16 +19,63 @@ using protocol::make_problem;
 using steady = std::chrono::steady_clock;
 
 std::optional<std::uint64_t> log_limiter::admit(const std::string& key, steady::time_point now) {
-  if (seen_.size() > 4096) seen_.clear();
-  auto [it, fresh] = seen_.try_emplace(key, entry{now, 0});
-  if (fresh) return 0;
-  if (now - it->second.since < window_) {
+  // Global budget first: whatever the key, no more than global_per_window_ lines per window.
+  if (now - global_since_ >= window_) {
+    global_since_ = now;
+    global_admitted_ = 0;
+  }
+  const bool over_budget = global_admitted_ >= global_per_window_;
+  auto it = seen_.find(key);
+  if (it == seen_.end()) {
+    const std::string& k = seen_.size() >= max_keys_ ? std::string("(other keys)") : key;
+    it = seen_.find(k);
+    if (it == seen_.end()) {
+      if (over_budget) {
+        ++global_suppressed_;
+        ++suppressed_total_;
+        return std::nullopt;
+      }
+      seen_.emplace(k, entry{now, 0});
+      ++global_admitted_;
+      const auto n = global_suppressed_;
+      global_suppressed_ = 0;
+      return n;
+    }
+  }
+  if (now - it->second.since < window_ || over_budget) {
     ++it->second.suppressed;
+    ++suppressed_total_;
     return std::nullopt;
   }
-  const auto n = it->second.suppressed;
+  const auto n = it->second.suppressed + global_suppressed_;
+  global_suppressed_ = 0;
   it->second = entry{now, 0};
+  ++global_admitted_;
   return n;
+}
+
+bool device_rate_limiter::admit(const std::string& device, steady::time_point now,
+                                std::chrono::milliseconds& retry_after) {
+  if (rate_ <= 0) return true;
+  if (buckets_.size() > 16384) {
+    // Drop the buckets that have refilled: those devices are idle and start full anyway.
+    for (auto it = buckets_.begin(); it != buckets_.end();) {
+      const double t = it->second.tokens + std::chrono::duration<double>(now - it->second.at).count() * rate_;
+      it = t >= burst_ ? buckets_.erase(it) : std::next(it);
+    }
+  }
+  auto [it, fresh] = buckets_.try_emplace(device, bucket{burst_, now});
+  auto& b = it->second;
+  if (!fresh) {
+    b.tokens = std::min(burst_, b.tokens + std::chrono::duration<double>(now - b.at).count() * rate_);
+    b.at = now;
+  }
+  if (b.tokens >= 1.0) {
+    b.tokens -= 1.0;
+    return true;
+  }
+  retry_after = std::chrono::milliseconds(static_cast<std::int64_t>((1.0 - b.tokens) / rate_ * 1000.0) + 1);
+  return false;
 }
 
 std::string envelope_with_raw_body(std::string_view type, std::string_view body) {
@@ -44,12 +95,14 @@ std::string envelope_with_raw_body(std::string_view type, std::string_view body)
 }
 
 ingress::ingress(store& s, order_service& orders, metrics_registry& metrics, publish_fn publish,
-                 business_fn catalog_changed)
+                 business_fn catalog_changed, ingress_options opts)
     : store_(s),
       orders_(orders),
       metrics_(metrics),
       publish_(std::move(publish)),
-      catalog_changed_(std::move(catalog_changed)) {}
+      catalog_changed_(std::move(catalog_changed)),
+      opts_(opts),
+      rate_(opts.order_rate_per_second, opts.order_burst) {}
 
 void ingress::describe_metrics(metrics_registry& m) {
   m.describe_counter(metric::orders_accepted, "Orders accepted (new orders, not replays).");
@@ -72,10 +125,18 @@ void ingress::describe_metrics(metrics_registry& m) {
   m.describe_gauge(metric::device_printer, "Latest printer state per device (1 for the current state).");
   m.describe_gauge(metric::device_camera, "Latest camera state per device (1 for the current state).");
   m.describe_gauge(metric::device_outbox, "Orders waiting in the device's outbox, as last reported.");
+  m.describe_counter(metric::retained_ignored, "Retained messages on device up/ topics, ignored.");
+  m.describe_counter(metric::intake_refused,
+                     "Messages refused at intake (answered busy), by reason: queue_full, device_share, too_large.");
+  m.describe_gauge(metric::intake_messages, "Messages waiting in the intake queue.");
+  m.describe_gauge(metric::intake_bytes, "Bytes (topic + payload) waiting in the intake queue.");
+  m.describe_counter(metric::log_suppressed, "Warning lines held back by the log limiter.");
   // Series that exist from the start, so rates have a starting point.
   m.inc(metric::orders_accepted, {}, 0);
   m.inc(metric::messages_in, {}, 0);
   m.inc(metric::messages_out, {}, 0);
+  m.inc(metric::retained_ignored, {}, 0);
+  m.inc(metric::messages_dropped, {}, 0);
   m.set(metric::devices_connected, 0);
 }
 
@@ -96,27 +157,41 @@ void ingress::send_error(const std::string& device, const std::string& order_id,
   r.details = p.details.is_object() ? p.details : nlohmann::json::object();
   metrics_.inc(metric::device_errors, {{"code", protocol::to_string(p.code)}});
   if (auto n = limiter_.admit(device + "/" + protocol::to_string(p.code), steady::now())) {
-    spdlog::warn("device {}: {} ({}){}", device, protocol::to_string(p.code), p.message,
+    spdlog::warn("device {}: {} ({}){}", device, protocol::to_string(p.code), log_escape(p.message),
                  *n ? fmt::format("; {} similar suppressed", *n) : std::string());
+  } else {
+    metrics_.inc(metric::log_suppressed);
   }
   publish_(topics::device_down(device, type), protocol::make_message(type, protocol::to_json(r)), false);
 }
 
-void ingress::handle(const std::string& topic, const std::string& payload, steady::time_point received) {
+void ingress::handle(const std::string& topic, const std::string& payload, steady::time_point received,
+                     bool retained, std::size_t wire_size) {
   metrics_.inc(metric::messages_in);
   try {
     const auto t = topics::parse(topic);
     if (!t) {
       // Not ours to answer: no device id we could trust.
-      if (limiter_.admit("bad-topic", steady::now())) spdlog::warn("ignoring message on topic {}", topic);
+      if (limiter_.admit("bad-topic", steady::now())) spdlog::warn("ignoring message on topic {}", log_escape(topic));
       return;
     }
     if (t->kind == topics::kind::presence) return on_presence(t->id, payload);
     if (t->kind != topics::kind::device_up) return;
     const std::string& device = t->id;
-    if (payload.size() > protocol::limits::max_payload) {
+    if (retained) {
+      // A retained message on up/ is replayed by the broker on every (re)subscribe: answering it
+      // would place or reject it again and again. Devices never publish up/ retained.
+      metrics_.inc(metric::retained_ignored);
+      if (auto n = limiter_.admit(device + "/retained", steady::now())) {
+        spdlog::warn("device {}: ignoring a retained message on {}{}", device, log_escape(topic),
+                     *n ? fmt::format("; {} similar suppressed", *n) : std::string());
+      }
+      return;
+    }
+    const std::size_t size = std::max(payload.size(), wire_size);
+    if (size > protocol::limits::max_payload) {
       return send_error(device, {},
-                        make_problem(code::too_large, "payload over 64 KiB", {{"bytes", payload.size()}}),
+                        make_problem(code::too_large, "payload over 64 KiB", {{"bytes", size}}),
                         protocol::types::error);
     }
     auto env = protocol::decode_envelope(payload);
@@ -139,7 +214,7 @@ void ingress::handle(const std::string& topic, const std::string& payload, stead
   } catch (const std::exception& e) {
     // Database failures outside placement (presence, hello): logged, nothing answered.
     if (auto n = limiter_.admit("handler-failed", steady::now())) {
-      spdlog::error("handling message on {} failed: {}", topic, e.what());
+      spdlog::error("handling message on {} failed: {}", log_escape(topic), log_escape(e.what()));
     }
   }
 }
@@ -174,9 +249,42 @@ void ingress::on_hello(const std::string& device, const nlohmann::json& body) {
       store_.devices().record_hello(device, h->firmware, h->mode, h->catalog_version, to_ms(orders_.now()));
   tx->commit();
   if (!known) return send_error(device, {}, make_problem(code::forbidden, "unknown device"), protocol::types::error);
-  spdlog::info("device {} says hello ({}, {}, catalog v{})", device, h->firmware, protocol::to_string(h->mode),
+  spdlog::info("device {} says hello ({}, {}, catalog v{})", device, log_escape(h->firmware),
+               protocol::to_string(h->mode),
                h->catalog_version ? std::to_string(*h->catalog_version) : std::string("none"));
   update_devices_gauge();
+  if (auto d = store_.devices().find(device)) answer_hello(*d);
+}
+
+void ingress::answer_hello(const device_record& d) {
+  if (d.business_id.empty() || !d.enabled) return;
+  protocol::device_config cfg{d.id, d.business_id, d.mode};
+  publish_(topics::device_down(d.id, protocol::types::device_config),
+           protocol::make_message(protocol::types::device_config, protocol::to_json(cfg)), false);
+  // The catalog at its current version (no bump: nothing changed), on the device's own topic: a
+  // kiosk that does not know its business yet learns it from this one.
+  if (auto cat = load_catalog(store_, d.business_id, image_base_)) {
+    publish_(topics::device_down(d.id, protocol::types::catalog),
+             protocol::make_message(protocol::types::catalog, protocol::to_json(*cat)), false);
+  }
+}
+
+std::optional<std::pair<std::string, std::string>> ingress::busy_answer(const std::string& topic,
+                                                                         const std::string& payload,
+                                                                         std::size_t bytes) {
+  const auto t = topics::parse(topic);
+  if (!t || t->kind != topics::kind::device_up) return std::nullopt;
+  std::string order_id;
+  if (t->type == protocol::types::order_submit && bytes <= protocol::limits::max_payload) {
+    if (auto env = protocol::decode_envelope(payload)) order_id = protocol::peek_order_id(env->body);
+  }
+  protocol::rejection r;
+  r.order_id = order_id;
+  r.code = code::busy;
+  r.message = "the hub is busy; retry";
+  r.details = {{"retry_after_ms", 1000}};
+  const char* type = order_id.empty() ? protocol::types::error : protocol::types::order_rejected;
+  return std::make_pair(topics::device_down(t->id, type), protocol::make_message(type, protocol::to_json(r)));
 }
 
 void ingress::on_submit(const std::string& device, const nlohmann::json& body, steady::time_point received) {
@@ -185,16 +293,19 @@ void ingress::on_submit(const std::string& device, const nlohmann::json& body, s
     // An order-level problem (bad quantity, too many lines, …) with a readable order_id is
     // answered as order.rejected so the kiosk's outbox can settle that order; without one it is
     // an `error`. Either way nothing is stored: a malformed message changes nothing.
-    std::string order_id;
-    if (body.is_object()) {
-      const auto it = body.find("order_id");
-      if (it != body.end() && it->is_string() && protocol::is_uuid(it->get_ref<const std::string&>())) {
-        order_id = it->get<std::string>();
-      }
-    }
+    const std::string order_id = protocol::peek_order_id(body);
     metrics_.inc(metric::orders_rejected, {{"code", protocol::to_string(req.error().code)}});
     return send_error(device, order_id, req.error(),
                       order_id.empty() ? protocol::types::error : protocol::types::order_rejected);
+  }
+  // Per-device placement rate: a retryable answer, nothing stored, the kiosk resends later.
+  std::chrono::milliseconds retry_after{0};
+  if (!rate_.admit(device, steady::now(), retry_after)) {
+    metrics_.inc(metric::orders_rejected, {{"code", "rate_limited"}});
+    return send_error(device, req->order_id,
+                      make_problem(code::rate_limited, "too many orders from this device; retry later",
+                                   {{"retry_after_ms", retry_after.count()}}),
+                      protocol::types::order_rejected);
   }
   // place() commits before it returns: the answer below is never ahead of the database.
   const placement p = orders_.place(device, *req);
@@ -206,10 +317,13 @@ void ingress::on_submit(const std::string& device, const nlohmann::json& body, s
     metrics_.inc(metric::orders_accepted);
   } else {
     metrics_.inc(metric::orders_rejected, {{"code", protocol::to_string(p.code)}});
-    if (p.code == code::forbidden || p.code == code::order_conflict || p.code == code::internal) {
+    if (p.code == code::forbidden || p.code == code::order_conflict || p.code == code::internal ||
+        p.code == code::hold_limit) {
       if (auto n = limiter_.admit(device + "/" + protocol::to_string(p.code), steady::now())) {
         spdlog::warn("device {}: order {} rejected: {} ({}){}", device, req->order_id, protocol::to_string(p.code),
-                     p.body, *n ? fmt::format("; {} similar suppressed", *n) : std::string());
+                     log_escape(p.body), *n ? fmt::format("; {} similar suppressed", *n) : std::string());
+      } else {
+        metrics_.inc(metric::log_suppressed);
       }
     }
   }

@@ -237,6 +237,15 @@ CREATE TABLE notification_outbox (
 );
 )sql";
 
+// v2 (order path hardening): the health probe's row, and the index behind the cap on stock one
+// device holds in unpaid orders (partial: only pending orders are in it, so it stays small).
+constexpr const char* k_v2 = R"sql(
+CREATE TABLE health_probe (
+  id     INTEGER PRIMARY KEY CHECK (id = 1),
+  at_ms  INTEGER NOT NULL
+);
+INSERT INTO health_probe(id, at_ms) VALUES (1, 0);
+CREATE INDEX orders_pending_by_device ON orders(device_id) WHERE state = 'pending_payment';
 
 // Migration 3 (issue 9, the kiosk shop): the store profile, product option groups, order
 // details (options per line, table, pickup slot, address, offline number, stock conflict),
@@ -341,7 +350,7 @@ struct migration {
 };
 // Forward-only, in ascending version order. Versions may skip numbers (parallel branches take
 // their own), but a released version is never changed or reordered.
-constexpr migration k_migrations[] = {{1, k_v1}, {3, k_v3}};
+constexpr migration k_migrations[] = {{1, k_v1}, {2, k_v2}, {3, k_v3}};
 
 }  // namespace
 

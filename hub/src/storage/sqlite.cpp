@@ -498,11 +498,13 @@ struct checkpointer::state {
   sqlite3* db = nullptr;
   restart_wait wait;
   std::atomic<std::uint64_t> restarts{0};
+  std::atomic<std::uint64_t> copying{0};
   std::thread worker;
 
   checkpoint_result pass() {  // with db_mu held
     auto r = checkpoint_pass(db);
     if (r.restarted) restarts.fetch_add(1, std::memory_order_relaxed);
+    if (r.rc == 0 && r.wal_frames > 0 && r.backfilled > 0) copying.fetch_add(1, std::memory_order_relaxed);
     return r;
   }
 };
@@ -569,6 +571,7 @@ void checkpointer::wal_committed(sqlite3* writer, const char* schema, int frames
 }
 
 std::uint64_t checkpointer::restarts() const { return s_->restarts.load(std::memory_order_relaxed); }
+std::uint64_t checkpointer::copying_passes() const { return s_->copying.load(std::memory_order_relaxed); }
 
 checkpointer::~checkpointer() {
   {

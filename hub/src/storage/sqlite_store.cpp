@@ -507,6 +507,15 @@ class sqlite_orders final : public order_repository {
     while (s.step()) out.push_back(s.text(0));
     return out;
   }
+  std::int64_t unpaid_units_held(const std::string& device_id) override {
+    auto s = db_.prepare(
+        "SELECT COALESCE(SUM(l.qty), 0) FROM orders o INDEXED BY orders_pending_by_device "
+        "JOIN order_lines l ON l.order_id = o.id "
+        "WHERE o.device_id = ? AND o.state = 'pending_payment' AND l.stock_tracked = 1");
+    s.bind(1, device_id);
+    s.step();
+    return s.int64(0);
+  }
   std::int64_t count(const std::string& business_id) override {
     auto s = db_.prepare("SELECT COUNT(*) FROM orders WHERE business_id = ?");
     s.bind(1, business_id);
@@ -612,6 +621,20 @@ class sqlite_store final : public store {
   outbox_repository& outbox() override { return outbox_; }
   shop_repository& shop() override { return *shop_; }
   std::unique_ptr<write_transaction> begin() override { return std::make_unique<sqlite_write_transaction>(db_); }
+  std::uint64_t checkpointer_passes() const noexcept override {
+    return checkpointer_ ? checkpointer_->copying_passes() : 0;
+  }
+  std::string probe_write(std::int64_t now_ms) noexcept override {
+    try {
+      auto tx = begin();
+      db_.prepare("UPDATE health_probe SET at_ms = ? WHERE id = 1").bind(1, now_ms).run();
+      tx->commit();
+      return {};
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+  }
+
   bool healthy() noexcept override {
     try {
       auto s = db_.prepare("SELECT 1");

@@ -374,8 +374,11 @@ void engine::on_message(std::string_view topic, std::string_view payload) {
                      r->message);
         return;
       }
-      if (is_error && r->code == protocol::code::internal) {
-        spdlog::warn("kiosk: hub failed on order {} ({}); will re-send", r->order_id, r->message);
+      // One rule for both answer types (protocol::is_retryable): a retryable code means the hub
+      // stored nothing, so the order stays in the outbox and is re-sent with backoff.
+      if (protocol::is_retryable(r->code)) {
+        spdlog::warn("kiosk: hub answered {} for order {} ({}); will re-send", protocol::to_string(r->code),
+                     r->order_id, r->message);
         return;
       }
       events::order_answer ev{

@@ -104,7 +104,12 @@ bool client::start(bool wait) {
     d.in.fetch_add(1, std::memory_order_relaxed);
     if (!d.on_message) return;
     try {
-      d.on_message(message{m->get_topic(), m->get_payload_str(), m->get_qos(), m->is_retained()});
+      // A payload over the cap is not copied out of Paho's buffer: the handler gets its size only.
+      const auto& raw = m->get_payload_ref();
+      const std::size_t size = raw.size();
+      const bool over = d.opts.max_payload_bytes != 0 && size > d.opts.max_payload_bytes;
+      d.on_message(message{m->get_topic(), over ? std::string() : std::string(raw.data(), raw.size()), m->get_qos(),
+                           m->is_retained(), size});
     } catch (const std::exception& e) {
       spdlog::error("mqtt: message handler threw: {}", e.what());
     }

@@ -170,6 +170,8 @@ int main(int argc, char** argv) {
     devices.push_back("bench-" + std::to_string(i));
     hub.add_device(devices.back());
   }
+  // The benchmark floods from each device on purpose: no per-device placement rate limit.
+  hub.serve_args = {"--device-order-rate", "0"};
   hub.serve();
 
   auto bare = bare_round_trip(broker, sequential);

@@ -1,6 +1,8 @@
 #pragma once
-// The hub server: one boost::asio::io_context on one thread owns the SQLite writer, the MQTT
-// ingress (Paho's thread only posts onto it), the ops HTTP server and the timers.
+// The hub server. Threads: the writer (one boost::asio::io_context) owns the SQLite writer
+// connection, the MQTT ingress and the timers, and drains the intake queue that Paho's thread
+// fills; the HTTP server runs on its own io_context and thread, so /healthz and /metrics answer
+// whatever the writer is doing (handlers reach the writer only through a `writer_gateway`).
 
 #include <chrono>
 #include <cstdint>
@@ -10,6 +12,8 @@
 #include <string>
 #include <utility>
 
+#include "kh/hub/ingress/ingress.hpp"
+#include "kh/hub/ingress/intake_queue.hpp"
 #include "kh/hub/storage/sqlite.hpp"
 
 namespace kh::hub {
@@ -30,9 +34,24 @@ struct hub_options {
   /// tracking URLs and product image URLs start with it. Default empty: no tracking URL, images
   /// at "http://HTTP_HOST:PORT".
   std::string public_url;
+  /// Create the database when `data_dir` exists but holds no (or a 0-byte) kioskhub.db. Without it
+  /// the hub refuses to start there: an empty store would answer every device `forbidden`. A data
+  /// dir that does not exist yet is created and initialised either way.
+  bool init = false;
+  intake_limits intake;        ///< intake queue bounds (bytes, messages, per-device share)
+  ingress_options ingress;     ///< per-device placement rate limit
+  std::int64_t unpaid_hold_limit = 100;  ///< units of tracked stock one device may hold unpaid (0: no cap)
+  /// How often the writer, when it has written nothing else meanwhile, proves it can write (one
+  /// row rewritten and committed); /healthz reports the last result (default 2 s).
+  std::chrono::milliseconds write_probe_interval{2000};
   /// Called on the hub's thread once hub.json is written (tests, embedding); default none.
   std::function<void(std::uint16_t http_port)> on_ready;
 };
+
+/// Throws std::runtime_error when `data_dir` exists but its kioskhub.db is missing or empty and
+/// `init` is false (the message says how to initialise). Used by `serve` and the maintenance
+/// commands before they open the store.
+void check_data_dir(const std::string& data_dir, bool init);
 
 /// Parses "HOST:PORT" ("127.0.0.1:8080", "[::1]:0"); nullopt when malformed.
 std::optional<std::pair<std::string, std::uint16_t>> parse_host_port(const std::string& s);

@@ -89,6 +89,16 @@ class order_service {
   /// tracking URL). `order.accepted` then carries "<base>/o/<order_id>".
   void set_public_url(std::string base);
   const std::string& public_url() const noexcept { return public_url_; }
+  /// Most units of stock-tracked products one device may hold in orders still pending payment
+  /// (default 100; 0: no cap). An order that would go past it is answered `hold_limit`
+  /// (retryable, not stored): once earlier orders are paid or expire, the resend goes through.
+  void set_unpaid_hold_limit(std::int64_t units) noexcept { hold_limit_ = units; }
+
+  /// Told after every write attempt of `place` and `transition`: ok, or the database's error text
+  /// (disk full, I/O error, …). The hub's health reflects the last one.
+  using write_observer = std::function<void(bool ok, const std::string& error)>;
+  void set_write_observer(write_observer f) { on_write_ = std::move(f); }
+  std::int64_t unpaid_hold_limit() const noexcept { return hold_limit_; }
 
  private:
   placement reject(const std::string& device_id, const protocol::order_submit& req, const std::string& fp,
@@ -96,6 +106,9 @@ class order_service {
   store& store_;
   clock_fn clock_;
   std::string public_url_;
+  std::int64_t hold_limit_ = 100;
+  write_observer on_write_;
+  void wrote(bool ok, const std::string& error = {}) noexcept;
 };
 
 /// Stable 64-bit FNV-1a fingerprint (hex) of the canonical JSON of a request.

@@ -89,6 +89,8 @@ class checkpointer {
   checkpoint_result checkpoint_now();
   /// Passes that ended with `restarted` so far, by the thread or `checkpoint_now`.
   std::uint64_t restarts() const;
+  /// Passes that found frames in the WAL and copied them all into the database (rc 0), so far.
+  std::uint64_t copying_passes() const;
 
  private:
   struct state;

@@ -205,6 +205,9 @@ class order_repository {
   virtual std::vector<std::string> in_state_before(protocol::order_state state, std::int64_t before_ms,
                                                    int limit) = 0;
   virtual std::int64_t count(const std::string& business_id) = 0;
+  /// Units of stock-tracked products in this device's orders still pending payment (what the
+  /// device holds off the shelf).
+  virtual std::int64_t unpaid_units_held(const std::string& device_id) = 0;
 };
 
 class answer_repository {
@@ -243,8 +246,14 @@ class store {
   virtual shop_repository& shop() = 0;
   /// Starts a write transaction (takes the write lock now).
   virtual std::unique_ptr<write_transaction> begin() = 0;
-  /// Cheap liveness check for /healthz; false (never throws) when the database is unusable.
+  /// Cheap liveness check; false (never throws) when the database is unusable.
   virtual bool healthy() noexcept = 0;
+  /// A real write: one row rewritten and committed in its own transaction (the health probe).
+  /// Empty on success, else the database's error text (disk full, I/O error, read-only, …).
+  virtual std::string probe_write(std::int64_t now_ms) noexcept = 0;
+  /// Passes of the background checkpointer that copied WAL frames into the database (work the
+  /// writer's own backstop would otherwise do); 0 without one.
+  virtual std::uint64_t checkpointer_passes() const noexcept { return 0; }
 };
 
 struct store_options {

@@ -35,6 +35,10 @@ struct options {
   std::chrono::milliseconds min_retry{250};   ///< reconnect backoff start
   std::chrono::milliseconds max_retry{8000};  ///< reconnect backoff cap
   int max_inflight = 256;  ///< Paho's in-flight window
+  /// Received payloads larger than this are handed to the message handler without their bytes
+  /// (`message::size` still tells how large), so an oversized one is never copied (default 0:
+  /// no cap).
+  std::size_t max_payload_bytes = 0;
 };
 
 struct message {
@@ -42,6 +46,7 @@ struct message {
   std::string payload;
   int qos = 0;
   bool retained = false;
+  std::size_t size = 0;  ///< payload size on the wire (payload is empty when over max_payload_bytes)
 };
 
 struct subscription {
