@@ -246,6 +246,7 @@ CREATE TABLE health_probe (
 );
 INSERT INTO health_probe(id, at_ms) VALUES (1, 0);
 CREATE INDEX orders_pending_by_device ON orders(device_id) WHERE state = 'pending_payment';
+)sql";
 
 // Migration 3 (issue 9, the kiosk shop): the store profile, product option groups, order
 // details (options per line, table, pickup slot, address, offline number, stock conflict),
