@@ -38,6 +38,12 @@ inline protocol::catalog cafe_catalog(int extra_products = 0) {
   add("p-croissant", "CROI", "food", "Butter croissant", 180);
   add("p-painchoc", "PCHOC", "food", "Pain au chocolat", 200);
   add("p-quiche", "QUICHE", "food", "Quiche lorraine", 650, true, "Bacon, cream and Comté, baked every morning.");
+  // The latte has the option groups the demo café uses: size (required), milk, extras (up to 3).
+  auto& latte = c.products[1];
+  latte.option_groups = {
+      {"size", "Size", 1, 1, {{"s", "Small", {0, "EUR"}}, {"m", "Medium", {40, "EUR"}, true, true}, {"l", "Large", {80, "EUR"}}}},
+      {"milk", "Milk", 0, 1, {{"whole", "Whole milk", {0, "EUR"}}, {"oat", "Oat milk", {40, "EUR"}}, {"soy", "Soy milk", {40, "EUR"}, false}}},
+      {"extras", "Extras", 0, 3, {{"shot", "Extra shot", {60, "EUR"}}, {"vanilla", "Vanilla syrup", {50, "EUR"}}, {"cream", "Whipped cream", {40, "EUR"}}, {"cinnamon", "Cinnamon", {0, "EUR"}}}}};
   for (int i = 0; i < extra_products; ++i)
     add("p-x" + std::to_string(i), "X" + std::to_string(i), "food", "Sandwich no. " + std::to_string(i + 1), 450 + i);
   return c;
@@ -55,12 +61,12 @@ inline shop::state state_on(shop::screen sc, bool online = true) {
                   {"info.broker", "connected"}, {"info.outbox", "0"},
                   {"info.printer", "ok"}, {"info.camera", "none"}};
   const auto& cat = s.catalog->catalog();
-  (void)s.cart.add(cat.products[1], 2, "oat milk");
+  (void)s.cart.add(cat.products[1], 2, "extra hot", {{"size", "l"}, {"milk", "oat"}});
   (void)s.cart.add(cat.products[8], 1);
   (void)s.cart.add(cat.products[10], 1);
   s.current = sc;
   s.pressed_ms = -1'000'000;
-  if (sc == shop::screen::product) s.draft = {"p-latte", 2, "extra hot", {}};
+  if (sc == shop::screen::product) s.draft = {"p-latte", 2, "extra hot", {{"size", "m"}, {"milk", "oat"}, {"extras", "shot"}}};
   if (sc == shop::screen::order_type) { s.type = protocol::order_type::pickup; s.pickup_slot = "12:30"; }
   if (sc == shop::screen::confirmation || sc == shop::screen::processing || sc == shop::screen::rating) {
     s.order_id = "7f9c2b1e-4d3a-4c8b-9e21-5a6f0d1c2b3a";

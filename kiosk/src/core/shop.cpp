@@ -23,18 +23,6 @@ const char* to_string(screen s) noexcept {
   return "?";
 }
 
-const char* to_string(printer_state s) noexcept {
-  switch (s) {
-    case printer_state::ok: return "ok";
-    case printer_state::paper_out: return "paper_out";
-    case printer_state::cover_open: return "cover_open";
-    case printer_state::offline: return "offline";
-    case printer_state::error: return "error";
-    case printer_state::none: return "none";
-  }
-  return "?";
-}
-
 namespace {
 
 const char* kind_word(action_kind k) {
@@ -94,7 +82,6 @@ void go(state& s, screen to, std::int64_t now) {
 void reset_session(state& s, std::int64_t now) {
   s.cart.clear();
   s.draft = {};
-  s.draft_groups.clear();
   s.table.clear();
   s.address.clear();
   s.pickup_slot.clear();
@@ -131,11 +118,10 @@ bool type_offered(const state& s, protocol::order_type t) {
 
 void open_product(state& s, const protocol::product& p, std::int64_t now) {
   s.draft = product_draft{p.id, 1, {}, {}};
-  s.draft_groups = option_groups_of(p);
-  // Preselect the first choice of every required single-choice group: fewer taps for the usual.
-  for (const auto& g : s.draft_groups)
-    if (g.min >= 1 && g.max == 1 && !g.choices.empty())
-      s.draft.options.push_back(g.id + "/" + g.choices.front().id);
+  // Start from the store's preselected choices ("default" on the wire): fewer taps for the usual.
+  for (const auto& g : p.option_groups)
+    for (const auto& c : g.options)
+      if (c.preselected && c.available) s.draft.options.push_back({g.id, c.id});
   go(s, screen::product, now);
 }
 
@@ -254,38 +240,35 @@ std::vector<effect> on_tap(state& s, const action& a, std::int64_t now, const ti
       } else if (a.kind == action_kind::option) {
         const auto slash = a.arg.find('/');
         if (slash == std::string::npos) break;
-        const std::string gid = a.arg.substr(0, slash);
-        auto g = std::find_if(s.draft_groups.begin(), s.draft_groups.end(),
-                              [&](const option_group& x) { return x.id == gid; });
-        if (g == s.draft_groups.end()) break;
-        const std::string cid = a.arg.substr(slash + 1);
-        if (std::none_of(g->choices.begin(), g->choices.end(),
-                         [&](const option_choice& c) { return c.id == cid; }))
-          break;
+        const protocol::line_option pick{a.arg.substr(0, slash), a.arg.substr(slash + 1)};
+        auto g = std::find_if(p->option_groups.begin(), p->option_groups.end(),
+                              [&](const protocol::option_group& x) { return x.id == pick.group_id; });
+        if (g == p->option_groups.end()) break;
+        auto c = std::find_if(g->options.begin(), g->options.end(),
+                              [&](const protocol::option_choice& x) { return x.id == pick.option_id; });
+        if (c == g->options.end() || !c->available) break;
         auto& opts = s.draft.options;
-        auto it = std::find(opts.begin(), opts.end(), a.arg);
+        auto it = std::find(opts.begin(), opts.end(), pick);
         if (it != opts.end()) {
           // A required single choice stays chosen: tapping it again does not empty the group.
-          if (!(g->max == 1 && g->min >= 1)) opts.erase(it);
+          if (!(g->max_choices == 1 && g->min_choices >= 1)) opts.erase(it);
           break;
         }
-        const auto in_group = [&](const std::string& o) { return o.rfind(gid + "/", 0) == 0; };
+        const auto in_group = [&](const protocol::line_option& o) { return o.group_id == g->id; };
         const auto chosen = std::count_if(opts.begin(), opts.end(), in_group);
-        if (g->max == 1) {
+        if (g->max_choices == 1) {
           opts.erase(std::remove_if(opts.begin(), opts.end(), in_group), opts.end());
-        } else if (chosen >= g->max) {
+        } else if (chosen >= g->max_choices) {
           s.notice = "notice.max_choices";
           break;
         }
-        opts.push_back(a.arg);
+        opts.push_back(pick);
       } else if (a.kind == action_kind::add_to_cart) {
         if (!draft_complete(s)) {
           s.notice = "notice.choose_options";
           break;
         }
-        // Options travel in the note until the protocol carries them as lines' options.
-        std::string note = s.draft.note;
-        if (s.cart.add(*p, s.draft.qty, note).ok()) {
+        if (s.cart.add(*p, s.draft.qty, s.draft.note, s.draft.options).ok()) {
           s.cart_changed_ms = now;
           go(s, screen::menu, now);
         } else {
@@ -436,33 +419,23 @@ std::string action_id(const action& a) {
   return id;
 }
 
-std::vector<option_group> option_groups_of(const protocol::product&) {
-  return {};
+namespace {
+const protocol::product* draft_product(const state& s) {
+  return s.catalog ? s.catalog->find_id(s.draft.product_id) : nullptr;
 }
+}  // namespace
 
 protocol::money draft_unit_price(const state& s) {
-  protocol::money m;
-  if (!s.catalog) return m;
-  const auto* p = s.catalog->find_id(s.draft.product_id);
-  if (p == nullptr) return m;
-  m = p->price;
-  for (const auto& o : s.draft.options) {
-    const auto slash = o.find('/');
-    for (const auto& g : s.draft_groups)
-      if (g.id == o.substr(0, slash))
-        for (const auto& c : g.choices)
-          if (c.id == o.substr(slash + 1)) m.amount += c.price_delta;
-  }
-  return m;
+  const auto* p = draft_product(s);
+  if (p == nullptr) return {};
+  const auto unit = protocol::price_options(p->price.amount, p->option_groups, s.draft.options);
+  return {unit ? *unit : p->price.amount, p->price.currency};
 }
 
 bool draft_complete(const state& s) {
-  for (const auto& g : s.draft_groups) {
-    const auto n = std::count_if(s.draft.options.begin(), s.draft.options.end(),
-                                 [&](const std::string& o) { return o.rfind(g.id + "/", 0) == 0; });
-    if (n < g.min || n > g.max) return false;
-  }
-  return true;
+  const auto* p = draft_product(s);
+  return p != nullptr &&
+         protocol::price_options(p->price.amount, p->option_groups, s.draft.options).operator bool();
 }
 
 bool idle_due(const state& s, std::int64_t now, const timings& t) {

@@ -377,66 +377,102 @@ void product(ctx& c, rect area) {
   rect body = bottom_row(c, a, action{action_kind::back, ""}, c.t("nav.back"),
                          action{action_kind::add_to_cart, ""},
                          c.tr.format("product.add", {c.tr.money(line)}), draft_complete(c.s));
-  rect info = body;
-  const bool kb = c.s.editing != text_field::none;
-  if (!kb) {
-    if (!l.portrait) {
-      const int iw = std::min(body.w / 2 - l.pad, body.h - 2 * l.pad);
-      c.out.scene.images.push_back(ui::image_item{{body.x + l.pad, body.y + l.pad, iw, iw * 3 / 4}, p->id,
-                                                  initials(p->name), tile_color(p->id), {255, 255, 255}});
-      info = {body.x + iw + 2 * l.pad, body.y, body.w - iw - 3 * l.pad, body.h};
-    } else {
-      const int ih = std::min(body.h / 3, body.w * 9 / 16);
-      c.out.scene.images.push_back(ui::image_item{{body.x + l.pad, body.y + l.pad, body.w - 2 * l.pad, ih}, p->id,
-                                                  initials(p->name), tile_color(p->id), {255, 255, 255}});
-      info = {body.x + l.pad, body.y + ih + 2 * l.pad, body.w - 2 * l.pad, body.h - ih - 2 * l.pad};
-    }
-  } else {
-    info = {body.x + l.pad, body.y, body.w - 2 * l.pad, body.h};
+  // Landscape: picture, name, price, description, quantity and note on the left; the option
+  // groups on the right. Portrait: all of it stacked, options under the description.
+  const bool has_options = !p->option_groups.empty();
+  // Reach mode (lower half of a portrait screen) leaves the picture and description out.
+  const bool stacked = l.portrait;
+  rect left{body.x + l.pad, body.y + l.pad, body.w - 2 * l.pad, body.h - l.pad};
+  rect right = left;
+  if (!stacked) {
+    const int lw = has_options ? body.w * 2 / 5 : body.w / 2;
+    left.w = lw - l.pad;
+    right = {body.x + lw + l.pad, body.y + l.pad, body.w - lw - 2 * l.pad, body.h - l.pad};
   }
-  int y = info.y + l.pad;
+  const int img_h = l.reach ? 0 : stacked ? std::min(body.h / 4, left.w * 9 / 16)
+                                          : std::min(left.w * 9 / 16, left.h / 3);
+  if (img_h > 0)
+    c.out.scene.images.push_back(ui::image_item{{left.x, left.y, left.w, img_h}, p->id, initials(p->name),
+                                                tile_color(p->id), {255, 255, 255}});
+  int y = left.y + (img_h > 0 ? img_h + l.gap : 0);
   const int th = l.font_title * 3 / 2;
-  c.p.text({info.x, y, info.w, th}, p->name, l.font_title, c.th.text, c.th.background, align::left, true);
-  y += th;
-  if (!kb) {
-    c.p.text({info.x, y, info.w, l.font_body * 2}, c.tr.money(price), l.font_title, c.th.text,
-             c.th.background);
-    y += l.font_body * 2 + l.gap;
-    if (!p->description.empty())
-      y += c.p.paragraph({info.x, y, info.w, l.font_body * 5}, p->description, l.font_body,
-                         c.th.muted, c.th.background) + l.gap;
-    for (const auto& g : c.s.draft_groups) {
-      c.p.text({info.x, y, info.w, l.font_body * 2}, g.name, l.font_body, c.th.text,
-               c.th.background, align::left, true);
-      y += l.font_body * 2;
-      int x = info.x;
-      for (const auto& ch : g.choices) {
-        std::string label = ch.name;
-        if (ch.price_delta != 0)
-          label += " +" + c.tr.money(protocol::money{ch.price_delta, p->price.currency});
-        const int w = std::max(l.target * 2, c.p.measurer().width(label, l.font_body, true) + 2 * l.gap);
-        if (x + w > info.x + info.w) { x = info.x; y += l.target + l.gap; }
-        const std::string key = g.id + "/" + ch.id;
-        const bool on = std::find(c.s.draft.options.begin(), c.s.draft.options.end(), key) !=
-                        c.s.draft.options.end();
-        c.chip({x, y, w, l.target}, {action_kind::option, key}, label, on);
-        x += w + l.gap;
-      }
-      y += l.target + l.gap * 2;
-    }
+  if (l.reach) {
+    // Compact header: name with the note button, price with the quantity stepper.
+    const int nw = l.target * 3;
+    c.p.text({left.x, y, left.w - nw - l.gap, l.target}, p->name, l.font_title, c.th.text, c.th.background, align::left, true);
+    c.button({left.x + left.w - nw, y, nw, l.target}, {action_kind::edit_note, ""},
+             c.s.draft.note.empty() ? "✎ " + c.t("product.note_short") : "✎ " + c.s.draft.note, false);
+    y += l.target + l.gap;
+    const int sx = left.x + left.w - l.target * 7 / 2;
+    c.p.text({left.x, y, sx - left.x - l.gap, l.target}, c.tr.money(price), l.font_title, c.th.text, c.th.background);
+    c.button({sx, y, l.target, l.target}, {action_kind::qty_minus, ""}, "−", false, c.s.draft.qty > 1);
+    c.p.text({sx + l.target, y, l.target * 3 / 2, l.target}, std::to_string(c.s.draft.qty),
+             l.font_title, c.th.text, c.th.background, align::center, true);
+    c.button({sx + l.target * 5 / 2, y, l.target, l.target}, {action_kind::qty_plus, ""}, "+", false,
+             c.s.draft.qty < protocol::limits::max_qty);
+    y += l.target + l.gap;
+  } else {
+    c.p.text({left.x, y, left.w, th}, p->name, l.font_title, c.th.text, c.th.background, align::left, true);
+    y += th;
+    c.p.text({left.x, y, left.w, l.font_body * 2}, c.tr.money(price), l.font_title, c.th.text, c.th.background);
+    y += l.font_body * 2 + l.gap / 2;
   }
-  // Quantity stepper and note.
-  const int qy = std::max(y + l.font_small * 2, std::min(y, info.y + info.h - 2 * l.target - 3 * l.gap - l.font_small * 2));
-  c.button({info.x, qy, l.target, l.target}, {action_kind::qty_minus, ""}, "−", false, c.s.draft.qty > 1);
-  c.p.text({info.x + l.target, qy, l.target * 3 / 2, l.target}, std::to_string(c.s.draft.qty),
-           l.font_title, c.th.text, c.th.background, align::center, true);
-  c.button({info.x + l.target * 5 / 2, qy, l.target, l.target}, {action_kind::qty_plus, ""}, "+", false,
-           c.s.draft.qty < protocol::limits::max_qty);
-  const int nx = info.x + l.target * 7 / 2 + l.gap * 2;
-  field(c, {nx, qy - l.font_small * 2, info.x + info.w - nx, l.target + l.font_small * 2},
-        {action_kind::edit_note, ""}, c.t("product.note"), c.s.draft.note, c.s.editing == text_field::note);
-  if (!c.s.notice.empty())
-    notice_line(c, {info.x, qy + l.target + l.gap, info.w, l.font_body * 2});
+  if (!p->description.empty() && !l.reach)
+    y += c.p.paragraph({left.x, y, left.w, c.p.measurer().line_height(l.font_body) * 2}, p->description,
+                       l.font_body, c.th.muted, c.th.background) + l.gap;
+  // Quantity stepper, then the note field under it (its label above it).
+  auto qty_and_note = [&](int qy) {
+    c.button({left.x, qy, l.target, l.target}, {action_kind::qty_minus, ""}, "−", false, c.s.draft.qty > 1);
+    c.p.text({left.x + l.target, qy, l.target * 3 / 2, l.target}, std::to_string(c.s.draft.qty),
+             l.font_title, c.th.text, c.th.background, align::center, true);
+    c.button({left.x + l.target * 5 / 2, qy, l.target, l.target}, {action_kind::qty_plus, ""}, "+", false,
+             c.s.draft.qty < protocol::limits::max_qty);
+    const int nx = left.x + l.target * 7 / 2 + l.gap * 2;
+    field(c, {nx, qy - l.font_small * 2, left.x + left.w - nx, l.target + l.font_small * 2},
+          {action_kind::edit_note, ""}, c.t("product.note"), c.s.draft.note, false);
+    return qy + l.target + l.gap;
+  };
+  if (!stacked) {
+    y = qty_and_note(y + l.font_small * 2);
+    if (!c.s.notice.empty()) notice_line(c, {left.x, y, left.w, l.font_body * 2});
+    y = right.y;
+  }
+  const rect opt_area = stacked ? rect{left.x, y, left.w, body.y + body.h - y} : right;
+  for (const auto& g : p->option_groups) {
+    std::string title = g.name;
+    if (g.required()) title += " · " + c.t("product.required");
+    else if (g.max_choices > 1) title += " · " + c.tr.format("product.up_to", {std::to_string(g.max_choices)});
+    c.p.text({opt_area.x, y, opt_area.w, l.font_body * 2}, title, l.font_body, c.th.text,
+             c.th.background, align::left, true);
+    y += l.font_body * 2;
+    // Choices in a grid of equal columns (labels fit their chip or shrink), so a group's height
+    // is known: ceil(choices / columns) rows.
+    // Reach mode has half the height: four narrower columns (labels shrink to fit).
+    const int cols = l.reach ? 4 : std::max(1, std::min(4, (opt_area.w + l.gap) / (l.target * 3 + l.gap)));
+    const int cw = (opt_area.w - (cols - 1) * l.gap) / cols;
+    int k = 0;
+    for (const auto& ch : g.options) {
+      std::string label = ch.name;
+      if (ch.price_delta.amount != 0) label += " +" + c.tr.money(ch.price_delta);
+      if (k > 0 && k % cols == 0) y += l.target + l.gap;
+      const int x = opt_area.x + (k % cols) * (cw + l.gap);
+      ++k;
+      const protocol::line_option key{g.id, ch.id};
+      const bool on = std::find(c.s.draft.options.begin(), c.s.draft.options.end(), key) !=
+                      c.s.draft.options.end();
+      if (ch.available) {
+        c.chip({x, y, cw, l.target}, {action_kind::option, g.id + "/" + ch.id}, label, on);
+      } else {
+        c.p.box({x, y, cw, l.target}, c.th.secondary, c.th.border, 1);
+        c.p.text({x + l.gap, y, cw - 2 * l.gap, l.target}, label, l.font_small, c.th.muted, c.th.secondary, align::center);
+      }
+    }
+    y += l.target + (l.reach ? l.gap : l.gap * 2);
+  }
+  if (stacked && !l.reach) {
+    y = qty_and_note(y + l.font_small * 2);
+    if (!c.s.notice.empty()) notice_line(c, {left.x, y, left.w, l.font_body * 2});
+  }
 }
 
 void cart_screen(ctx& c, rect area) {
@@ -480,11 +516,20 @@ void cart_screen(ctx& c, rect area) {
     c.button({sx + l.target * 2, ry, l.target, l.target}, {action_kind::line_plus, idx}, "+", false,
              ln.qty < protocol::limits::max_qty);
     const int name_w = sx - row.x - 2 * l.gap;
-    if (ln.note.empty()) {
+    std::string detail;
+    if (const auto* prod = c.s.catalog ? c.s.catalog->find_id(ln.product_id) : nullptr) {
+      for (const auto& o : ln.options)
+        for (const auto& g : prod->option_groups)
+          if (g.id == o.group_id)
+            for (const auto& ch : g.options)
+              if (ch.id == o.option_id) detail += (detail.empty() ? "" : ", ") + ch.name;
+    }
+    if (!ln.note.empty()) detail += (detail.empty() ? "" : " · ") + ln.note;
+    if (detail.empty()) {
       c.p.text({row.x + l.gap, row.y, name_w, row.h}, ln.name, l.font_body, c.th.text, c.th.surface, align::left, true);
     } else {
       c.p.text({row.x + l.gap, row.y + l.gap / 2, name_w, row.h / 2}, ln.name, l.font_body, c.th.text, c.th.surface, align::left, true);
-      c.p.text({row.x + l.gap, row.y + row.h / 2, name_w, row.h / 2 - l.gap / 2}, ln.note, l.font_small, c.th.muted, c.th.surface);
+      c.p.text({row.x + l.gap, row.y + row.h / 2, name_w, row.h / 2 - l.gap / 2}, detail, l.font_small, c.th.muted, c.th.surface);
     }
     y += row_h;
   }

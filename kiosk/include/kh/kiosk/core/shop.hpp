@@ -20,6 +20,7 @@
 #include "kh/kiosk/core/cart.hpp"
 #include "kh/kiosk/core/catalog_view.hpp"
 #include "kh/protocol/messages.hpp"
+#include "kh/protocol/pricing.hpp"
 
 namespace kh::kiosk::shop {
 
@@ -91,34 +92,18 @@ struct action {
 /// A stable id for a target: "start", "product:p-latte", "lang:fr", "key:a" ….
 std::string action_id(const action& a);
 
-/// Option group view model (filled from the catalog's option groups once the protocol has them).
-struct option_choice {
-  std::string id;
-  std::string name;
-  std::int64_t price_delta = 0;  ///< minor units
-};
-struct option_group {
-  std::string id;
-  std::string name;
-  int min = 0;  ///< at least this many choices (1 = required)
-  int max = 1;
-  std::vector<option_choice> choices;
-};
-
 /// The product being configured on the product screen.
 struct product_draft {
   std::string product_id;
   int qty = 1;
   std::string note;
-  std::vector<std::string> options;  ///< "group/choice"
+  std::vector<protocol::line_option> options;  ///< as chosen (protocol type: sent as is)
 };
 
 /// Which text field the on-screen keyboard edits (none = keyboard closed).
 enum class text_field { none, note, table, address };
 
-/// Printer state as the customer and the hub see it.
-enum class printer_state { ok, paper_out, cover_open, offline, error, none };
-const char* to_string(printer_state s) noexcept;
+using printer_state = protocol::printer_state;
 
 /// Timings (all in milliseconds). Defaults: "Still there?" after 60 s without a touch, then 15 s
 /// to answer; the confirmation screen stays 20 s, the rating screen 15 s.
@@ -146,7 +131,6 @@ struct state {
   std::string category_id;  ///< selected category (first one when empty)
   int page = 0;             ///< menu: page of the product grid; cart: page of lines
   product_draft draft;
-  std::vector<option_group> draft_groups;  ///< option groups of the draft's product
   kiosk::cart cart;
   std::string notice;  ///< one-line message on the current screen (key into the string table)
 
@@ -169,7 +153,7 @@ struct state {
   std::string tracking_url;
   protocol::money total;
   std::string reject_code;   ///< set when the hub refused the order
-  printer_state printer = printer_state::ok;
+  printer_state printer = printer_state::absent;
   bool ticket_failed = false;  ///< this order's ticket did not print: "ask staff"
   int rating = 0;
 
@@ -267,7 +251,7 @@ struct rejected {
 /// Result of a print job (order_id empty for a test print).
 struct printed {
   std::string order_id;
-  printer_state printer = printer_state::ok;
+  printer_state printer = printer_state::absent;
   bool ok = true;
 };
 struct pin_result {
@@ -288,9 +272,8 @@ using event = std::variant<events::tap, events::text, events::scan, events::tick
 /// event in any state: an action that makes no sense on the current screen is ignored.
 std::vector<effect> step(state& s, const event& e, std::int64_t now_ms, const timings& t = {});
 
-/// Option groups of a product (from the catalog, once it carries them). Empty today.
-std::vector<option_group> option_groups_of(const protocol::product& p);
-/// Unit price of the draft including option deltas (display only).
+/// Unit price of the draft including option deltas (kh::protocol::price_options; base price when
+/// the choice is not complete yet).
 protocol::money draft_unit_price(const state& s);
 /// Whether the draft satisfies every group's min/max (the add button is enabled only then).
 bool draft_complete(const state& s);
