@@ -329,4 +329,10 @@ link_status engine::status() {
   return s;
 }
 
+bool engine::send(const char* type, const nlohmann::json& body) {
+  if (!connected_) return false;
+  return publish_(protocol::topics::device_up(cfg_.device_id, type),
+                  protocol::make_message(type, body));
+}
+
 }  // namespace kh::kiosk

@@ -323,6 +323,21 @@ outcome<std::string> link::submit(const cart& c, protocol::order_type type,
   return std::move(*r);
 }
 
+outcome<std::string> link::submit(protocol::order_submit order,
+                                  std::function<void(const std::string&)> on_queued) {
+  if (order.order_id.empty()) order.order_id = protocol::new_uuid();
+  auto r = impl_->call([p = impl_.get(), o = std::move(order), q = std::move(on_queued)] {
+    return p->eng->submit(o, q);
+  });
+  if (!r) return fail(errc::stopped, "the kiosk link is stopped");
+  return std::move(*r);
+}
+
+bool link::send(const char* type, nlohmann::json body) {
+  auto r = impl_->call([p = impl_.get(), type, b = std::move(body)] { return p->eng->send(type, b); });
+  return r && *r;
+}
+
 link_status link::status() {
   auto r = impl_->call([p = impl_.get()] { return p->eng->status(); });
   if (r) return std::move(*r);

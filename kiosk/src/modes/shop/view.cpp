@@ -309,6 +309,9 @@ void menu(ctx& c, rect area) {
   if (const int avail = grid.h - (static_cast<int>(prods.size()) > cols ? pager_h + l.gap : 0);
       card_h > avail)
     card_h = std::max(l.target * 2, avail);
+  // Two rows rather than one tall one when the grid has room for two shorter cards.
+  if ((grid.h - pager_h + l.gap) / (card_h + l.gap) < 2 && (grid.h - pager_h - l.gap) / 2 >= l.target * 3)
+    card_h = (grid.h - pager_h - l.gap) / 2;
   int rows = std::max(1, (grid.h + l.gap) / (card_h + l.gap));
   int per_page = rows * cols;
   const int n = static_cast<int>(prods.size());

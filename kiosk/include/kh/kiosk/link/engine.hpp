@@ -85,6 +85,11 @@ class engine {
   outcome<std::string> submit(const protocol::order_submit& order,
                               const std::function<void(const std::string&)>& on_queued = {});
 
+  /// Publishes one device → hub message of `type` (feedback, device.status) when connected; false
+  /// when disconnected or the client refused it. Not journaled: the caller re-sends state on
+  /// reconnect (device.status) or accepts the loss (feedback is best effort).
+  bool send(const char* type, const nlohmann::json& body);
+
   /// Sends what is due. Returns when to call again; nullopt when nothing waits on time (no pending
   /// order, or disconnected: the next connect re-sends).
   std::optional<clock::time_point> tick();

@@ -60,6 +60,12 @@ class link {
   outcome<std::string> submit(const cart& c, protocol::order_type type,
                               protocol::payment_method payment,
                               std::function<void(const std::string&)> on_queued = {});
+  /// Hands a complete order.submit (options, table, pickup time, local number…) to the outbox; a
+  /// fresh UUID is used when order.order_id is empty. Errors as above plus bad_command.
+  outcome<std::string> submit(protocol::order_submit order,
+                              std::function<void(const std::string&)> on_queued = {});
+  /// Best-effort device → hub message (feedback, device.status); false when not connected.
+  bool send(const char* type, nlohmann::json body);
   /// Current status; after stop, connected=false and the rest as last known.
   link_status status();
   /// Blocks until no order is pending, `timeout` passes or `cancel` becomes true (checked every
