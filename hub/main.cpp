@@ -43,6 +43,10 @@ void add_serve_flags(CLI::App& app, serve_flags& f) {
                  "Ops HTTP address HOST:PORT for /healthz and /metrics; port 0 picks a free port (logged as "
                  "'http listening on HOST:PORT' and written to DIR/hub.json)")
       ->capture_default_str();
+  app.add_option("--public-url", f.hub.public_url,
+                 "Public base URL of the hub, e.g. https://cafe.example: order.accepted carries "
+                 "<URL>/o/<order id> as tracking URL and product images are served under <URL>/img/ "
+                 "(default: none; images at http://HOST:PORT of --http)");
   app.add_option("--sync", f.sync,
                  "SQLite durability: normal (survives any process crash) or full (also power loss, slower)")
       ->check(CLI::IsMember({"normal", "full"}))

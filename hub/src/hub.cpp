@@ -17,6 +17,7 @@
 
 #include "kh/hub/catalog/catalog_service.hpp"
 #include "kh/hub/http/http_server.hpp"
+#include "kh/hub/http/images.hpp"
 #include "kh/hub/ingress/ingress.hpp"
 #include "kh/hub/metrics/metrics.hpp"
 #include "kh/hub/orders/order_service.hpp"
@@ -70,6 +71,7 @@ struct hub::impl {
     bool scheduled = false;
   };
   std::unordered_map<std::string, catalog_slot> catalogs;
+  std::string image_base;  // public URL, or http://HOST:PORT once bound
 
   explicit impl(hub_options o) : opts(std::move(o)) {}
 
@@ -108,7 +110,7 @@ struct hub::impl {
   void publish_catalog(const std::string& business) {
     if (stopping) return;
     try {
-      auto cat = next_catalog(*db, business);
+      auto cat = next_catalog(*db, business, image_base);
       if (!cat) return;
       auto payload = protocol::make_message(protocol::types::catalog, protocol::to_json(*cat));
       if (payload.size() > protocol::limits::max_payload) {
@@ -268,6 +270,14 @@ hub::hub(hub_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
   remove_ready_file(d.opts.data_dir);
   d.db = open_sqlite_store(database_path(d.opts.data_dir), store_options{d.opts.sync, std::chrono::milliseconds(5000), true});
   d.orders = std::make_unique<order_service>(*d.db);
+  if (!d.opts.public_url.empty()) {
+    const auto& u = d.opts.public_url;
+    if (u.rfind("http://", 0) != 0 && u.rfind("https://", 0) != 0) {
+      throw std::runtime_error("--public-url must start with http:// or https://, got '" + u + "'");
+    }
+    d.orders->set_public_url(u);
+    d.image_base = d.orders->public_url();
+  }
 
   mqtt::options mo;
   mo.uri = d.opts.mqtt_uri;
@@ -310,6 +320,8 @@ hub::hub(hub_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
       [this](const std::string& business) { impl_->mark_catalog_dirty(business); });
   d.router.add("GET", "/healthz", [this](const http_request&) { return impl_->healthz(); });
   d.router.add("GET", "/metrics", [this](const http_request&) { return prometheus_response(impl_->metrics); });
+  // Product images (the catalog's image_url); handlers run on the io thread that owns the store.
+  d.router.add_prefix("GET", "/img/", [this](const http_request& r) { return image_response(*impl_->db, r); });
   d.http = std::make_unique<http_server>(d.io, d.router, d.opts.http_host, d.opts.http_port);
 }
 
@@ -332,7 +344,9 @@ int hub::run() {
   const std::string shown_host =
       d.opts.http_host.find(':') != std::string::npos ? "[" + d.opts.http_host + "]" : d.opts.http_host;
   spdlog::info("http listening on {}:{}", shown_host, d.http->port());
+  if (d.image_base.empty()) d.image_base = "http://" + shown_host + ":" + std::to_string(d.http->port());
   d.in->update_devices_gauge();
+  d.in->restore_device_metrics();
 
   d.accepting = true;
   if (!d.mq->start(true)) {

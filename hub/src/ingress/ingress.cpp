@@ -65,6 +65,13 @@ void ingress::describe_metrics(metrics_registry& m) {
                        {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5});
   m.describe_gauge(metric::devices_connected, "Devices whose presence is online.");
   m.describe_gauge(metric::mqtt_connected, "1 while the hub is connected to the MQTT broker.");
+  m.describe_counter(metric::quotes, "order.quote messages answered, by whether the cart could be ordered as is.");
+  m.describe_counter(metric::feedback, "Order ratings stored (first per order), by rating.");
+  m.describe_counter(metric::feedback_repeats, "Feedback for an order that already had one (ignored).");
+  m.describe_counter(metric::stock_conflicts, "Offline orders accepted although their stock ran out.");
+  m.describe_gauge(metric::device_printer, "Latest printer state per device (1 for the current state).");
+  m.describe_gauge(metric::device_camera, "Latest camera state per device (1 for the current state).");
+  m.describe_gauge(metric::device_outbox, "Orders waiting in the device's outbox, as last reported.");
   // Series that exist from the start, so rates have a starting point.
   m.inc(metric::orders_accepted, {}, 0);
   m.inc(metric::messages_in, {}, 0);
@@ -122,6 +129,9 @@ void ingress::handle(const std::string& topic, const std::string& payload, stead
     }
     if (env->type == protocol::types::order_submit) return on_submit(device, env->body, received);
     if (env->type == protocol::types::hello) return on_hello(device, env->body);
+    if (env->type == protocol::types::order_quote) return on_quote(device, env->body);
+    if (env->type == protocol::types::feedback) return on_feedback(device, env->body);
+    if (env->type == protocol::types::device_status) return on_device_status(device, env->body);
     send_error(device, {},
                make_problem(code::unknown_type, "the hub does not accept '" + env->type + "' from devices",
                             {{"type", env->type}}),
@@ -202,6 +212,10 @@ void ingress::on_submit(const std::string& device, const nlohmann::json& body, s
                      p.body, *n ? fmt::format("; {} similar suppressed", *n) : std::string());
       }
     }
+  }
+  if (p.stock_conflict && !p.duplicate) {
+    metrics_.inc(metric::stock_conflicts);
+    spdlog::warn("device {}: offline order {} accepted without stock (stock_conflict)", device, req->order_id);
   }
   if (p.status) {
     publish_(topics::business_orders(p.business_id),

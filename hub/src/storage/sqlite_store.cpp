@@ -5,6 +5,7 @@
 
 #include "kh/hub/storage/schema.hpp"
 #include "kh/hub/storage/store.hpp"
+#include "sqlite_shop.hpp"
 
 namespace kh::hub {
 
@@ -593,7 +594,8 @@ class sqlite_store final : public store {
         catalog_(db_),
         orders_(db_),
         answers_(db_),
-        outbox_(db_) {
+        outbox_(db_),
+        shop_(make_sqlite_shop(db_)) {
     migrate(db_);
     if (opts.background_checkpoint) {
       checkpointer_ = std::make_unique<sqlite::checkpointer>(path);
@@ -608,6 +610,7 @@ class sqlite_store final : public store {
   order_repository& orders() override { return orders_; }
   answer_repository& answers() override { return answers_; }
   outbox_repository& outbox() override { return outbox_; }
+  shop_repository& shop() override { return *shop_; }
   std::unique_ptr<write_transaction> begin() override { return std::make_unique<sqlite_write_transaction>(db_); }
   bool healthy() noexcept override {
     try {
@@ -626,6 +629,7 @@ class sqlite_store final : public store {
   sqlite_orders orders_;
   sqlite_answers answers_;
   sqlite_outbox outbox_;
+  std::unique_ptr<shop_repository> shop_;
   std::unique_ptr<sqlite::checkpointer> checkpointer_;  // stops before db_ closes
 };
 

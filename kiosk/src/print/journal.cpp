@@ -21,7 +21,6 @@ std::unique_ptr<print_journal> print_journal::open(const std::filesystem::path& 
       !j->exec("CREATE TABLE IF NOT EXISTS print_journal(order_id TEXT NOT NULL, doc TEXT NOT NULL,"
                " status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
                " updated TEXT NOT NULL DEFAULT (datetime('now')), PRIMARY KEY(order_id, doc))") ||
-      !j->exec("CREATE TABLE IF NOT EXISTS local_numbers(day TEXT PRIMARY KEY, last INTEGER NOT NULL)") ||
       !j->exec("UPDATE print_journal SET status='uncertain' WHERE status='printing'")) {
     ec = std::make_error_code(std::errc::io_error);
     return nullptr;
@@ -88,14 +87,6 @@ void print_journal::finish(const std::string& order_id, const std::string& doc, 
     spdlog::error("print journal: could not record {} {}", order_id, doc);
 }
 
-int print_journal::next_local_number(const std::string& day) {
-  stmt up(db_, "INSERT INTO local_numbers(day, last) VALUES(?, 1) ON CONFLICT(day) DO UPDATE SET"
-               " last=last+1 RETURNING last");
-  up.bind(1, day);
-  if (up.s == nullptr || sqlite3_step(up.s) != SQLITE_ROW) return 0;
-  return sqlite3_column_int(up.s, 0);
-}
-
 std::string local_prefix(const std::string& device_id) {
   std::string digits;
   for (auto it = device_id.rbegin(); it != device_id.rend() && std::isdigit(static_cast<unsigned char>(*it)); ++it)
@@ -106,12 +97,6 @@ std::string local_prefix(const std::string& device_id) {
     if (std::isalnum(static_cast<unsigned char>(c)) && out.size() < 8)
       out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return out.empty() ? "K" : out;
-}
-
-std::string local_number(const std::string& prefix, int n) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%03d", ((n - 1) % 9999 + 9999) % 9999 + 1);
-  return prefix + "-" + buf;
 }
 
 }  // namespace kh::kiosk

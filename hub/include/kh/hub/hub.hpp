@@ -26,6 +26,10 @@ struct hub_options {
   std::chrono::minutes order_expiry{15};    ///< unpaid orders older than this are cancelled
   std::chrono::seconds expiry_interval{30};  ///< how often the expiry runs
   std::chrono::milliseconds catalog_coalesce{200};  ///< at most one catalog publish per business per this
+  /// Public base URL customers and kiosks reach the hub at ("https://cafe.example"); order
+  /// tracking URLs and product image URLs start with it. Default empty: no tracking URL, images
+  /// at "http://HTTP_HOST:PORT".
+  std::string public_url;
   /// Called on the hub's thread once hub.json is written (tests, embedding); default none.
   std::function<void(std::uint16_t http_port)> on_ready;
 };

@@ -20,6 +20,7 @@
 #include "kh/hardware/printer/receipt_printer.hpp"
 #include "kh/hardware/printer/sim_printer.hpp"
 #include "kh/kiosk/control/control_socket.hpp"
+#include "kh/kiosk/link/image_cache.hpp"
 #include "kh/kiosk/core/shop.hpp"
 #include "kh/kiosk/modes/shop/view.hpp"
 #include "kh/kiosk/print/journal.hpp"
@@ -210,6 +211,7 @@ class app {
   void run_effect(const effect& f);
   void on_link_event(const link_event& e);
   void set_catalog(std::shared_ptr<const catalog_view> v);
+  void load_image(const std::string& url, const std::filesystem::path& file);
   void print(print_job job, bool force);
   void report_status();
   const ui::strings& tr() const { return strings_.count(s_.language) ? strings_.at(s_.language) : strings_.begin()->second; }
@@ -239,7 +241,10 @@ class app {
   std::unique_ptr<print_journal> journal_;
   printer_box printer_;  // worker thread only
   std::mutex printer_mu_;  // control socket sets sim faults
-  std::string prefix_;
+  std::unique_ptr<image_cache> images_;
+  std::map<std::string, std::vector<std::string>> image_users_;  // url → product ids (UI thread)
+  std::mutex image_mu_;
+  std::map<std::string, std::vector<std::string>> image_users_shared_;  // copy for the worker
   protocol::printer_state last_reported_printer_ = protocol::printer_state::absent;
   std::atomic<std::size_t> outbox_{0};
   std::atomic<bool> connected_{false};
@@ -247,16 +252,13 @@ class app {
 };
 
 void app::report_status() {
-  // Worker thread.
-  protocol::device_status st;
+  // Worker thread. The link sends device.status when this changes (and after every connect).
+  protocol::printer_state ps;
   {
     std::lock_guard lk(printer_mu_);
-    st.printer = !printer_.printer ? protocol::printer_state::absent : last_reported_printer_;
+    ps = !printer_.printer ? protocol::printer_state::absent : last_reported_printer_;
   }
-  st.camera = protocol::camera_state::absent;
-  st.outbox = static_cast<std::int64_t>(outbox_.load());
-  st.firmware = std::string("kiosk ") + KH_KIOSK_FIRMWARE;
-  if (link_) link_->send(protocol::types::device_status, protocol::to_json(st));
+  if (link_) link_->report_status(ps, protocol::camera_state::absent, {});
 }
 
 void app::print(print_job job, bool force) {
@@ -327,13 +329,15 @@ void app::run_effect(const effect& f) {
     const bool offline = !s_.online;
     post_work([this, o = std::move(o), offline]() mutable {
       std::string number;
-      if (offline && journal_) {
+      if (offline) {
         // Offline: the kiosk numbers the order itself; the hub keeps that number.
-        number = local_number(prefix_, journal_->next_local_number(local_day()));
-        o.local_number = number;
-        o.placed_at = protocol::format_rfc3339(protocol::clock::now());
+        if (auto n = link_->take_local_number()) {
+          number = *n;
+          o.local_number = number;
+          o.placed_at = protocol::format_rfc3339(protocol::clock::now());
+        }
       }
-      auto r = link_->submit(o, [this](const std::string& id) {
+      auto r = link_->submit_order(o, [this](const std::string& id) {
         post_ui([this, id] { apply(events::queued{id}); });
       });
       if (!r) {
@@ -396,15 +400,57 @@ void app::run_effect(const effect& f) {
     protocol::feedback m;
     m.order_id = fb->order_id;
     m.rating = fb->rating;
-    post_work([this, m] { link_->send(protocol::types::feedback, protocol::to_json(m)); });
+    post_work([this, m] { (void)link_->send_feedback(m); });
   } else if (std::holds_alternative<effects::quit>(f)) {
     running_ = false;
   }
 }
 
+void app::load_image(const std::string& url, const std::filesystem::path& file) {
+  // Worker / image-cache thread: read and decode here, hand a surface to the render thread.
+  std::ifstream f(file, std::ios::binary);
+  const std::string bytes{std::istreambuf_iterator<char>(f), {}};
+  auto surf = ui::decode_image(bytes.data(), bytes.size());
+  if (!surf) return;
+  std::vector<std::string> ids;
+  {
+    std::lock_guard lk(image_mu_);
+    ids = image_users_shared_[url];
+  }
+  auto shared = std::make_shared<ui::surface_ptr>(std::move(surf));
+  post_ui([this, ids, shared] {
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      // One surface per product key (the renderer owns them).
+      ui::surface_ptr copy(i + 1 == ids.size() ? shared->release()
+                                               : SDL_DuplicateSurface(shared->get()));
+      renderer_->set_image(ids[i], std::move(copy));
+    }
+    dirty_ = true;
+  });
+}
+
 void app::set_catalog(std::shared_ptr<const catalog_view> v) {
   if (!v) return;
   const auto& c = v->catalog();
+  if (images_) {
+    std::map<std::string, std::vector<std::string>> users;
+    std::vector<std::string> urls;
+    for (const auto& p : c.products)
+      if (!p.image_url.empty()) {
+        if (users[p.image_url].empty()) urls.push_back(p.image_url);
+        users[p.image_url].push_back(p.id);
+      }
+    {
+      std::lock_guard lk(image_mu_);
+      image_users_shared_ = users;
+    }
+    image_users_ = users;
+    post_work([this, urls] {
+      for (const auto& u : urls)
+        if (auto file = images_->get(u)) load_image(u, *file);
+      images_->prefetch(urls);
+    });
+  }
   s_.business_name = c.business_name;
   if (c.profile) {
     const auto& p = *c.profile;
@@ -649,7 +695,7 @@ int app::run() {
   if (strings_.count("en")) { s_.languages.erase(std::find(s_.languages.begin(), s_.languages.end(), "en")); s_.languages.insert(s_.languages.begin(), "en"); }
   s_.language = !o_.language.empty() && strings_.count(o_.language) ? o_.language : s_.languages.front();
   t_.idle_ms = std::chrono::duration_cast<std::chrono::milliseconds>(o_.idle).count();
-  prefix_ = local_prefix(o_.link.engine.device_id);
+  if (o_.link.engine.local_prefix == "K1") o_.link.engine.local_prefix = local_prefix(o_.link.engine.device_id);
 
   sdl_ = std::make_unique<ui::sdl_context>();
   fonts_ = std::make_unique<ui::fonts>();
@@ -685,6 +731,13 @@ int app::run() {
   journal_ = print_journal::open(o_.link.data_dir / "kiosk.db", ec);
   if (!journal_) spdlog::error("kiosk: print journal unavailable ({}): tickets print without it", ec.message());
   printer_ = open_printer(o_.printer);
+  try {
+    images_ = std::make_unique<image_cache>(
+        image_cache_options{.dir = o_.link.data_dir / "images"},
+        [this](const image_ready& r) { post_work([this, r] { load_image(r.url, r.file); }); });
+  } catch (const std::exception& e) {
+    spdlog::warn("kiosk: no image cache ({}): products show placeholders", e.what());
+  }
   last_reported_printer_ = printer_.printer ? protocol::printer_state::ok : protocol::printer_state::absent;
   s_.printer = last_reported_printer_;
   std::thread worker([this] {
@@ -771,6 +824,7 @@ int app::run() {
   link_->stop();
   work_.close();
   worker.join();
+  images_.reset();
   renderer_.reset();
   fonts_.reset();  // before TTF_Quit (the sdl_context below goes out of scope first)
   SDL_DestroyRenderer(sdl_r_);

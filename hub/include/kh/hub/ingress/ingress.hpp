@@ -5,7 +5,9 @@
 //
 // Routing: kh/v1/d/{device}/presence → devices.online/last_seen; kh/v1/d/{device}/up/{type}:
 // `hello` → recorded; `order.submit` → placement, answer on down/order.accepted|order.rejected
-// after commit, and order.status on kh/v1/b/{business}/orders for a new order. Anything too
+// after commit, and order.status on kh/v1/b/{business}/orders for a new order; `order.quote` →
+// down/order.quoted (nothing stored); `feedback` → stored once per order (unknown or another
+// device's order: error unknown_order); `device.status` → latest per device + kh_device_* gauges. Anything too
 // large, malformed, of an unknown version or type, or whose envelope type differs from the
 // topic's type level → `error` on the sender's down/error with the machine code, logged once
 // per device and code per minute, nothing changed. The topic's device id is the identity.
@@ -38,6 +40,13 @@ inline constexpr const char* order_latency = "kh_order_latency_seconds";
 inline constexpr const char* devices_connected = "kh_devices_connected";
 inline constexpr const char* catalog_publishes = "kh_catalog_publishes_total";
 inline constexpr const char* mqtt_connected = "kh_mqtt_connected";
+inline constexpr const char* quotes = "kh_quotes_total";  ///< label ok = "true" | "false"
+inline constexpr const char* feedback = "kh_feedback_total";  ///< label rating
+inline constexpr const char* feedback_repeats = "kh_feedback_repeats_total";
+inline constexpr const char* stock_conflicts = "kh_orders_stock_conflict_total";
+inline constexpr const char* device_printer = "kh_device_printer_state";  ///< labels device, state
+inline constexpr const char* device_camera = "kh_device_camera_state";    ///< labels device, state
+inline constexpr const char* device_outbox = "kh_device_outbox";          ///< label device
 }  // namespace metric
 
 /// "Logged once": the first occurrence of a key is admitted, repeats within `window` are only
@@ -81,6 +90,9 @@ class ingress {
   /// Recounts online devices into kh_devices_connected.
   void update_devices_gauge();
 
+  /// Loads every stored device.status into the kh_device_* gauges (at start).
+  void restore_device_metrics();
+
   /// Sends an `error`-shaped body (also used for order.rejected of undecodable orders).
   void send_error(const std::string& device, const std::string& order_id, const protocol::problem& p,
                   const char* type);
@@ -89,6 +101,11 @@ class ingress {
   void on_presence(const std::string& device, const std::string& payload);
   void on_hello(const std::string& device, const nlohmann::json& body);
   void on_submit(const std::string& device, const nlohmann::json& body, std::chrono::steady_clock::time_point received);
+  // Kiosk shop messages (shop_messages.cpp).
+  void on_quote(const std::string& device, const nlohmann::json& body);
+  void on_feedback(const std::string& device, const nlohmann::json& body);
+  void on_device_status(const std::string& device, const nlohmann::json& body);
+  void set_device_gauges(const std::string& device, const protocol::device_status& st);
 
   store& store_;
   order_service& orders_;

@@ -15,6 +15,7 @@
 
 #include "kh/hub/orders/order_rules.hpp"
 #include "kh/hub/orders/pricing.hpp"
+#include "kh/hub/storage/shop_repository.hpp"
 #include "kh/hub/storage/sqlite.hpp"
 #include "kh/protocol/messages.hpp"
 
@@ -238,6 +239,8 @@ class store {
   virtual order_repository& orders() = 0;
   virtual answer_repository& answers() = 0;
   virtual outbox_repository& outbox() = 0;
+  /// Store profile, option groups, order details, feedback, device status, images (issue 9).
+  virtual shop_repository& shop() = 0;
   /// Starts a write transaction (takes the write lock now).
   virtual std::unique_ptr<write_transaction> begin() = 0;
   /// Cheap liveness check for /healthz; false (never throws) when the database is unusable.

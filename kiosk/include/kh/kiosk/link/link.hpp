@@ -60,14 +60,25 @@ class link {
   outcome<std::string> submit(const cart& c, protocol::order_type type,
                               protocol::payment_method payment,
                               std::function<void(const std::string&)> on_queued = {});
-  /// Hands a complete order.submit (options, table, pickup time, local number…) to the outbox; a
-  /// fresh UUID is used when order.order_id is empty. Errors as above plus bad_command.
-  outcome<std::string> submit(protocol::order_submit order,
-                              std::function<void(const std::string&)> on_queued = {});
-  /// Best-effort device → hub message (feedback, device.status); false when not connected.
-  bool send(const char* type, nlohmann::json body);
   /// Current status; after stop, connected=false and the rest as last known.
   link_status status();
+
+  // ---- Kiosk shop (issue 9): what the SDL2 UI calls. Each runs on the link's worker and
+  // returns when done there; answers from the hub come as events on the worker thread. ----
+
+  /// Hands a complete order.submit (options, table, pickup slot, offline local_number, …) to the
+  /// outbox; as `submit` otherwise. The UI builds it from its cart (order_id: protocol::new_uuid).
+  outcome<std::string> submit_order(protocol::order_submit order,
+                                    std::function<void(const std::string&)> on_queued = {});
+  /// Offline estimate now (engine::quote), and the hub's order.quoted later as events::quoted.
+  outcome<protocol::order_quoted> quote(protocol::order_quote q);
+  /// The customer's 1–5 rating of an order (engine::send_feedback).
+  outcome<bool> send_feedback(protocol::feedback f);
+  /// Printer/camera state for device.status (engine::report_status). Cheap; call on every change.
+  void report_status(protocol::printer_state printer, protocol::camera_state camera,
+                     std::string detail = {});
+  /// Next offline number, e.g. "K1-007" (engine::take_local_number).
+  outcome<std::string> take_local_number();
   /// Blocks until no order is pending, `timeout` passes or `cancel` becomes true (checked every
   /// 100 ms). Returns the pending count at return.
   std::size_t wait_idle(std::chrono::milliseconds timeout,

@@ -2,8 +2,7 @@
 // The print journal (table `print_journal` in DIR/kiosk.db, on its own connection): every order's
 // receipt and pickup ticket print exactly once, also across a restart. A document is claimed
 // before it is sent and marked printed after; one whose job was cut by a crash is marked
-// `uncertain` on the next start and never printed again automatically (staff can reprint). Also
-// hands out the kiosk's local order numbers for offline orders (`K1-007`, per day).
+// `uncertain` on the next start and never printed again automatically (staff can reprint).
 
 #include <filesystem>
 #include <memory>
@@ -30,8 +29,6 @@ class print_journal {
   void finish(const std::string& order_id, const std::string& doc, bool printed);
   /// "printed", "failed", "printing", "uncertain", or "" when never claimed.
   std::string status(const std::string& order_id, const std::string& doc);
-  /// Next local number for `day` ("2026-12-01"): 1, 2, … (persisted, so a restart continues).
-  int next_local_number(const std::string& day);
 
  private:
   print_journal() = default;
@@ -39,10 +36,8 @@ class print_journal {
   sqlite3* db_ = nullptr;
 };
 
-/// The local number's prefix for a device id: "K" + the id's trailing digits ("kiosk-1" → "K1"),
-/// else the first 8 letters/digits upper-cased; "K" when there are none.
+/// The offline number prefix for a device id (engine_config::local_prefix): "K" + the id's
+/// trailing digits ("kiosk-1" → "K1"), else its first 8 letters/digits upper-cased; "K" if none.
 std::string local_prefix(const std::string& device_id);
-/// "K1-007" (at least three digits, at most four: n wraps after 9999).
-std::string local_number(const std::string& prefix, int n);
 
 }  // namespace kh::kiosk
