@@ -1,27 +1,34 @@
-// kiosk — the device firmware. Today only the headless link (`--headless`); the SDL2 touch UI and
-// the counter/board modes plug into the same kh::kiosk library later.
+// kiosk — the device firmware. Without --headless it opens the touch window (shop mode); with
+// --headless it runs the hub link with line commands on stdin, as before. Wiring only: the work is
+// in kh::kiosk (core, ui, modes/shop, link, control, print).
 
 #include <iostream>
 #include <stdexcept>
 
-#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
+#include <sodium.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include "kh/kiosk/headless/headless.hpp"
 #include "kh/kiosk/link/identity.hpp"
+#include "kh/kiosk/modes/shop/app.hpp"
 #include "kh/protocol/messages.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"kiosk: Kioskhub device firmware (hub link, catalog cache, durable order outbox)"};
-  bool headless = false;
+  CLI::App app{"kiosk: Kioskhub device firmware (touch shop window, or --headless hub link)"};
+  app.set_config("--config", "", "Read flags from this TOML/INI file (same keys as the flags; flags win)");
+  bool headless = false, fullscreen = false;
   std::string data_dir, device, mqtt_url, business, username, password, mode = "shop",
                                                                         log_level = "info", enroll_uri,
                                                                         enroll_ca;
+  kh::kiosk::shop::app_options ui;
+  std::string hash_pin, size;
+  int idle_s = 60;
   app.add_flag("--headless", headless,
                "Run the hub link without a display; line commands on stdin, JSON lines on stdout");
   app.add_option("--data", data_dir,
-                 "Data directory (holds kiosk.db: catalog cache and order outbox)")
-      ->required();
+                 "Data directory (holds kiosk.db: catalog cache, order outbox, print journal)");
   app.add_option("--device", device,
                  "Device id (also the MQTT client id); default: from DIR/identity.json");
   app.add_option("--mqtt", mqtt_url,
@@ -35,17 +42,45 @@ int main(int argc, char** argv) {
                  "the device's down/ topic)");
   app.add_option("--mqtt-username", username, "Broker user name (default: none)");
   app.add_option("--mqtt-password", password, "Broker password (default: none)");
-  app.add_option("--mode", mode, "Device mode reported in hello (default: shop)")
+  app.add_option("--mode", mode, "Device mode (default: shop; counter and board come later)")
       ->check(CLI::IsMember({"shop", "counter", "board"}));
+  app.add_option("--printer", ui.printer,
+                 "Receipt printer: file:/dev/usb/lp0, tcp://HOST[:9100], sim: (in memory), "
+                 "sim:FILE (in memory, jobs appended to FILE), none (default: sim:)");
+  app.add_option("--camera", ui.camera, "Camera for scanning: /dev/video0, replay:DIR, none (default: none)");
+  app.add_option("--language", ui.language, "Start language, e.g. en or fr (default: the store's first)");
+  app.add_option("--idle-timeout", idle_s, "Seconds without a touch before \"Still there?\" (default: 60)")
+      ->check(CLI::Range(5, 3600));
+  app.add_option("--size", size, "Window size WxH (default: 1280x800; fullscreen uses the display's)");
+  app.add_flag("--fullscreen", fullscreen, "Full screen on the display (KMS/DRM, Wayland or X11 via SDL)");
+  app.add_option("--dpi", ui.dpi, "Display density for touch-target sizes (default: what the display reports, else 96)");
+  app.add_option("--control", ui.control, "Open the control socket at PATH (mode 0600; default: off; see docs/kiosk.md)");
+  app.add_option("--assets", ui.assets, "Directory with i18n/*.json (default: the source tree's kiosk/data)");
+  app.add_option("--staff-pin-hash", ui.staff_pin_hash,
+                 "argon2id hash of the staff PIN (make one with --hash-pin; default: staff screen locked)");
+  app.add_option("--hash-pin", hash_pin, "Print the argon2id hash of this PIN and exit");
+  app.add_option("--screenshots", ui.screenshots, "Write every screen of the store as PNG into DIR and exit");
   app.add_option("--log-level", log_level,
                  "trace|debug|info|warn|error|critical|off (default: info; logs go to stderr)");
   CLI11_PARSE(app, argc, argv);
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  spdlog::set_default_logger(spdlog::stderr_color_mt("kiosk"));
 
-  if (!headless) {
-    std::cerr << "kiosk: the touch UI is not part of this build yet; run with --headless\n";
+  if (!hash_pin.empty()) {
+    char out[crypto_pwhash_STRBYTES];
+    if (sodium_init() < 0 ||
+        crypto_pwhash_str(out, hash_pin.c_str(), hash_pin.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+      std::cerr << "kiosk: could not hash the PIN\n";
+      return 2;
+    }
+    std::cout << out << "\n";
+    return 0;
+  }
+  if (data_dir.empty()) {
+    std::cerr << "kiosk: --data is required (see --help)\n";
     return 2;
   }
-  spdlog::set_level(spdlog::level::from_str(log_level));
   kh::kiosk::link_options opts;
   opts.data_dir = data_dir;
   opts.mqtt_uri = mqtt_url;
@@ -64,8 +99,19 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    return kh::kiosk::headless::run(std::move(opts));
-  } catch (const std::exception& e) {  // bad configuration (ids, broker URL)
+    if (headless) return kh::kiosk::headless::run(std::move(opts));
+    if (!size.empty()) {
+      const auto x = size.find('x');
+      if (x == std::string::npos) throw std::invalid_argument("--size must be WxH, e.g. 1920x1080");
+      ui.width = std::stoi(size.substr(0, x));
+      ui.height = std::stoi(size.substr(x + 1));
+      if (ui.width < 320 || ui.height < 320) throw std::invalid_argument("--size is at least 320x320");
+    }
+    ui.fullscreen = fullscreen;
+    ui.idle = std::chrono::seconds(idle_s);
+    ui.link = std::move(opts);
+    return kh::kiosk::shop::run_app(std::move(ui));
+  } catch (const std::exception& e) {  // bad configuration (ids, broker URL, display, fonts)
     std::cerr << "kiosk: " << e.what() << "\n";
     return 2;
   }

@@ -593,6 +593,12 @@ TEST_F(web_app, a_phone_order_goes_through_the_order_service_and_is_tracked_to_c
   EXPECT_EQ(phone.post("/s/alpha/checkout", order).status, 303);
   EXPECT_EQ(count("SELECT COUNT(*) FROM orders"), 1);
 
+  // The short tracking URL that order.accepted and the kiosk's confirmation QR carry.
+  auto short_url = phone.get("/o/" + oid);
+  EXPECT_EQ(short_url.status, 303);
+  EXPECT_EQ(header(short_url, "Location"), "/s/alpha/o/" + oid);
+  EXPECT_EQ(phone.get("/o/" + protocol::new_uuid()).status, 404);
+  EXPECT_EQ(phone.get("/o/not-an-order").status, 404);
   auto page = phone.get("/s/alpha/o/" + oid);
   ASSERT_EQ(page.status, 200);
   EXPECT_NE(page.body.find("A-001"), std::string::npos);

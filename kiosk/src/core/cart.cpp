@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "kh/protocol/pricing.hpp"
+
 namespace kh::kiosk {
 
 namespace lim = protocol::limits;
@@ -17,10 +19,13 @@ failure bad_qty(int q) {
 }
 }  // namespace
 
-outcome<bool> cart::add(const protocol::product& p, int qty, std::string note) {
+outcome<bool> cart::add(const protocol::product& p, int qty, std::string note,
+                        std::vector<protocol::line_option> options) {
   if (!qty_ok(qty)) return bad_qty(qty);
+  const auto unit = protocol::price_options(p.price.amount, p.option_groups, options);
+  if (!unit) return fail(errc::invalid_options, unit.error().message);
   for (auto& l : lines_) {
-    if (l.product_id == p.id && l.note == note) {
+    if (l.product_id == p.id && l.note == note && l.options == options) {
       // Merged quantities obey the same per-line limit the hub enforces.
       if (!qty_ok(l.qty + qty)) return bad_qty(l.qty + qty);
       l.qty += qty;
@@ -31,7 +36,8 @@ outcome<bool> cart::add(const protocol::product& p, int qty, std::string note) {
     return fail(errc::too_many_lines,
                 "an order has at most " + std::to_string(lim::max_lines) + " lines");
   }
-  lines_.push_back(cart_line{p.id, p.sku, p.name, p.price, qty, std::move(note)});
+  lines_.push_back(cart_line{p.id, p.sku, p.name, protocol::money{*unit, p.price.currency}, qty,
+                             std::move(note), std::move(options)});
   return true;
 }
 
@@ -67,9 +73,15 @@ outcome<protocol::order_submit> cart::to_submit(std::string order_id, protocol::
   s.order_id = std::move(order_id);
   s.type = type;
   s.payment = payment;
-  s.lines.reserve(lines_.size());
-  for (const auto& l : lines_) s.lines.push_back(protocol::order_line{l.product_id, l.qty, l.note});
+  s.lines = order_lines();
   return s;
+}
+
+std::vector<protocol::order_line> cart::order_lines() const {
+  std::vector<protocol::order_line> out;
+  out.reserve(lines_.size());
+  for (const auto& l : lines_) out.push_back(protocol::order_line{l.product_id, l.qty, l.note, l.options});
+  return out;
 }
 
 }  // namespace kh::kiosk

@@ -22,6 +22,8 @@ const char* to_string(errc e) noexcept {
       return "storage_error";
     case errc::stopped:
       return "stopped";
+    case errc::invalid_options:
+      return "invalid_options";
   }
   return "unknown";
 }

@@ -22,6 +22,7 @@ enum class errc {
   outbox_full,       ///< too many orders still waiting for the hub's answer
   storage_error,     ///< SQLite failed (disk full, corrupt file, …)
   stopped,           ///< the link is shut down
+  invalid_options,   ///< options that break the product's option rules
 };
 
 /// Wire word, e.g. "unknown_sku".

@@ -1,0 +1,103 @@
+#pragma once
+// Drawing a scene with SDL2 (+ SDL2_ttf for text, SDL2_image for PNG, ZXing for QR codes). All of
+// it runs on the render thread and never waits on I/O: images arrive already decoded (set_image),
+// text and QR textures are cached.
+
+#include <cstdint>
+#include <filesystem>
+#include <list>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "kh/kiosk/ui/scene.hpp"
+
+struct SDL_Renderer;
+struct SDL_Surface;
+struct SDL_Texture;
+typedef struct _TTF_Font TTF_Font;
+
+namespace kh::kiosk::ui {
+
+/// SDL_Init(VIDEO) + TTF_Init + IMG_Init, undone in reverse. Throws std::runtime_error with SDL's
+/// message when the video driver cannot start (bad configuration).
+class sdl_context {
+ public:
+  sdl_context();
+  ~sdl_context();
+  sdl_context(const sdl_context&) = delete;
+  sdl_context& operator=(const sdl_context&) = delete;
+};
+
+/// The Debian fonts the kiosk draws with (default: DejaVu Sans and DejaVu Sans Bold, which cover
+/// Latin, Greek and Cyrillic with € and every French accent).
+struct font_files {
+  std::filesystem::path regular = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+  std::filesystem::path bold = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
+};
+
+/// Opened TTF fonts by size and weight (needs TTF_Init: an sdl_context).
+class fonts final : public text_measurer {
+ public:
+  /// Throws std::runtime_error naming the file when a font cannot be opened.
+  explicit fonts(font_files files = {});
+  ~fonts() override;
+  fonts(const fonts&) = delete;
+  fonts& operator=(const fonts&) = delete;
+  TTF_Font* get(int size, bool bold);
+  int width(std::string_view utf8, int size, bool bold) override;
+  int line_height(int size) override;
+
+ private:
+  font_files files_;
+  std::map<std::pair<int, bool>, TTF_Font*> open_;
+};
+
+/// Owns an ARGB8888 SDL surface (freed with SDL_FreeSurface).
+struct surface_deleter {
+  void operator()(SDL_Surface* s) const noexcept;
+};
+using surface_ptr = std::unique_ptr<SDL_Surface, surface_deleter>;
+
+class renderer {
+ public:
+  renderer(SDL_Renderer* r, fonts& f);
+  ~renderer();
+  renderer(const renderer&) = delete;
+  renderer& operator=(const renderer&) = delete;
+
+  /// Clears and draws the scene (does not present).
+  void draw(const scene& s);
+  /// Hands a decoded image over (render thread only); replaces an older one with the same key.
+  void set_image(const std::string& key, surface_ptr image);
+  bool has_image(const std::string& key) const { return images_.count(key) != 0; }
+  /// Reads back what was drawn as an ARGB8888 surface (null on failure).
+  surface_ptr read_pixels(int w, int h);
+  /// Textures in the text cache (for tests of the bound).
+  std::size_t cached_texts() const noexcept { return text_cache_.size(); }
+
+ private:
+  struct tex {
+    SDL_Texture* t = nullptr;
+    int w = 0, h = 0;
+  };
+  tex text_texture(const text_item& t);
+  tex qr_texture(const std::string& text);
+  SDL_Renderer* r_;
+  fonts& fonts_;
+  std::unordered_map<std::string, tex> text_cache_;
+  std::list<std::string> text_lru_;
+  std::unordered_map<std::string, std::list<std::string>::iterator> text_pos_;
+  std::unordered_map<std::string, tex> qr_cache_;
+  std::unordered_map<std::string, tex> images_;
+  std::unordered_map<std::string, surface_ptr> pending_images_;
+};
+
+/// Writes a surface as PNG (IMG_SavePNG). Takes ~40 ms at 1280×800: call it off the render
+/// thread. Returns SDL's error message, empty on success.
+std::string save_png(SDL_Surface* s, const std::filesystem::path& file);
+/// Loads PNG/JPEG from memory into an ARGB8888 surface (null when it does not decode).
+surface_ptr decode_image(const void* data, std::size_t size);
+
+}  // namespace kh::kiosk::ui

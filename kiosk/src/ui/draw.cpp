@@ -1,0 +1,246 @@
+#include "kh/kiosk/ui/draw.hpp"
+
+#include <stdexcept>
+
+#include <SDL.h>
+#include <SDL_image.h>
+#include <SDL_ttf.h>
+#include <ZXing/BarcodeFormat.h>
+#include <ZXing/BitMatrix.h>
+#include <ZXing/MultiFormatWriter.h>
+
+namespace kh::kiosk::ui {
+
+namespace {
+constexpr std::size_t k_text_cache = 600;  // distinct strings on screen at once, with slack
+}
+
+sdl_context::sdl_context() {
+  if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0)
+    throw std::runtime_error(std::string("SDL_Init: ") + SDL_GetError());
+  if (TTF_Init() != 0) {
+    SDL_Quit();
+    throw std::runtime_error(std::string("TTF_Init: ") + TTF_GetError());
+  }
+  IMG_Init(IMG_INIT_PNG | IMG_INIT_JPG);
+}
+
+sdl_context::~sdl_context() {
+  IMG_Quit();
+  TTF_Quit();
+  SDL_Quit();
+}
+
+fonts::fonts(font_files files) : files_(std::move(files)) {
+  for (const auto& p : {files_.regular, files_.bold})
+    if (!std::filesystem::exists(p)) throw std::runtime_error("font not found: " + p.string());
+}
+
+fonts::~fonts() {
+  for (auto& [k, f] : open_) TTF_CloseFont(f);
+}
+
+TTF_Font* fonts::get(int size, bool bold) {
+  size = std::max(size, 6);
+  auto key = std::make_pair(size, bold);
+  auto it = open_.find(key);
+  if (it != open_.end()) return it->second;
+  TTF_Font* f = TTF_OpenFont((bold ? files_.bold : files_.regular).c_str(), size);
+  if (f == nullptr) throw std::runtime_error(std::string("TTF_OpenFont: ") + TTF_GetError());
+  open_[key] = f;
+  return f;
+}
+
+int fonts::width(std::string_view utf8, int size, bool bold) {
+  int w = 0, h = 0;
+  const std::string s(utf8);
+  if (TTF_SizeUTF8(get(size, bold), s.c_str(), &w, &h) != 0) return 1 << 20;
+  return w;
+}
+
+int fonts::line_height(int size) { return TTF_FontLineSkip(get(size, false)); }
+
+void surface_deleter::operator()(SDL_Surface* s) const noexcept { SDL_FreeSurface(s); }
+
+renderer::renderer(SDL_Renderer* r, fonts& f) : r_(r), fonts_(f) {
+  SDL_SetRenderDrawBlendMode(r_, SDL_BLENDMODE_BLEND);
+}
+
+renderer::~renderer() {
+  for (auto* m : {&text_cache_, &qr_cache_, &images_})
+    for (auto& [k, t] : *m) SDL_DestroyTexture(t.t);
+}
+
+void renderer::set_image(const std::string& key, surface_ptr image) {
+  if (!image) return;
+  pending_images_[key] = std::move(image);
+}
+
+renderer::tex renderer::text_texture(const text_item& t) {
+  std::string key = t.utf8;
+  key += '\x1f';
+  key += std::to_string(t.size) + (t.bold ? "b" : "r") + std::to_string(t.fg.r) + "," +
+         std::to_string(t.fg.g) + "," + std::to_string(t.fg.b);
+  auto it = text_cache_.find(key);
+  if (it != text_cache_.end()) {
+    text_lru_.splice(text_lru_.begin(), text_lru_, text_pos_[key]);
+    return it->second;
+  }
+  SDL_Color c{t.fg.r, t.fg.g, t.fg.b, 255};
+  SDL_Surface* s = TTF_RenderUTF8_Blended(fonts_.get(t.size, t.bold), t.utf8.c_str(), c);
+  tex out;
+  if (s != nullptr) {
+    out.t = SDL_CreateTextureFromSurface(r_, s);
+    out.w = s->w;
+    out.h = s->h;
+    SDL_FreeSurface(s);
+  }
+  if (text_cache_.size() >= k_text_cache) {  // evict the least recently drawn
+    const std::string old = text_lru_.back();
+    text_lru_.pop_back();
+    SDL_DestroyTexture(text_cache_[old].t);
+    text_cache_.erase(old);
+    text_pos_.erase(old);
+  }
+  text_lru_.push_front(key);
+  text_pos_[key] = text_lru_.begin();
+  text_cache_[key] = out;
+  return out;
+}
+
+renderer::tex renderer::qr_texture(const std::string& text) {
+  auto it = qr_cache_.find(text);
+  if (it != qr_cache_.end()) return it->second;
+  tex out;
+  try {
+    const auto m = ZXing::MultiFormatWriter(ZXing::BarcodeFormat::QRCode)
+                       .setMargin(0)
+                       .setEccLevel(2)
+                       .encode(text, 0, 0);
+    const int n = m.width(), quiet = 4;
+    SDL_Surface* s = SDL_CreateRGBSurfaceWithFormat(0, n + 2 * quiet, m.height() + 2 * quiet, 32,
+                                                    SDL_PIXELFORMAT_ARGB8888);
+    if (s != nullptr) {
+      SDL_FillRect(s, nullptr, SDL_MapRGB(s->format, 255, 255, 255));
+      for (int y = 0; y < m.height(); ++y)
+        for (int x = 0; x < n; ++x)
+          if (m.get(x, y)) {
+            SDL_Rect px{x + quiet, y + quiet, 1, 1};
+            SDL_FillRect(s, &px, SDL_MapRGB(s->format, 0, 0, 0));
+          }
+      out.t = SDL_CreateTextureFromSurface(r_, s);
+      out.w = s->w;
+      out.h = s->h;
+      SDL_FreeSurface(s);
+    }
+  } catch (const std::exception&) {
+    // Text the writer cannot encode: no QR (the caption still says what to do).
+  }
+  if (qr_cache_.size() > 16) {
+    for (auto& [k, t] : qr_cache_) SDL_DestroyTexture(t.t);
+    qr_cache_.clear();
+  }
+  qr_cache_[text] = out;
+  return out;
+}
+
+void renderer::draw(const scene& s) {
+  for (auto& [key, surf] : pending_images_) {
+    SDL_Texture* t = SDL_CreateTextureFromSurface(r_, surf.get());
+    if (t == nullptr) continue;
+    auto& slot = images_[key];
+    if (slot.t != nullptr) SDL_DestroyTexture(slot.t);
+    slot = tex{t, surf->w, surf->h};
+  }
+  pending_images_.clear();
+
+  auto set = [&](color c) { SDL_SetRenderDrawColor(r_, c.r, c.g, c.b, c.a); };
+  set(s.background);
+  SDL_RenderClear(r_);
+  auto fill = [&](const box_item& b) {
+    if (b.fill.a) {
+      set(b.fill);
+      SDL_Rect rr{b.r.x, b.r.y, b.r.w, b.r.h};
+      SDL_RenderFillRect(r_, &rr);
+    }
+    if (b.outline.a && b.outline_px > 0) {
+      set(b.outline);
+      for (int i = 0; i < b.outline_px; ++i) {
+        SDL_Rect o{b.r.x + i, b.r.y + i, b.r.w - 2 * i, b.r.h - 2 * i};
+        SDL_RenderDrawRect(r_, &o);
+      }
+    }
+  };
+  for (const auto& b : s.boxes) fill(b);
+  for (const auto& im : s.images) {
+    auto it = images_.find(im.key);
+    SDL_Rect dst{im.r.x, im.r.y, im.r.w, im.r.h};
+    if (it != images_.end() && it->second.t != nullptr) {
+      // Cover the tile, cropping the image's longer side (no distortion).
+      const double sx = static_cast<double>(im.r.w) / it->second.w;
+      const double sy = static_cast<double>(im.r.h) / it->second.h;
+      const double sc = std::max(sx, sy);
+      const int cw = static_cast<int>(im.r.w / sc), ch = static_cast<int>(im.r.h / sc);
+      SDL_Rect src{(it->second.w - cw) / 2, (it->second.h - ch) / 2, cw, ch};
+      SDL_RenderCopy(r_, it->second.t, &src, &dst);
+    } else {
+      set(im.fill);
+      SDL_RenderFillRect(r_, &dst);
+      if (!im.placeholder.empty()) {
+        text_item t{im.r, im.placeholder, std::max(8, im.r.h / 3), true, im.fg, im.fill, align::center};
+        const auto tt = text_texture(t);
+        if (tt.t) {
+          SDL_Rect d{im.r.x + (im.r.w - tt.w) / 2, im.r.y + (im.r.h - tt.h) / 2, tt.w, tt.h};
+          SDL_RenderCopy(r_, tt.t, nullptr, &d);
+        }
+      }
+    }
+  }
+  for (const auto& q : s.qrs) {
+    const auto t = qr_texture(q.text);
+    if (t.t == nullptr) continue;
+    // Whole pixels per module keep the code crisp and scannable.
+    const int scale = std::max(1, std::min(q.r.w / t.w, q.r.h / t.h));
+    SDL_Rect d{q.r.x + (q.r.w - t.w * scale) / 2, q.r.y + (q.r.h - t.h * scale) / 2, t.w * scale,
+               t.h * scale};
+    SDL_RenderCopy(r_, t.t, nullptr, &d);
+  }
+  for (const auto& t : s.texts) {
+    const auto tt = text_texture(t);
+    if (tt.t == nullptr) continue;
+    int x = t.box.x;
+    if (t.how == align::center) x = t.box.x + (t.box.w - tt.w) / 2;
+    if (t.how == align::right) x = t.box.x + t.box.w - tt.w;
+    SDL_Rect d{x, t.box.y + (t.box.h - tt.h) / 2, tt.w, tt.h};
+    SDL_RenderCopy(r_, tt.t, nullptr, &d);
+  }
+  for (const auto& b : s.overlays) fill(b);
+}
+
+surface_ptr renderer::read_pixels(int w, int h) {
+  SDL_Surface* s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
+  if (s == nullptr) return nullptr;
+  if (SDL_RenderReadPixels(r_, nullptr, SDL_PIXELFORMAT_ARGB8888, s->pixels, s->pitch) != 0) {
+    SDL_FreeSurface(s);
+    return nullptr;
+  }
+  return surface_ptr(s);
+}
+
+std::string save_png(SDL_Surface* s, const std::filesystem::path& file) {
+  if (s == nullptr) return "no image";
+  if (IMG_SavePNG(s, file.c_str()) != 0) return IMG_GetError();
+  return {};
+}
+
+surface_ptr decode_image(const void* data, std::size_t size) {
+  SDL_RWops* rw = SDL_RWFromConstMem(data, static_cast<int>(size));
+  if (rw == nullptr) return nullptr;
+  SDL_Surface* s = IMG_Load_RW(rw, 1);
+  if (s == nullptr) return nullptr;
+  SDL_Surface* c = SDL_ConvertSurfaceFormat(s, SDL_PIXELFORMAT_ARGB8888, 0);
+  SDL_FreeSurface(s);
+  return surface_ptr(c);
+}
+
+}  // namespace kh::kiosk::ui

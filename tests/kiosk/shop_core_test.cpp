@@ -1,0 +1,244 @@
+// The shop's pure state machine: transitions, option rules, idle, offline, exactly-once printing
+// effects; and the print journal on a real SQLite file.
+
+#include <gtest/gtest.h>
+
+#include "kh/kiosk/core/shop.hpp"
+#include "kh/kiosk/print/journal.hpp"
+#include "kh/test/support.hpp"
+#include "shop_fixture.hpp"
+
+using namespace kh::kiosk;
+using namespace kh::kiosk::shop;
+
+namespace {
+std::vector<effect> tap(state& s, action_kind k, std::string arg = {}, std::int64_t now = 1000) {
+  return step(s, events::tap{{k, std::move(arg)}}, now);
+}
+state fresh(bool online = true) {
+  state s;
+  s.catalog = std::make_shared<catalog_view>(shop_testing::cafe_catalog());
+  s.online = online;
+  s.pickup_slots = {"12:15", "12:30"};
+  return s;
+}
+template <class T>
+const T* find_effect(const std::vector<effect>& fx) {
+  for (const auto& f : fx)
+    if (const auto* p = std::get_if<T>(&f)) return p;
+  return nullptr;
+}
+}  // namespace
+
+TEST(shop_core, the_whole_journey_from_attract_to_rating_and_back) {
+  auto s = fresh();
+  tap(s, action_kind::start);
+  EXPECT_EQ(s.current, screen::menu);
+  tap(s, action_kind::open_product, "p-latte");
+  ASSERT_EQ(s.current, screen::product);
+  // The size group's preselected "medium" is chosen already; the latte costs 3.60 + 0.40.
+  EXPECT_EQ(draft_unit_price(s).amount, 400);
+  tap(s, action_kind::option, "milk/oat");
+  tap(s, action_kind::qty_plus);
+  EXPECT_EQ(draft_unit_price(s).amount, 440);
+  tap(s, action_kind::add_to_cart);
+  EXPECT_EQ(s.current, screen::menu);
+  ASSERT_EQ(s.cart.lines().size(), 1u);
+  EXPECT_EQ(s.cart.lines()[0].qty, 2);
+  EXPECT_EQ(s.cart.lines()[0].unit_price.amount, 440);
+  EXPECT_EQ(s.cart.order_lines()[0].options.size(), 2u);
+  tap(s, action_kind::open_cart);
+  EXPECT_EQ(s.current, screen::cart);
+  tap(s, action_kind::checkout);
+  EXPECT_EQ(s.current, screen::order_type);
+  tap(s, action_kind::order_type, "pickup");
+  tap(s, action_kind::continue_);
+  EXPECT_EQ(s.current, screen::order_type) << "a pickup needs a slot";
+  EXPECT_EQ(s.notice, "notice.need_slot");
+  tap(s, action_kind::pickup_slot, "12:30");
+  tap(s, action_kind::continue_);
+  EXPECT_EQ(s.current, screen::payment);
+  EXPECT_TRUE(tap(s, action_kind::pay, "card_present").empty()) << "card is not offered";
+  auto fx = tap(s, action_kind::pay, "cash");
+  ASSERT_NE(find_effect<effects::submit>(fx), nullptr);
+  EXPECT_EQ(find_effect<effects::submit>(fx)->pickup_slot, "12:30");
+  EXPECT_EQ(s.current, screen::processing);
+  step(s, events::queued{"o-1"}, 1100);
+  fx = step(s, events::accepted{"o-1", "A-042", "12:40", "https://x/o/o-1", {880, "EUR"}}, 1200);
+  EXPECT_EQ(s.current, screen::confirmation);
+  EXPECT_EQ(s.number, "A-042");
+  ASSERT_NE(find_effect<effects::print_order>(fx), nullptr);
+  // The same answer again (the hub re-sends) prints nothing more.
+  EXPECT_EQ(find_effect<effects::print_order>(step(s, events::accepted{"o-1", "A-042", "", "", {}}, 1300)), nullptr);
+  tap(s, action_kind::new_order);
+  EXPECT_EQ(s.current, screen::rating);
+  fx = tap(s, action_kind::rate, "5");
+  ASSERT_NE(find_effect<effects::feedback>(fx), nullptr);
+  EXPECT_EQ(find_effect<effects::feedback>(fx)->order_id, "o-1");
+  EXPECT_EQ(s.current, screen::attract);
+  EXPECT_TRUE(s.cart.empty());
+}
+
+TEST(shop_core, option_rules_required_single_and_max_choices) {
+  auto s = fresh();
+  tap(s, action_kind::start);
+  tap(s, action_kind::open_product, "p-latte");
+  tap(s, action_kind::option, "size/m");  // tapping the chosen required single choice keeps it
+  EXPECT_TRUE(draft_complete(s));
+  tap(s, action_kind::option, "size/l");  // single choice: replaces medium
+  EXPECT_EQ(std::count_if(s.draft.options.begin(), s.draft.options.end(), [](auto& o) { return o.group_id == "size"; }), 1);
+  tap(s, action_kind::option, "milk/soy");  // unavailable: ignored
+  EXPECT_EQ(std::count_if(s.draft.options.begin(), s.draft.options.end(), [](auto& o) { return o.group_id == "milk"; }), 0);
+  for (const char* e : {"extras/shot", "extras/vanilla", "extras/cream"}) tap(s, action_kind::option, e);
+  tap(s, action_kind::option, "extras/cinnamon");  // a fourth extra: max is 3
+  EXPECT_EQ(s.notice, "notice.max_choices");
+  EXPECT_EQ(std::count_if(s.draft.options.begin(), s.draft.options.end(), [](auto& o) { return o.group_id == "extras"; }), 3);
+  tap(s, action_kind::option, "nope/x");  // unknown group: ignored
+  tap(s, action_kind::option, "extras/shot");  // an optional choice toggles off
+  EXPECT_EQ(std::count_if(s.draft.options.begin(), s.draft.options.end(), [](auto& o) { return o.group_id == "extras"; }), 2);
+}
+
+TEST(shop_core, sold_out_products_cannot_be_opened_and_a_product_that_sells_out_closes) {
+  auto s = fresh();
+  tap(s, action_kind::start);
+  tap(s, action_kind::open_product, "p-tea");  // sold out in the fixture
+  EXPECT_EQ(s.current, screen::menu);
+  tap(s, action_kind::open_product, "p-croissant");
+  ASSERT_EQ(s.current, screen::product);
+  auto c = shop_testing::cafe_catalog();
+  for (auto& p : c.products) if (p.id == "p-croissant") p.available = false;
+  step(s, events::catalog{std::make_shared<catalog_view>(c)}, 2000);
+  EXPECT_EQ(s.current, screen::menu);
+  EXPECT_EQ(s.notice, "notice.sold_out");
+}
+
+TEST(shop_core, idle_asks_still_there_then_clears_the_cart) {
+  auto s = fresh();
+  timings t;
+  t.idle_ms = 10'000;
+  t.still_there_ms = 5'000;
+  step(s, events::tap{{action_kind::start, ""}}, 0, t);
+  step(s, events::tap{{action_kind::open_product, "p-croissant"}}, 0, t);
+  step(s, events::tap{{action_kind::add_to_cart, ""}}, 0, t);
+  step(s, events::tick{}, 9'999, t);
+  EXPECT_EQ(s.current, screen::menu);
+  step(s, events::tick{}, 10'000, t);
+  EXPECT_EQ(s.current, screen::still_there);
+  step(s, events::tap{{action_kind::still_here, ""}}, 12'000, t);
+  EXPECT_EQ(s.current, screen::menu) << "back where the customer was";
+  EXPECT_FALSE(s.cart.empty());
+  step(s, events::tick{}, 22'000, t);
+  EXPECT_EQ(s.current, screen::still_there);
+  step(s, events::tick{}, 27'000, t);
+  EXPECT_EQ(s.current, screen::attract);
+  EXPECT_TRUE(s.cart.empty());
+}
+
+TEST(shop_core, offline_only_counter_payment_and_a_local_number_prints_the_ticket) {
+  auto s = fresh(false);
+  tap(s, action_kind::start);
+  tap(s, action_kind::open_product, "p-croissant");
+  tap(s, action_kind::add_to_cart);
+  tap(s, action_kind::open_cart);
+  tap(s, action_kind::checkout);
+  tap(s, action_kind::order_type, "takeaway");
+  tap(s, action_kind::continue_);
+  s.payments_offered = {kh::protocol::payment_method::card_present, kh::protocol::payment_method::cash};
+  EXPECT_TRUE(tap(s, action_kind::pay, "card_present").empty()) << "no card while offline";
+  ASSERT_NE(find_effect<effects::submit>(tap(s, action_kind::pay, "cash")), nullptr);
+  step(s, events::queued{"o-9"}, 1100);
+  auto fx = step(s, events::local_number{"o-9", "K1-007"}, 1200);
+  EXPECT_EQ(s.current, screen::confirmation);
+  EXPECT_TRUE(s.local_number);
+  ASSERT_NE(find_effect<effects::print_order>(fx), nullptr);
+  // The hub's later answer keeps the screen, prints nothing twice.
+  fx = step(s, events::accepted{"o-9", "K1-007", "", "", {}}, 5000);
+  EXPECT_EQ(find_effect<effects::print_order>(fx), nullptr);
+  step(s, events::printed{"o-9", kh::protocol::printer_state::paper_out, false}, 5100);
+  EXPECT_TRUE(s.ticket_failed);
+}
+
+TEST(shop_core, scans_add_products_apply_codes_and_load_carts_all_or_nothing) {
+  auto s = fresh();
+  step(s, events::scan{"4006381333931"}, 1000);  // the espresso's EAN
+  EXPECT_EQ(s.current, screen::menu);
+  ASSERT_EQ(s.cart.lines().size(), 1u);
+  step(s, events::scan{"khd:WELCOME10"}, 1100);
+  EXPECT_EQ(s.discount_code, "WELCOME10");
+  step(s, events::scan{"khc:1:p-croissant*2,p-nothere*1"}, 1200);
+  EXPECT_EQ(s.notice, "notice.bad_code");
+  EXPECT_EQ(s.cart.lines().size(), 1u) << "a bad cart code changes nothing";
+  step(s, events::scan{"khc:1:p-croissant*2,p-painchoc*1"}, 1300);
+  EXPECT_EQ(s.current, screen::cart);
+  EXPECT_EQ(s.cart.lines().size(), 2u);
+  step(s, events::scan{"unknown-thing"}, 1400);
+  EXPECT_EQ(s.notice, "notice.unknown_code");
+}
+
+TEST(shop_core, staff_gesture_then_pin_opens_maintenance_and_a_wrong_pin_does_not) {
+  auto s = fresh();
+  for (int i = 0; i < 4; ++i) tap(s, action_kind::staff_corner, "", 100 * i);
+  EXPECT_EQ(s.current, screen::attract);
+  tap(s, action_kind::staff_corner, "", 400);
+  ASSERT_EQ(s.current, screen::staff_pin);
+  tap(s, action_kind::pin_digit, "1");
+  tap(s, action_kind::pin_digit, "2");
+  auto fx = tap(s, action_kind::key_done);
+  ASSERT_NE(find_effect<effects::verify_pin>(fx), nullptr);
+  EXPECT_EQ(find_effect<effects::verify_pin>(fx)->pin, "12");
+  step(s, events::pin_result{false}, 600);
+  EXPECT_EQ(s.current, screen::staff_pin);
+  EXPECT_EQ(s.notice, "notice.wrong_pin");
+  tap(s, action_kind::pin_digit, "3");
+  tap(s, action_kind::key_done);
+  step(s, events::pin_result{true}, 800);
+  EXPECT_EQ(s.current, screen::maintenance);
+  // Slow taps (more than 3 s apart) never open it.
+  auto t = fresh();
+  for (int i = 0; i < 10; ++i) tap(t, action_kind::staff_corner, "", 4000 * i);
+  EXPECT_EQ(t.current, screen::attract);
+}
+
+TEST(shop_core, a_refused_order_shows_why_and_goes_back_to_the_kept_cart) {
+  auto s = fresh();
+  tap(s, action_kind::start);
+  tap(s, action_kind::open_product, "p-croissant");
+  tap(s, action_kind::add_to_cart);
+  tap(s, action_kind::open_cart);
+  tap(s, action_kind::checkout);
+  tap(s, action_kind::continue_);
+  tap(s, action_kind::pay, "cash");
+  step(s, events::queued{"o-2"}, 1100);
+  step(s, events::rejected{"o-3", "closed"}, 1150);  // someone else's answer: ignored
+  EXPECT_TRUE(s.reject_code.empty());
+  step(s, events::rejected{"o-2", "closed"}, 1200);
+  EXPECT_EQ(s.reject_code, "closed");
+  tap(s, action_kind::back);
+  EXPECT_EQ(s.current, screen::cart);
+  EXPECT_FALSE(s.cart.empty());
+}
+
+TEST(print_journal, each_document_prints_once_even_after_a_restart_and_a_cut_job_is_not_repeated) {
+  kh::test::temp_dir dir;
+  const auto file = dir.path() / "kiosk.db";
+  std::error_code ec;
+  {
+    auto j = print_journal::open(file, ec);
+    ASSERT_TRUE(j) << ec.message();
+    EXPECT_EQ(j->begin("o-1", "receipt"), print_journal::claim::print);
+    j->finish("o-1", "receipt", true);
+    EXPECT_EQ(j->begin("o-1", "receipt"), print_journal::claim::already_printed);
+    EXPECT_EQ(j->begin("o-1", "ticket"), print_journal::claim::print);
+    j->finish("o-1", "ticket", false);  // paper out: may be tried again
+    EXPECT_EQ(j->begin("o-1", "ticket"), print_journal::claim::print);
+    // Crash here: the ticket's job is "printing".
+  }
+  auto j = print_journal::open(file, ec);
+  ASSERT_TRUE(j);
+  EXPECT_EQ(j->begin("o-1", "receipt"), print_journal::claim::already_printed);
+  EXPECT_EQ(j->begin("o-1", "ticket"), print_journal::claim::uncertain);
+  EXPECT_EQ(j->status("o-1", "ticket"), "uncertain");
+  EXPECT_EQ(local_prefix("kiosk-1"), "K1");
+  EXPECT_EQ(local_prefix("front-door"), "FRONTDOO");
+  EXPECT_TRUE(kh::protocol::is_local_number(local_prefix("kiosk-12") + "-007"));
+}
