@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
                                                                         log_level = "info", enroll_uri,
                                                                         enroll_ca;
   kh::kiosk::shop::app_options ui;
-  std::string hash_pin, size;
+  std::string hash_pin, size, local_prefix;
   int idle_s = 60;
   app.add_flag("--headless", headless,
                "Run the hub link without a display; line commands on stdin, JSON lines on stdout");
@@ -60,6 +60,15 @@ int main(int argc, char** argv) {
                  "argon2id hash of the staff PIN (make one with --hash-pin; default: staff screen locked)");
   app.add_option("--hash-pin", hash_pin, "Print the argon2id hash of this PIN and exit");
   app.add_option("--screenshots", ui.screenshots, "Write every screen of the store as PNG into DIR and exit");
+  app.add_option("--local-prefix", local_prefix,
+                 "Prefix of order numbers given while the hub is unreachable, 1-8 of A-Z0-9, e.g. K1 "
+                 "(numbers K1-001, K1-002, ...; default: from the device id, e.g. kiosk-1 -> K1)")
+      ->check([](const std::string& p) {
+        return kh::protocol::is_local_number(p + "-1") ? std::string() : std::string("1-8 of A-Z0-9");
+      });
+  app.add_option("--image-cache", ui.image_cache, "Directory for cached product pictures (default: DATA/images)");
+  app.add_option("--image-cache-mb", ui.image_cache_mb, "Disk budget of the picture cache in MiB (default: 64)")
+      ->check(CLI::Range(1, 4096));
   app.add_option("--log-level", log_level,
                  "trace|debug|info|warn|error|critical|off (default: info; logs go to stderr)");
   CLI11_PARSE(app, argc, argv);
@@ -89,6 +98,7 @@ int main(int argc, char** argv) {
   opts.engine.device_id = device;
   opts.engine.business_id = business;
   kh::protocol::from_string(mode, opts.engine.mode);
+  ui.local_prefix = local_prefix;
   // An identity (from --enroll now or an earlier run) decides who this kiosk is.
   if (auto err = kh::kiosk::apply_identity(opts, enroll_uri, enroll_ca); !err.empty()) {
     std::cerr << "kiosk: " << err << "\n";

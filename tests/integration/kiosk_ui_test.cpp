@@ -63,7 +63,8 @@ class ui_kiosk {
   }
   json state() { return cmd("state"); }
   bool has_target(const std::string& id) {
-    for (const auto& t : state()["targets"])
+    const json s = state();  // not `state()["targets"]` in the loop: the temporary would be gone
+    for (const auto& t : s["targets"])
       if (t["id"] == id) return true;
     return false;
   }
@@ -169,7 +170,8 @@ TEST(kiosk_ui, a_customer_orders_two_products_pays_at_the_counter_and_gets_the_h
   // Pickup with the first slot when the store offers it, else whatever comes first.
   if (k.has_target("type:pickup")) {
     k.cmd("tap type:pickup");
-    for (const auto& t : k.state()["targets"])
+    const json now = k.state();
+    for (const auto& t : now["targets"])
       if (t["id"].get<std::string>().rfind("slot:", 0) == 0) { k.cmd("tap " + t["id"].get<std::string>()); break; }
   }
   EXPECT_EQ(k.cmd("tap continue").value("screen", ""), "payment") << k.state().dump();
@@ -227,4 +229,57 @@ TEST(kiosk_ui, printer_out_of_paper_tells_the_customer_to_ask_staff_and_the_orde
   kh::test::db db(hub.db_file());
   EXPECT_EQ(db.count("SELECT COUNT(*) FROM orders WHERE id='" + st["order_id"].get<std::string>() + "'"), 1);
   EXPECT_TRUE(k.printed().empty());
+  // The kiosk told the hub (device.status): staff see the printer's state in the stored status.
+  EXPECT_TRUE(kh::test::eventually([&] {
+    return db.scalar("SELECT printer FROM device_status WHERE device_id = 'kiosk-1'").value_or("") == "paper_out";
+  }, 10s)) << hub.log();
+}
+
+TEST(kiosk_ui, an_order_placed_while_the_broker_is_down_gets_a_local_number_prints_and_reaches_the_hub_once) {
+  kh::test::mosquitto broker;
+  kh::test::hub hub(broker);
+  hub.serve();
+  ui_kiosk k(broker, hub);
+  ASSERT_TRUE(kh::test::eventually([&] { auto s = k.state(); return s.value("online", false) && s["targets"].size() > 2; }, 20s))
+      << k.log();
+  const auto products = orderable(hub);
+  ASSERT_FALSE(products.empty());
+  broker.kill();  // mid-session: the customer is on the attract screen with a cached catalog
+  ASSERT_TRUE(kh::test::eventually([&] { return k.state().value("online", true) == false; }, 15s)) << k.log();
+  EXPECT_EQ(k.cmd("tap start").value("screen", ""), "menu");
+  open_category_of(k, products.front());
+  add_product(k, products.front());
+  k.cmd("tap cart");
+  EXPECT_EQ(k.cmd("tap checkout").value("screen", ""), "order_type");
+  k.cmd("tap type:takeaway");
+  EXPECT_EQ(k.cmd("tap continue").value("screen", ""), "payment");
+  EXPECT_TRUE(k.has_target("pay:cash")) << k.state().dump();  // offline: pay at the counter only
+  EXPECT_FALSE(k.has_target("pay:card_present"));
+  k.cmd("tap pay:cash");
+  auto st = k.wait_screen("confirmation", 30s);
+  ASSERT_EQ(st.value("screen", ""), "confirmation") << st.dump() << k.log();
+  EXPECT_TRUE(st["local_number"].get<bool>());
+  const std::string order_id = st["order_id"], number = st["number"];
+  EXPECT_EQ(number.rfind("K1-", 0), 0u) << number;
+  // The ticket prints offline, with the order id the counter scans.
+  std::vector<std::string> codes;
+  EXPECT_TRUE(kh::test::eventually([&] {
+    codes = qr_codes_on_paper(k.printed());
+    return std::find(codes.begin(), codes.end(), order_id) != codes.end();
+  }, 15s)) << "codes on paper: " << codes.size();
+  kh::test::db db(hub.db_file());
+  EXPECT_EQ(db.count("SELECT COUNT(*) FROM orders WHERE id='" + order_id + "'"), 0);
+  broker.revive();
+  // The outbox delivers it once the link is back; the hub keeps the kiosk's number.
+  ASSERT_TRUE(kh::test::eventually([&] {
+    return db.count("SELECT COUNT(*) FROM orders WHERE id='" + order_id + "'") == 1;
+  }, 30s)) << k.log() << hub.log();
+  EXPECT_EQ(db.scalar("SELECT number FROM orders WHERE id='" + order_id + "'").value_or(""), number);
+  EXPECT_TRUE(kh::test::eventually([&] { return k.state().value("online", false); }, 15s));
+  // Exactly once: a reconnect more does not place it again.
+  broker.restart();
+  ASSERT_TRUE(kh::test::eventually([&] { return k.state().value("online", false); }, 30s)) << k.log();
+  EXPECT_EQ(db.count("SELECT COUNT(*) FROM orders WHERE device_id = 'kiosk-1'"), 1);
+  k.proc().signal(SIGTERM);
+  EXPECT_EQ(k.proc().wait(10s).value_or(-1), 0) << k.log();
 }

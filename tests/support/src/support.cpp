@@ -241,11 +241,19 @@ bool mosquitto::start() {
 }
 
 void mosquitto::restart() {
+  kill();
+  revive();
+}
+
+void mosquitto::kill() {
   if (proc_) {
     proc_->signal(SIGKILL);
     proc_->wait(5s);
     proc_.reset();
   }
+}
+
+void mosquitto::revive() {
   for (int attempt = 0; attempt < 20; ++attempt) {
     if (start()) return;
     std::this_thread::sleep_for(100ms);

@@ -695,7 +695,7 @@ int app::run() {
   if (strings_.count("en")) { s_.languages.erase(std::find(s_.languages.begin(), s_.languages.end(), "en")); s_.languages.insert(s_.languages.begin(), "en"); }
   s_.language = !o_.language.empty() && strings_.count(o_.language) ? o_.language : s_.languages.front();
   t_.idle_ms = std::chrono::duration_cast<std::chrono::milliseconds>(o_.idle).count();
-  if (o_.link.engine.local_prefix == "K1") o_.link.engine.local_prefix = local_prefix(o_.link.engine.device_id);
+  o_.link.engine.local_prefix = o_.local_prefix.empty() ? local_prefix(o_.link.engine.device_id) : o_.local_prefix;
 
   sdl_ = std::make_unique<ui::sdl_context>();
   fonts_ = std::make_unique<ui::fonts>();
@@ -733,7 +733,8 @@ int app::run() {
   printer_ = open_printer(o_.printer);
   try {
     images_ = std::make_unique<image_cache>(
-        image_cache_options{.dir = o_.link.data_dir / "images"},
+        image_cache_options{.dir = o_.image_cache.empty() ? o_.link.data_dir / "images" : o_.image_cache,
+                            .max_bytes = o_.image_cache_mb * 1024 * 1024},
         [this](const image_ready& r) { post_work([this, r] { load_image(r.url, r.file); }); });
   } catch (const std::exception& e) {
     spdlog::warn("kiosk: no image cache ({}): products show placeholders", e.what());

@@ -90,6 +90,9 @@ class mosquitto {
   /// Kills the broker (SIGKILL: no clean disconnects, no wills) and starts it again on the same
   /// port with the same config; returns once it listens. Throws if it does not come back.
   void restart();
+  /// The two halves of restart(): kill now (SIGKILL), and later start again on the same port.
+  void kill();
+  void revive();
   std::uint16_t port() const { return port_; }
   std::string url() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
   const std::filesystem::path& dir() const { return dir_.path(); }

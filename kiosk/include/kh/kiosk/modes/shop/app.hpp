@@ -25,6 +25,9 @@ struct app_options {
   std::string staff_pin_hash;      ///< argon2id string (crypto_pwhash_str); empty: staff screen off
   std::chrono::seconds idle{60};   ///< "Still there?" after this long without a touch
   std::filesystem::path screenshots;  ///< non-empty: write every screen as PNG there, then exit
+  std::string local_prefix;           ///< offline numbers' prefix; empty: from the device id (kiosk-1: K1)
+  std::filesystem::path image_cache;  ///< product pictures on disk; empty: DATA/images
+  std::size_t image_cache_mb = 64;    ///< disk budget of that cache (least recently used go first)
 };
 
 /// Runs until the window closes, SIGINT/SIGTERM, or staff "Stop the kiosk". Returns the exit
