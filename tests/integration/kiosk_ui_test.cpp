@@ -2,6 +2,7 @@
 // driver, driven through its control socket (the same event path as a finger). The sim printer's
 // bytes are rendered to a bitmap and read back with the scanner, as a person would read the paper.
 
+#include <date/tz.h>
 #include <gtest/gtest.h>
 
 #include <sys/socket.h>
@@ -24,7 +25,9 @@ namespace {
 // A kiosk with a window (offscreen) and a control socket; answers are JSON lines.
 class ui_kiosk {
  public:
-  ui_kiosk(kh::test::mosquitto& broker, kh::test::hub& h, const std::string& device = "kiosk-1") {
+  /// `tz`: the kiosk's own clock zone (TZ), which must not matter: it shows the store's.
+  ui_kiosk(kh::test::mosquitto& broker, kh::test::hub& h, const std::string& device = "kiosk-1",
+           const std::string& tz = "UTC") {
     sock_path_ = dir_.path() / "ctl";
     printed_ = dir_.path() / "printed.bin";
     proc_ = std::make_unique<kh::test::process>(kh::test::process::options{
@@ -32,7 +35,7 @@ class ui_kiosk {
                  "--device", device, "--mqtt", broker.url(), "--business", h.business_id(),
                  "--control", sock_path_.string(), "--printer", "sim:" + printed_.string(),
                  "--size", "1280x800", "--dpi", "150"},
-        .env = {"SDL_VIDEODRIVER=offscreen"},
+        .env = {"SDL_VIDEODRIVER=offscreen", "TZ=" + tz},
         .stderr_file = dir_.path() / "kiosk.stderr"});
     kh::test::eventually([&] { return connect(); }, 15s);
   }
@@ -153,7 +156,8 @@ TEST(kiosk_ui, a_customer_orders_two_products_pays_at_the_counter_and_gets_the_h
   kh::test::mosquitto broker;
   kh::test::hub hub(broker);
   hub.serve();
-  ui_kiosk k(broker, hub);
+  // The kiosk's clock is 13 hours off the store's zone: slots and times must still be the store's.
+  ui_kiosk k(broker, hub, "kiosk-1", "Pacific/Kiritimati");
   ASSERT_TRUE(kh::test::eventually([&] { auto s = k.state(); return s.value("online", false) && s["targets"].size() > 2; }, 20s))
       << k.log();
   EXPECT_EQ(k.cmd("tap start").value("screen", ""), "menu");
@@ -168,11 +172,16 @@ TEST(kiosk_ui, a_customer_orders_two_products_pays_at_the_counter_and_gets_the_h
   EXPECT_EQ(k.cmd("tap cart").value("screen", ""), "cart");
   EXPECT_EQ(k.cmd("tap checkout").value("screen", ""), "order_type");
   // Pickup with the first slot when the store offers it, else whatever comes first.
+  std::string slot;
   if (k.has_target("type:pickup")) {
     k.cmd("tap type:pickup");
     const json now = k.state();
     for (const auto& t : now["targets"])
-      if (t["id"].get<std::string>().rfind("slot:", 0) == 0) { k.cmd("tap " + t["id"].get<std::string>()); break; }
+      if (t["id"].get<std::string>().rfind("slot:", 0) == 0) {
+        slot = t["id"].get<std::string>().substr(5);
+        k.cmd("tap " + t["id"].get<std::string>());
+        break;
+      }
   }
   EXPECT_EQ(k.cmd("tap continue").value("screen", ""), "payment") << k.state().dump();
   EXPECT_EQ(k.cmd("tap pay:cash").value("screen", ""), "processing");
@@ -186,6 +195,13 @@ TEST(kiosk_ui, a_customer_orders_two_products_pays_at_the_counter_and_gets_the_h
   kh::test::db db(hub.db_file());
   EXPECT_EQ(db.scalar("SELECT number FROM orders WHERE id='" + order_id + "'").value_or(""), number);
   EXPECT_EQ(db.count("SELECT COUNT(*) FROM order_lines WHERE order_id='" + order_id + "'"), 2);
+  if (!slot.empty()) {
+    // The slot the customer tapped is that wall-clock time in the store's zone.
+    const auto ms = std::stoll(db.scalar("SELECT pickup_at_ms FROM order_details WHERE order_id='" + order_id + "'").value_or("0"));
+    const auto zone = db.scalar("SELECT b.time_zone FROM orders o JOIN businesses b ON b.id = o.business_id WHERE o.id='" + order_id + "'").value_or("UTC");
+    const date::zoned_time<std::chrono::seconds> at{zone, date::sys_seconds{std::chrono::seconds(ms / 1000)}};
+    EXPECT_EQ(date::format("%H:%M", at), slot) << zone;
+  }
 
   // The paper: the ticket's QR is the order id (what the counter scans).
   // Wait for the ticket itself (its QR decoded off the paper), not for some bytes: the receipt

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include <SDL.h>
+#include <date/tz.h>
 #include <nlohmann/json.hpp>
 #include <sodium.h>
 #include <spdlog/spdlog.h>
@@ -83,53 +84,48 @@ class task_queue {
   bool closed_ = false;
 };
 
-// Local wall-clock helpers (the kiosk's clock runs in the store's time zone).
-std::string local_hhmm(std::time_t t) {
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char b[8];
-  std::strftime(b, sizeof b, "%H:%M", &tm);
-  return b;
+// Wall-clock helpers in the store's IANA time zone (the catalog's profile), whatever zone the
+// kiosk's own clock is set to: tickets, ETAs and pickup slots show the store's time, DST included
+// (tzdata through Howard Hinnant's date library, as the hub does). Unknown zone: UTC.
+const date::time_zone* store_zone(const std::string& name) {
+  try {
+    return date::locate_zone(name.empty() ? "UTC" : name);
+  } catch (const std::exception&) {
+    return date::locate_zone("UTC");
+  }
 }
-std::string local_day() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char b[16];
-  std::strftime(b, sizeof b, "%Y-%m-%d", &tm);
-  return b;
+std::atomic<const date::time_zone*> g_zone{nullptr};
+const date::time_zone* zone() {
+  const auto* z = g_zone.load();
+  return z ? z : store_zone("UTC");
 }
-// "HH:MM" today (local) as RFC 3339 with the local offset, e.g. 2026-12-01T12:30:00+01:00.
+using sys_s = date::sys_seconds;
+sys_s now_s() { return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()); }
+std::string local_hhmm(sys_s t) { return date::format("%H:%M", date::zoned_time<std::chrono::seconds>{zone(), t}); }
+std::string local_day() { return date::format("%Y-%m-%d", date::zoned_time<std::chrono::seconds>{zone(), now_s()}); }
+// "HH:MM" today in the store's zone as RFC 3339 with that zone's offset, e.g. 2026-12-01T12:30:00+01:00.
 std::string slot_rfc3339(const std::string& hhmm) {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  tm.tm_hour = std::stoi(hhmm.substr(0, 2));
-  tm.tm_min = std::stoi(hhmm.substr(3, 2));
-  tm.tm_sec = 0;
-  tm.tm_isdst = -1;
-  t = std::mktime(&tm);
-  localtime_r(&t, &tm);
-  char b[40];
-  std::strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S%z", &tm);
-  std::string s = b;
-  s.insert(s.size() - 2, ":");
-  return s;
+  const date::zoned_time<std::chrono::seconds> now{zone(), now_s()};
+  const auto day = date::floor<date::days>(now.get_local_time());
+  const auto local = day + std::chrono::hours(std::stoi(hhmm.substr(0, 2))) + std::chrono::minutes(std::stoi(hhmm.substr(3, 2)));
+  const date::zoned_time<std::chrono::seconds> at{zone(), local, date::choose::latest};
+  std::string out = date::format("%Y-%m-%dT%H:%M:%S%z", at);
+  out.insert(out.size() - 2, ":");
+  return out;
 }
-// The hub's RFC 3339 ETA as local "HH:MM"; empty when absent or malformed.
+// The hub's RFC 3339 ETA as "HH:MM" in the store's zone; empty when absent or malformed.
 std::string eta_hhmm(const std::string& rfc) {
   const auto tp = protocol::parse_rfc3339(rfc);
   if (!tp) return {};
-  return local_hhmm(std::chrono::system_clock::to_time_t(
-      std::chrono::time_point_cast<std::chrono::system_clock::duration>(*tp)));
+  return local_hhmm(std::chrono::time_point_cast<std::chrono::seconds>(*tp));
 }
 
 std::vector<std::string> pickup_slots(const protocol::order_type_offer& o) {
   const int len = std::max(5, o.slot_minutes > 0 ? o.slot_minutes : 15);
-  std::time_t t = std::time(nullptr) + static_cast<std::time_t>(o.lead_minutes) * 60;
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  int minute = tm.tm_hour * 60 + tm.tm_min;
+  const date::zoned_time<std::chrono::seconds> at{zone(), now_s() + std::chrono::minutes(o.lead_minutes)};
+  const auto lt = at.get_local_time();
+  const auto since_midnight = std::chrono::duration_cast<std::chrono::minutes>(lt - date::floor<date::days>(lt));
+  int minute = static_cast<int>(since_midnight.count());
   minute = (minute + len - 1) / len * len;
   std::vector<std::string> out;
   for (int i = 0; i < 8 && minute < 24 * 60; ++i, minute += len) {
@@ -272,7 +268,7 @@ void app::print(print_job job, bool force) {
   r.header = {job.business};
   r.order_number = job.number;
   r.order_type = job.type_label;
-  r.date_time = local_day() + " " + local_hhmm(std::time(nullptr));
+  r.date_time = local_day() + " " + local_hhmm(now_s());
   r.lines = job.lines;
   r.total = job.total;
   r.subtotal = job.total;
@@ -454,6 +450,7 @@ void app::set_catalog(std::shared_ptr<const catalog_view> v) {
   s_.business_name = c.business_name;
   if (c.profile) {
     const auto& p = *c.profile;
+    g_zone.store(store_zone(p.time_zone));
     s_.banner = p.banner;
     s_.types_offered.clear();
     s_.pickup_slots.clear();
