@@ -14,6 +14,7 @@
 #include "kh/protocol/ids.hpp"
 #include "kh/protocol/time.hpp"
 #include "web/app_impl.hpp"
+#include "web/dashboard.hpp"
 
 namespace kh::hub::web {
 
@@ -39,6 +40,9 @@ constexpr std::string_view k_nav = R"(<nav class="navbar navbar-expand navbar-da
 <div class="navbar-nav flex-wrap">
 <a class="nav-link" href="/portal/orders">Orders</a>
 <a class="nav-link" href="/portal/products">Products</a>
+<a class="nav-link" href="/portal/devices">Devices</a>
+<a class="nav-link" href="/portal/feedback">Feedback</a>
+<a class="nav-link" href="/portal/support">Support</a>
 {{owner_links|html}}<a class="nav-link" href="/portal/qr">QR codes</a>
 <a class="nav-link" href="/s/{{slug|url}}">Shop</a>
 </div>
@@ -46,7 +50,8 @@ constexpr std::string_view k_nav = R"(<nav class="navbar navbar-expand navbar-da
 </nav>)";
 
 // Settings a staff account may look at but not change: only owners get them in the menu.
-constexpr std::string_view k_owner_links = R"(<a class="nav-link" href="/portal/categories">Categories</a>
+constexpr std::string_view k_owner_links = R"(<a class="nav-link" href="/portal/reports">Reports</a>
+<a class="nav-link" href="/portal/categories">Categories</a>
 <a class="nav-link" href="/portal/discounts">Discounts</a>
 <a class="nav-link" href="/portal/store">Store</a>
 <a class="nav-link" href="/portal/staff">Staff</a>
@@ -622,6 +627,7 @@ void app::add_routes(http_router& router) {
     router.add_prefix(m, "/portal/", [d](const http_request& r) { return d->portal(r); });
     router.add_prefix(m, "/s/", [d](const http_request& r) { return d->shop(r); });
   }
+  add_dashboard_routes(router, *d);  // reports, devices, feedback, support (web/dashboard.hpp)
 }
 
 }  // namespace kh::hub::web
