@@ -16,6 +16,7 @@ std::string_view asset_app_css() {
 #cart-lines .qty{min-width:2.5rem;text-align:center}
 .chart{width:100%;height:auto;display:block}
 .report-table{max-height:20rem;overflow:auto}
+@media (max-width:576px){.chart text{font-size:17px}.chart .xl text:nth-child(2n){display:none}}
 .report-table th,.report-table td{white-space:nowrap}
 .support-msg.from-staff{background:#f1f6ff}
 .support-body{white-space:pre-wrap;overflow-wrap:anywhere}

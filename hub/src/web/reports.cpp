@@ -101,7 +101,7 @@ safe_html table_html(const rp::table& t, const std::string& currency) {
       cells += render("<td class=\"text-end\">{{v}}</td>", {{"v", shown(t.columns[i], r.values[i], currency)}}).html;
     body += "<tr>" + cells + "</tr>";
   }
-  if (t.rows.empty()) body = render("<tr><td colspan=\"{{n}}\" class=\"text-muted\">Nothing in this period.</td></tr>", {{"n", std::to_string(t.columns.size() + 1)}}).html;
+  if (t.rows.empty()) body = render("<tr><td colspan=\"{{n}}\" class=\"text-muted\">Nothing to show.</td></tr>", {{"n", std::to_string(t.columns.size() + 1)}}).html;
   return render(R"(<div class="table-responsive report-table"><table class="table table-sm table-striped mb-0" data-report="{{id|attr}}"><thead><tr>{{head|html}}</tr></thead><tbody>{{body|html}}</tbody></table></div>)",
                 {{"id", t.id}, {"head", safe_html{head}}, {"body", safe_html{body}}});
 }
@@ -112,12 +112,11 @@ std::vector<chart_bar> bars_of(const rp::table& t, std::size_t col, const std::s
   return out;
 }
 
-safe_html section(const rp::table& t, const safe_html& chart, const std::string& currency, const std::string& q, bool stacked = false) {
+safe_html section(const rp::table& t, const safe_html& chart, const std::string& currency, const std::string& q) {
   return render(R"(<section class="report card mb-4" id="r-{{id|attr}}"><div class="card-body">
 <div class="d-flex justify-content-between align-items-baseline mb-2"><h2 class="h5 mb-0">{{title}}</h2><a class="btn btn-sm btn-outline-secondary" href="/portal/reports/{{id|url}}.csv?{{q|attr}}" download>CSV</a></div>
-<div class="row g-3"><div class="{{cc|attr}}">{{chart|html}}</div><div class="{{tc|attr}}">{{table|html}}</div></div></div></section>)",
-                {{"id", t.id}, {"title", t.title}, {"q", q}, {"chart", chart}, {"table", table_html(t, currency)},
-                 {"cc", stacked ? "col-12" : "col-lg-7"}, {"tc", stacked ? "col-12" : "col-lg-5"}});
+<div class="row g-3"><div class="col-lg-7">{{chart|html}}</div><div class="col-lg-5">{{table|html}}</div></div></div></section>)",
+                {{"id", t.id}, {"title", t.title}, {"q", q}, {"chart", chart}, {"table", table_html(t, currency)}});
 }
 
 http_response reports_page(app::impl& d, const http_request& req, const session& s, const std::vector<std::string>& rest) {
@@ -173,7 +172,7 @@ http_response reports_page(app::impl& d, const http_request& req, const session&
       vals.push_back(r.values);
     }
     for (const auto& c : set.heatmap.columns) cols.push_back(c.name.substr(1));
-    add(section(set.heatmap, svg_heatmap("Sales by weekday and hour", rows, cols, vals), cur, q, true));
+    add(section(set.heatmap, svg_heatmap("Sales by weekday and hour", rows, cols, vals), cur, q));
   }
   add(section(set.cancellations, svg_columns("Cancelled orders per period", bars_of(set.cancellations, 0, cur)), cur, q));
   add(section(set.ratings, svg_columns("Average rating per period", bars_of(set.ratings, 1, cur)), cur, q));

@@ -100,7 +100,7 @@ safe_html support_section(app::impl& d, connection& db, const std::string& slug,
                   {{"alert", alert}, {"slug", slug}, {"oid", order_id}, {"csrf", csrf}, {"opts", safe_html{opts}}});
   }
   const auto cal = reports::calendar_of(db, business);
-  return render(R"(<section class="card mt-3" id="support" data-status="{{st|attr}}"><div class="card-header d-flex justify-content-between"><span>Your message: {{cat}}</span><span class="badge {{bc|attr}}" id="support-status">{{st}}</span></div>
+  return render(R"(<section class="card mt-3" id="support" data-status="{{st|attr}}"><div class="card-header d-flex justify-content-between align-items-start gap-2"><span>Your message: {{cat}}</span><span class="badge {{bc|attr}}" id="support-status">{{st}}</span></div>
 <div class="card-body">{{alert|html}}<ul class="list-group mb-3" id="support-thread">{{thread|html}}</ul>
 <form method="post" action="/s/{{slug|url}}/o/{{oid|url}}/support" id="support-form">
 <input type="hidden" name="csrf" value="{{csrf|attr}}">
