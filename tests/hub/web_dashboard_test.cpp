@@ -432,6 +432,42 @@ TEST_F(web_dashboard, ratings_over_time_and_low_stock) {
   EXPECT_EQ(low[1], (std::vector<std::string>{"Tea", "1", "5"}));  // 3 − 2 sold
 }
 
+TEST_F(web_dashboard, best_sellers_follow_payments_and_refunds_in_whole_hour_and_half_hour_zones) {
+  browser owner{router};
+  register_business(owner, "alpha", "a@alpha.example");
+  const auto bid = business_of("alpha");
+  add_kiosk(bid, "kiosk-a");
+  const auto tea = add_product(owner, "Tea", "2.00");
+  const auto cake = add_product(owner, "Cake", "4.00");
+  using T = protocol::order_type;
+  using P = protocol::payment_method;
+  const auto a = place("kiosk-a", utc(2026, 5, 4, 10, 0), "", 0, 0, {{tea, 3}, {cake, 1}}, T::takeaway, P::cash, "collected");
+  const auto b = place("kiosk-a", utc(2026, 5, 4, 11, 0), "", 0, 0, {{tea, 2}}, T::takeaway, P::cash, "paid");
+  place("kiosk-a", utc(2026, 5, 4, 12, 0), "", 0, 0, {{tea, 5}}, T::takeaway, P::cash, "pending");
+  const auto c = place("kiosk-a", utc(2026, 5, 4, 13, 0), "", 0, 0, {{cake, 7}}, T::takeaway, P::cash, "cancelled");
+  const std::string range = "from=2026-05-01&to=2026-05-31";
+  auto best = [&] {
+    std::map<std::string, std::string> out;
+    for (const auto& r : parse_csv(owner.get("/portal/reports/best_sellers.csv?" + range).body))
+      if (r[0] != "product") out[r[0]] = r[1] + "/" + r[2];
+    return out;
+  };
+  for (const std::string zone : {"Europe/Berlin", "Asia/Kolkata"}) {  // hourly table; lines joined (+05:30)
+    set_zone(bid, zone);
+    EXPECT_EQ(best(), (std::map<std::string, std::string>{{"Tea", "5/10.00"}, {"Cake", "1/4.00"}})) << zone;
+  }
+  // A refund takes the lines off again; pending and cancelled orders never counted.
+  ASSERT_TRUE(orders->transition(b.id, protocol::order_state::refunded, "test"));
+  for (const std::string zone : {"Europe/Berlin", "Asia/Kolkata"}) {
+    set_zone(bid, zone);
+    EXPECT_EQ(best(), (std::map<std::string, std::string>{{"Tea", "3/6.00"}, {"Cake", "1/4.00"}})) << zone;
+  }
+  ASSERT_TRUE(orders->transition(a.id, protocol::order_state::refunded, "test"));
+  set_zone(bid, "Europe/Berlin");
+  EXPECT_TRUE(best().empty());
+  (void)c;
+}
+
 TEST_F(web_dashboard, report_csv_escapes_formula_names_and_the_page_draws_svg_charts) {
   browser owner{router};
   register_business(owner, "alpha", "a@alpha.example");

@@ -192,11 +192,18 @@ report_set compute(sqlite::connection& db, const std::string& business_id, const
 
   r.best_sellers = {"best_sellers", "Best sellers", "product", {{"quantity", kind::count}, {"revenue", kind::money}}, {}};
   {
-    auto q = db.prepare(std::string("SELECT l.product_id, MAX(l.name), SUM(l.qty), SUM(l.line_total) FROM orders o "
-                                    "JOIN order_lines l ON l.order_id = o.id "
-                                    "WHERE o.business_id = ? AND o.created_at_ms >= ? AND o.created_at_ms < ? AND o.state IN (") +
-                        k_sale_states + ") GROUP BY l.product_id ORDER BY 3 DESC, 4 DESC, 1 LIMIT 20");
-    q.bind(1, business_id).bind(2, from_ms).bind(3, to_ms);
+    // Local midnights on whole UTC hours (every zone with a whole-hour offset): the hourly
+    // table kept by migration 8's triggers. Otherwise (e.g. +05:30) the sold lines themselves.
+    constexpr std::int64_t hour = 3'600'000;
+    const bool hourly = from_ms % hour == 0 && to_ms % hour == 0;
+    auto q = hourly ? db.prepare("SELECT product_id, MAX(name), SUM(qty), SUM(revenue) FROM product_sales_hourly "
+                                 "WHERE business_id = ? AND hour >= ? AND hour < ? GROUP BY product_id HAVING SUM(qty) > 0 "
+                                 "ORDER BY 3 DESC, 4 DESC, 1 LIMIT 20")
+                    : db.prepare(std::string("SELECT l.product_id, MAX(l.name), SUM(l.qty), SUM(l.line_total) FROM orders o "
+                                             "JOIN order_lines l ON l.order_id = o.id "
+                                             "WHERE o.business_id = ? AND o.created_at_ms >= ? AND o.created_at_ms < ? AND o.state IN (") +
+                                 k_sale_states + ") GROUP BY l.product_id ORDER BY 3 DESC, 4 DESC, 1 LIMIT 20");
+    q.bind(1, business_id).bind(2, hourly ? from_ms / hour : from_ms).bind(3, hourly ? to_ms / hour : to_ms);
     while (q.step()) r.best_sellers.rows.push_back({q.text(1), {q.int64(2), q.int64(3)}});
   }
 

@@ -543,7 +543,7 @@ http_response app::impl::get_static(const http_request& req) {
     a = std::make_shared<static_asset>();
     a->content_type = type;
     a->gz = gzip(raw);
-    a->br = brotli(raw);
+    a->br = brotli(raw, 11);
     a->raw = std::move(raw);
     std::lock_guard lock(assets_mu);
     if (assets.size() < 256) assets[req.path] = a;

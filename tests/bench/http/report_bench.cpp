@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 
 #include "hub_fixture.hpp"
@@ -125,6 +126,8 @@ int main(int argc, char** argv) {
   app.add_option("--orders", n_orders, "generated orders over the last 365 days (default 200000)");
   app.add_option("--roundtrips", roundtrips, "one-at-a-time orders measured per phase (default 600)");
   app.add_option("--group", group, "report period: day, week or month (default day)");
+  std::string keep;
+  app.add_option("--keep-db", keep, "copy the generated database there (to study the queries with sqlite3)");
   CLI11_PARSE(app, argc, argv);
 
   kh::test::mosquitto broker;
@@ -169,6 +172,7 @@ int main(int argc, char** argv) {
     db.exec("COMMIT");
     db.exec("ANALYZE");
   }
+  if (!keep.empty()) std::filesystem::copy_file(hub.db_file(), keep, std::filesystem::copy_options::overwrite_existing);
   std::printf("report_bench: generated %d orders in %.1f s\n", n_orders, duration<double>(steady_clock::now() - t_gen).count());
   hub.serve();
   const auto port = hub.http_port();
