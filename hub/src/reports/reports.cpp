@@ -3,6 +3,7 @@
 // of the sales; ratings scan the feedback index. Buckets are local dates of the store's
 // calendar, computed here rather than in SQL (SQLite knows no time zones).
 #include <algorithm>
+#include <climits>
 #include <map>
 
 #include "kh/hub/reports/reports.hpp"
@@ -123,43 +124,61 @@ report_set compute(sqlite::connection& db, const std::string& business_id, const
 
   {
     // Served by orders_report (business_id, created_at_ms, state, total, order_type,
-    // payment_method, device_id): the scan never touches the table itself.
+    // payment_method, device_id): the scan never touches the table itself. Everything per row is
+    // an integer (classes and codes made in SQL), and the calendar is asked once per local day.
     auto q = db.prepare(std::string("SELECT created_at_ms, total, CASE WHEN state IN (") + k_sale_states +
-                        ") THEN 1 WHEN state = 'cancelled' THEN 2 ELSE 0 END, order_type, payment_method, "
+                        ") THEN 1 WHEN state = 'cancelled' THEN 2 ELSE 0 END, "
+                        "CASE order_type WHEN 'eat_in' THEN 0 WHEN 'takeaway' THEN 1 WHEN 'pickup' THEN 2 ELSE 3 END, "
+                        "CASE payment_method WHEN 'card_present' THEN 0 WHEN 'cash' THEN 1 ELSE 2 END, "
                         "COALESCE(substr(device_id, 1, 4) = 'web-', 1) FROM orders "
                         "WHERE business_id = ? AND created_at_ms >= ? AND created_at_ms < ?");
     q.bind(1, business_id).bind(2, from_ms).bind(3, to_ms);
+    static const char* type_names[] = {"eat_in", "takeaway", "pickup", "delivery"};
+    static const char* pay_names[] = {"card_present", "cash", "wallet"};
+    static const char* channel_names[] = {"kiosk", "phone"};
+    tally by_type[4], by_pay[3], by_channel[2];
+    std::int64_t last_day = INT64_MIN;
+    int idx = -1, weekday = 0;
     while (q.step()) {
-      const auto at = cal.at(q.int64(0));
-      const int i = b.index(at);
-      if (i < 0) continue;
+      const std::int64_t utc_ms = q.int64(0);
+      const std::int64_t local_ms = utc_ms + static_cast<std::int64_t>(cal.offset_minutes(utc_ms)) * 60'000;
+      std::int64_t day = local_ms / 86'400'000, rem = local_ms % 86'400'000;
+      if (rem < 0) rem += 86'400'000, --day;
+      if (day != last_day) {
+        last_day = day;
+        const auto c = civil_from_days(day);
+        idx = b.index(c);
+        weekday = c.weekday;
+      }
+      if (idx < 0) continue;
+      const auto i = static_cast<std::size_t>(idx);
       const std::int64_t total = q.int64(1);
       const int cls = q.int32(2);
-      ++all[static_cast<std::size_t>(i)];
+      ++all[i];
       ++total_orders;
       if (cls == 1) {
-        auto& s = sales[static_cast<std::size_t>(i)];
-        ++s.count;
-        s.amount += total;
+        ++sales[i].count;
+        sales[i].amount += total;
         ++total_sales.count;
         total_sales.amount += total;
-        auto add = [&](std::map<std::string, tally>& m, const std::string& k) {
-          auto& t = m[k];
-          ++t.count;
-          t.amount += total;
-        };
-        add(types, q.text(3));
-        add(payments, q.text(4));
-        add(channels, q.int64(5) ? "phone" : "kiosk");
-        ++heat[at.weekday][at.minute / 60];
+        for (tally* t : {&by_type[std::clamp(q.int32(3), 0, 3)], &by_pay[std::clamp(q.int32(4), 0, 2)], &by_channel[q.int64(5) ? 1 : 0]}) {
+          ++t->count;
+          t->amount += total;
+        }
+        ++heat[weekday][rem / 3'600'000];
       } else if (cls == 2) {
-        auto& c = cancelled[static_cast<std::size_t>(i)];
-        ++c.count;
-        c.amount += total;
+        ++cancelled[i].count;
+        cancelled[i].amount += total;
         ++total_cancelled.count;
         total_cancelled.amount += total;
       }
     }
+    for (int k = 0; k < 4; ++k)
+      if (by_type[k].count) types[type_names[k]] = by_type[k];
+    for (int k = 0; k < 3; ++k)
+      if (by_pay[k].count) payments[pay_names[k]] = by_pay[k];
+    for (int k = 0; k < 2; ++k)
+      if (by_channel[k].count) channels[channel_names[k]] = by_channel[k];
   }
 
   const char* per = p.group == granularity::day ? "day" : p.group == granularity::week ? "week (from Monday)" : "month";

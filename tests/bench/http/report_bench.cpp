@@ -18,6 +18,7 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <thread>
 
 #include "hub_fixture.hpp"
@@ -90,10 +91,12 @@ class conn {
   std::string buf_;
 };
 
-stats sequential_orders(kh::test::mosquitto& broker, const std::string& product, int n, const std::string& device) {
+// Orders one at a time; at least `n` measured (after 30 warm-up ones), and on until `more` says stop.
+stats sequential_orders(kh::test::mosquitto& broker, const std::string& product, int n, const std::string& device,
+                        const std::function<bool()>& more = {}) {
   kh::test::raw_device kiosk(broker, device);
   stats s;
-  for (int i = 0; i < n + 30; ++i) {
+  for (int i = 0; i < n + 30 || (more && more() && i < 200'000); ++i) {
     auto body = kh::test::order_body({{product, 1}});
     const std::string id = body["order_id"];
     const auto t = steady_clock::now();
@@ -121,10 +124,11 @@ std::string date_of(system_clock::time_point t) {
 
 int main(int argc, char** argv) {
   CLI::App app{"report_bench: the busiest report over a year of orders, and the order round trip with and without it"};
-  int n_orders = 200'000, roundtrips = 600;
+  int n_orders = 200'000, roundtrips = 600, reports = 100;
   std::string group = "day";
   app.add_option("--orders", n_orders, "generated orders over the last 365 days (default 200000)");
   app.add_option("--roundtrips", roundtrips, "one-at-a-time orders measured per phase (default 600)");
+  app.add_option("--reports", reports, "reports measured during the loaded phase (default 100)");
   app.add_option("--group", group, "report period: day, week or month (default day)");
   std::string keep;
   app.add_option("--keep-db", keep, "copy the generated database there (to study the queries with sqlite3)");
@@ -206,20 +210,23 @@ int main(int argc, char** argv) {
 
   std::atomic<bool> stop{false};
   std::atomic<long> errors{0};
+  std::atomic<int> reported{0};
   stats loaded_reports;
   std::thread reporter([&] {
     conn c(port, cookie);
-    while (!stop.load()) {
+    while (!stop.load() && reported.load() < reports) {
       const auto t = steady_clock::now();
       if (c.get(path) != 200) {
         ++errors;
         return;
       }
       loaded_reports.us.push_back(since_us(t));
+      ++reported;
     }
   });
   std::this_thread::sleep_for(300ms);
-  auto loaded = sequential_orders(broker, product, roundtrips, "kiosk-bench");
+  // The orders go on for as long as the reports do (at least --roundtrips of them).
+  auto loaded = sequential_orders(broker, product, roundtrips, "kiosk-bench", [&] { return reported.load() < reports && errors.load() == 0; });
   stop = true;
   reporter.join();
 
