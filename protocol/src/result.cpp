@@ -7,14 +7,17 @@ namespace kh::protocol {
 
 namespace {
 // Index = enum value; the order must match `enum class code`.
-constexpr std::array<const char*, 18> code_words = {
+constexpr std::array<const char*, 28> code_words = {
     "malformed",           "unsupported_version", "too_large",       "unknown_type",
     "invalid_quantity",    "too_many_lines",      "empty_order",     "unknown_product",
     "product_unavailable", "out_of_stock",        "business_closed", "invalid_discount",
     "forbidden",           "order_conflict",      "internal",        "busy",
     "rate_limited",        "hold_limit",
+    "order_type_unavailable", "payment_unavailable", "invalid_slot", "below_minimum",
+    "missing_detail",      "unknown_option",      "option_unavailable", "too_many_choices",
+    "missing_choice",      "unknown_order",
 };
-static_assert(static_cast<std::size_t>(code::hold_limit) + 1 == code_words.size());
+static_assert(static_cast<std::size_t>(last_code) + 1 == code_words.size());
 }  // namespace
 
 const char* to_string(code c) noexcept {

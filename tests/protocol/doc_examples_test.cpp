@@ -63,6 +63,10 @@ json reencode(const std::string& type, const json& body) {
   if (type == kp::types::order_accepted)
     return kp::to_json(kp::decode_order_accepted(body).value());
   if (type == kp::types::order_status) return kp::to_json(kp::decode_order_status(body).value());
+  if (type == kp::types::order_quote) return kp::to_json(kp::decode_order_quote(body).value());
+  if (type == kp::types::order_quoted) return kp::to_json(kp::decode_order_quoted(body).value());
+  if (type == kp::types::feedback) return kp::to_json(kp::decode_feedback(body).value());
+  if (type == kp::types::device_status) return kp::to_json(kp::decode_device_status(body).value());
   if (type == kp::types::device_config) return kp::to_json(kp::decode_device_config(body).value());
   return kp::to_json(kp::decode_rejection(body).value());
 }
@@ -103,7 +107,7 @@ TEST(protocol_doc, every_json_example_is_a_valid_envelope_with_a_valid_body) {
 TEST(protocol_doc, every_error_code_is_in_the_table) {
   const std::string doc = read_doc();
   ASSERT_FALSE(doc.empty());
-  for (int i = 0; i <= static_cast<int>(kp::code::hold_limit); ++i) {
+  for (int i = 0; i <= static_cast<int>(kp::last_code); ++i) {
     const std::string word = kp::to_string(static_cast<kp::code>(i));
     EXPECT_NE(doc.find("| `" + word + "`"), std::string::npos)
         << "error code " << word << " is not documented";
@@ -115,7 +119,7 @@ namespace {
 // (and so hub and kiosk) does.
 TEST(protocol_doc, the_final_or_retryable_column_matches_is_retryable) {
   const std::string doc = read_doc();
-  for (int i = 0; i <= static_cast<int>(kp::code::hold_limit); ++i) {
+  for (int i = 0; i <= static_cast<int>(kp::last_code); ++i) {
     const auto c = static_cast<kp::code>(i);
     const std::string row = "| `" + std::string(kp::to_string(c)) + "` | ";
     const auto at = doc.find(row);

@@ -30,7 +30,19 @@ enum class code {
   busy,                 ///< the hub's intake is full; retryable
   rate_limited,         ///< this device placed too many orders too fast; retryable
   hold_limit,           ///< this device holds too much stock in unpaid orders; retryable
+  order_type_unavailable,  ///< the store does not offer this order type
+  payment_unavailable,     ///< the store does not offer this payment method
+  invalid_slot,            ///< pickup slot missing, too soon, misaligned or outside opening hours
+  below_minimum,           ///< delivery order under the store's minimum
+  missing_detail,          ///< table number or delivery address required but not given
+  unknown_option,          ///< option group or choice not on the product
+  option_unavailable,      ///< the choice exists but is not available now
+  too_many_choices,        ///< more choices in a group than its max (or a choice twice)
+  missing_choice,          ///< fewer choices in a group than its min (a required group)
+  unknown_order,           ///< feedback for an order the hub does not know (or another device's)
 };
+/// The last code, for iteration (tests, tables).
+inline constexpr code last_code = code::unknown_order;
 
 /// The one rule for answers, applied the same way by hub and kiosk: a code is either **final**
 /// (the answer settles the order: the client stops resending that order_id and shows the result)
