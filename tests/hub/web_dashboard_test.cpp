@@ -546,6 +546,9 @@ TEST_F(web_dashboard, devices_page_shows_presence_flags_long_offline_and_stays_i
   exec("UPDATE devices SET online = 1, last_seen_ms = " + std::to_string(now) + ", firmware = '1.4.2' WHERE id = 'kiosk-up'");
   exec("UPDATE devices SET online = 0, last_seen_ms = " + std::to_string(now - 10 * 60'000) + " WHERE id = 'kiosk-gone'");
   exec("UPDATE devices SET online = 0, last_seen_ms = " + std::to_string(now - 60'000) + " WHERE id = 'kiosk-blip'");
+  // The latest device.status (issue 9's table): printer, camera, outbox, firmware.
+  exec("INSERT INTO device_status(device_id, printer, camera, outbox, firmware, detail, updated_at_ms) VALUES "
+       "('kiosk-up', 'paper_low', 'ok', 3, '1.5.0', '', " + std::to_string(now) + ")");
   EXPECT_EQ(anon.get("/portal/devices").status, 303);
   auto r = staff.get("/portal/devices");
   ASSERT_EQ(r.status, 200);
@@ -555,7 +558,8 @@ TEST_F(web_dashboard, devices_page_shows_presence_flags_long_offline_and_stays_i
     return r.body.substr(at, r.body.find("</tr>", at) - at);
   };
   EXPECT_NE(row("kiosk-up").find("online"), std::string::npos);
-  EXPECT_NE(row("kiosk-up").find("1.4.2"), std::string::npos);
+  EXPECT_NE(row("kiosk-up").find("1.5.0"), std::string::npos);  // the status report's firmware wins
+  EXPECT_NE(row("kiosk-up").find("<td>paper_low</td><td>ok</td><td class=\"text-end\">3</td>"), std::string::npos) << row("kiosk-up");
   EXPECT_EQ(row("kiosk-up").find("data-flag"), std::string::npos);
   EXPECT_NE(row("kiosk-gone").find("data-flag=\"offline\""), std::string::npos);
   EXPECT_NE(row("kiosk-gone").find("10 min ago"), std::string::npos);

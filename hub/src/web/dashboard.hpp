@@ -24,7 +24,7 @@ std::string csv_cell(std::string v);
 // ---- support on the phone's tracking page (shop.cpp calls these) ---------------------------
 
 /// The tracking page's support block: the order's ticket thread (if any) and the form.
-safe_html support_section(app::impl& d, sqlite::connection& db, const std::string& slug, const std::string& order_id,
+safe_html support_section(sqlite::connection& db, const std::string& slug, const std::string& order_id,
                           const std::string& csrf, const std::string& notice);
 /// POST /s/{slug}/o/{order_id}/support (the order is known to be the business').
 http_response post_customer_support(app::impl& d, const http_request& req, const std::string& business_id,
@@ -37,7 +37,8 @@ struct chart_bar {
   std::int64_t value = 0;
   std::string shown;  ///< the value as printed (money, count, …)
 };
-/// Vertical bars (time series); every `label_every`-th label is printed under the axis.
+/// Vertical bars (a time series); about five labels are printed under the axis, every bar has a
+/// tooltip with its label and value.
 safe_html svg_columns(const std::string& aria, const std::vector<chart_bar>& bars);
 /// Horizontal bars with the label on the left and the value on the right.
 safe_html svg_bars(const std::string& aria, const std::vector<chart_bar>& bars);

@@ -343,7 +343,7 @@ http_response app::impl::shop(const http_request& req) {
     const std::string t = pre_csrf(req, tmp);
     {
       auto db = reads.get();
-      support = support_section(*this, *db, b.slug, oid, t, req.query.count("support") ? "Sent. The store's answer appears here." : "");
+      support = support_section(*db, b.slug, oid, t, req.query.count("support") ? "Sent. The store's answer appears here." : "");
     }
     auto body = render(R"(<div id="tracking" data-events="/s/{{slug|url}}/o/{{oid|url}}/events" data-state="{{state|attr}}">
 <p class="text-muted mb-1">Your order number</p><p class="display-4 fw-bold" id="order-number">{{number}}</p>

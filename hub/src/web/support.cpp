@@ -73,9 +73,8 @@ std::string thread_html(const std::vector<message>& msgs, const reports::local_c
 
 // ---- the customer's side -------------------------------------------------------------------
 
-safe_html support_section(app::impl& d, connection& db, const std::string& slug, const std::string& order_id, const std::string& csrf,
+safe_html support_section(connection& db, const std::string& slug, const std::string& order_id, const std::string& csrf,
                           const std::string& notice) {
-  (void)d;
   std::string ticket, status, cat, business;
   {
     auto q = db.prepare("SELECT t.id, t.status, t.category, t.business_id FROM support_tickets t WHERE t.order_id = ? ORDER BY t.created_at_ms DESC LIMIT 1");
