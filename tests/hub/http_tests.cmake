@@ -7,6 +7,8 @@ target_sources(hub_test PRIVATE
 
 # The web room (portal, shop, escaping, images, QR): white-box parts include hub/src.
 target_sources(hub_test PRIVATE ${CMAKE_CURRENT_LIST_DIR}/web_test.cpp)
+# Dashboard: reports, devices, feedback, support (issue 12).
+target_sources(hub_test PRIVATE ${CMAKE_CURRENT_LIST_DIR}/web_dashboard_test.cpp)
 target_include_directories(hub_test PRIVATE ${PROJECT_SOURCE_DIR}/hub/src)
 pkg_check_modules(KH_BROTLIDEC REQUIRED IMPORTED_TARGET libbrotlidec)
 find_package(ZLIB REQUIRED)

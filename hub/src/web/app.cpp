@@ -16,6 +16,7 @@
 #include "kh/hub/http/images.hpp"
 #include "storage/sqlite_shop.hpp"
 #include "web/app_impl.hpp"
+#include "web/dashboard.hpp"
 
 namespace kh::hub::web {
 
@@ -41,6 +42,9 @@ constexpr std::string_view k_nav = R"(<nav class="navbar navbar-expand navbar-da
 <div class="navbar-nav flex-wrap">
 <a class="nav-link" href="/portal/orders">Orders</a>
 <a class="nav-link" href="/portal/products">Products</a>
+<a class="nav-link" href="/portal/devices">Devices</a>
+<a class="nav-link" href="/portal/feedback">Feedback</a>
+<a class="nav-link" href="/portal/support">Support</a>
 {{owner_links|html}}<a class="nav-link" href="/portal/qr">QR codes</a>
 <a class="nav-link" href="/s/{{slug|url}}">Shop</a>
 </div>
@@ -48,7 +52,8 @@ constexpr std::string_view k_nav = R"(<nav class="navbar navbar-expand navbar-da
 </nav>)";
 
 // Settings a staff account may look at but not change: only owners get them in the menu.
-constexpr std::string_view k_owner_links = R"(<a class="nav-link" href="/portal/categories">Categories</a>
+constexpr std::string_view k_owner_links = R"(<a class="nav-link" href="/portal/reports">Reports</a>
+<a class="nav-link" href="/portal/categories">Categories</a>
 <a class="nav-link" href="/portal/discounts">Discounts</a>
 <a class="nav-link" href="/portal/store">Store</a>
 <a class="nav-link" href="/portal/staff">Staff</a>
@@ -93,7 +98,11 @@ read_pool::lease read_pool::get() {
   }
   sqlite::open_options o;
   o.read_only = true;
-  return lease(*this, std::make_unique<connection>(path_, o));
+  auto c = std::make_unique<connection>(path_, o);
+  // Reports scan a year of orders: memory-mapped reads share the OS page cache instead of
+  // copying every page through read(2) into each connection's own small cache.
+  c->exec("PRAGMA mmap_size = 268435456");
+  return lease(*this, std::move(c));
 }
 
 void read_pool::put(std::unique_ptr<connection> c) {
@@ -540,7 +549,7 @@ http_response app::impl::get_static(const http_request& req) {
     a = std::make_shared<static_asset>();
     a->content_type = type;
     a->gz = gzip(raw);
-    a->br = brotli(raw);
+    a->br = brotli(raw, 11);
     a->raw = std::move(raw);
     std::lock_guard lock(assets_mu);
     if (assets.size() < 256) assets[req.path] = a;
@@ -616,6 +625,7 @@ void app::add_routes(http_router& router) {
     router.add_prefix(m, "/portal/", [d](const http_request& r) { return d->portal(r); });
     router.add_prefix(m, "/s/", [d](const http_request& r) { return d->shop(r); });
   }
+  add_dashboard_routes(router, *d);  // reports, devices, feedback, support (web/dashboard.hpp)
 }
 
 }  // namespace kh::hub::web

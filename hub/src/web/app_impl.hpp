@@ -79,6 +79,9 @@ struct app::impl {
   // Sign-in failures: key "a:<email>" or "i:<address>" → failure times (ms).
   std::mutex limits_mu;
   std::map<std::string, std::vector<std::int64_t>> failures;
+  // Customer support messages per client address (support.cpp): times (ms).
+  std::mutex support_mu;
+  std::map<std::string, std::vector<std::int64_t>> support_posts;
 
   // ---- core ------------------------------------------------------------------------------
   /// Runs `f` inside a write transaction on the writer thread; rethrows what `f` threw.

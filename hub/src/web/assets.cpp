@@ -14,6 +14,12 @@ std::string_view asset_app_css() {
 .qr-cell img{width:160px;height:160px;image-rendering:pixelated}
 .qr-url{font-size:.7rem;word-break:break-all;color:#555}
 #cart-lines .qty{min-width:2.5rem;text-align:center}
+.chart{width:100%;height:auto;display:block}
+.report-table{max-height:20rem;overflow:auto}
+@media (max-width:576px){.chart text{font-size:17px}.chart .xl text:nth-child(2n){display:none}}
+.report-table th,.report-table td{white-space:nowrap}
+.support-msg.from-staff{background:#f1f6ff}
+.support-body{white-space:pre-wrap;overflow-wrap:anywhere}
 @media print{
   @page{size:A4;margin:12mm}
   nav,.no-print{display:none!important}

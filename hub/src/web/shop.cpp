@@ -12,6 +12,7 @@
 #include "kh/protocol/ids.hpp"
 #include "kh/protocol/time.hpp"
 #include "web/app_impl.hpp"
+#include "web/dashboard.hpp"
 
 namespace kh::hub::web {
 
@@ -274,6 +275,7 @@ http_response app::impl::shop(const http_request& req) {
     std::int64_t total = 0, eta = 0;
     bool has_feedback = false;
     std::string lines;
+    safe_html support;
     {
       auto db = reads.get();
       auto q = db->prepare("SELECT number, state, order_type, total, currency, eta_ms FROM orders WHERE id = ? AND business_id = ?");
@@ -297,6 +299,7 @@ http_response app::impl::shop(const http_request& req) {
       }
     }
     const bool done = state == "collected" || state == "delivered";
+    if (rest.size() == 3 && rest[2] == "support" && req.method == "POST") return post_customer_support(*this, req, b.id, b.slug, oid);
     if (rest.size() == 3 && rest[2] == "events" && get) {
       // One event per response with a retry hint: the browser's EventSource reconnects after
       // `retry` ms and gets the next state, so the page follows the order without a reload and
@@ -338,6 +341,10 @@ http_response app::impl::shop(const http_request& req) {
     if (rest.size() != 2 || !get) return not_found(req);
     http_response tmp;
     const std::string t = pre_csrf(req, tmp);
+    {
+      auto db = reads.get();
+      support = support_section(*db, b.slug, oid, t, req.query.count("support") ? "Sent. The store's answer appears here." : "");
+    }
     auto body = render(R"(<div id="tracking" data-events="/s/{{slug|url}}/o/{{oid|url}}/events" data-state="{{state|attr}}">
 <p class="text-muted mb-1">Your order number</p><p class="display-4 fw-bold" id="order-number">{{number}}</p>
 <p class="fs-4">Status: <strong id="order-state">{{label}}</strong></p><p>Ready at about <strong id="order-eta">{{eta}}</strong></p>
@@ -347,10 +354,10 @@ http_response app::impl::shop(const http_request& req) {
 <input type="hidden" name="csrf" value="{{csrf|attr}}"><h2 class="h5">How was it?</h2>
 <div class="mb-2" role="radiogroup" aria-label="rating">{{stars|html}}</div>
 <textarea class="form-control mb-2" name="comment" rows="2" placeholder="Comment, optional" aria-label="comment"></textarea>
-<button class="btn btn-primary" type="submit">Send feedback</button></form></div>)",
+<button class="btn btn-primary" type="submit">Send feedback</button></form>{{support|html}}</div>)",
                        {{"slug", b.slug}, {"oid", oid}, {"state", state}, {"number", number}, {"label", label(state)},
                         {"eta", local_hhmm(eta, b.utc_offset)}, {"total", format_money(total, currency)}, {"type", label(type)},
-                        {"lines", safe_html{lines}}, {"csrf", t},
+                        {"lines", safe_html{lines}}, {"csrf", t}, {"support", support},
                         {"thanks", req.query.count("thanks") || has_feedback ? safe_html{R"(<div class="alert alert-success" id="thanks">Thank you for your feedback!</div>)"} : safe_html{}},
                         {"fbclass", done && !has_feedback ? "" : "d-none"},
                         {"stars", safe_html{[] {

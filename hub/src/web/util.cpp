@@ -153,11 +153,9 @@ std::string gzip(std::string_view data) {
   return out;
 }
 
-std::string brotli(std::string_view data) {
+std::string brotli(std::string_view data, int quality) {
   std::size_t n = BrotliEncoderMaxCompressedSize(data.size());
   std::string out(n, '\0');
-  // Quality 5 for pages made per request (fast); static assets are compressed once at 11.
-  const int quality = data.size() > 32 * 1024 ? 11 : 5;
   if (!BrotliEncoderCompress(quality, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT, data.size(),
                              reinterpret_cast<const std::uint8_t*>(data.data()), &n,
                              reinterpret_cast<std::uint8_t*>(out.data())))
