@@ -588,7 +588,9 @@ TEST_F(web_app, a_phone_order_goes_through_the_order_service_and_is_tracked_to_c
   EXPECT_EQ(scalar("SELECT number || ' ' || total || ' ' || state || ' ' || order_type || ' ' || payment_method FROM orders WHERE id = '" + oid + "'"),
             "A-001 850 pending_payment eat_in cash");
   EXPECT_EQ(scalar("SELECT stock FROM products WHERE id = '" + tea + "'"), "1");
-  EXPECT_EQ(scalar("SELECT note FROM order_lines WHERE order_id = '" + oid + "' AND line_no = 1"), "Table 12");
+  // The table rides in the order's own field (no longer in the first line's note).
+  EXPECT_EQ(db->shop().order_details_of(oid).table, "12");
+  EXPECT_EQ(scalar("SELECT note FROM order_lines WHERE order_id = '" + oid + "' AND line_no = 1"), "");
   // Submitting the same form again (double tap, reload) gives the same order, not a second one.
   EXPECT_EQ(phone.post("/s/alpha/checkout", order).status, 303);
   EXPECT_EQ(count("SELECT COUNT(*) FROM orders"), 1);
@@ -734,3 +736,117 @@ TEST_F(web_app, the_shop_first_load_is_compressed_and_under_60_kb) {
 
 }  // namespace
 }  // namespace kh::hub::test
+
+TEST_F(web_app, product_options_are_edited_validated_and_priced_by_the_hub) {
+  browser a{router};
+  register_business(a, "alpha", "a@alpha.example");
+  const auto latte = add_product(a, "Latte", "3.00");
+  const auto bid = business_of("alpha");
+  auto editor = a.get("/portal/products/" + latte);
+  ASSERT_EQ(editor.status, 200);
+  EXPECT_NE(editor.body.find("id=\"options-form\""), std::string::npos);
+  const std::map<std::string, std::string> good = {
+      {"g0_name", "Size"}, {"g0_min", "1"}, {"g0_max", "1"},
+      {"g0_o0_name", "Small"}, {"g0_o0_avail", "1"}, {"g0_o0_default", "1"},
+      {"g0_o1_name", "Large"}, {"g0_o1_delta", "0.80"}, {"g0_o1_avail", "1"},
+      {"g1_name", "Extras"}, {"g1_min", "0"}, {"g1_max", "2"},
+      {"g1_o0_name", "Oat milk"}, {"g1_o0_delta", "0.40"}, {"g1_o0_avail", "1"},
+      {"g1_o1_name", "<script>alert(1)</script>"}, {"g1_o1_delta", "0.30"}};  // not available
+  const auto before = catalog_changes.size();
+  auto r = a.post("/portal/products/" + latte + "/options", good);
+  ASSERT_EQ(r.status, 303) << r.body;
+  EXPECT_EQ(header(r, "Location"), "/portal/products/" + latte + "?saved=options");
+  EXPECT_EQ(catalog_changes.size(), before + 1);  // kiosks get the new catalog
+  auto groups = db->shop().option_groups(bid, latte);
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups[0].id, "size");
+  EXPECT_EQ(groups[0].min_choices, 1);
+  ASSERT_EQ(groups[0].options.size(), 2u);
+  EXPECT_EQ(groups[0].options[1].id, "large");
+  EXPECT_EQ(groups[0].options[1].price_delta.amount, 80);
+  EXPECT_TRUE(groups[0].options[0].preselected);
+  EXPECT_EQ(groups[1].options[0].id, "oat-milk");
+  EXPECT_FALSE(groups[1].options[1].available);
+
+  // Renaming keeps the ids the page carries (orders and kiosk carts refer to them).
+  editor = a.get("/portal/products/" + latte);
+  EXPECT_NE(editor.body.find("value=\"large\""), std::string::npos);
+  EXPECT_EQ(editor.body.find("<script>alert(1)"), std::string::npos);  // escaped in the editor
+  auto renamed = good;
+  renamed["g0_id"] = "size";
+  renamed["g0_o1_id"] = "large";
+  renamed["g0_o1_name"] = "Big";
+  ASSERT_EQ(a.post("/portal/products/" + latte + "/options", renamed).status, 303);
+  groups = db->shop().option_groups(bid, latte);
+  EXPECT_EQ(groups[0].options[1].id, "large");
+  EXPECT_EQ(groups[0].options[1].name, "Big");
+
+  // Hostile and inconsistent forms: 400 naming the field, nothing changed.
+  const auto kept = groups;
+  std::vector<std::pair<std::string, std::string>> bad = {
+      {"g0_min", "2"}, {"g0_max", "3"}, {"g0_o1_delta", "abc"}, {"g0_o1_delta", "-1"}, {"g0_name", ""},
+      {"g0_o0_name", std::string(200, 'x')}, {"g1_o0_name", "bad\x01name"}};
+  for (const auto& [k, v] : bad) {
+    auto f = renamed;
+    f[k] = v;
+    auto b = a.post("/portal/products/" + latte + "/options", f);
+    EXPECT_EQ(b.status, 400) << k << "=" << v;
+    EXPECT_EQ(db->shop().option_groups(bid, latte), kept) << k;
+  }
+  {
+    auto f = renamed;  // two defaults in a choose-one group
+    f["g0_o1_default"] = "1";
+    EXPECT_EQ(a.post("/portal/products/" + latte + "/options", f).status, 400);
+    std::map<std::string, std::string> many;  // more groups than a product may have
+    for (int i = 0; i <= 16; ++i) {
+      many["g" + std::to_string(i) + "_name"] = "G" + std::to_string(i);
+      many["g" + std::to_string(i) + "_o0_name"] = "o";
+      many["g" + std::to_string(i) + "_o0_avail"] = "1";
+    }
+    EXPECT_EQ(a.post("/portal/products/" + latte + "/options", many).status, 400);
+    EXPECT_EQ(a.post("/portal/products/" + latte + "/options", renamed, false).status, 403);  // no CSRF
+    EXPECT_EQ(db->shop().option_groups(bid, latte), kept);
+  }
+  // Staff may not change options; another business gets 404 for this product.
+  ASSERT_EQ(a.post("/portal/staff", {{"email", "s@alpha.example"}, {"password", "staff password 1"}, {"role", "staff"}}).status, 303);
+  browser staff{router};
+  staff.get("/login");
+  ASSERT_EQ(staff.post("/login", {{"email", "s@alpha.example"}, {"password", "staff password 1"}}).status, 303);
+  staff.get("/portal/products/" + latte);
+  EXPECT_EQ(staff.post("/portal/products/" + latte + "/options", {{"g0_name", ""}}).status, 403);
+  browser other{router};
+  register_business(other, "beta", "b@beta.example");
+  EXPECT_EQ(other.post("/portal/products/" + latte + "/options", {{"g0_name", ""}}).status, 404);
+  EXPECT_EQ(db->shop().option_groups(bid, latte), kept);
+
+  // The phone shop: browse says "Choose", the product page offers the options, the hub prices.
+  browser phone{router};
+  auto browse = phone.get("/s/alpha");
+  EXPECT_NE(browse.body.find("/s/alpha/p/" + latte + "\">Choose"), std::string::npos);
+  auto pp = phone.get("/s/alpha/p/" + latte);
+  EXPECT_NE(pp.body.find("id=\"opt-size-large\""), std::string::npos);
+  EXPECT_NE(pp.body.find("+0.80 EUR"), std::string::npos);
+  EXPECT_NE(pp.body.find("type=\"radio\""), std::string::npos);
+  EXPECT_EQ(pp.body.find("<script>alert(1)"), std::string::npos);
+  phone.get("/s/alpha/cart");
+  const auto oid = protocol::new_uuid();
+  r = phone.post("/s/alpha/checkout", {{"order_id", oid}, {"cart", latte + ":2:size/large;extras/oat-milk"}, {"type", "takeaway"}, {"name", "Ann"}});
+  ASSERT_EQ(r.status, 303) << r.body;
+  EXPECT_EQ(scalar("SELECT total FROM orders WHERE id = '" + oid + "'"), "840");  // (3.00 + 0.80 + 0.40) × 2
+  const auto d = db->shop().order_details_of(oid);
+  ASSERT_EQ(d.line_options.count(1), 1u);
+  EXPECT_EQ(d.line_options.at(1).size(), 2u);
+  auto conf = phone.get("/s/alpha/o/" + oid);
+  EXPECT_NE(conf.body.find("Big, Oat milk"), std::string::npos);
+  // What the hub refuses comes back with its code; malformed option lists are 400.
+  phone.get("/s/alpha/cart");
+  auto un = phone.post("/s/alpha/checkout", {{"order_id", protocol::new_uuid()}, {"cart", latte + ":1:size/small;extras/" + groups[1].options[1].id}, {"type", "takeaway"}, {"name", "Ann"}});
+  EXPECT_EQ(un.status, 409);
+  EXPECT_EQ(header(un, "X-Order-Code"), "option_unavailable");
+  auto unk = phone.post("/s/alpha/checkout", {{"order_id", protocol::new_uuid()}, {"cart", latte + ":1:size/huge"}, {"type", "takeaway"}, {"name", "Ann"}});
+  EXPECT_EQ(unk.status, 409);
+  EXPECT_EQ(header(unk, "X-Order-Code"), "unknown_option");
+  for (const char* c : {":1:size", ":1:size/", ":1:Size/Large", ":1:size/large;", ":1:a/b:c"})
+    EXPECT_EQ(phone.post("/s/alpha/checkout", {{"order_id", protocol::new_uuid()}, {"cart", latte + c}, {"type", "takeaway"}, {"name", "Ann"}}).status, 400) << c;
+  EXPECT_EQ(count("SELECT COUNT(*) FROM orders"), 1);
+}
