@@ -54,7 +54,7 @@ safe_html options_editor_fields(const std::vector<protocol::option_group>& group
       const std::string op = gp + "o" + std::to_string(k) + "_";
       rows += render(R"(<div class="row g-2 align-items-center option-row mb-1"><input type="hidden" name="{{p|attr}}id" value="{{id|attr}}">
 <div class="col-12 col-sm-5"><input class="form-control form-control-sm" name="{{p|attr}}name" value="{{name|attr}}" maxlength="60" placeholder="Option name" aria-label="option name"></div>
-<div class="col-5 col-sm-3"><div class="input-group input-group-sm"><span class="input-group-text">+</span><input class="form-control" name="{{p|attr}}delta" value="{{delta|attr}}" inputmode="decimal" placeholder="0.00" aria-label="price delta ({{cur}})"></div></div>
+<div class="col-5 col-sm-3"><div class="input-group input-group-sm"><span class="input-group-text">+</span><input class="form-control" name="{{p|attr}}delta" value="{{delta|attr}}" inputmode="decimal" placeholder="0.00" aria-label="price delta in {{cur}}"></div></div>
 <div class="col-auto form-check ms-2"><input class="form-check-input" type="checkbox" id="{{p|attr}}avail" name="{{p|attr}}avail" value="1" {{avail}}><label class="form-check-label small" for="{{p|attr}}avail">available</label></div>
 <div class="col-auto form-check ms-2"><input class="form-check-input" type="checkbox" id="{{p|attr}}default" name="{{p|attr}}default" value="1" {{def}}><label class="form-check-label small" for="{{p|attr}}default">preselected</label></div></div>)",
                      {{"p", op}, {"id", c ? c->id : ""}, {"name", c ? c->name : ""},
