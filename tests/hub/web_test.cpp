@@ -734,8 +734,6 @@ TEST_F(web_app, the_shop_first_load_is_compressed_and_under_60_kb) {
   EXPECT_NE(phone.get("/static/app.css").body.find(".qr-grid"), std::string::npos);
 }
 
-}  // namespace
-}  // namespace kh::hub::test
 
 TEST_F(web_app, product_options_are_edited_validated_and_priced_by_the_hub) {
   browser a{router};
@@ -850,3 +848,6 @@ TEST_F(web_app, product_options_are_edited_validated_and_priced_by_the_hub) {
     EXPECT_EQ(phone.post("/s/alpha/checkout", {{"order_id", protocol::new_uuid()}, {"cart", latte + c}, {"type", "takeaway"}, {"name", "Ann"}}).status, 400) << c;
   EXPECT_EQ(count("SELECT COUNT(*) FROM orders"), 1);
 }
+
+}  // namespace
+}  // namespace kh::hub::test
