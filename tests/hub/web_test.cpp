@@ -11,6 +11,7 @@
 
 #include "kh/hub/web/escape.hpp"
 #include "kh/hub/web/web.hpp"
+#include "kh/protocol/time.hpp"
 #include "test_support.hpp"
 #include "web/image.hpp"
 #include "web/qr.hpp"
@@ -847,6 +848,68 @@ TEST_F(web_app, product_options_are_edited_validated_and_priced_by_the_hub) {
   for (const char* c : {":1:size", ":1:size/", ":1:Size/Large", ":1:size/large;", ":1:a/b:c"})
     EXPECT_EQ(phone.post("/s/alpha/checkout", {{"order_id", protocol::new_uuid()}, {"cart", latte + c}, {"type", "takeaway"}, {"name", "Ann"}}).status, 400) << c;
   EXPECT_EQ(count("SELECT COUNT(*) FROM orders"), 1);
+}
+
+TEST_F(web_app, phone_checkout_sends_the_pickup_slot_and_delivery_address_to_the_hub_checks) {
+  browser a{router};
+  register_business(a, "alpha", "a@alpha.example");
+  const auto tea = add_product(a, "Tea", "2.00");
+  const auto bid = business_of("alpha");
+  {
+    auto prof = *db->shop().profile(bid);
+    prof.time_zone = "Europe/Paris";
+    prof.always_open = true;
+    protocol::order_type_offer eat{protocol::order_type::eat_in};
+    eat.table_numbers = true;
+    protocol::order_type_offer pick{protocol::order_type::pickup};
+    pick.slot_minutes = 15;
+    pick.lead_minutes = 10;
+    protocol::order_type_offer del{protocol::order_type::delivery};
+    del.area = "Old town";
+    prof.order_types = {eat, pick, del};
+    prof.payment_methods = {protocol::payment_method::cash, protocol::payment_method::card_present};
+    auto tx = db->begin();
+    ASSERT_TRUE(db->shop().set_profile(bid, prof));
+    tx->commit();
+  }
+  browser phone{router};
+  const auto before = std::chrono::system_clock::now();
+  auto cart = phone.get("/s/alpha/cart");
+  ASSERT_EQ(cart.status, 200);
+  EXPECT_NE(cart.body.find("<option value=\"pickup\">pickup</option>"), std::string::npos);
+  EXPECT_NE(cart.body.find("Delivery address (Old town)"), std::string::npos);
+  const auto sel = cart.body.find("id=\"pickup_at\"");
+  ASSERT_NE(sel, std::string::npos);
+  const auto v = cart.body.find("<option value=\"", sel) + 15;
+  const std::string slot = cart.body.substr(v, cart.body.find('"', v) - v);
+  const auto slot_t = protocol::parse_rfc3339(slot);
+  ASSERT_TRUE(slot_t) << slot;
+  // The first slot: at least the lead time ahead, on the store clock's quarter hours, within one slot.
+  EXPECT_GE(*slot_t, before + std::chrono::minutes(10) - std::chrono::seconds(1));
+  EXPECT_LE(*slot_t, before + std::chrono::minutes(10 + 15 + 1));
+  EXPECT_EQ(slot.substr(14, 2) == "00" || slot.substr(14, 2) == "15" || slot.substr(14, 2) == "30" || slot.substr(14, 2) == "45", true) << slot;
+  auto place = [&](std::map<std::string, std::string> f) {
+    f.emplace("order_id", protocol::new_uuid());
+    f.emplace("cart", tea + ":1");
+    f.emplace("name", "Ann");
+    return phone.post("/s/alpha/checkout", f);
+  };
+  auto r = place({{"type", "pickup"}, {"pickup_at", slot}});
+  ASSERT_EQ(r.status, 303) << r.body;
+  const auto oid = header(r, "Location").substr(std::string("/s/alpha/o/").size());
+  EXPECT_EQ(db->shop().order_details_of(oid).pickup_at_ms, to_ms(*slot_t));
+  auto past = place({{"type", "pickup"}, {"pickup_at", "2020-01-01T10:00:00Z"}});
+  EXPECT_EQ(past.status, 409);
+  EXPECT_EQ(header(past, "X-Order-Code"), "invalid_slot");
+  EXPECT_EQ(place({{"type", "pickup"}, {"pickup_at", "tomorrow"}}).status, 400);
+  auto no_addr = place({{"type", "delivery"}});
+  EXPECT_EQ(no_addr.status, 409);
+  EXPECT_EQ(header(no_addr, "X-Order-Code"), "missing_detail");
+  EXPECT_EQ(place({{"type", "delivery"}, {"delivery_address", std::string(301, 'x')}}).status, 400);
+  auto d = place({{"type", "delivery"}, {"delivery_address", "3 Rue <b>Haute</b>"}});
+  ASSERT_EQ(d.status, 303) << d.body;
+  EXPECT_EQ(db->shop().order_details_of(header(d, "Location").substr(std::string("/s/alpha/o/").size())).delivery_address, "3 Rue <b>Haute</b>");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM orders"), 2);
 }
 
 }  // namespace

@@ -146,6 +146,12 @@ std::string_view asset_shop_js() {
       if (k.type && form.type.querySelector('option[value="' + k.type.replace(/[^a-z_]/g, '') + '"]')) form.type.value = k.type;
     } catch (e) {}
     form.addEventListener('submit', function () { sessionStorage.setItem('kh-pending', form.order_id.value); });
+    // Only the fields of the chosen order type are shown (table, pickup slot, address).
+    var showFor = function () {
+      form.querySelectorAll('[data-for]').forEach(function (d) { d.classList.toggle('d-none', d.dataset.for !== form.type.value); });
+    };
+    form.type.addEventListener('change', showFor);
+    showFor();
   }
   var page = document.querySelector('.product-page');
   if (page && page.dataset.autoadd === '1' && products[page.dataset.id] && products[page.dataset.id].available && !products[page.dataset.id].groups) {

@@ -14,6 +14,7 @@
 #include "storage/sqlite_shop.hpp"
 #include "web/app_impl.hpp"
 #include "web/options.hpp"
+#include "web/slots.hpp"
 
 namespace kh::hub::web {
 
@@ -95,6 +96,16 @@ http_response app::impl::shop(const http_request& req) {
     auto t = db->prepare("SELECT order_type FROM business_order_types WHERE business_id = ? AND enabled = 1");
     t.bind(1, b.id);
     while (t.step()) types.push_back(t.text(0));
+  }
+  std::optional<protocol::store_profile> profile;
+  {
+    auto db = reads.get();
+    profile = make_sqlite_shop(*db)->profile(b.id);
+  }
+  if (profile && !profile->order_types.empty()) {
+    // The store profile's offered types (issue 9) win over the legacy per-type rows.
+    types.clear();
+    for (const auto& o : profile->order_types) types.push_back(protocol::to_string(o.type));
   }
   if (types.empty()) types = {"takeaway", "eat_in"};
   const std::vector<std::string> rest(segs->begin() + 2, segs->end());
@@ -225,7 +236,9 @@ http_response app::impl::shop(const http_request& req) {
 <form method="post" action="/s/{{slug|url}}/checkout" id="checkout" class="row g-2 mt-2">
 <input type="hidden" name="csrf" value="{{csrf|attr}}"><input type="hidden" name="order_id" value="{{oid|attr}}"><input type="hidden" name="cart" id="cart-field" value="">
 <div class="col-6"><label class="form-label" for="type">How</label><select class="form-select" id="type" name="type">{{types|html}}</select></div>
-<div class="col-6"><label class="form-label" for="table">Table</label><input class="form-control" id="table" name="table" inputmode="numeric"></div>
+<div class="col-6" data-for="eat_in"><label class="form-label" for="table">Table</label><input class="form-control" id="table" name="table" inputmode="numeric" maxlength="16"></div>
+<div class="col-6" data-for="pickup"><label class="form-label" for="pickup_at">Pickup at</label><select class="form-select" id="pickup_at" name="pickup_at">{{slots|html}}</select></div>
+<div class="col-12" data-for="delivery"><label class="form-label" for="delivery_address">Delivery address{{area}}</label><textarea class="form-control" id="delivery_address" name="delivery_address" rows="2" maxlength="300" autocomplete="street-address"></textarea></div>
 <div class="col-12"><label class="form-label" for="name">Name</label><input class="form-control" id="name" name="name" required maxlength="60" autocomplete="name"></div>
 <div class="col-6"><label class="form-label" for="phone">Phone</label><input class="form-control" id="phone" name="phone" type="tel" autocomplete="tel"></div>
 <div class="col-6"><label class="form-label" for="email">or email</label><input class="form-control" id="email" name="email" type="email" autocomplete="email"></div>
@@ -233,6 +246,17 @@ http_response app::impl::shop(const http_request& req) {
 <div class="col-12"><button class="btn btn-lg btn-success w-100" type="submit" id="place">Order — pay at the counter</button></div></form>
 <script type="application/json" id="kh-products">{{json|html}}</script>)",
                        {{"slug", b.slug}, {"csrf", t}, {"oid", protocol::new_uuid()}, {"types", safe_html{type_opts}},
+                        {"slots", safe_html{[&] {
+                           std::string o;
+                           if (profile)
+                             for (const auto& sl : pickup_slots(*profile, std::chrono::system_clock::now()))
+                               o += render(R"(<option value="{{v|attr}}">{{l}}</option>)", {{"v", sl.at}, {"l", sl.label}}).html;
+                           return o.empty() ? std::string(R"(<option value="">no slot available</option>)") : o;
+                         }()}},
+                        {"area", [&]() -> std::string {
+                           const auto* d = profile ? profile->offer(protocol::order_type::delivery) : nullptr;
+                           return d && !d->area.empty() ? " (" + d->area + ")" : "";
+                         }()},
                         {"json", safe_html{script_json(product_json(*db))}}});
     auto r = shell(200, "Cart — " + b.name, body);
     for (auto& h : tmp.headers) r.headers.push_back(h);
@@ -280,6 +304,17 @@ http_response app::impl::shop(const http_request& req) {
       // The order's own table field (order_service checks it against the profile's tables);
       // a table remembered from a QR code means nothing for a takeaway.
       if (o.type == protocol::order_type::eat_in) o.table = table;
+    }
+    // Pickup slot and delivery address go in the order's own fields; the hub's check_order
+    // answers missing_detail / invalid_slot with a message when they do not fit the profile.
+    if (o.type == protocol::order_type::pickup) {
+      o.pickup_at = get_f("pickup_at");
+      if (!o.pickup_at.empty() && (o.pickup_at.size() > 40 || !protocol::parse_rfc3339(o.pickup_at)))
+        return shop_error(400, "pickup_at: choose a pickup time from the list.");
+    }
+    if (o.type == protocol::order_type::delivery) {
+      o.delivery_address = get_f("delivery_address");
+      if (o.delivery_address.size() > 300) return shop_error(400, "delivery_address: at most 300 characters.");
     }
     o.discount_code = get_f("discount_code");
     if (o.discount_code.size() > 24) return shop_error(400, "discount_code: unknown code.");
