@@ -303,8 +303,13 @@ http_response app::impl::portal_product(const http_request& req, const session& 
       image_id = q.is_null(10) ? "" : q.text(10);
       image_url = q.text(11);
       existing = p;
-      option_groups = make_sqlite_shop(*db)->option_groups(s.business_id, id);
     }
+  }
+  if (!creating) {
+    // Own scope: the read connection caches statements by SQL, and read_groups prepares one
+    // ("SELECT currency …") that the block above still holds stepped.
+    auto db = reads.get();
+    option_groups = make_sqlite_shop(*db)->option_groups(s.business_id, id);
   }
   if (rest.size() > 1) return not_found(req, &s);
   const std::string action = rest.empty() ? "" : rest[0];
