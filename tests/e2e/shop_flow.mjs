@@ -141,6 +141,25 @@ try {
   check(await owner.isVisible('img.thumb-lg'), 'image uploaded and shown re-encoded');
   await shot(owner, 'product-with-image');
 
+  // 3b. A product with options: size, choose one, Large costs 0.50 more.
+  await owner.goto(base + '/portal/products/new');
+  await owner.fill('#name', 'Latte');
+  await owner.fill('#price', '3.00');
+  await owner.click('button[type=submit]');
+  await owner.waitForURL(/\/portal\/products\/p-[0-9a-f]+\?saved=1/);
+  await owner.fill('input[name=g0_name]', 'Size');
+  await owner.fill('input[name=g0_min]', '1');
+  await owner.fill('input[name=g0_max]', '1');
+  await owner.fill('input[name=g0_o0_name]', 'Regular');
+  await owner.check('input[name=g0_o0_default]');
+  await owner.fill('input[name=g0_o1_name]', 'Large');
+  await owner.fill('input[name=g0_o1_delta]', '0.50');
+  await owner.click('#options-form button[type=submit]');
+  await owner.waitForURL(/saved=options/);
+  check((await owner.inputValue('input[name=g0_o1_name]')) === 'Large', 'options saved in the editor');
+  await shot(owner, 'product-options');
+  await owner.goto(productUrl);
+
   // 4. Download its QR code and decode it with zbar.
   const [download] = await Promise.all([owner.waitForEvent('download'), owner.click('text=QR code (PNG)')]);
   const qrFile = path.join(out, 'product-qr.png');
@@ -159,11 +178,21 @@ try {
   await shot(phone, 'phone-product');
   await phone.goto(base + '/s/corner');
   await shot(phone, 'phone-shop');
+  // Options: the shop says "Choose"; the product page offers the sizes, Regular preselected.
+  await phone.click('a.choose');
+  await phone.waitForSelector('#product-options fieldset');
+  check(await phone.isChecked('#opt-size-regular'), 'the preselected option starts chosen');
+  await phone.click('label[for=opt-size-large]');
+  await shot(phone, 'phone-product-options');
+  await phone.click('button.add');
+  await phone.waitForFunction(() => document.getElementById('cart-count').textContent === '2');
+  check(true, 'latte with its option added to the cart');
   // The cart survives a page load and is shared with a second tab.
   const tab2 = await phoneCtx.newPage();
   await tab2.goto(base + '/s/corner/cart');
   await tab2.waitForSelector('#cart-lines li');
   check((await tab2.textContent('#cart-lines')).includes('Flat white'), 'cart kept across page loads and tabs');
+  check((await tab2.textContent('#cart-lines')).includes('Large'), 'the cart line shows its option');
   await tab2.click('#cart-lines li .plus');
   await tab2.fill('#name', 'Robin');
   await tab2.fill('#phone', '+44 20 7946 0000');
@@ -172,7 +201,8 @@ try {
   await tab2.waitForURL(/\/s\/corner\/o\/[0-9a-f-]{36}$/);
   const orderNumber = (await tab2.textContent('#order-number')).trim();
   check(/^A-\d{3}$/.test(orderNumber), 'confirmation shows the order number ' + orderNumber);
-  check((await tab2.textContent('#tracking')).includes('6.80 EUR'), 'two flat whites priced by the hub');
+  check((await tab2.textContent('#tracking')).includes('10.30 EUR'), 'two flat whites and a large latte priced by the hub');
+  check((await tab2.textContent('#tracking')).includes('Large'), 'the confirmation lists the chosen option');
   await shot(tab2, 'phone-confirmation');
 
   // 6. Staff marks it paid, preparing, ready; the phone follows without a reload.

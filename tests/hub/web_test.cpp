@@ -11,6 +11,7 @@
 
 #include "kh/hub/web/escape.hpp"
 #include "kh/hub/web/web.hpp"
+#include "kh/protocol/time.hpp"
 #include "test_support.hpp"
 #include "web/image.hpp"
 #include "web/qr.hpp"
@@ -588,7 +589,9 @@ TEST_F(web_app, a_phone_order_goes_through_the_order_service_and_is_tracked_to_c
   EXPECT_EQ(scalar("SELECT number || ' ' || total || ' ' || state || ' ' || order_type || ' ' || payment_method FROM orders WHERE id = '" + oid + "'"),
             "A-001 850 pending_payment eat_in cash");
   EXPECT_EQ(scalar("SELECT stock FROM products WHERE id = '" + tea + "'"), "1");
-  EXPECT_EQ(scalar("SELECT note FROM order_lines WHERE order_id = '" + oid + "' AND line_no = 1"), "Table 12");
+  // The table rides in the order's own field (no longer in the first line's note).
+  EXPECT_EQ(db->shop().order_details_of(oid).table, "12");
+  EXPECT_EQ(scalar("SELECT note FROM order_lines WHERE order_id = '" + oid + "' AND line_no = 1"), "");
   // Submitting the same form again (double tap, reload) gives the same order, not a second one.
   EXPECT_EQ(phone.post("/s/alpha/checkout", order).status, 303);
   EXPECT_EQ(count("SELECT COUNT(*) FROM orders"), 1);
@@ -636,7 +639,7 @@ TEST_F(web_app, phone_checkout_refuses_bad_carts_and_oversell_with_nothing_writt
       {{"order_id", protocol::new_uuid()}, {"cart", tea + ":0"}, {"type", "takeaway"}, {"name", "A"}},
       {{"order_id", protocol::new_uuid()}, {"cart", tea + ":1"}, {"type", "delivery"}, {"name", "A"}},  // not offered
       {{"order_id", protocol::new_uuid()}, {"cart", tea + ":1"}, {"type", "takeaway"}, {"name", ""}},
-      {{"order_id", protocol::new_uuid()}, {"cart", tea + ":1"}, {"type", "takeaway"}, {"name", "A"}, {"table", "x"}}};
+      {{"order_id", protocol::new_uuid()}, {"cart", tea + ":1"}, {"type", "takeaway"}, {"name", "A"}, {"table", "<12>"}}};
   for (const auto& f : bad) EXPECT_EQ(phone.post("/s/alpha/checkout", f).status, 400);
   auto r = phone.post("/s/alpha/checkout", {{"order_id", protocol::new_uuid()}, {"cart", tea + ":2"}, {"type", "takeaway"}, {"name", "A"}});
   EXPECT_EQ(r.status, 409);
@@ -730,6 +733,183 @@ TEST_F(web_app, the_shop_first_load_is_compressed_and_under_60_kb) {
   EXPECT_NE(gunzip(gz.body).find(".qr-grid"), std::string::npos);
   phone.accept_encoding = "";
   EXPECT_NE(phone.get("/static/app.css").body.find(".qr-grid"), std::string::npos);
+}
+
+
+TEST_F(web_app, product_options_are_edited_validated_and_priced_by_the_hub) {
+  browser a{router};
+  register_business(a, "alpha", "a@alpha.example");
+  const auto latte = add_product(a, "Latte", "3.00");
+  const auto bid = business_of("alpha");
+  auto editor = a.get("/portal/products/" + latte);
+  ASSERT_EQ(editor.status, 200);
+  EXPECT_NE(editor.body.find("id=\"options-form\""), std::string::npos);
+  const std::map<std::string, std::string> good = {
+      {"g0_name", "Size"}, {"g0_min", "1"}, {"g0_max", "1"},
+      {"g0_o0_name", "Small"}, {"g0_o0_avail", "1"}, {"g0_o0_default", "1"},
+      {"g0_o1_name", "Large"}, {"g0_o1_delta", "0.80"}, {"g0_o1_avail", "1"},
+      {"g1_name", "Extras"}, {"g1_min", "0"}, {"g1_max", "2"},
+      {"g1_o0_name", "Oat milk"}, {"g1_o0_delta", "0.40"}, {"g1_o0_avail", "1"},
+      {"g1_o1_name", "<script>alert(1)</script>"}, {"g1_o1_delta", "0.30"}};  // not available
+  const auto before = catalog_changes.size();
+  auto r = a.post("/portal/products/" + latte + "/options", good);
+  ASSERT_EQ(r.status, 303) << r.body;
+  EXPECT_EQ(header(r, "Location"), "/portal/products/" + latte + "?saved=options");
+  EXPECT_EQ(catalog_changes.size(), before + 1);  // kiosks get the new catalog
+  auto groups = db->shop().option_groups(bid, latte);
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups[0].id, "size");
+  EXPECT_EQ(groups[0].min_choices, 1);
+  ASSERT_EQ(groups[0].options.size(), 2u);
+  EXPECT_EQ(groups[0].options[1].id, "large");
+  EXPECT_EQ(groups[0].options[1].price_delta.amount, 80);
+  EXPECT_TRUE(groups[0].options[0].preselected);
+  EXPECT_EQ(groups[1].options[0].id, "oat-milk");
+  EXPECT_FALSE(groups[1].options[1].available);
+
+  // Renaming keeps the ids the page carries (orders and kiosk carts refer to them).
+  editor = a.get("/portal/products/" + latte);
+  EXPECT_NE(editor.body.find("value=\"large\""), std::string::npos);
+  EXPECT_EQ(editor.body.find("<script>alert(1)"), std::string::npos);  // escaped in the editor
+  auto renamed = good;
+  renamed["g0_id"] = "size";
+  renamed["g0_o1_id"] = "large";
+  renamed["g0_o1_name"] = "Big";
+  ASSERT_EQ(a.post("/portal/products/" + latte + "/options", renamed).status, 303);
+  groups = db->shop().option_groups(bid, latte);
+  EXPECT_EQ(groups[0].options[1].id, "large");
+  EXPECT_EQ(groups[0].options[1].name, "Big");
+
+  // Hostile and inconsistent forms: 400 naming the field, nothing changed.
+  const auto kept = groups;
+  std::vector<std::pair<std::string, std::string>> bad = {
+      {"g0_min", "2"}, {"g0_max", "3"}, {"g0_o1_delta", "abc"}, {"g0_o1_delta", "-1"}, {"g0_name", ""},
+      {"g0_o0_name", std::string(200, 'x')}, {"g1_o0_name", "bad\x01name"}};
+  for (const auto& [k, v] : bad) {
+    auto f = renamed;
+    f[k] = v;
+    auto b = a.post("/portal/products/" + latte + "/options", f);
+    EXPECT_EQ(b.status, 400) << k << "=" << v;
+    EXPECT_EQ(db->shop().option_groups(bid, latte), kept) << k;
+  }
+  {
+    auto f = renamed;  // two defaults in a choose-one group
+    f["g0_o1_default"] = "1";
+    EXPECT_EQ(a.post("/portal/products/" + latte + "/options", f).status, 400);
+    std::map<std::string, std::string> many;  // more groups than a product may have
+    for (int i = 0; i <= 16; ++i) {
+      many["g" + std::to_string(i) + "_name"] = "G" + std::to_string(i);
+      many["g" + std::to_string(i) + "_o0_name"] = "o";
+      many["g" + std::to_string(i) + "_o0_avail"] = "1";
+    }
+    EXPECT_EQ(a.post("/portal/products/" + latte + "/options", many).status, 400);
+    EXPECT_EQ(a.post("/portal/products/" + latte + "/options", renamed, false).status, 403);  // no CSRF
+    EXPECT_EQ(db->shop().option_groups(bid, latte), kept);
+  }
+  // Staff may not change options; another business gets 404 for this product.
+  ASSERT_EQ(a.post("/portal/staff", {{"email", "s@alpha.example"}, {"password", "staff password 1"}, {"role", "staff"}}).status, 303);
+  browser staff{router};
+  staff.get("/login");
+  ASSERT_EQ(staff.post("/login", {{"email", "s@alpha.example"}, {"password", "staff password 1"}}).status, 303);
+  staff.get("/portal/products/" + latte);
+  EXPECT_EQ(staff.post("/portal/products/" + latte + "/options", {{"g0_name", ""}}).status, 403);
+  browser other{router};
+  register_business(other, "beta", "b@beta.example");
+  EXPECT_EQ(other.post("/portal/products/" + latte + "/options", {{"g0_name", ""}}).status, 404);
+  EXPECT_EQ(db->shop().option_groups(bid, latte), kept);
+
+  // The phone shop: browse says "Choose", the product page offers the options, the hub prices.
+  browser phone{router};
+  auto browse = phone.get("/s/alpha");
+  EXPECT_NE(browse.body.find("/s/alpha/p/" + latte + "\">Choose"), std::string::npos);
+  auto pp = phone.get("/s/alpha/p/" + latte);
+  EXPECT_NE(pp.body.find("id=\"opt-size-large\""), std::string::npos);
+  EXPECT_NE(pp.body.find("+0.80 EUR"), std::string::npos);
+  EXPECT_NE(pp.body.find("type=\"radio\""), std::string::npos);
+  EXPECT_EQ(pp.body.find("<script>alert(1)"), std::string::npos);
+  phone.get("/s/alpha/cart");
+  const auto oid = protocol::new_uuid();
+  r = phone.post("/s/alpha/checkout", {{"order_id", oid}, {"cart", latte + ":2:size/large;extras/oat-milk"}, {"type", "takeaway"}, {"name", "Ann"}});
+  ASSERT_EQ(r.status, 303) << r.body;
+  EXPECT_EQ(scalar("SELECT total FROM orders WHERE id = '" + oid + "'"), "840");  // (3.00 + 0.80 + 0.40) × 2
+  const auto d = db->shop().order_details_of(oid);
+  ASSERT_EQ(d.line_options.count(1), 1u);
+  EXPECT_EQ(d.line_options.at(1).size(), 2u);
+  auto conf = phone.get("/s/alpha/o/" + oid);
+  EXPECT_NE(conf.body.find("Big, Oat milk"), std::string::npos);
+  // What the hub refuses comes back with its code; malformed option lists are 400.
+  phone.get("/s/alpha/cart");
+  auto un = phone.post("/s/alpha/checkout", {{"order_id", protocol::new_uuid()}, {"cart", latte + ":1:size/small;extras/" + groups[1].options[1].id}, {"type", "takeaway"}, {"name", "Ann"}});
+  EXPECT_EQ(un.status, 409);
+  EXPECT_EQ(header(un, "X-Order-Code"), "option_unavailable");
+  auto unk = phone.post("/s/alpha/checkout", {{"order_id", protocol::new_uuid()}, {"cart", latte + ":1:size/huge"}, {"type", "takeaway"}, {"name", "Ann"}});
+  EXPECT_EQ(unk.status, 409);
+  EXPECT_EQ(header(unk, "X-Order-Code"), "unknown_option");
+  for (const char* c : {":1:size", ":1:size/", ":1:Size/Large", ":1:size/large;", ":1:a/b:c"})
+    EXPECT_EQ(phone.post("/s/alpha/checkout", {{"order_id", protocol::new_uuid()}, {"cart", latte + c}, {"type", "takeaway"}, {"name", "Ann"}}).status, 400) << c;
+  EXPECT_EQ(count("SELECT COUNT(*) FROM orders"), 1);
+}
+
+TEST_F(web_app, phone_checkout_sends_the_pickup_slot_and_delivery_address_to_the_hub_checks) {
+  browser a{router};
+  register_business(a, "alpha", "a@alpha.example");
+  const auto tea = add_product(a, "Tea", "2.00");
+  const auto bid = business_of("alpha");
+  {
+    auto prof = *db->shop().profile(bid);
+    prof.time_zone = "Europe/Paris";
+    prof.always_open = true;
+    protocol::order_type_offer eat{protocol::order_type::eat_in};
+    eat.table_numbers = true;
+    protocol::order_type_offer pick{protocol::order_type::pickup};
+    pick.slot_minutes = 15;
+    pick.lead_minutes = 10;
+    protocol::order_type_offer del{protocol::order_type::delivery};
+    del.area = "Old town";
+    prof.order_types = {eat, pick, del};
+    prof.payment_methods = {protocol::payment_method::cash, protocol::payment_method::card_present};
+    auto tx = db->begin();
+    ASSERT_TRUE(db->shop().set_profile(bid, prof));
+    tx->commit();
+  }
+  browser phone{router};
+  const auto before = std::chrono::system_clock::now();
+  auto cart = phone.get("/s/alpha/cart");
+  ASSERT_EQ(cart.status, 200);
+  EXPECT_NE(cart.body.find("<option value=\"pickup\">pickup</option>"), std::string::npos);
+  EXPECT_NE(cart.body.find("Delivery address (Old town)"), std::string::npos);
+  const auto sel = cart.body.find("id=\"pickup_at\"");
+  ASSERT_NE(sel, std::string::npos);
+  const auto v = cart.body.find("<option value=\"", sel) + 15;
+  const std::string slot = cart.body.substr(v, cart.body.find('"', v) - v);
+  const auto slot_t = protocol::parse_rfc3339(slot);
+  ASSERT_TRUE(slot_t) << slot;
+  // The first slot: at least the lead time ahead, on the store clock's quarter hours, within one slot.
+  EXPECT_GE(*slot_t, before + std::chrono::minutes(10) - std::chrono::seconds(1));
+  EXPECT_LE(*slot_t, before + std::chrono::minutes(10 + 15 + 1));
+  EXPECT_EQ(slot.substr(14, 2) == "00" || slot.substr(14, 2) == "15" || slot.substr(14, 2) == "30" || slot.substr(14, 2) == "45", true) << slot;
+  auto place = [&](std::map<std::string, std::string> f) {
+    f.emplace("order_id", protocol::new_uuid());
+    f.emplace("cart", tea + ":1");
+    f.emplace("name", "Ann");
+    return phone.post("/s/alpha/checkout", f);
+  };
+  auto r = place({{"type", "pickup"}, {"pickup_at", slot}});
+  ASSERT_EQ(r.status, 303) << r.body;
+  const auto oid = header(r, "Location").substr(std::string("/s/alpha/o/").size());
+  EXPECT_EQ(db->shop().order_details_of(oid).pickup_at_ms, to_ms(*slot_t));
+  auto past = place({{"type", "pickup"}, {"pickup_at", "2020-01-01T10:00:00Z"}});
+  EXPECT_EQ(past.status, 409);
+  EXPECT_EQ(header(past, "X-Order-Code"), "invalid_slot");
+  EXPECT_EQ(place({{"type", "pickup"}, {"pickup_at", "tomorrow"}}).status, 400);
+  auto no_addr = place({{"type", "delivery"}});
+  EXPECT_EQ(no_addr.status, 409);
+  EXPECT_EQ(header(no_addr, "X-Order-Code"), "missing_detail");
+  EXPECT_EQ(place({{"type", "delivery"}, {"delivery_address", std::string(301, 'x')}}).status, 400);
+  auto d = place({{"type", "delivery"}, {"delivery_address", "3 Rue <b>Haute</b>"}});
+  ASSERT_EQ(d.status, 303) << d.body;
+  EXPECT_EQ(db->shop().order_details_of(header(d, "Location").substr(std::string("/s/alpha/o/").size())).delivery_address, "3 Rue <b>Haute</b>");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM orders"), 2);
 }
 
 }  // namespace

@@ -52,9 +52,26 @@ std::string_view asset_shop_js() {
   function save(c) { localStorage.setItem(KEY, JSON.stringify(c)); render(); }
   function money(m) { return (m / 100).toFixed(2) + ' ' + cur; }
   function count(c) { var n = 0; for (var k in c) n += c[k]; return n; }
-  function add(id) { var c = load(); c[id] = Math.min(99, (c[id] || 0) + 1); save(c); }
+  // Cart keys: "product" or "product|group/option;group/option" (one line per choice of options).
+  function pid(key) { return key.split('|')[0]; }
+  function opts(key) { var i = key.indexOf('|'); return i < 0 ? '' : key.slice(i + 1); }
+  function add(key) { var c = load(); c[key] = Math.min(99, (c[key] || 0) + 1); save(c); }
   function setQty(id, q) { var c = load(); if (q <= 0) delete c[id]; else c[id] = Math.min(99, q); save(c); }
   function el(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls; if (text != null) e.textContent = text; return e; }
+  // Names and an estimate of the unit price (the hub prices the order itself); null when an
+  // option is no longer offered.
+  function describe(p, key) {
+    var names = [], unit = p.price, chosen = opts(key);
+    if (!chosen) return { names: names, unit: unit };
+    var parts = chosen.split(';');
+    for (var i = 0; i < parts.length; i++) {
+      var go = parts[i].split('/'), found = null;
+      (p.groups || []).forEach(function (g) { if (g.id === go[0]) g.options.forEach(function (o) { if (o.id === go[1]) found = o; }); });
+      if (!found) return null;
+      names.push(found.name); unit += found.d;
+    }
+    return { names: names, unit: unit };
+  }
 
   function render() {
     var c = load();
@@ -64,32 +81,60 @@ std::string_view asset_shop_js() {
     box.textContent = '';
     var total = 0, items = [];
     var list = el('ul', 'list-group mb-2');
-    Object.keys(c).forEach(function (id) {
-      var p = products[id];
-      if (!p) return;  // no longer on sale
-      items.push(id + ':' + c[id]);
-      total += p.price * c[id];
+    Object.keys(c).forEach(function (key) {
+      var p = products[pid(key)], d = p && describe(p, key);
+      if (!d) return;  // no longer on sale
+      items.push(pid(key) + ':' + c[key] + (opts(key) ? ':' + opts(key) : ''));
+      total += d.unit * c[key];
       var li = el('li', 'list-group-item d-flex align-items-center gap-2');
-      li.dataset.id = id;
-      li.appendChild(el('span', 'flex-grow-1', p.name));
+      li.dataset.id = pid(key);
+      var name = el('span', 'flex-grow-1', p.name);
+      if (d.names.length) { name.appendChild(document.createElement('br')); name.appendChild(el('small', 'text-muted line-options', d.names.join(', '))); }
+      li.appendChild(name);
       var minus = el('button', 'btn btn-sm btn-outline-secondary minus', '−'); minus.type = 'button';
-      minus.addEventListener('click', function () { setQty(id, c[id] - 1); });
+      minus.addEventListener('click', function () { setQty(key, c[key] - 1); });
       var plus = el('button', 'btn btn-sm btn-outline-secondary plus', '+'); plus.type = 'button';
-      plus.addEventListener('click', function () { setQty(id, c[id] + 1); });
-      li.appendChild(minus); li.appendChild(el('span', 'qty', String(c[id]))); li.appendChild(plus);
-      li.appendChild(el('span', 'ms-2', money(p.price * c[id])));
+      plus.addEventListener('click', function () { setQty(key, c[key] + 1); });
+      li.appendChild(minus); li.appendChild(el('span', 'qty', String(c[key]))); li.appendChild(plus);
+      li.appendChild(el('span', 'ms-2 text-nowrap', money(d.unit * c[key])));
       list.appendChild(li);
     });
     if (!items.length) { box.appendChild(el('p', '', 'Your cart is empty.')); }
-    else { box.appendChild(list); box.appendChild(el('p', 'fw-bold text-end', 'Total ' + money(total))); }
+    else { box.appendChild(list); box.appendChild(el('p', 'fw-bold text-end', 'Total about ' + money(total))); }
     if ($('cart-field')) $('cart-field').value = items.join(',');
     if ($('place')) $('place').disabled = !items.length;
   }
 
+  // The product page's chosen options as a cart key, or an error message naming the group.
+  function chosenKey(id) {
+    var parts = [], err = '';
+    document.querySelectorAll('#product-options fieldset.option-group').forEach(function (fs) {
+      var picked = fs.querySelectorAll('input:checked'), min = +fs.dataset.min, max = +fs.dataset.max;
+      if (!err && picked.length < min) err = fs.dataset.name + ': choose ' + (min === max ? min : 'at least ' + min) + '.';
+      if (!err && picked.length > max) err = fs.dataset.name + ': at most ' + max + '.';
+      picked.forEach(function (i) { parts.push(fs.dataset.group + '/' + i.value); });
+    });
+    return err ? { error: err } : { key: parts.length ? id + '|' + parts.join(';') : id };
+  }
+  document.addEventListener('change', function (e) {
+    var fs = e.target.closest('#product-options fieldset.option-group');
+    if (!fs || e.target.type !== 'checkbox') return;
+    var max = +fs.dataset.max;
+    if (fs.querySelectorAll('input:checked').length > max) e.target.checked = false;
+    if ($('options-error')) $('options-error').textContent = '';
+  });
+
   document.addEventListener('click', function (e) {
     var b = e.target.closest('button.add');
     if (!b) return;
-    add(b.dataset.id);
+    var key = b.dataset.id;
+    if ($('product-options')) {
+      var k = chosenKey(b.dataset.id);
+      if (k.error) { $('options-error').textContent = k.error; return; }
+      key = k.key;
+      $('options-error').textContent = '';
+    }
+    add(key);
     b.textContent = 'Added ✓';
     setTimeout(function () { b.textContent = b.classList.contains('w-100') ? 'Add to cart' : 'Add'; }, 900);
   });
@@ -107,9 +152,15 @@ std::string_view asset_shop_js() {
       if (k.type && form.type.querySelector('option[value="' + k.type.replace(/[^a-z_]/g, '') + '"]')) form.type.value = k.type;
     } catch (e) {}
     form.addEventListener('submit', function () { sessionStorage.setItem('kh-pending', form.order_id.value); });
+    // Only the fields of the chosen order type are shown (table, pickup slot, address).
+    var showFor = function () {
+      form.querySelectorAll('[data-for]').forEach(function (d) { d.classList.toggle('d-none', d.dataset.for !== form.type.value); });
+    };
+    form.type.addEventListener('change', showFor);
+    showFor();
   }
   var page = document.querySelector('.product-page');
-  if (page && page.dataset.autoadd === '1' && products[page.dataset.id] && products[page.dataset.id].available) {
+  if (page && page.dataset.autoadd === '1' && products[page.dataset.id] && products[page.dataset.id].available && !products[page.dataset.id].groups) {
     // One tap from a product's QR code: added once per visit (a reload does not add again).
     var seen = 'kh-added-' + page.dataset.id;
     if (!sessionStorage.getItem(seen)) { sessionStorage.setItem(seen, '1'); add(page.dataset.id); }

@@ -17,6 +17,7 @@
 #include "kh/hub/http/images.hpp"
 #include "storage/sqlite_shop.hpp"
 #include "web/image.hpp"
+#include "web/options.hpp"
 #include "web/qr.hpp"
 
 namespace kh::hub::web {
@@ -272,6 +273,7 @@ http_response app::impl::portal_product(const http_request& req, const session& 
   std::string image_url;
   std::vector<std::pair<std::string, std::string>> cats;
   std::string currency;
+  std::vector<protocol::option_group> option_groups;
   {
     auto db = reads.get();
     auto b = db->prepare("SELECT currency FROM businesses WHERE id = ?");
@@ -302,6 +304,12 @@ http_response app::impl::portal_product(const http_request& req, const session& 
       image_url = q.text(11);
       existing = p;
     }
+  }
+  if (!creating) {
+    // Own scope: the read connection caches statements by SQL, and read_groups prepares one
+    // ("SELECT currency …") that the block above still holds stepped.
+    auto db = reads.get();
+    option_groups = make_sqlite_shop(*db)->option_groups(s.business_id, id);
   }
   if (rest.size() > 1) return not_found(req, &s);
   const std::string action = rest.empty() ? "" : rest[0];
@@ -348,6 +356,29 @@ http_response app::impl::portal_product(const http_request& req, const session& 
     if (gone) return not_found(req, &s);
     catalog_changed(s.business_id);
     return redirect("/portal/products/" + escape_url_component(id) + "?saved=image");
+  }
+
+  if (req.method == "POST" && action == "options") {
+    if (creating) return not_found(req, &s);
+    if (!s.owner()) return error_page(req, 403, "Only the owner can change product options and prices.", &s);
+    auto f = form(req);
+    if (!f || !csrf_ok(req, *f, &s)) return error_page(req, 403, "The form expired. Reload the page and try again.", &s);
+    auto parsed = parse_options_form(*f, currency);
+    if (auto* e = std::get_if<field_error>(&parsed)) return bad_field(req, *e, &s);
+    const auto& groups = std::get<std::vector<protocol::option_group>>(parsed);
+    bool gone = false;
+    write([&](connection& c) {
+      auto q = c.prepare("SELECT 1 FROM products WHERE business_id = ? AND id = ?");
+      q.bind(1, s.business_id).bind(2, id);
+      if (!q.step()) {
+        gone = true;
+        return;
+      }
+      make_sqlite_shop(c)->set_option_groups(s.business_id, id, groups);
+    });
+    if (gone) return not_found(req, &s);
+    catalog_changed(s.business_id);
+    return redirect("/portal/products/" + escape_url_component(id) + "?saved=options");
   }
 
   if (req.method == "POST" && action == "stock") {
@@ -510,8 +541,13 @@ http_response app::impl::portal_product(const http_request& req, const session& 
 <div class="col-5"><input class="form-control" name="reason" aria-label="reason" placeholder="reason: delivery, waste…"></div>
 <div class="col-12"><button class="btn btn-outline-primary">Change stock</button></div></form>
 <table class="table table-sm mt-2"><thead><tr><th>When</th><th>Change</th><th>After</th><th>Reason</th><th>Who</th></tr></thead><tbody>{{ledger|html}}</tbody></table></div></div>
+<h2 class="h5 mt-4" id="options">Options</h2>
+<p class="small text-muted">Groups such as size or milk: customers choose at least / at most that many options; the delta is added to the price. Clear a name to remove an option or group.</p>
+<form method="post" action="/portal/products/{{id|url}}/options" id="options-form" style="max-width:48rem">{{csrf|html}}{{options|html}}
+<button class="btn btn-outline-primary" type="submit">Save options</button></form>
 <p class="mt-3"><a href="/portal/qr/code.svg?for=product:{{id|url}}&amp;download=1">QR code (SVG)</a> · <a href="/portal/qr/code.png?for=product:{{id|url}}&amp;download=1">QR code (PNG)</a> · <a href="/s/{{slug|url}}/p/{{id|url}}">Shop page</a></p>)",
                    {{"id", p.id}, {"csrf", csrf_input(s)}, {"stock", p.stock ? std::to_string(*p.stock) : "not tracked"},
+                    {"options", options_editor_fields(option_groups, currency)},
                     {"ledger", safe_html{ledger}}, {"slug", s.slug},
                     {"img", product_image_url(s.business_id, image_id, image_url, true).empty()
                                 ? safe_html{"<p>No image yet.</p>"}

@@ -11,8 +11,11 @@
 #include "kh/protocol/codec.hpp"
 #include "kh/protocol/ids.hpp"
 #include "kh/protocol/time.hpp"
+#include "storage/sqlite_shop.hpp"
 #include "web/app_impl.hpp"
 #include "web/dashboard.hpp"
+#include "web/options.hpp"
+#include "web/slots.hpp"
 
 namespace kh::hub::web {
 
@@ -95,6 +98,16 @@ http_response app::impl::shop(const http_request& req) {
     t.bind(1, b.id);
     while (t.step()) types.push_back(t.text(0));
   }
+  std::optional<protocol::store_profile> profile;
+  {
+    auto db = reads.get();
+    profile = make_sqlite_shop(*db)->profile(b.id);
+  }
+  if (profile && !profile->order_types.empty()) {
+    // The store profile's offered types (issue 9) win over the legacy per-type rows.
+    types.clear();
+    for (const auto& o : profile->order_types) types.push_back(protocol::to_string(o.type));
+  }
   if (types.empty()) types = {"takeaway", "eat_in"};
   const std::vector<std::string> rest(segs->begin() + 2, segs->end());
   auto shell = [&](int status, const std::string& title, const safe_html& body) {
@@ -107,10 +120,21 @@ http_response app::impl::shop(const http_request& req) {
   };
   auto product_json = [&](connection& db) {
     nlohmann::json all = nlohmann::json::object();
+    const auto groups = make_sqlite_shop(db)->all_option_groups(b.id);
     auto q = db.prepare("SELECT id, name, price, stock, image_id, image_url FROM products WHERE business_id = ? AND active = 1");
     q.bind(1, b.id);
     while (q.step()) {
       nlohmann::json p = {{"name", q.text(1)}, {"price", q.int64(2)}, {"available", q.is_null(3) || q.int64(3) > 0}};
+      // Options for the cart's labels and estimate: {id, name, options: [{id, name, d}]}.
+      if (auto g = groups.find(q.text(0)); g != groups.end() && !g->second.empty()) {
+        nlohmann::json arr = nlohmann::json::array();
+        for (const auto& grp : g->second) {
+          nlohmann::json os = nlohmann::json::array();
+          for (const auto& c : grp.options) os.push_back({{"id", c.id}, {"name", c.name}, {"d", c.price_delta.amount}});
+          arr.push_back({{"id", grp.id}, {"name", grp.name}, {"options", std::move(os)}});
+        }
+        p["groups"] = std::move(arr);
+      }
       if (auto u = product_image_url(b.id, q.is_null(4) ? "" : q.text(4), q.text(5), true); !u.empty()) p["thumb"] = u;
       all[q.text(0)] = std::move(p);
     }
@@ -122,6 +146,7 @@ http_response app::impl::shop(const http_request& req) {
   if (rest.empty() && get) {
     std::string html;
     auto db = reads.get();
+    const auto all_groups = make_sqlite_shop(*db)->all_option_groups(b.id);
     auto c = db->prepare("SELECT id, name FROM categories WHERE business_id = ? ORDER BY position, id");
     c.bind(1, b.id);
     while (c.step()) {
@@ -138,8 +163,10 @@ http_response app::impl::shop(const http_request& req) {
                            const auto u = product_image_url(b.id, q.is_null(5) ? "" : q.text(5), q.text(6), true);
                            return u.empty() ? safe_html{} : render(R"(<img src="{{i|attr}}" alt="" width="72" height="72" class="thumb" loading="lazy">)", {{"i", u}});
                          }()},
-                         {"button", avail ? render(R"(<button class="btn btn-sm btn-primary add" data-id="{{id|attr}}">Add</button>)", {{"id", q.text(0)}})
-                                          : safe_html{R"(<span class="badge bg-secondary">sold out</span>)"}}}).html;
+                         {"button", !avail ? safe_html{R"(<span class="badge bg-secondary">sold out</span>)"}
+                                    : all_groups.count(q.text(0)) && !all_groups.at(q.text(0)).empty()
+                                        ? render(R"(<a class="btn btn-sm btn-outline-primary choose" href="/s/{{slug|url}}/p/{{id|url}}">Choose</a>)", {{"id", q.text(0)}, {"slug", b.slug}})
+                                        : render(R"(<button class="btn btn-sm btn-primary add" data-id="{{id|attr}}">Add</button>)", {{"id", q.text(0)}})}}).html;
       }
       if (cards.empty()) continue;
       html += render(R"(<section class="mb-4"><h2 class="h5">{{name}}</h2><div class="row g-2">{{cards|html}}</div></section>)",
@@ -164,11 +191,31 @@ http_response app::impl::shop(const http_request& req) {
     q.bind(1, b.id).bind(2, rest[1]);
     if (!q.step()) return shell(404, b.name, render("<h1>Not found</h1><p>This product is not on sale.</p>", {}));
     const bool avail = q.is_null(4) || q.int64(4) > 0;
+    const auto groups = make_sqlite_shop(*db)->option_groups(b.id, q.text(0));
+    std::string opts_html;
+    for (const auto& g : groups) {
+      const bool one = g.max_choices == 1;
+      std::string choices;
+      for (const auto& c : g.options)
+        choices += render(R"(<div class="form-check"><input class="form-check-input" type="{{type|attr}}" name="opt-{{g|attr}}" id="opt-{{g|attr}}-{{o|attr}}" value="{{o|attr}}" data-group="{{g|attr}}" {{checked}} {{disabled}}>
+<label class="form-check-label d-flex justify-content-between" for="opt-{{g|attr}}-{{o|attr}}"><span>{{name}}{{na}}</span><span class="text-muted">{{delta}}</span></label></div>)",
+                          {{"type", one ? "radio" : "checkbox"}, {"g", g.id}, {"o", c.id}, {"name", c.name},
+                           {"checked", c.preselected && c.available ? "checked" : ""}, {"disabled", c.available ? "" : "disabled"},
+                           {"na", c.available ? "" : " (not available)"},
+                           {"delta", c.price_delta.amount ? "+" + format_money(c.price_delta.amount, b.currency) : ""}}).html;
+      const std::string hint = g.min_choices == g.max_choices
+                                   ? (g.min_choices == 1 ? "choose 1" : "choose " + std::to_string(g.min_choices))
+                                   : (g.min_choices == 0 ? "optional, up to " + std::to_string(g.max_choices)
+                                                         : "choose " + std::to_string(g.min_choices) + "–" + std::to_string(g.max_choices));
+      opts_html += render(R"(<fieldset class="mb-3 option-group" data-group="{{g|attr}}" data-name="{{name|attr}}" data-min="{{min|attr}}" data-max="{{max|attr}}"><legend class="h6 mb-1">{{name}} <small class="text-muted fw-normal">{{hint}}</small></legend>{{choices|html}}</fieldset>)",
+                          {{"g", g.id}, {"name", g.name}, {"min", std::to_string(g.min_choices)}, {"max", std::to_string(g.max_choices)},
+                           {"hint", hint}, {"choices", safe_html{choices}}}).html;
+    }
     auto body = render(R"(<article class="product-page" data-id="{{id|attr}}" data-autoadd="{{autoadd|attr}}">{{img|html}}<h1 class="h3">{{name}}</h1><p>{{desc}}</p>
-<p class="fs-4 price">{{price}}</p>{{button|html}}<p class="mt-3"><a href="/s/{{slug|url}}">← All products</a></p></article>
+<p class="fs-4 price">{{price}}</p><form id="product-options" class="mb-3">{{opts|html}}</form><p class="text-danger small" id="options-error" role="alert"></p>{{button|html}}<p class="mt-3"><a href="/s/{{slug|url}}">← All products</a></p></article>
 <script type="application/json" id="kh-products">{{json|html}}</script>)",
                        {{"id", q.text(0)}, {"name", q.text(1)}, {"desc", q.text(2)}, {"price", format_money(q.int64(3), b.currency)}, {"slug", b.slug},
-                        {"autoadd", req.query.count("add") ? "1" : ""},
+                        {"autoadd", req.query.count("add") ? "1" : ""}, {"opts", safe_html{opts_html}},
                         {"img", [&] {
                           const auto u = product_image_url(b.id, q.is_null(5) ? "" : q.text(5), q.text(6), false);
                           return u.empty() ? safe_html{} : render(R"(<img src="{{i|attr}}" alt="" class="img-fluid rounded mb-3 hero">)", {{"i", u}});
@@ -190,7 +237,9 @@ http_response app::impl::shop(const http_request& req) {
 <form method="post" action="/s/{{slug|url}}/checkout" id="checkout" class="row g-2 mt-2">
 <input type="hidden" name="csrf" value="{{csrf|attr}}"><input type="hidden" name="order_id" value="{{oid|attr}}"><input type="hidden" name="cart" id="cart-field" value="">
 <div class="col-6"><label class="form-label" for="type">How</label><select class="form-select" id="type" name="type">{{types|html}}</select></div>
-<div class="col-6"><label class="form-label" for="table">Table</label><input class="form-control" id="table" name="table" inputmode="numeric"></div>
+<div class="col-6" data-for="eat_in"><label class="form-label" for="table">Table</label><input class="form-control" id="table" name="table" inputmode="numeric" maxlength="16"></div>
+<div class="col-6" data-for="pickup"><label class="form-label" for="pickup_at">Pickup at</label><select class="form-select" id="pickup_at" name="pickup_at">{{slots|html}}</select></div>
+<div class="col-12" data-for="delivery"><label class="form-label" for="delivery_address">Delivery address{{area}}</label><textarea class="form-control" id="delivery_address" name="delivery_address" rows="2" maxlength="300" autocomplete="street-address"></textarea></div>
 <div class="col-12"><label class="form-label" for="name">Name</label><input class="form-control" id="name" name="name" required maxlength="60" autocomplete="name"></div>
 <div class="col-6"><label class="form-label" for="phone">Phone</label><input class="form-control" id="phone" name="phone" type="tel" autocomplete="tel"></div>
 <div class="col-6"><label class="form-label" for="email">or email</label><input class="form-control" id="email" name="email" type="email" autocomplete="email"></div>
@@ -198,6 +247,17 @@ http_response app::impl::shop(const http_request& req) {
 <div class="col-12"><button class="btn btn-lg btn-success w-100" type="submit" id="place">Order — pay at the counter</button></div></form>
 <script type="application/json" id="kh-products">{{json|html}}</script>)",
                        {{"slug", b.slug}, {"csrf", t}, {"oid", protocol::new_uuid()}, {"types", safe_html{type_opts}},
+                        {"slots", safe_html{[&] {
+                           std::string o;
+                           if (profile)
+                             for (const auto& sl : pickup_slots(*profile, std::chrono::system_clock::now()))
+                               o += render(R"(<option value="{{v|attr}}">{{l}}</option>)", {{"v", sl.at}, {"l", sl.label}}).html;
+                           return o.empty() ? std::string(R"(<option value="">no slot available</option>)") : o;
+                         }()}},
+                        {"area", [&]() -> std::string {
+                           const auto* d = profile ? profile->offer(protocol::order_type::delivery) : nullptr;
+                           return d && !d->area.empty() ? " (" + d->area + ")" : "";
+                         }()},
                         {"json", safe_html{script_json(product_json(*db))}}});
     auto r = shell(200, "Cart — " + b.name, body);
     for (auto& h : tmp.headers) r.headers.push_back(h);
@@ -219,11 +279,16 @@ http_response app::impl::shop(const http_request& req) {
     while (i < cart.size()) {
       auto comma = cart.find(',', i);
       if (comma == std::string::npos) comma = cart.size();
+      // "product:qty" or "product:qty:group/option;group/option" (options are priced by the hub).
       const std::string item = cart.substr(i, comma - i);
       const auto colon = item.find(':');
-      auto qty = colon == std::string::npos ? std::nullopt : parse_int(item.substr(colon + 1), 1, 99);
-      if (!qty || !is_id(item.substr(0, colon))) return shop_error(400, "cart: malformed item '" + item + "'.");
-      o.lines.push_back({item.substr(0, colon), static_cast<int>(*qty), ""});
+      const auto colon2 = colon == std::string::npos ? std::string::npos : item.find(':', colon + 1);
+      auto qty = colon == std::string::npos ? std::nullopt
+                                            : parse_int(item.substr(colon + 1, colon2 == std::string::npos ? std::string::npos : colon2 - colon - 1), 1, 99);
+      auto chosen = colon2 == std::string::npos ? std::optional<std::vector<protocol::line_option>>(std::vector<protocol::line_option>{})
+                                                : parse_line_options(item.substr(colon2 + 1));
+      if (!qty || !chosen || !is_id(item.substr(0, colon))) return shop_error(400, "cart: malformed item '" + item + "'.");
+      o.lines.push_back({item.substr(0, colon), static_cast<int>(*qty), "", std::move(*chosen)});
       if (o.lines.size() > 50) return shop_error(400, "cart: at most 50 lines.");
       i = comma + 1;
     }
@@ -235,11 +300,22 @@ http_response app::impl::shop(const http_request& req) {
     if (o.cust.phone.size() > 30 || o.cust.email.size() > 200) return shop_error(400, "phone/email: too long.");
     const std::string table = get_f("table");
     if (!table.empty()) {
-      auto n = parse_int(table, 1, 999);
-      if (!n) return shop_error(400, "table: a table number 1–999.");
-      // The order message has no table field yet: the number rides on the first line's note,
-      // where tickets and the staff page show it.
-      o.lines.front().note = "Table " + std::to_string(*n);
+      if (table.size() > 16 || !std::all_of(table.begin(), table.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; }))
+        return shop_error(400, "table: a table number such as 12.");
+      // The order's own table field (order_service checks it against the profile's tables);
+      // a table remembered from a QR code means nothing for a takeaway.
+      if (o.type == protocol::order_type::eat_in) o.table = table;
+    }
+    // Pickup slot and delivery address go in the order's own fields; the hub's check_order
+    // answers missing_detail / invalid_slot with a message when they do not fit the profile.
+    if (o.type == protocol::order_type::pickup) {
+      o.pickup_at = get_f("pickup_at");
+      if (!o.pickup_at.empty() && (o.pickup_at.size() > 40 || !protocol::parse_rfc3339(o.pickup_at)))
+        return shop_error(400, "pickup_at: choose a pickup time from the list.");
+    }
+    if (o.type == protocol::order_type::delivery) {
+      o.delivery_address = get_f("delivery_address");
+      if (o.delivery_address.size() > 300) return shop_error(400, "delivery_address: at most 300 characters.");
     }
     o.discount_code = get_f("discount_code");
     if (o.discount_code.size() > 24) return shop_error(400, "discount_code: unknown code.");
@@ -291,11 +367,17 @@ http_response app::impl::shop(const http_request& req) {
       fb.bind(1, oid);
       has_feedback = fb.step();
       if (rest.size() == 2) {
-        auto l = db->prepare("SELECT qty, name, line_total, note FROM order_lines WHERE order_id = ? ORDER BY line_no");
+        const auto details = make_sqlite_shop(*db)->order_details_of(oid);
+        auto l = db->prepare("SELECT qty, name, line_total, note, line_no FROM order_lines WHERE order_id = ? ORDER BY line_no");
         l.bind(1, oid);
-        while (l.step())
-          lines += render(R"(<li class="list-group-item d-flex justify-content-between"><span>{{q}} × {{n}} <small class="text-muted">{{note}}</small></span><span>{{t}}</span></li>)",
-                          {{"q", std::to_string(l.int64(0))}, {"n", l.text(1)}, {"t", format_money(l.int64(2), currency)}, {"note", l.text(3)}}).html;
+        while (l.step()) {
+          std::string chosen;
+          if (auto it = details.line_options.find(l.int32(4)); it != details.line_options.end())
+            for (const auto& op : it->second) chosen += (chosen.empty() ? "" : ", ") + op.option_name;
+          lines += render(R"(<li class="list-group-item d-flex justify-content-between"><span>{{q}} × {{n}} <small class="text-muted line-options">{{opts}}</small> <small class="text-muted">{{note}}</small></span><span>{{t}}</span></li>)",
+                          {{"q", std::to_string(l.int64(0))}, {"n", l.text(1)}, {"t", format_money(l.int64(2), currency)}, {"note", l.text(3)},
+                           {"opts", chosen}}).html;
+        }
       }
     }
     const bool done = state == "collected" || state == "delivered";
