@@ -15,6 +15,11 @@ constexpr std::array<const char*, 9> order_state_words = {
     "pending_payment",  "paid",      "preparing", "ready",    "collected",
     "out_for_delivery", "delivered", "cancelled", "refunded",
 };
+constexpr std::array<const char*, 7> staff_action_words = {
+    "preparing", "ready", "out_for_delivery", "delivered", "collect", "take_cash", "cancel"};
+constexpr std::array<const char*, 2> order_channel_words = {"kiosk", "phone"};
+static_assert(static_cast<std::size_t>(staff_action::cancel) + 1 == staff_action_words.size());
+static_assert(static_cast<std::size_t>(order_channel::phone) + 1 == order_channel_words.size());
 static_assert(static_cast<std::size_t>(order_type::delivery) + 1 == order_type_words.size());
 static_assert(static_cast<std::size_t>(payment_method::wallet) + 1 == payment_method_words.size());
 static_assert(static_cast<std::size_t>(device_mode::board) + 1 == device_mode_words.size());
@@ -49,6 +54,19 @@ const char* to_string(device_mode v) noexcept {
 }
 const char* to_string(order_state v) noexcept {
   return word_of(order_state_words, v);
+}
+
+const char* to_string(staff_action v) noexcept {
+  return word_of(staff_action_words, v);
+}
+const char* to_string(order_channel v) noexcept {
+  return word_of(order_channel_words, v);
+}
+bool from_string(std::string_view s, staff_action& out) noexcept {
+  return parse_word(staff_action_words, s, out);
+}
+bool from_string(std::string_view s, order_channel& out) noexcept {
+  return parse_word(order_channel_words, s, out);
 }
 
 bool from_string(std::string_view s, order_type& out) noexcept {

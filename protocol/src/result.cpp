@@ -7,14 +7,16 @@ namespace kh::protocol {
 
 namespace {
 // Index = enum value; the order must match `enum class code`.
-constexpr std::array<const char*, 18> code_words = {
+constexpr std::array<const char*, 25> code_words = {
     "malformed",           "unsupported_version", "too_large",       "unknown_type",
     "invalid_quantity",    "too_many_lines",      "empty_order",     "unknown_product",
     "product_unavailable", "out_of_stock",        "business_closed", "invalid_discount",
     "forbidden",           "order_conflict",      "internal",        "busy",
     "rate_limited",        "hold_limit",
+    "unknown_order",       "not_paid",            "not_ready",       "already_collected",
+    "invalid_transition",  "insufficient_cash",   "invalid_ticket",
 };
-static_assert(static_cast<std::size_t>(code::hold_limit) + 1 == code_words.size());
+static_assert(static_cast<std::size_t>(last_code) + 1 == code_words.size());
 }  // namespace
 
 const char* to_string(code c) noexcept {

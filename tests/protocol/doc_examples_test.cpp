@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kh/protocol/codec.hpp"
+#include "kh/protocol/staff.hpp"
 
 namespace kp = kh::protocol;
 using json = nlohmann::json;
@@ -64,6 +65,12 @@ json reencode(const std::string& type, const json& body) {
     return kp::to_json(kp::decode_order_accepted(body).value());
   if (type == kp::types::order_status) return kp::to_json(kp::decode_order_status(body).value());
   if (type == kp::types::device_config) return kp::to_json(kp::decode_device_config(body).value());
+  if (type == kp::types::order_action) return kp::to_json(kp::decode_order_action(body).value());
+  if (type == kp::types::order_action_result)
+    return kp::to_json(kp::decode_order_action_result(body).value());
+  if (type == kp::types::orders_sync) return kp::to_json(kp::decode_orders_sync(body).value());
+  if (type == kp::types::orders_snapshot)
+    return kp::to_json(kp::decode_orders_snapshot(body).value());
   return kp::to_json(kp::decode_rejection(body).value());
 }
 
@@ -103,7 +110,7 @@ TEST(protocol_doc, every_json_example_is_a_valid_envelope_with_a_valid_body) {
 TEST(protocol_doc, every_error_code_is_in_the_table) {
   const std::string doc = read_doc();
   ASSERT_FALSE(doc.empty());
-  for (int i = 0; i <= static_cast<int>(kp::code::hold_limit); ++i) {
+  for (int i = 0; i <= static_cast<int>(kp::last_code); ++i) {
     const std::string word = kp::to_string(static_cast<kp::code>(i));
     EXPECT_NE(doc.find("| `" + word + "`"), std::string::npos)
         << "error code " << word << " is not documented";
@@ -115,7 +122,7 @@ namespace {
 // (and so hub and kiosk) does.
 TEST(protocol_doc, the_final_or_retryable_column_matches_is_retryable) {
   const std::string doc = read_doc();
-  for (int i = 0; i <= static_cast<int>(kp::code::hold_limit); ++i) {
+  for (int i = 0; i <= static_cast<int>(kp::last_code); ++i) {
     const auto c = static_cast<kp::code>(i);
     const std::string row = "| `" + std::string(kp::to_string(c)) + "` | ";
     const auto at = doc.find(row);

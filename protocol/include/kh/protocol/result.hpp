@@ -30,7 +30,17 @@ enum class code {
   busy,                 ///< the hub's intake is full; retryable
   rate_limited,         ///< this device placed too many orders too fast; retryable
   hold_limit,           ///< this device holds too much stock in unpaid orders; retryable
+  // Staff actions (order.action.result); all final.
+  unknown_order,        ///< no order with that id or ticket
+  not_paid,             ///< the action needs a paid order; this one is pending_payment
+  not_ready,            ///< collect of an order that is not ready yet
+  already_collected,    ///< collected before; details.at, details.by
+  invalid_transition,   ///< the state rules do not allow this change; details.from, details.to
+  insufficient_cash,    ///< take_cash with tendered below the total; details.due, details.tendered
+  invalid_ticket,       ///< scanned text is not a ticket payload (or names another order)
 };
+/// The last code, for iteration (tests, tables).
+inline constexpr code last_code = code::invalid_ticket;
 
 /// The one rule for answers, applied the same way by hub and kiosk: a code is either **final**
 /// (the answer settles the order: the client stops resending that order_id and shows the result)
