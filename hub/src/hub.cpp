@@ -618,9 +618,16 @@ hub::hub(hub_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
     if (t.stock_changed) impl_->mark_catalog_dirty(t.business_id);
   };
   wh.staff = &d.in->staff();
+  wh.on_http = [this](std::function<void()> f) { asio::post(impl_->http_io, std::move(f)); };
   d.webapp = std::make_unique<web::app>(std::move(wo), *d.db, *d.orders, std::move(wh));
+  // Every order event, after its commit: the dashboard's live streams.
+  d.in->on_order_event([this](const std::string& business, const protocol::order_status& st) {
+    if (impl_->webapp) impl_->webapp->order_event(business, st);
+  });
   d.webapp->add_routes(d.router);
   http_server_options ho;
+  // Dashboards keep a live stream (SSE) open each: room for 1,000 of them beside ordinary requests.
+  ho.max_connections = 2048;
   ho.max_body_bytes = 5 * 1024 * 1024;  // image uploads (4 MiB) in multipart; forms are checked smaller
   ho.metrics = &d.metrics;              // kh_http_requests_total, kh_http_request_duration_seconds
   d.http = std::make_unique<http_server>(d.http_io, d.router, d.opts.http_host, d.opts.http_port, ho);

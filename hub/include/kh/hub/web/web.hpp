@@ -73,6 +73,8 @@ class app {
   /// Every order event the hub published (writer thread, after the commit, in seq order per
   /// business): fanned out to the dashboard's open live streams on the HTTP thread.
   void order_event(const std::string& business_id, const protocol::order_status& st);
+  /// Live streams open for the business (tests, bench).
+  std::size_t live_streams(const std::string& business_id);
 
   struct impl;
 
