@@ -20,7 +20,7 @@ TEST(seed_demo, prints_the_business_and_devices_in_the_documented_shape) {
   EXPECT_EQ(b.at("slug"), "demo-cafe");
   EXPECT_EQ(b.at("name"), "Demo Café");
   const auto& devices = j.at("devices");
-  ASSERT_EQ(devices.size(), 2u);
+  ASSERT_EQ(devices.size(), 3u);
   std::map<std::string, std::string> modes;
   for (const auto& d : devices) {
     EXPECT_EQ(d.size(), 3u);

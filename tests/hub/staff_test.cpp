@@ -247,6 +247,11 @@ TEST_F(staff_test, cancel_restocks_where_the_goods_never_left) {
 }
 
 TEST_F(staff_test, snapshot_has_every_open_order_with_the_seq_and_only_for_screens) {
+  {
+    auto tx = store_->begin();
+    store_->catalog().set_stock(test::biz, "bun", 50, 0);
+    tx->commit();
+  }
   const auto a = place();
   const auto b = place(protocol::payment_method::card_present);
   const auto c = place();
