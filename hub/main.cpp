@@ -64,8 +64,10 @@ void add_serve_flags(CLI::App& app, serve_flags& f) {
                  "'http listening on HOST:PORT' and written to DIR/hub.json)")
       ->capture_default_str();
   app.add_option("--public-url", f.hub.public_url,
-                 "Base URL that QR codes, links and enrollment URIs carry, e.g. https://shop.example.com "
-                 "(default: from the request's Host header)");
+                 "Base URL that QR codes, links, enrollment URIs and order.accepted's tracking URL "
+                 "(<URL>/o/<order id>) carry, and under which kiosks fetch product images (<URL>/img/), "
+                 "e.g. https://shop.example.com (default: links from the request's Host header; "
+                 "images at http://HOST:PORT of --http)");
   app.add_option("--sync", f.sync,
                  "SQLite durability: full (an answered order survives a power cut; one fsync per group commit) or "
                  "normal (survives any process crash, but a power cut can lose the last answered orders)")

@@ -117,6 +117,7 @@ struct hub::impl {
     bool scheduled = false;
   };
   std::unordered_map<std::string, catalog_slot> catalogs;
+  std::string image_base;  // public URL, or http://HOST:PORT once bound
 
   explicit impl(hub_options o) : opts(std::move(o)), intake(opts.intake) {}
 
@@ -266,7 +267,7 @@ struct hub::impl {
   void publish_catalog(const std::string& business) {
     if (stopping) return;
     try {
-      auto cat = next_catalog(*db, business);
+      auto cat = next_catalog(*db, business, image_base);
       if (!cat) return;
       auto env = nlohmann::json::parse(protocol::make_message(protocol::types::catalog, protocol::to_json(*cat)));
       key->sign(env);
@@ -513,6 +514,14 @@ hub::hub(hub_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
   remove_ready_file(d.opts.data_dir);
   d.db = open_sqlite_store(database_path(d.opts.data_dir), store_options{d.opts.sync, std::chrono::milliseconds(5000), true});
   d.orders = std::make_unique<order_service>(*d.db);
+  if (!d.opts.public_url.empty()) {
+    const auto& u = d.opts.public_url;
+    if (u.rfind("http://", 0) != 0 && u.rfind("https://", 0) != 0) {
+      throw std::runtime_error("--public-url must start with http:// or https://, got '" + u + "'");
+    }
+    d.orders->set_public_url(u);
+    d.image_base = d.orders->public_url();
+  }
   d.orders->set_unpaid_hold_limit(d.opts.unpaid_hold_limit);
   d.orders->set_write_observer([this](bool ok, const std::string& err) { impl_->record_write("order", ok, err); });
   d.key = provisioning::signing_key::load_or_create(
@@ -693,7 +702,10 @@ int hub::run() {
     const auto& h = d.opts.https_host;
     spdlog::info("https listening on {}:{}", h.find(':') != std::string::npos ? "[" + h + "]" : h, d.https->port());
   }
+  if (d.image_base.empty()) d.image_base = "http://" + shown_host + ":" + std::to_string(d.http->port());
   d.in->update_devices_gauge();
+  d.in->restore_device_metrics();
+  d.in->set_image_base(d.image_base);
   d.run_probe();  // health knows from the start whether the database takes writes
   d.schedule_probe();
 

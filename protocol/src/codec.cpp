@@ -286,6 +286,320 @@ result<Decoded> run(Fn&& fn) {
   return out;
 }
 
+
+maybe_problem read_bool(const json& obj, std::string_view prefix, const char* key, bool& out,
+                        bool required = true) {
+  const std::string field = path_of(prefix, key);
+  const json* v = find_member(obj, key);
+  if (v == nullptr) {
+    if (required) return malformed(field, "missing");
+    return std::nullopt;
+  }
+  if (!v->is_boolean()) return malformed(field, "must be true or false");
+  out = v->get<bool>();
+  return std::nullopt;
+}
+
+maybe_problem read_int(const json& obj, std::string_view prefix, const char* key, int& out, int min,
+                       int max) {
+  std::int64_t n = 0;
+  if (auto p = read_int64(obj, prefix, key, n, min, max)) return p;
+  out = static_cast<int>(n);
+  return std::nullopt;
+}
+
+// A required array member, with its size bounds.
+maybe_problem read_array(const json& obj, std::string_view prefix, const char* key,
+                         const json*& out, std::size_t min_size, std::size_t max_size) {
+  const std::string field = path_of(prefix, key);
+  out = find_member(obj, key);
+  if (out == nullptr) return malformed(field, "missing");
+  if (!out->is_array()) return malformed(field, "must be an array");
+  if (out->size() < min_size || out->size() > max_size) {
+    return field_problem(code::malformed, field,
+                         "must have " + std::to_string(min_size) + " to " +
+                             std::to_string(max_size) + " entries",
+                         {{"min", min_size}, {"max", max_size}});
+  }
+  return std::nullopt;
+}
+
+maybe_problem read_nonnegative_money(const json& obj, std::string_view prefix, const char* key,
+                                     money& out, const std::string* currency) {
+  if (auto p = read_money(obj, prefix, key, out)) return p;
+  if (out.amount < 0) return malformed(path_of(prefix, key) + ".amount", "must not be negative");
+  if (currency != nullptr && out.currency != *currency) {
+    return malformed(path_of(prefix, key) + ".currency", "must be " + *currency);
+  }
+  return std::nullopt;
+}
+
+maybe_problem read_issue_at(const json& j, const std::string& at, issue& out) {
+  if (auto p = require_object(j, at)) return p;
+  std::string word;
+  if (auto p = read_string(j, at, "code", word, {})) return p;
+  if (!from_string(word, out.code))
+    return malformed(path_of(at, "code"), "unknown value " + quoted_word(word));
+  if (auto p = read_string(j, at, "message", out.message, {.max_len = limits::max_message}))
+    return p;
+  const auto details = j.find("details");
+  if (details == j.end() || details->is_null()) return malformed(path_of(at, "details"), "missing");
+  if (!details->is_object()) return malformed(path_of(at, "details"), "must be an object");
+  out.details = *details;
+  return std::nullopt;
+}
+
+maybe_problem read_issues(const json& obj, std::string_view prefix, const char* key,
+                          std::vector<issue>& out) {
+  const json* arr = nullptr;
+  if (auto p = read_array(obj, prefix, key, arr, 0, 2 * limits::max_lines)) return p;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    issue is;
+    if (auto p = read_issue_at((*arr)[i], index_path(path_of(prefix, key), i), is)) return p;
+    out.push_back(std::move(is));
+  }
+  return std::nullopt;
+}
+
+// The "lines" of order.submit and order.quote: same rules, same codes.
+maybe_problem read_order_lines(const json& body, std::vector<order_line>& out) {
+  const json* lines = find_member(body, "lines");
+  if (lines == nullptr) return malformed("lines", "missing");
+  if (!lines->is_array()) return malformed("lines", "must be an array");
+  if (lines->empty())
+    return field_problem(code::empty_order, "lines", "an order needs at least one line");
+  if (lines->size() > limits::max_lines) {
+    return field_problem(code::too_many_lines, "lines",
+                         "more than " + std::to_string(limits::max_lines) + " lines",
+                         {{"max", limits::max_lines}, {"count", lines->size()}});
+  }
+  out.reserve(lines->size());
+  for (std::size_t i = 0; i < lines->size(); ++i) {
+    const std::string at = index_path("lines", i);
+    const json& lj = (*lines)[i];
+    if (auto p = require_object(lj, at)) return p;
+    order_line line;
+    if (auto p = read_slug(lj, at, "product_id", line.product_id)) return p;
+    const std::string qty_field = path_of(at, "qty");
+    const json* q = find_member(lj, "qty");
+    if (q == nullptr) return malformed(qty_field, "missing");
+    if (!q->is_number()) return malformed(qty_field, "must be an integer");
+    const json range{{"min", limits::min_qty}, {"max", limits::max_qty}};
+    std::int64_t n = 0;
+    // A number that is not an integer (2.5, 1.0) or is out of range is a quantity problem.
+    if (!as_int64(*q, n) || n < limits::min_qty || n > limits::max_qty) {
+      return field_problem(code::invalid_quantity, qty_field,
+                           "quantity must be an integer from " + std::to_string(limits::min_qty) +
+                               " to " + std::to_string(limits::max_qty),
+                           range);
+    }
+    line.qty = static_cast<int>(n);
+    if (auto p = read_string(lj, at, "note", line.note,
+                             {.required = false, .max_len = limits::max_note, .plain_text = true})) {
+      return p;
+    }
+    if (find_member(lj, "options") != nullptr) {
+      const json* opts = nullptr;
+      if (auto p = read_array(lj, at, "options", opts, 0, limits::max_line_options)) return p;
+      for (std::size_t k = 0; k < opts->size(); ++k) {
+        const std::string oat = index_path(path_of(at, "options"), k);
+        const json& oj = (*opts)[k];
+        if (auto p = require_object(oj, oat)) return p;
+        line_option o;
+        if (auto p = read_slug(oj, oat, "group", o.group_id)) return p;
+        if (auto p = read_slug(oj, oat, "option", o.option_id)) return p;
+        line.options.push_back(std::move(o));
+      }
+    }
+    out.push_back(std::move(line));
+  }
+  return std::nullopt;
+}
+
+json lines_to_json(const std::vector<order_line>& in) {
+  json lines = json::array();
+  for (const auto& l : in) {
+    json lj{{"product_id", l.product_id}, {"qty", l.qty}};
+    if (!l.note.empty()) lj["note"] = l.note;
+    if (!l.options.empty()) {
+      json opts = json::array();
+      for (const auto& o : l.options) opts.push_back({{"group", o.group_id}, {"option", o.option_id}});
+      lj["options"] = std::move(opts);
+    }
+    lines.push_back(std::move(lj));
+  }
+  return lines;
+}
+
+// Two-letter lower-case language code ("en", "fr").
+bool is_language_code(const std::string& s) {
+  return s.size() == 2 && s[0] >= 'a' && s[0] <= 'z' && s[1] >= 'a' && s[1] <= 'z';
+}
+
+// Shape of an IANA zone name ("Europe/Paris", "America/Argentina/Buenos_Aires", "UTC",
+// "Etc/GMT+1"). Whether the zone exists is checked where the tz database is (the hub).
+bool is_zone_name(const std::string& s) {
+  if (s.empty() || s.size() > limits::max_time_zone || s.front() == '/' || s.back() == '/')
+    return false;
+  for (char c : s) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '/' || c == '_' || c == '-' || c == '+';
+    if (!ok) return false;
+  }
+  return s.find("..") == std::string::npos;
+}
+
+maybe_problem read_option_groups_at(const json& arr, const std::string& at_key,
+                                    const std::string& currency, std::vector<option_group>& out) {
+  if (!arr.is_array()) return malformed(at_key, "must be an array");
+  if (arr.size() > limits::max_option_groups) {
+    return field_problem(code::malformed, at_key,
+                         "more than " + std::to_string(limits::max_option_groups) + " groups",
+                         {{"max", limits::max_option_groups}});
+  }
+  for (std::size_t g = 0; g < arr.size(); ++g) {
+    const std::string at = index_path(at_key, g);
+    const json& gj = arr[g];
+    if (auto p = require_object(gj, at)) return p;
+    option_group grp;
+    if (auto p = read_slug(gj, at, "id", grp.id)) return p;
+    for (const auto& prev : out) {
+      if (prev.id == grp.id) return malformed(path_of(at, "id"), "duplicate group id");
+    }
+    if (auto p = read_string(gj, at, "name", grp.name,
+                             {.allow_empty = false, .max_len = limits::max_name, .plain_text = true})) {
+      return p;
+    }
+    const json* opts = nullptr;
+    if (auto p = read_array(gj, at, "options", opts, 1, limits::max_group_options)) return p;
+    const int n = static_cast<int>(opts->size());
+    if (auto p = read_int(gj, at, "max", grp.max_choices, 1, n)) return p;
+    if (auto p = read_int(gj, at, "min", grp.min_choices, 0, grp.max_choices)) return p;
+    int preselected = 0;
+    for (std::size_t k = 0; k < opts->size(); ++k) {
+      const std::string oat = index_path(path_of(at, "options"), k);
+      const json& oj = (*opts)[k];
+      if (auto p = require_object(oj, oat)) return p;
+      option_choice c;
+      if (auto p = read_slug(oj, oat, "id", c.id)) return p;
+      for (const auto& prev : grp.options) {
+        if (prev.id == c.id) return malformed(path_of(oat, "id"), "duplicate option id");
+      }
+      if (auto p = read_string(oj, oat, "name", c.name,
+                               {.allow_empty = false, .max_len = limits::max_name, .plain_text = true})) {
+        return p;
+      }
+      if (auto p = read_nonnegative_money(oj, oat, "price_delta", c.price_delta, &currency))
+        return p;
+      if (auto p = read_bool(oj, oat, "available", c.available)) return p;
+      if (auto p = read_bool(oj, oat, "default", c.preselected, /*required=*/false)) return p;
+      if (c.preselected) ++preselected;
+      grp.options.push_back(std::move(c));
+    }
+    if (preselected > grp.max_choices)
+      return malformed(path_of(at, "options"), "more defaults than max");
+    out.push_back(std::move(grp));
+  }
+  return std::nullopt;
+}
+
+maybe_problem read_profile_at(const json& j, const std::string& at, store_profile& out,
+                              const std::string& currency) {
+  if (auto p = require_object(j, at)) return p;
+  if (auto p = read_string(j, at, "time_zone", out.time_zone, {})) return p;
+  if (!is_zone_name(out.time_zone))
+    return malformed(path_of(at, "time_zone"), "must be an IANA zone name such as Europe/Paris");
+
+  const std::string tax_at = path_of(at, "tax");
+  const json* tax = find_member(j, "tax");
+  if (tax == nullptr) return malformed(tax_at, "missing");
+  if (auto p = require_object(*tax, tax_at)) return p;
+  if (auto p = read_enum(*tax, tax_at, "mode", out.tax)) return p;
+  if (auto p = read_int64(*tax, tax_at, "rate_bp", out.tax_rate_bp, 0, 100000)) return p;
+
+  const json* types = nullptr;
+  if (auto p = read_array(j, at, "order_types", types, 1, 4)) return p;
+  for (std::size_t i = 0; i < types->size(); ++i) {
+    const std::string tat = index_path(path_of(at, "order_types"), i);
+    const json& tj = (*types)[i];
+    if (auto p = require_object(tj, tat)) return p;
+    order_type_offer o;
+    if (auto p = read_enum(tj, tat, "type", o.type)) return p;
+    if (out.offer(o.type) != nullptr) return malformed(path_of(tat, "type"), "listed twice");
+    o.fee.currency = currency;
+    o.minimum.currency = currency;
+    switch (o.type) {
+      case order_type::eat_in:
+        if (auto p = read_bool(tj, tat, "table_numbers", o.table_numbers)) return p;
+        break;
+      case order_type::takeaway:
+        break;
+      case order_type::pickup:
+        if (auto p = read_int(tj, tat, "slot_minutes", o.slot_minutes, 5, 240)) return p;
+        if (auto p = read_int(tj, tat, "lead_minutes", o.lead_minutes, 0, 1440)) return p;
+        break;
+      case order_type::delivery:
+        if (auto p = read_nonnegative_money(tj, tat, "fee", o.fee, &currency)) return p;
+        if (auto p = read_nonnegative_money(tj, tat, "minimum", o.minimum, &currency)) return p;
+        if (auto p = read_string(tj, tat, "area", o.area, {.max_len = limits::max_area, .plain_text = true}))
+          return p;
+        break;
+    }
+    out.order_types.push_back(std::move(o));
+  }
+
+  if (auto p = read_bool(j, at, "always_open", out.always_open)) return p;
+  const json* hours = nullptr;
+  if (auto p = read_array(j, at, "opening_hours", hours, 0, limits::max_hours_spans)) return p;
+  for (std::size_t i = 0; i < hours->size(); ++i) {
+    const std::string hat = index_path(path_of(at, "opening_hours"), i);
+    const json& hj = (*hours)[i];
+    if (auto p = require_object(hj, hat)) return p;
+    hours_span h;
+    std::string word;
+    if (auto p = read_string(hj, hat, "day", word, {})) return p;
+    h.weekday = parse_weekday(word);
+    if (h.weekday < 0) return malformed(path_of(hat, "day"), "must be mon, tue, … sun");
+    if (auto p = read_string(hj, hat, "opens", word, {})) return p;
+    h.opens_minute = parse_hhmm(word);
+    if (h.opens_minute < 0 || h.opens_minute >= 1440)
+      return malformed(path_of(hat, "opens"), "must be HH:MM from 00:00 to 23:59");
+    if (auto p = read_string(hj, hat, "closes", word, {})) return p;
+    h.closes_minute = parse_hhmm(word);
+    if (h.closes_minute <= h.opens_minute)
+      return malformed(path_of(hat, "closes"), "must be HH:MM after opens (24:00 at most)");
+    out.opening_hours.push_back(h);
+  }
+
+  const json* langs = nullptr;
+  if (auto p = read_array(j, at, "languages", langs, 1, limits::max_languages)) return p;
+  for (std::size_t i = 0; i < langs->size(); ++i) {
+    const std::string lat = index_path(path_of(at, "languages"), i);
+    const json& lj = (*langs)[i];
+    if (!lj.is_string() || !is_language_code(lj.get_ref<const std::string&>()))
+      return malformed(lat, "must be a two-letter lower-case language code");
+    const auto& code_word = lj.get_ref<const std::string&>();
+    for (const auto& prev : out.languages) {
+      if (prev == code_word) return malformed(lat, "listed twice");
+    }
+    out.languages.push_back(code_word);
+  }
+  if (auto p = read_string(j, at, "banner", out.banner, {.max_len = limits::max_banner, .plain_text = true}))
+    return p;
+
+  const json* pays = nullptr;
+  if (auto p = read_array(j, at, "payment_methods", pays, 1, 3)) return p;
+  for (std::size_t i = 0; i < pays->size(); ++i) {
+    const std::string pat = index_path(path_of(at, "payment_methods"), i);
+    const json& pj = (*pays)[i];
+    payment_method m{};
+    if (!pj.is_string() || !from_string(pj.get_ref<const std::string&>(), m))
+      return malformed(pat, "must be card_present, cash or wallet");
+    if (out.accepts(m)) return malformed(pat, "listed twice");
+    out.payment_methods.push_back(m);
+  }
+  return std::nullopt;
+}
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -476,23 +790,134 @@ json to_json(const catalog& m) {
             {"image_url", p.image_url},
             {"available", p.available}};
     pj["stock"] = p.stock ? json(*p.stock) : json(nullptr);
+    if (!p.option_groups.empty()) {
+      json groups = json::array();
+      for (const auto& g : p.option_groups) groups.push_back(to_json(g));
+      pj["option_groups"] = std::move(groups);
+    }
     prods.push_back(std::move(pj));
   }
-  return json{{"business_id", m.business_id},  {"business_name", m.business_name},
-              {"currency", m.currency},        {"version", m.version},
-              {"categories", std::move(cats)}, {"products", std::move(prods)}};
+  json j{{"business_id", m.business_id},  {"business_name", m.business_name},
+         {"currency", m.currency},        {"version", m.version},
+         {"categories", std::move(cats)}, {"products", std::move(prods)}};
+  if (m.profile) j["profile"] = to_json(*m.profile);
+  return j;
+}
+
+json to_json(const option_group& g) {
+  json opts = json::array();
+  for (const auto& c : g.options) {
+    json cj{{"id", c.id},
+            {"name", c.name},
+            {"price_delta", to_json(c.price_delta)},
+            {"available", c.available}};
+    if (c.preselected) cj["default"] = true;
+    opts.push_back(std::move(cj));
+  }
+  return json{{"id", g.id},
+              {"name", g.name},
+              {"min", g.min_choices},
+              {"max", g.max_choices},
+              {"options", std::move(opts)}};
+}
+
+json to_json(const store_profile& m) {
+  json types = json::array();
+  for (const auto& o : m.order_types) {
+    json oj{{"type", to_string(o.type)}};
+    switch (o.type) {
+      case order_type::eat_in:
+        oj["table_numbers"] = o.table_numbers;
+        break;
+      case order_type::takeaway:
+        break;
+      case order_type::pickup:
+        oj["slot_minutes"] = o.slot_minutes;
+        oj["lead_minutes"] = o.lead_minutes;
+        break;
+      case order_type::delivery:
+        oj["fee"] = to_json(o.fee);
+        oj["minimum"] = to_json(o.minimum);
+        oj["area"] = o.area;
+        break;
+    }
+    types.push_back(std::move(oj));
+  }
+  json hours = json::array();
+  for (const auto& h : m.opening_hours) {
+    hours.push_back({{"day", weekday_word(h.weekday)},
+                     {"opens", format_hhmm(h.opens_minute)},
+                     {"closes", format_hhmm(h.closes_minute)}});
+  }
+  json pays = json::array();
+  for (auto p : m.payment_methods) pays.push_back(to_string(p));
+  return json{{"time_zone", m.time_zone},
+              {"tax", {{"mode", to_string(m.tax)}, {"rate_bp", m.tax_rate_bp}}},
+              {"order_types", std::move(types)},
+              {"always_open", m.always_open},
+              {"opening_hours", std::move(hours)},
+              {"languages", m.languages},
+              {"banner", m.banner},
+              {"payment_methods", std::move(pays)}};
+}
+
+json to_json(const order_quote& m) {
+  json j{{"quote_id", m.quote_id},
+         {"order_type", to_string(m.type)},
+         {"lines", lines_to_json(m.lines)}};
+  if (!m.discount_code.empty()) j["discount_code"] = m.discount_code;
+  if (!m.pickup_at.empty()) j["pickup_at"] = m.pickup_at;
+  return j;
+}
+
+json to_json(const issue& m) {
+  return json{{"code", to_string(m.code)},
+              {"message", truncate_code_points(m.message, limits::max_message)},
+              {"details", m.details.is_object() ? m.details : json{{"value", m.details}}}};
+}
+
+json to_json(const order_quoted& m) {
+  json lines = json::array();
+  for (const auto& l : m.lines) {
+    json probs = json::array();
+    for (const auto& p : l.problems) probs.push_back(to_json(p));
+    lines.push_back({{"line", l.line},
+                     {"unit_price", to_json(l.unit_price)},
+                     {"line_total", to_json(l.line_total)},
+                     {"problems", std::move(probs)}});
+  }
+  json probs = json::array();
+  for (const auto& p : m.problems) probs.push_back(to_json(p));
+  return json{{"quote_id", m.quote_id},
+              {"ok", m.ok},
+              {"subtotal", to_json(m.subtotal)},
+              {"discount", to_json(m.discount)},
+              {"tax", to_json(m.tax)},
+              {"delivery_fee", to_json(m.delivery_fee)},
+              {"total", to_json(m.total)},
+              {"lines", std::move(lines)},
+              {"problems", std::move(probs)}};
+}
+
+json to_json(const feedback& m) {
+  json j{{"order_id", m.order_id}, {"rating", m.rating}};
+  if (!m.comment.empty()) j["comment"] = m.comment;
+  return j;
+}
+
+json to_json(const device_status& m) {
+  json j{{"printer", to_string(m.printer)},
+         {"camera", to_string(m.camera)},
+         {"outbox", m.outbox},
+         {"firmware", m.firmware}};
+  if (!m.detail.empty()) j["detail"] = m.detail;
+  return j;
 }
 
 json to_json(const order_submit& m) {
-  json lines = json::array();
-  for (const auto& l : m.lines) {
-    json lj{{"product_id", l.product_id}, {"qty", l.qty}};
-    if (!l.note.empty()) lj["note"] = l.note;
-    lines.push_back(std::move(lj));
-  }
   json j{{"order_id", m.order_id},
          {"order_type", to_string(m.type)},
-         {"lines", std::move(lines)},
+         {"lines", lines_to_json(m.lines)},
          {"payment_method", to_string(m.payment)}};
   json cust = json::object();
   if (!m.cust.name.empty()) cust["name"] = m.cust.name;
@@ -500,14 +925,22 @@ json to_json(const order_submit& m) {
   if (!m.cust.email.empty()) cust["email"] = m.cust.email;
   if (!cust.empty()) j["customer"] = std::move(cust);
   if (!m.discount_code.empty()) j["discount_code"] = m.discount_code;
+  if (!m.table.empty()) j["table"] = m.table;
+  if (!m.pickup_at.empty()) j["pickup_at"] = m.pickup_at;
+  if (!m.delivery_address.empty()) j["delivery_address"] = m.delivery_address;
+  if (!m.local_number.empty()) j["local_number"] = m.local_number;
+  if (!m.placed_at.empty()) j["placed_at"] = m.placed_at;
   return j;
 }
 
 json to_json(const order_accepted& m) {
-  return json{{"order_id", m.order_id},      {"number", m.number},
-              {"state", to_string(m.state)}, {"subtotal", to_json(m.subtotal)},
-              {"tax", to_json(m.tax)},       {"discount", to_json(m.discount)},
-              {"total", to_json(m.total)},   {"eta", m.eta}};
+  json j{{"order_id", m.order_id},      {"number", m.number},
+         {"state", to_string(m.state)}, {"subtotal", to_json(m.subtotal)},
+         {"tax", to_json(m.tax)},       {"discount", to_json(m.discount)},
+         {"total", to_json(m.total)},   {"eta", m.eta}};
+  if (m.delivery_fee) j["delivery_fee"] = to_json(*m.delivery_fee);
+  if (!m.tracking_url.empty()) j["tracking_url"] = m.tracking_url;
+  return j;
 }
 
 json to_json(const rejection& m) {
@@ -635,7 +1068,18 @@ result<catalog> decode_catalog(const json& body) {
         if (auto p = read_int64(pj, at, "stock", n, 0)) return p;
         pr.stock = n;
       }
+      if (const json* groups = find_member(pj, "option_groups")) {
+        if (auto p = read_option_groups_at(*groups, path_of(at, "option_groups"), pr.price.currency,
+                                           pr.option_groups)) {
+          return p;
+        }
+      }
       out.products.push_back(std::move(pr));
+    }
+    if (const json* prof = find_member(body, "profile")) {
+      store_profile sp;
+      if (auto p = read_profile_at(*prof, "profile", sp, out.currency)) return p;
+      out.profile = std::move(sp);
     }
     return std::nullopt;
   });
@@ -647,43 +1091,7 @@ result<order_submit> decode_order_submit(const json& body) {
     if (auto p = read_uuid(body, "", "order_id", out.order_id)) return p;
     if (auto p = read_enum(body, "", "order_type", out.type)) return p;
 
-    const json* lines = find_member(body, "lines");
-    if (lines == nullptr) return malformed("lines", "missing");
-    if (!lines->is_array()) return malformed("lines", "must be an array");
-    if (lines->empty())
-      return field_problem(code::empty_order, "lines", "an order needs at least one line");
-    if (lines->size() > limits::max_lines) {
-      return field_problem(code::too_many_lines, "lines",
-                           "more than " + std::to_string(limits::max_lines) + " lines",
-                           {{"max", limits::max_lines}, {"count", lines->size()}});
-    }
-    out.lines.reserve(lines->size());
-    for (std::size_t i = 0; i < lines->size(); ++i) {
-      const std::string at = index_path("lines", i);
-      const json& lj = (*lines)[i];
-      if (auto p = require_object(lj, at)) return p;
-      order_line line;
-      if (auto p = read_slug(lj, at, "product_id", line.product_id)) return p;
-      const std::string qty_field = path_of(at, "qty");
-      const json* q = find_member(lj, "qty");
-      if (q == nullptr) return malformed(qty_field, "missing");
-      if (!q->is_number()) return malformed(qty_field, "must be an integer");
-      const json range{{"min", limits::min_qty}, {"max", limits::max_qty}};
-      std::int64_t n = 0;
-      // A number that is not an integer (2.5, 1.0) or is out of range is a quantity problem.
-      if (!as_int64(*q, n) || n < limits::min_qty || n > limits::max_qty) {
-        return field_problem(code::invalid_quantity, qty_field,
-                             "quantity must be an integer from " + std::to_string(limits::min_qty) +
-                                 " to " + std::to_string(limits::max_qty),
-                             range);
-      }
-      line.qty = static_cast<int>(n);
-      if (auto p = read_string(lj, at, "note", line.note,
-                               {.required = false, .max_len = limits::max_note, .plain_text = true})) {
-        return p;
-      }
-      out.lines.push_back(std::move(line));
-    }
+    if (auto p = read_order_lines(body, out.lines)) return p;
 
     if (auto p = read_enum(body, "", "payment_method", out.payment)) return p;
 
@@ -706,6 +1114,20 @@ result<order_submit> decode_order_submit(const json& body) {
                              {.required = false, .max_len = limits::max_discount_code, .plain_text = true})) {
       return p;
     }
+    if (auto p = read_string(body, "", "table", out.table,
+                             {.required = false, .max_len = limits::max_table, .plain_text = true})) {
+      return p;
+    }
+    if (auto p = read_timestamp(body, "", "pickup_at", out.pickup_at, /*required=*/false)) return p;
+    if (auto p = read_string(body, "", "delivery_address", out.delivery_address,
+                             {.required = false, .max_len = limits::max_address, .plain_text = true})) {
+      return p;
+    }
+    if (auto p = read_string(body, "", "local_number", out.local_number, {.required = false}))
+      return p;
+    if (!out.local_number.empty() && !is_local_number(out.local_number))
+      return malformed("local_number", "must look like K1-007 (1-8 of A-Z0-9, '-', 1-4 digits)");
+    if (auto p = read_timestamp(body, "", "placed_at", out.placed_at, /*required=*/false)) return p;
     // Client totals ("subtotal", "total", …) and any other unknown members are ignored on purpose:
     // the hub prices every order itself, and newer clients may send fields this version ignores.
     return std::nullopt;
@@ -727,8 +1149,139 @@ result<order_accepted> decode_order_accepted(const json& body) {
     if (auto p = read_money(body, "", "discount", out.discount)) return p;
     if (auto p = read_money(body, "", "total", out.total)) return p;
     if (auto p = read_timestamp(body, "", "eta", out.eta)) return p;
+    if (find_member(body, "delivery_fee") != nullptr) {
+      money fee;
+      if (auto p = read_money(body, "", "delivery_fee", fee)) return p;
+      out.delivery_fee = std::move(fee);
+    }
+    if (auto p = read_string(body, "", "tracking_url", out.tracking_url,
+                             {.required = false, .max_len = limits::max_url})) {
+      return p;
+    }
     return std::nullopt;
   });
+}
+
+result<store_profile> decode_store_profile(const json& j, const std::string& currency) {
+  return run<store_profile>([&](store_profile& out) -> maybe_problem {
+    return read_profile_at(j, "", out, currency);
+  });
+}
+
+result<std::vector<option_group>> decode_option_groups(const json& j, const std::string& currency) {
+  return run<std::vector<option_group>>([&](std::vector<option_group>& out) -> maybe_problem {
+    return read_option_groups_at(j, "option_groups", currency, out);
+  });
+}
+
+result<order_quote> decode_order_quote(const json& body) {
+  return run<order_quote>([&](order_quote& out) -> maybe_problem {
+    if (auto p = require_object(body, "body")) return p;
+    if (auto p = read_uuid(body, "", "quote_id", out.quote_id)) return p;
+    if (auto p = read_enum(body, "", "order_type", out.type)) return p;
+    if (auto p = read_order_lines(body, out.lines)) return p;
+    if (auto p = read_string(body, "", "discount_code", out.discount_code,
+                             {.required = false, .max_len = limits::max_discount_code, .plain_text = true})) {
+      return p;
+    }
+    if (auto p = read_timestamp(body, "", "pickup_at", out.pickup_at, /*required=*/false)) return p;
+    return std::nullopt;
+  });
+}
+
+result<order_quoted> decode_order_quoted(const json& body) {
+  return run<order_quoted>([&](order_quoted& out) -> maybe_problem {
+    if (auto p = require_object(body, "body")) return p;
+    if (auto p = read_uuid(body, "", "quote_id", out.quote_id)) return p;
+    if (auto p = read_bool(body, "", "ok", out.ok)) return p;
+    if (auto p = read_money(body, "", "subtotal", out.subtotal)) return p;
+    if (auto p = read_money(body, "", "discount", out.discount)) return p;
+    if (auto p = read_money(body, "", "tax", out.tax)) return p;
+    if (auto p = read_money(body, "", "delivery_fee", out.delivery_fee)) return p;
+    if (auto p = read_money(body, "", "total", out.total)) return p;
+    const json* lines = nullptr;
+    if (auto p = read_array(body, "", "lines", lines, 0, limits::max_lines)) return p;
+    for (std::size_t i = 0; i < lines->size(); ++i) {
+      const std::string at = index_path("lines", i);
+      const json& lj = (*lines)[i];
+      if (auto p = require_object(lj, at)) return p;
+      quoted_line l;
+      if (auto p = read_int(lj, at, "line", l.line, 0, static_cast<int>(limits::max_lines) - 1))
+        return p;
+      if (auto p = read_money(lj, at, "unit_price", l.unit_price)) return p;
+      if (auto p = read_money(lj, at, "line_total", l.line_total)) return p;
+      if (auto p = read_issues(lj, at, "problems", l.problems)) return p;
+      out.lines.push_back(std::move(l));
+    }
+    if (auto p = read_issues(body, "", "problems", out.problems)) return p;
+    return std::nullopt;
+  });
+}
+
+result<feedback> decode_feedback(const json& body) {
+  return run<feedback>([&](feedback& out) -> maybe_problem {
+    if (auto p = require_object(body, "body")) return p;
+    if (auto p = read_uuid(body, "", "order_id", out.order_id)) return p;
+    if (auto p = read_int(body, "", "rating", out.rating, 1, 5)) return p;
+    if (auto p = read_string(body, "", "comment", out.comment,
+                             {.required = false, .max_len = limits::max_comment, .plain_text = true})) {
+      return p;
+    }
+    return std::nullopt;
+  });
+}
+
+result<device_status> decode_device_status(const json& body) {
+  return run<device_status>([&](device_status& out) -> maybe_problem {
+    if (auto p = require_object(body, "body")) return p;
+    if (auto p = read_enum(body, "", "printer", out.printer)) return p;
+    if (auto p = read_enum(body, "", "camera", out.camera)) return p;
+    if (auto p = read_int64(body, "", "outbox", out.outbox, 0, limits::max_outbox_report)) return p;
+    if (auto p = read_string(
+            body, "", "firmware", out.firmware,
+            {.required = true, .allow_empty = false, .max_len = limits::max_firmware, .plain_text = true})) {
+      return p;
+    }
+    if (auto p = read_string(body, "", "detail", out.detail,
+                             {.required = false, .max_len = limits::max_status_detail, .plain_text = true})) {
+      return p;
+    }
+    return std::nullopt;
+  });
+}
+
+int parse_hhmm(std::string_view s) noexcept {
+  if (s.size() != 5 || s[2] != ':') return -1;
+  for (std::size_t i : {0u, 1u, 3u, 4u}) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+  }
+  const int h = (s[0] - '0') * 10 + (s[1] - '0');
+  const int m = (s[3] - '0') * 10 + (s[4] - '0');
+  if (m > 59 || h > 24 || (h == 24 && m != 0)) return -1;
+  return h * 60 + m;
+}
+
+std::string format_hhmm(int minute) {
+  if (minute < 0) minute = 0;
+  if (minute > 1440) minute = 1440;
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%02d:%02d", minute / 60, minute % 60);
+  return buf;
+}
+
+namespace {
+constexpr const char* k_weekdays[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+}
+
+const char* weekday_word(int weekday) noexcept {
+  return weekday >= 0 && weekday < 7 ? k_weekdays[weekday] : "mon";
+}
+
+int parse_weekday(std::string_view s) noexcept {
+  for (int i = 0; i < 7; ++i) {
+    if (s == k_weekdays[i]) return i;
+  }
+  return -1;
 }
 
 result<rejection> decode_rejection(const json& body) {
@@ -801,6 +1354,10 @@ std::optional<problem> validate_body(std::string_view type, const json& body) {
   if (type == types::order_accepted) return check(decode_order_accepted(body));
   if (type == types::order_rejected || type == types::error) return check(decode_rejection(body));
   if (type == types::order_status) return check(decode_order_status(body));
+  if (type == types::order_quote) return check(decode_order_quote(body));
+  if (type == types::order_quoted) return check(decode_order_quoted(body));
+  if (type == types::feedback) return check(decode_feedback(body));
+  if (type == types::device_status) return check(decode_device_status(body));
   if (type == types::device_config) return check(decode_device_config(body));
   if (type == types::order_action) return check(decode_order_action(body));
   if (type == types::order_action_result) return check(decode_order_action_result(body));

@@ -15,6 +15,13 @@ constexpr std::array<const char*, 9> order_state_words = {
     "pending_payment",  "paid",      "preparing", "ready",    "collected",
     "out_for_delivery", "delivered", "cancelled", "refunded",
 };
+constexpr std::array<const char*, 2> tax_mode_words = {"inclusive", "exclusive"};
+constexpr std::array<const char*, 6> printer_state_words = {"ok",         "paper_low", "paper_out",
+                                                            "cover_open", "offline",   "absent"};
+constexpr std::array<const char*, 3> camera_state_words = {"ok", "error", "absent"};
+static_assert(static_cast<std::size_t>(tax_mode::exclusive) + 1 == tax_mode_words.size());
+static_assert(static_cast<std::size_t>(printer_state::absent) + 1 == printer_state_words.size());
+static_assert(static_cast<std::size_t>(camera_state::absent) + 1 == camera_state_words.size());
 constexpr std::array<const char*, 7> staff_action_words = {
     "preparing", "ready", "out_for_delivery", "delivered", "collect", "take_cash", "cancel"};
 constexpr std::array<const char*, 2> order_channel_words = {"kiosk", "phone"};
@@ -56,6 +63,17 @@ const char* to_string(order_state v) noexcept {
   return word_of(order_state_words, v);
 }
 
+const char* to_string(tax_mode v) noexcept { return word_of(tax_mode_words, v); }
+const char* to_string(printer_state v) noexcept { return word_of(printer_state_words, v); }
+const char* to_string(camera_state v) noexcept { return word_of(camera_state_words, v); }
+bool from_string(std::string_view s, tax_mode& out) noexcept {
+  return parse_word(tax_mode_words, s, out);
+}
+bool from_string(std::string_view s, printer_state& out) noexcept {
+  return parse_word(printer_state_words, s, out);
+}
+bool from_string(std::string_view s, camera_state& out) noexcept {
+  return parse_word(camera_state_words, s, out);
 const char* to_string(staff_action v) noexcept {
   return word_of(staff_action_words, v);
 }
@@ -87,6 +105,42 @@ bool is_known_type(std::string_view type) noexcept {
     if (type == t) return true;
   }
   return false;
+}
+
+const order_type_offer* store_profile::offer(order_type t) const noexcept {
+  for (const auto& o : order_types) {
+    if (o.type == t) return &o;
+  }
+  return nullptr;
+}
+
+bool store_profile::accepts(payment_method m) const noexcept {
+  for (auto p : payment_methods) {
+    if (p == m) return true;
+  }
+  return false;
+}
+
+const product* catalog::find_product(std::string_view id) const noexcept {
+  for (const auto& p : products) {
+    if (p.id == id) return &p;
+  }
+  return nullptr;
+}
+
+bool is_local_number(std::string_view s) noexcept {
+  const auto dash = s.find('-');
+  if (dash == std::string_view::npos || dash == 0 || dash > 8) return false;
+  for (std::size_t i = 0; i < dash; ++i) {
+    const char c = s[i];
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
+  }
+  const auto digits = s.substr(dash + 1);
+  if (digits.empty() || digits.size() > 4) return false;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
 }
 
 bool is_type_word(std::string_view s) noexcept {

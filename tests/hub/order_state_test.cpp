@@ -64,6 +64,7 @@ TEST_F(order_state_test, a_forbidden_transition_changes_nothing) {
 TEST_F(order_state_test, delivery_orders_go_out_for_delivery) {
   auto req = make_order({{"coffee", 1}});
   req.type = protocol::order_type::delivery;
+  req.delivery_address = "1 Main Street";  // required for delivery since the store profile
   ASSERT_TRUE(svc_->place("kiosk-1", req).accepted);
   for (auto to : {order_state::paid, order_state::preparing, order_state::ready}) {
     ASSERT_TRUE(svc_->transition(req.order_id, to, "staff:ana").ok());

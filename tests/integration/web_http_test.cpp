@@ -194,7 +194,7 @@ TEST(web_http, request_limits_and_traversal_on_web_routes) {
   kh::test::db db(hub.db_file());
   EXPECT_EQ(db.count("SELECT COUNT(*) FROM businesses"), 1);
   for (const std::string& t : std::vector<std::string>{"/static/bootstrap/../../../../etc/passwd", "/static/bootstrap/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
-                              "/static/bootstrap/css/%2F..%2F..%2F..%2Fetc%2Fpasswd", "/images/..%2Fkioskhub.db", "/images/../../etc/passwd"}) {
+                              "/static/bootstrap/css/%2F..%2F..%2F..%2Fetc%2Fpasswd", "/img/..%2Fkioskhub.db", "/img/../../etc/passwd"}) {
     auto r = request(port, "GET", t);
     EXPECT_TRUE(r.status == 404 || r.status == 400) << t << " " << r.status;
     EXPECT_EQ(r.body.find("root:"), std::string::npos) << t;

@@ -577,7 +577,7 @@ TEST(order_submit_decode, client_totals_and_unknown_fields_are_ignored) {
   body["subtotal"] = 0.01;  // even a float: the hub never reads it
   body["tax"] = "none";
   body["future_field"] = {{"anything", true}};
-  body["lines"][0]["options"] = json::array({"extra shot"});
+  body["lines"][0]["garnish"] = json::array({"extra shot"});  // a field of some later version
   const auto r = kp::decode_order_submit(body);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(*r, *kp::decode_order_submit(valid_submit_body()));

@@ -64,6 +64,10 @@ json reencode(const std::string& type, const json& body) {
   if (type == kp::types::order_accepted)
     return kp::to_json(kp::decode_order_accepted(body).value());
   if (type == kp::types::order_status) return kp::to_json(kp::decode_order_status(body).value());
+  if (type == kp::types::order_quote) return kp::to_json(kp::decode_order_quote(body).value());
+  if (type == kp::types::order_quoted) return kp::to_json(kp::decode_order_quoted(body).value());
+  if (type == kp::types::feedback) return kp::to_json(kp::decode_feedback(body).value());
+  if (type == kp::types::device_status) return kp::to_json(kp::decode_device_status(body).value());
   if (type == kp::types::device_config) return kp::to_json(kp::decode_device_config(body).value());
   if (type == kp::types::order_action) return kp::to_json(kp::decode_order_action(body).value());
   if (type == kp::types::order_action_result)

@@ -165,6 +165,13 @@ void ingress::describe_metrics(metrics_registry& m) {
   m.describe_gauge(metric::mqtt_connected, "1 while the hub is connected to the MQTT broker.");
   m.describe_counter(metric::wal_syncs, "WAL fsyncs by the writer (one per commit with --sync full, and checkpoints).");
   m.describe_counter(metric::wal_sync_seconds, "Time spent in those WAL fsyncs, seconds.");
+  m.describe_counter(metric::quotes, "order.quote messages answered, by whether the cart could be ordered as is.");
+  m.describe_counter(metric::feedback, "Order ratings stored (first per order), by rating.");
+  m.describe_counter(metric::feedback_repeats, "Feedback for an order that already had one (ignored).");
+  m.describe_counter(metric::stock_conflicts, "Offline orders accepted although their stock ran out.");
+  m.describe_gauge(metric::device_printer, "Latest printer state per device (1 for the current state).");
+  m.describe_gauge(metric::device_camera, "Latest camera state per device (1 for the current state).");
+  m.describe_gauge(metric::device_outbox, "Orders waiting in the device's outbox, as last reported.");
   m.describe_counter(metric::retained_ignored, "Retained messages on device up/ topics, ignored.");
   m.describe_counter(metric::intake_refused,
                      "Messages refused at intake (answered busy), by reason: queue_full, device_share.");
@@ -316,6 +323,18 @@ std::optional<order_submission> ingress::admit(const std::string& topic, const s
       on_hello(device, env->body);
       return std::nullopt;
     }
+    if (env->type == protocol::types::order_quote) {
+      on_quote(device, env->body);
+      return std::nullopt;
+    }
+    if (env->type == protocol::types::feedback) {
+      on_feedback(device, env->body);
+      return std::nullopt;
+    }
+    if (env->type == protocol::types::device_status) {
+      on_device_status(device, env->body);
+      return std::nullopt;
+    }
     if (env->type == protocol::types::order_action) {
       on_order_action(device, env->body);
       return std::nullopt;
@@ -382,7 +401,7 @@ void ingress::answer_hello(const device_record& d) {
            protocol::make_message(protocol::types::device_config, protocol::to_json(cfg)), false);
   // The catalog at its current version (no bump: nothing changed), on the device's own topic: a
   // kiosk that does not know its business yet learns it from this one.
-  if (auto cat = load_catalog(store_, d.business_id)) {
+  if (auto cat = load_catalog(store_, d.business_id, image_base_)) {
     publish_(topics::device_down(d.id, protocol::types::catalog),
              protocol::make_message(protocol::types::catalog, protocol::to_json(*cat)), false);
   }
@@ -464,6 +483,10 @@ void ingress::publish_answer(const order_submission& s, const placement& p, stea
     }
   }
   publish_(topics::device_down(device, p.type), std::move(answer), false);
+  if (p.stock_conflict && !p.duplicate) {
+    metrics_.inc(metric::stock_conflicts);
+    spdlog::warn("device {}: offline order {} accepted without stock (stock_conflict)", device, s.req.order_id);
+  }
   // A new order's event goes to the business (boards, counters, the dashboard), not back to the
   // device: its order.accepted says the same.
   if (p.status) publish_status(p.business_id, {}, *p.status);

@@ -4,6 +4,7 @@
 
 #include "kh/hub/orders/order_rules.hpp"
 #include "kh/protocol/codec.hpp"
+#include "kh/protocol/ids.hpp"
 #include "kh/protocol/time.hpp"
 
 namespace kh::hub {
@@ -53,15 +54,34 @@ std::optional<protocol::open_order> order_event_log::open_order(const std::strin
   o.total = {q.int64(13), cur};
   o.ticket = protocol::ticket_payload(o.order_id);
 
-  auto l = db_.prepare("SELECT product_id, name, qty, note FROM order_lines WHERE order_id = ? ORDER BY line_no");
+  // Options (names as ordered) and the table number live in order_details (issue 9), one row
+  // only for orders that have any: {"<line_no>":[{group_id, option_id, group_name, option_name}]}.
+  nlohmann::json options = nlohmann::json::object();
+  {
+    auto d = db_.prepare("SELECT table_number, line_options FROM order_details WHERE order_id = ?");
+    d.bind(1, order_id);
+    if (d.step()) {
+      o.table = d.text(0);
+      options = nlohmann::json::parse(d.text(1), nullptr, false);
+      if (!options.is_object()) options = nlohmann::json::object();
+    }
+  }
+  auto l = db_.prepare("SELECT line_no, product_id, name, qty, note FROM order_lines WHERE order_id = ? ORDER BY line_no");
   l.bind(1, order_id);
   while (l.step()) {
     protocol::open_order_line line;
-    line.product_id = l.text(0);
-    line.name = l.text(1);
-    line.qty = l.int32(2);
-    line.note = l.text(3);
-    if (o.lines.empty() && o.type == protocol::order_type::eat_in) o.table = table_from_note(line.note);
+    line.product_id = l.text(1);
+    line.name = l.text(2);
+    line.qty = l.int32(3);
+    line.note = l.text(4);
+    if (auto it = options.find(std::to_string(l.int64(0))); it != options.end() && it->is_array()) {
+      for (const auto& op : *it) {
+        if (!op.is_object()) continue;
+        protocol::ordered_option oo{op.value("group_id", ""), op.value("option_id", ""), op.value("option_name", "")};
+        if (protocol::is_slug_id(oo.group) && protocol::is_slug_id(oo.option)) line.options.push_back(std::move(oo));
+      }
+    }
+    if (o.table.empty() && o.lines.empty() && o.type == protocol::order_type::eat_in) o.table = table_from_note(line.note);
     o.lines.push_back(std::move(line));
   }
   auto h = db_.prepare(

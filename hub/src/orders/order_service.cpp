@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "kh/hub/catalog/store_profile.hpp"
 #include "kh/protocol/codec.hpp"
 #include "kh/protocol/time.hpp"
 
@@ -46,6 +47,11 @@ std::string request_fingerprint(const protocol::order_submit& req) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;
+}
+
+void order_service::set_public_url(std::string base) {
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  public_url_ = std::move(base);
 }
 
 order_service::order_service(store& s, clock_fn clock)
@@ -133,10 +139,31 @@ placement order_service::place(const std::string& device_id, const protocol::ord
       return out;
     };
 
-    // 3. Open now?
-    if (!business->always_open &&
-        !is_open_at(now, business->utc_offset_minutes, store_.businesses().opening_hours(bid))) {
-      return rejected(make_problem(code::business_closed, "the business is closed now"));
+    // 3. The store profile: order type, payment method, hours, table / address, pickup slot
+    // (kh::hub::check_order, in the documented order). An offline order is checked at the time
+    // the customer placed it (within the last 24 hours), not at its late arrival.
+    const bool offline = !req.local_number.empty();
+    std::chrono::system_clock::time_point placed = now;
+    if (offline && !req.placed_at.empty()) {
+      if (auto t = protocol::parse_rfc3339(req.placed_at);
+          t && *t <= now + std::chrono::minutes(5) && *t >= now - std::chrono::hours(24)) {
+        placed = *t;
+      }
+    }
+    const std::string zone = store_.shop().time_zone(bid);
+    auto prof = store_.shop().profile(bid);
+    if (!prof) throw std::runtime_error("business without profile");
+    if (zone.empty()) {
+      // Rows from before migration 3: hours at the fixed UTC offset (no DST), as they were.
+      if (!business->always_open && req.type != protocol::order_type::pickup &&
+          !is_open_at(placed, business->utc_offset_minutes, store_.businesses().opening_hours(bid))) {
+        return rejected(make_problem(code::business_closed, "the business is closed now"));
+      }
+      prof->always_open = true;  // hours done above
+    }
+    if (auto p = check_order(*prof, {req.type, req.payment, req.table, req.pickup_at, req.delivery_address, placed},
+                             now)) {
+      return rejected(std::move(*p));
     }
 
     // 4. Discount code.
@@ -184,7 +211,9 @@ placement order_service::place(const std::string& device_id, const protocol::ord
         return rejected(make_problem(code::product_unavailable, p->name + " is not available",
                                      {{"product_id", w.product_id}}));
       }
-      if (p->stock && *p->stock < w.qty) {
+      // An offline order is accepted without stock (the goods were promised at the kiosk): it
+      // takes what is left and is flagged stock_conflict below.
+      if (p->stock && *p->stock < w.qty && !offline) {
         return rejected(make_problem(code::out_of_stock, p->name + " is out of stock",
                                      {{"product_id", w.product_id}, {"requested", w.qty}, {"available", *p->stock}}));
       }
@@ -212,17 +241,62 @@ placement order_service::place(const std::string& device_id, const protocol::ord
       }
       throw std::logic_error("product vanished");  // unreachable: every line's product was loaded
     };
+    // 5b. Options on every line (kh::protocol::price_options: the kiosk estimates with the same).
+    std::vector<std::int64_t> unit_prices;
+    order_details details;
+    unit_prices.reserve(req.lines.size());
+    {
+      std::vector<std::pair<std::string, std::vector<protocol::option_group>>> groups_of;
+      auto groups_for = [&](const std::string& pid) -> const std::vector<protocol::option_group>& {
+        for (const auto& [id, g] : groups_of) {
+          if (id == pid) return g;
+        }
+        groups_of.emplace_back(pid, store_.shop().option_groups(bid, pid));
+        return groups_of.back().second;
+      };
+      int line_no = 0;
+      for (const auto& l : req.lines) {
+        ++line_no;
+        const auto& p = product_of(l.product_id);
+        const auto& groups = groups_for(l.product_id);
+        auto unit = protocol::price_options(p.price, groups, l.options);
+        if (!unit) {
+          auto e = std::move(unit).error();
+          e.details["product_id"] = p.id;
+          e.details["line"] = line_no - 1;
+          e.message = p.name + ": " + e.message;
+          return rejected(std::move(e));
+        }
+        unit_prices.push_back(*unit);
+        for (const auto& o : l.options) {
+          for (const auto& g : groups) {
+            if (g.id != o.group_id) continue;
+            for (const auto& c : g.options) {
+              if (c.id == o.option_id) {
+                details.line_options[line_no].push_back({g.id, c.id, g.name, c.name, c.price_delta.amount});
+              }
+            }
+          }
+        }
+      }
+    }
 
     // 6. Price on the server.
     std::vector<priced_line> priced;
     priced.reserve(req.lines.size());
-    for (const auto& l : req.lines) priced.push_back({product_of(l.product_id).price, l.qty});
-    auto totals_r = price_order(priced, tax_rule{business->tax_rate_bp, business->tax_inclusive}, discount);
+    for (std::size_t i = 0; i < req.lines.size(); ++i) priced.push_back({unit_prices[i], req.lines[i].qty});
+    std::int64_t delivery_fee = 0;
+    if (req.type == protocol::order_type::delivery) {
+      if (const auto* offer = prof->offer(req.type)) delivery_fee = offer->fee.amount;
+    }
+    auto totals_r =
+        price_order(priced, tax_rule{business->tax_rate_bp, business->tax_inclusive}, discount, delivery_fee);
     if (!totals_r) {
       // Not stored: corrupt prices are the hub's problem, not a final answer.
       spdlog::error("pricing failed for order {}: {}", req.order_id, totals_r.error().message);
       return reject(device_id, req, fp, bid, make_problem(code::internal, "pricing failed"), false);
     }
+    if (auto p = check_minimum(*prof, req.type, totals_r->subtotal)) return rejected(std::move(*p));
 
     if (discount && totals_r->subtotal < discount_min_order) {
       return rejected(make_problem(code::invalid_discount, "order below the discount code's minimum",
@@ -246,6 +320,14 @@ placement order_service::place(const std::string& device_id, const protocol::ord
       // BEGIN IMMEDIATE, so it cannot have changed): nothing to take, and skipping the UPDATE
       // keeps a products page out of the commit.
       if (!p.stock) continue;
+      if (offline && *p.stock < w.qty) {
+        // Documented exception: sold offline, stock ran out meanwhile. Take what is left (never
+        // below zero) and flag the order for staff.
+        store_.catalog().set_stock(bid, w.product_id, std::int64_t{0}, now_ms);
+        details.stock_conflict = true;
+        stock_changed = true;
+        continue;
+      }
       if (!store_.catalog().take_stock(bid, w.product_id, w.qty, now_ms)) {
         tx.reset();  // roll back the decrements so far
         tx = store_.begin();
@@ -260,9 +342,16 @@ placement order_service::place(const std::string& device_id, const protocol::ord
     o.id = req.order_id;
     o.business_id = bid;
     o.device_id = device_id;
-    o.day = local_day(now, business->utc_offset_minutes);
-    o.seq = store_.businesses().next_order_seq(bid, o.day);
-    o.number = format_order_number(o.seq);
+    o.day = business_day(*business, zone, now);
+    if (offline) {
+      // The kiosk's local number stays the order's number (ticket, board and dashboard agree);
+      // the daily counter is not used.
+      o.seq = 0;
+      o.number = req.local_number;
+    } else {
+      o.seq = store_.businesses().next_order_seq(bid, o.day);
+      o.number = format_order_number(o.seq);
+    }
     o.type = req.type;
     o.payment = req.payment;
     o.state = order_state::pending_payment;
@@ -275,14 +364,26 @@ placement order_service::place(const std::string& device_id, const protocol::ord
     // ETA: base preparation time plus a fixed time per order already in the queue.
     o.eta_ms = now_ms + 1000 * (business->base_prep_seconds +
                                 business->queue_seconds_per_order * business->active_orders);
+    std::optional<std::int64_t> pickup_ms;
+    if (!req.pickup_at.empty()) {
+      if (auto t = protocol::parse_rfc3339(req.pickup_at)) pickup_ms = to_ms(*t);
+    }
+    if (req.type == protocol::order_type::pickup && pickup_ms) o.eta_ms = std::max(o.eta_ms, *pickup_ms);
     o.created_at_ms = now_ms;
     o.updated_at_ms = now_ms;
     int line_no = 0;
     for (const auto& l : req.lines) {
       const auto& p = product_of(l.product_id);
-      o.lines.push_back({++line_no, p.id, p.sku, p.name, p.price, l.qty, p.price * l.qty, l.note, p.stock.has_value()});
+      const auto unit = unit_prices[static_cast<std::size_t>(line_no)];
+      o.lines.push_back({++line_no, p.id, p.sku, p.name, unit, l.qty, unit * l.qty, l.note, p.stock.has_value()});
     }
     store_.orders().insert(o);
+    if (req.type == protocol::order_type::eat_in) details.table = req.table;
+    if (req.type == protocol::order_type::delivery) details.delivery_address = req.delivery_address;
+    if (req.type == protocol::order_type::pickup) details.pickup_at_ms = pickup_ms;
+    details.offline = offline;
+    if (offline) details.placed_at_ms = to_ms(placed);
+    if (!details.empty()) store_.shop().insert_order_details(o.id, details);
     store_.orders().add_history(o.id, {std::nullopt, order_state::pending_payment, "device:" + device_id, "", now_ms});
     store_.businesses().add_active_orders(bid, 1);
 
@@ -292,6 +393,7 @@ placement order_service::place(const std::string& device_id, const protocol::ord
                            {"total", {{"amount", o.totals.total}, {"currency", o.currency}}},
                            {"order_type", protocol::to_string(o.type)},
                            {"device_id", device_id}};
+    if (details.stock_conflict) note["stock_conflict"] = true;
     store_.outbox().enqueue({0, bid, o.id, "new_order", note.dump(), now_ms, now_ms, 0});
 
     protocol::order_accepted acc;
@@ -303,6 +405,8 @@ placement order_service::place(const std::string& device_id, const protocol::ord
     acc.discount = {o.totals.discount, o.currency};
     acc.total = {o.totals.total, o.currency};
     acc.eta = eta;
+    if (req.type == protocol::order_type::delivery) acc.delivery_fee = protocol::money{o.totals.delivery_fee, o.currency};
+    if (!public_url_.empty()) acc.tracking_url = public_url_ + "/o/" + o.id;
 
     placement out;
     out.accepted = true;
@@ -313,6 +417,7 @@ placement order_service::place(const std::string& device_id, const protocol::ord
     // The new order's event: the business' next seq, stored in this transaction.
     out.status = events_->append(o.id, std::nullopt, "device:" + device_id, now_ms);
     out.stock_changed = stock_changed;
+    out.stock_conflict = details.stock_conflict;
     store_.answers().insert({o.id, device_id, k_accepted, out.body, fp, now_ms});
     tx->commit();
     wrote(true);

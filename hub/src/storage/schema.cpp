@@ -248,6 +248,94 @@ INSERT INTO health_probe(id, at_ms) VALUES (1, 0);
 CREATE INDEX orders_pending_by_device ON orders(device_id) WHERE state = 'pending_payment';
 )sql";
 
+// Migration 3 (issue 9, the kiosk shop): the store profile, product option groups, order
+// details (options per line, table, pickup slot, address, offline number, stock conflict),
+// device status and product images. Depends only on migration 1. (Feedback is migration 4's
+// table; migration 6 adds the device that sent it.)
+constexpr const char* k_v3 = R"sql(
+-- IANA zone of the business (opening hours, pickup slots, daily numbering, DST-correct);
+-- NULL in rows from before: the fixed utc_offset_minutes stays in use for them.
+ALTER TABLE businesses ADD COLUMN time_zone TEXT;
+-- Comma-separated two-letter codes, first = default.
+ALTER TABLE businesses ADD COLUMN languages TEXT NOT NULL DEFAULT 'en';
+ALTER TABLE businesses ADD COLUMN banner TEXT NOT NULL DEFAULT '';
+-- Comma-separated payment method words offered.
+ALTER TABLE businesses ADD COLUMN payment_methods TEXT NOT NULL DEFAULT 'card_present,cash,wallet';
+
+-- Settings per offered order type. A business with no rows here offers every type with these
+-- defaults (rows from before migration 3); enabled = 0 rows are kept for the dashboard.
+ALTER TABLE business_order_types ADD COLUMN table_numbers INTEGER NOT NULL DEFAULT 0 CHECK (table_numbers IN (0, 1));
+ALTER TABLE business_order_types ADD COLUMN slot_minutes INTEGER NOT NULL DEFAULT 15 CHECK (slot_minutes BETWEEN 5 AND 240);
+ALTER TABLE business_order_types ADD COLUMN lead_minutes INTEGER NOT NULL DEFAULT 20 CHECK (lead_minutes BETWEEN 0 AND 1440);
+ALTER TABLE business_order_types ADD COLUMN fee INTEGER NOT NULL DEFAULT 0 CHECK (fee BETWEEN 0 AND 100000000);
+ALTER TABLE business_order_types ADD COLUMN minimum INTEGER NOT NULL DEFAULT 0 CHECK (minimum BETWEEN 0 AND 100000000);
+ALTER TABLE business_order_types ADD COLUMN area TEXT NOT NULL DEFAULT '';
+ALTER TABLE business_order_types ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE option_groups (
+  business_id  TEXT NOT NULL,
+  product_id   TEXT NOT NULL,
+  id           TEXT NOT NULL,
+  name         TEXT NOT NULL,
+  min_choices  INTEGER NOT NULL DEFAULT 0 CHECK (min_choices >= 0),
+  max_choices  INTEGER NOT NULL DEFAULT 1 CHECK (max_choices >= 1 AND max_choices >= min_choices),
+  position     INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (business_id, product_id, id),
+  FOREIGN KEY (business_id, product_id) REFERENCES products(business_id, id)
+) WITHOUT ROWID;
+
+CREATE TABLE options (
+  business_id  TEXT NOT NULL,
+  product_id   TEXT NOT NULL,
+  group_id     TEXT NOT NULL,
+  id           TEXT NOT NULL,
+  name         TEXT NOT NULL,
+  price_delta  INTEGER NOT NULL DEFAULT 0 CHECK (price_delta BETWEEN 0 AND 100000000),
+  available    INTEGER NOT NULL DEFAULT 1 CHECK (available IN (0, 1)),
+  preselected  INTEGER NOT NULL DEFAULT 0 CHECK (preselected IN (0, 1)),
+  position     INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (business_id, product_id, group_id, id),
+  FOREIGN KEY (business_id, product_id, group_id) REFERENCES option_groups(business_id, product_id, id)
+) WITHOUT ROWID;
+
+-- What an order carries beyond its row; one row only for orders that have any of it, so a plain
+-- takeaway order costs no extra page. line_options: JSON {"<line_no>":[{group_id, option_id,
+-- group_name, option_name, price_delta}]} with names and deltas copied at placement.
+CREATE TABLE order_details (
+  order_id          TEXT PRIMARY KEY REFERENCES orders(id),
+  table_number      TEXT NOT NULL DEFAULT '',
+  pickup_at_ms      INTEGER,
+  delivery_address  TEXT NOT NULL DEFAULT '',
+  offline           INTEGER NOT NULL DEFAULT 0 CHECK (offline IN (0, 1)),
+  placed_at_ms      INTEGER,
+  stock_conflict    INTEGER NOT NULL DEFAULT 0 CHECK (stock_conflict IN (0, 1)),
+  line_options      TEXT NOT NULL DEFAULT '{}'
+) WITHOUT ROWID;
+
+-- The latest device.status per device.
+CREATE TABLE device_status (
+  device_id      TEXT PRIMARY KEY REFERENCES devices(id),
+  printer        TEXT NOT NULL CHECK (printer IN ('ok', 'paper_low', 'paper_out', 'cover_open', 'offline', 'absent')),
+  camera         TEXT NOT NULL CHECK (camera IN ('ok', 'error', 'absent')),
+  outbox         INTEGER NOT NULL CHECK (outbox >= 0),
+  firmware       TEXT NOT NULL,
+  detail         TEXT NOT NULL DEFAULT '',
+  updated_at_ms  INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Product images served by the hub at GET /img/{business}/{id} (the catalog's image_url). The
+-- bytes live in the database so a backup has them and two hubs serve the same ones.
+CREATE TABLE product_images (
+  business_id    TEXT NOT NULL REFERENCES businesses(id),
+  id             TEXT NOT NULL,
+  content_type   TEXT NOT NULL,
+  data           BLOB NOT NULL,
+  etag           TEXT NOT NULL,
+  updated_at_ms  INTEGER NOT NULL,
+  PRIMARY KEY (business_id, id)
+) WITHOUT ROWID;
+)sql";
+
 // v4 (web portal and phone shop): sessions, the stock ledger, discount minimums, low-stock
 // thresholds, store content, order feedback, and web orders' customer details.
 constexpr const char* k_v4 = R"sql(
@@ -326,6 +414,12 @@ CREATE TABLE device_credentials (
 );
 )sql";
 
+// v6: feedback from kiosks (issue 9) names the device that sent it; phone feedback (the web shop)
+// keeps ''. One table and one code path for both channels.
+constexpr const char* k_v6 = R"sql(
+ALTER TABLE order_feedback ADD COLUMN device_id TEXT NOT NULL DEFAULT '';
+)sql";
+
 // Migration 7 (issues 10 and 12: staff actions, live orders): the per-business event sequence,
 // the published order.status events (replayed to screens and the dashboard's live stream by seq),
 // and the answers to staff actions (idempotent on action_id). Depends only on migration 1.
@@ -357,7 +451,7 @@ struct migration {
 };
 // Forward-only, in ascending version order. Versions may skip numbers (parallel branches take
 // their own), but a released version is never changed or reordered.
-constexpr migration k_migrations[] = {{1, k_v1}, {2, k_v2}, {4, k_v4}, {5, k_v5}, {7, k_v7}};
+constexpr migration k_migrations[] = {{1, k_v1}, {2, k_v2}, {3, k_v3}, {4, k_v4}, {5, k_v5}, {6, k_v6}, {7, k_v7}};
 
 }  // namespace
 

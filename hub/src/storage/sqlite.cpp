@@ -396,6 +396,18 @@ statement& statement::bind(int i, std::string_view v) {
   return *this;
 }
 
+statement& statement::bind_blob(int i, std::string_view bytes) {
+  const int rc = sqlite3_bind_blob64(stmt_, i, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) fail(conn_->handle(), rc, "bind");
+  return *this;
+}
+
+std::string statement::blob(int col) const {
+  const auto* p = sqlite3_column_blob(stmt_, col);
+  if (!p) return {};
+  return std::string(static_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)));
+}
+
 statement& statement::bind(int i, std::nullopt_t) {
   const int rc = sqlite3_bind_null(stmt_, i);
   if (rc != SQLITE_OK) fail(conn_->handle(), rc, "bind");

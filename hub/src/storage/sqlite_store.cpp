@@ -5,6 +5,7 @@
 
 #include "kh/hub/storage/schema.hpp"
 #include "kh/hub/storage/store.hpp"
+#include "sqlite_shop.hpp"
 
 namespace kh::hub {
 
@@ -801,7 +802,8 @@ class sqlite_store final : public store {
         orders_(db_),
         answers_(db_),
         outbox_(db_),
-        fleet_(db_) {
+        fleet_(db_),
+        shop_(make_sqlite_shop(db_)) {
     migrate(db_);
     if (opts.background_checkpoint) {
       checkpointer_ = std::make_unique<sqlite::checkpointer>(path);
@@ -817,6 +819,7 @@ class sqlite_store final : public store {
   answer_repository& answers() override { return answers_; }
   outbox_repository& outbox() override { return outbox_; }
   fleet_repository& fleet() override { return fleet_; }
+  shop_repository& shop() override { return *shop_; }
   std::unique_ptr<write_transaction> begin() override {
     if (depth_ > 0) return std::make_unique<sqlite_savepoint>(db_, depth_);
     return std::make_unique<sqlite_write_transaction>(db_, depth_);
@@ -854,6 +857,7 @@ class sqlite_store final : public store {
   sqlite_answers answers_;
   sqlite_outbox outbox_;
   sqlite_fleet fleet_;
+  std::unique_ptr<shop_repository> shop_;
   std::unique_ptr<sqlite::checkpointer> checkpointer_;  // stops before db_ closes
   int depth_ = 0;  // units of work begun and not yet committed or dropped: the outermost is the
                    // transaction, the others savepoints

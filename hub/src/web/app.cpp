@@ -13,6 +13,8 @@
 #include "kh/hub/orders/order_rules.hpp"
 #include "kh/protocol/ids.hpp"
 #include "kh/protocol/time.hpp"
+#include "kh/hub/http/images.hpp"
+#include "storage/sqlite_shop.hpp"
 #include "web/app_impl.hpp"
 
 namespace kh::hub::web {
@@ -573,35 +575,26 @@ http_response app::impl::get_static(const http_request& req) {
 }
 
 http_response app::impl::get_image(const http_request& req) {
-  // /images/{id}.jpg or /images/{id}-thumb.jpg; ids are 32 hex digits.
-  auto segs = split_path(req.path);
-  if (!segs || segs->size() != 2) return text(404, "not found");
-  std::string name = (*segs)[1];
-  if (!name.ends_with(".jpg")) return text(404, "not found");
-  name.resize(name.size() - 4);
-  bool thumb = false;
-  if (name.ends_with("-thumb")) {
-    thumb = true;
-    name.resize(name.size() - 6);
-  }
-  if (name.size() != 32 || name.find_first_not_of("0123456789abcdef") != std::string::npos) return text(404, "not found");
-  {
+  // /img/{business}/{name}: every product picture (the seed's drawn ones and uploads alike) lives
+  // in product_images; read here on a read-only connection so pictures never wait for the writer.
+  return image_response(req, [this](const std::string& business, const std::string& id) {
     auto db = reads.get();
-    auto q = db->prepare("SELECT 1 FROM images WHERE id = ?");
-    q.bind(1, name);
-    if (!q.step()) return text(404, "not found");
-  }
-  const fs::path file = fs::path(opts.data_dir) / "images" / (name + (thumb ? "-thumb.jpg" : ".jpg"));
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return text(404, "not found");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  http_response r;
-  r.content_type = "image/jpeg";
-  r.body = ss.str();
-  r.headers.emplace_back("Cache-Control", "public, max-age=31536000, immutable");  // ids never change content
-  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
-  return r;
+    return make_sqlite_shop(*db)->image(business, id);
+  });
+}
+
+http_response app::impl::get_tracking_redirect(const http_request& req) {
+  // /o/{order id}: the short tracking URL of order.accepted (and the kiosk's confirmation QR),
+  // sent on to the business' tracking page.
+  auto segs = split_path(req.path);
+  if (!segs || segs->size() != 2) return not_found(req);
+  const std::string oid = (*segs)[1];
+  if (!protocol::is_uuid(oid)) return not_found(req);
+  auto db = reads.get();
+  auto q = db->prepare("SELECT b.slug FROM orders o JOIN businesses b ON b.id = o.business_id WHERE o.id = ?");
+  q.bind(1, oid);
+  if (!q.step()) return not_found(req);
+  return redirect("/s/" + escape_url_component(q.text(0)) + "/o/" + oid);
 }
 
 void app::impl::catalog_changed(const std::string& business_id) {
@@ -626,7 +619,8 @@ void app::add_routes(http_router& router) {
   router.add("POST", "/login", [d](const http_request& r) { return d->post_login(r); });
   router.add("POST", "/logout", [d](const http_request& r) { return d->post_logout(r); });
   router.add_prefix("GET", "/static/", [d](const http_request& r) { return d->get_static(r); });
-  router.add_prefix("GET", "/images/", [d](const http_request& r) { return d->get_image(r); });
+  router.add_prefix("GET", "/img/", [d](const http_request& r) { return d->get_image(r); });
+  router.add_prefix("GET", "/o/", [d](const http_request& r) { return d->get_tracking_redirect(r); });
   for (const char* m : {"GET", "POST"}) {
     router.add(m, "/portal", [d](const http_request& r) { return d->portal(r); });
     router.add_prefix(m, "/portal/", [d](const http_request& r) { return d->portal(r); });

@@ -114,6 +114,7 @@ struct app::impl {
   http_response post_logout(const http_request& req);
   http_response get_static(const http_request& req);
   http_response get_image(const http_request& req);
+  http_response get_tracking_redirect(const http_request& req);
 
   // ---- portal (portal.cpp) ---------------------------------------------------------------
   http_response portal(const http_request& req);

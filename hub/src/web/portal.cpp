@@ -14,6 +14,8 @@
 #include "kh/protocol/ids.hpp"
 #include "kh/protocol/time.hpp"
 #include "web/app_impl.hpp"
+#include "kh/hub/http/images.hpp"
+#include "storage/sqlite_shop.hpp"
 #include "web/image.hpp"
 #include "web/qr.hpp"
 
@@ -231,12 +233,12 @@ http_response app::impl::portal_products(const http_request& req, const session&
     b.bind(1, s.business_id);
     if (b.step()) currency = b.text(0);
     auto q = db->prepare(
-        "SELECT p.id, p.name, p.price, p.active, p.stock, COALESCE(c.name, ''), p.image_id FROM products p "
+        "SELECT p.id, p.name, p.price, p.active, p.stock, COALESCE(c.name, ''), p.image_id, p.image_url FROM products p "
         "LEFT JOIN categories c ON c.business_id = p.business_id AND c.id = p.category_id "
         "WHERE p.business_id = ? ORDER BY c.position, p.position, p.name");
     q.bind(1, s.business_id);
     while (q.step()) {
-      const std::string img = q.is_null(6) ? "" : "/images/" + q.text(6) + "-thumb.jpg";
+      const std::string img = product_image_url(s.business_id, q.is_null(6) ? "" : q.text(6), q.text(7), true);
       rows += render(R"(<tr><td>{{img|html}}</td><td><a href="/portal/products/{{id|url}}">{{name}}</a></td><td>{{cat}}</td><td>{{price}}</td><td>{{stock}}</td><td>{{active}}</td></tr>)",
                      {{"id", q.text(0)}, {"name", q.text(1)}, {"price", format_money(q.int64(2), currency)},
                       {"active", q.int64(3) ? "active" : "inactive"}, {"stock", q.is_null(4) ? "—" : std::to_string(q.int64(4))},
@@ -269,6 +271,7 @@ http_response app::impl::portal_product(const http_request& req, const session& 
   std::optional<product_record> existing;
   std::optional<std::int64_t> low_threshold;
   std::string image_id;
+  std::string image_url;
   std::vector<std::pair<std::string, std::string>> cats;
   std::string currency;
   {
@@ -281,7 +284,7 @@ http_response app::impl::portal_product(const http_request& req, const session& 
     while (c.step()) cats.emplace_back(c.text(0), c.text(1));
     if (!creating) {
       auto q = db->prepare(
-          "SELECT id, category_id, sku, name, description, price, active, stock, position, low_stock_threshold, image_id "
+          "SELECT id, category_id, sku, name, description, price, active, stock, position, low_stock_threshold, image_id, image_url "
           "FROM products WHERE business_id = ? AND id = ?");
       q.bind(1, s.business_id).bind(2, id);
       if (!q.step()) return not_found(req, &s);
@@ -298,6 +301,7 @@ http_response app::impl::portal_product(const http_request& req, const session& 
       p.position = q.int32(8);
       low_threshold = q.opt_int64(9);
       image_id = q.is_null(10) ? "" : q.text(10);
+      image_url = q.text(11);
       existing = p;
     }
   }
@@ -329,26 +333,17 @@ http_response app::impl::portal_product(const http_request& req, const session& 
     const auto big = encode_jpeg(fit_within(dec.image, 1024), 85);
     const auto thumb = encode_jpeg(fit_within(dec.image, 320), 80);
     const std::string iid = random_hex(16);
-    const fs::path dir = fs::path(opts.data_dir) / "images";
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    auto put = [&](const fs::path& p, const std::string& bytes) {
-      const fs::path tmp = p.string() + ".tmp";
-      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-      out.close();
-      if (!out) return false;
-      fs::rename(tmp, p, ec);
-      return !ec;
-    };
-    if (!put(dir / (iid + ".jpg"), big) || !put(dir / (iid + "-thumb.jpg"), thumb))
-      return error_page(req, 500, "Could not store the image (disk full?). Nothing was changed.", &s);
-    const std::string url = base_url(req) + "/images/" + iid + ".jpg";
+    // Stored in the database (product_images, as the seed's pictures are), so a backup has them;
+    // the catalog carries the path, made absolute with the hub's public URL for kiosks.
+    const std::string url = "/img/" + s.business_id + "/" + iid + ".jpg";
     bool gone = false;
     write([&](connection& c) {
       c.prepare("INSERT INTO images(id, business_id, path, content_type, bytes, created_at_ms) VALUES (?,?,?,?,?,?)")
-          .bind(1, iid).bind(2, s.business_id).bind(3, "images/" + iid + ".jpg").bind(4, "image/jpeg")
+          .bind(1, iid).bind(2, s.business_id).bind(3, url).bind(4, "image/jpeg")
           .bind(5, static_cast<std::int64_t>(big.size())).bind(6, now_ms()).run();
+      auto shop = make_sqlite_shop(c);
+      shop->put_image({s.business_id, iid + ".jpg", "image/jpeg", big, content_etag(big), now_ms()});
+      shop->put_image({s.business_id, iid + "-thumb.jpg", "image/jpeg", thumb, content_etag(thumb), now_ms()});
       gone = c.prepare("UPDATE products SET image_id = ?, image_url = ?, updated_at_ms = ? WHERE business_id = ? AND id = ?")
                  .bind(1, iid).bind(2, url).bind(3, now_ms()).bind(4, s.business_id).bind(5, id).run() == 0;
     });
@@ -520,8 +515,10 @@ http_response app::impl::portal_product(const http_request& req, const session& 
 <p class="mt-3"><a href="/portal/qr/code.svg?for=product:{{id|url}}&amp;download=1">QR code (SVG)</a> · <a href="/portal/qr/code.png?for=product:{{id|url}}&amp;download=1">QR code (PNG)</a> · <a href="/s/{{slug|url}}/p/{{id|url}}">Shop page</a></p>)",
                    {{"id", p.id}, {"csrf", csrf_input(s)}, {"stock", p.stock ? std::to_string(*p.stock) : "not tracked"},
                     {"ledger", safe_html{ledger}}, {"slug", s.slug},
-                    {"img", image_id.empty() ? safe_html{"<p>No image yet.</p>"}
-                                             : render(R"(<p><img src="/images/{{i|url}}-thumb.jpg" alt="" class="thumb-lg"></p>)", {{"i", image_id}})}});
+                    {"img", product_image_url(s.business_id, image_id, image_url, true).empty()
+                                ? safe_html{"<p>No image yet.</p>"}
+                                : render(R"(<p><img src="{{i|attr}}" alt="" class="thumb-lg"></p>)",
+                                         {{"i", product_image_url(s.business_id, image_id, image_url, true)}})}});
   }
   auto body = render(R"(<h1>{{title}}</h1>{{saved|html}}
 <form method="post" action="/portal/products/{{action|url}}" class="row g-3" style="max-width:48rem">{{csrf|html}}

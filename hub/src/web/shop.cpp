@@ -7,6 +7,8 @@
 #include <spdlog/spdlog.h>
 
 #include "kh/hub/orders/order_rules.hpp"
+#include "kh/hub/storage/shop_repository.hpp"
+#include "kh/protocol/codec.hpp"
 #include "kh/protocol/ids.hpp"
 #include "kh/protocol/time.hpp"
 #include "web/app_impl.hpp"
@@ -104,11 +106,11 @@ http_response app::impl::shop(const http_request& req) {
   };
   auto product_json = [&](connection& db) {
     nlohmann::json all = nlohmann::json::object();
-    auto q = db.prepare("SELECT id, name, price, stock, image_id FROM products WHERE business_id = ? AND active = 1");
+    auto q = db.prepare("SELECT id, name, price, stock, image_id, image_url FROM products WHERE business_id = ? AND active = 1");
     q.bind(1, b.id);
     while (q.step()) {
       nlohmann::json p = {{"name", q.text(1)}, {"price", q.int64(2)}, {"available", q.is_null(3) || q.int64(3) > 0}};
-      if (!q.is_null(4)) p["thumb"] = "/images/" + q.text(4) + "-thumb.jpg";
+      if (auto u = product_image_url(b.id, q.is_null(4) ? "" : q.text(4), q.text(5), true); !u.empty()) p["thumb"] = u;
       all[q.text(0)] = std::move(p);
     }
     return all;
@@ -123,7 +125,7 @@ http_response app::impl::shop(const http_request& req) {
     c.bind(1, b.id);
     while (c.step()) {
       std::string cards;
-      auto q = db->prepare("SELECT id, name, description, price, stock, image_id FROM products WHERE business_id = ? AND category_id = ? AND active = 1 ORDER BY position, name");
+      auto q = db->prepare("SELECT id, name, description, price, stock, image_id, image_url FROM products WHERE business_id = ? AND category_id = ? AND active = 1 ORDER BY position, name");
       q.bind(1, b.id).bind(2, c.text(0));
       while (q.step()) {
         const bool avail = q.is_null(4) || q.int64(4) > 0;
@@ -131,7 +133,10 @@ http_response app::impl::shop(const http_request& req) {
 {{img|html}}<div class="flex-grow-1"><h3 class="h6 mb-1"><a href="/s/{{slug|url}}/p/{{id|url}}" class="stretched-link-off">{{name}}</a></h3>
 <p class="small text-muted mb-1">{{desc}}</p><div class="d-flex justify-content-between align-items-center"><span class="price">{{price}}</span>{{button|html}}</div></div></div></div></div>)",
                         {{"id", q.text(0)}, {"slug", b.slug}, {"name", q.text(1)}, {"desc", q.text(2)}, {"price", format_money(q.int64(3), b.currency)},
-                         {"img", q.is_null(5) ? safe_html{} : render(R"(<img src="/images/{{i|url}}-thumb.jpg" alt="" width="72" height="72" class="thumb" loading="lazy">)", {{"i", q.text(5)}})},
+                         {"img", [&] {
+                           const auto u = product_image_url(b.id, q.is_null(5) ? "" : q.text(5), q.text(6), true);
+                           return u.empty() ? safe_html{} : render(R"(<img src="{{i|attr}}" alt="" width="72" height="72" class="thumb" loading="lazy">)", {{"i", u}});
+                         }()},
                          {"button", avail ? render(R"(<button class="btn btn-sm btn-primary add" data-id="{{id|attr}}">Add</button>)", {{"id", q.text(0)}})
                                           : safe_html{R"(<span class="badge bg-secondary">sold out</span>)"}}}).html;
       }
@@ -154,7 +159,7 @@ http_response app::impl::shop(const http_request& req) {
   if (rest.size() == 2 && rest[0] == "p" && get) {
     if (!is_id(rest[1])) return not_found(req);
     auto db = reads.get();
-    auto q = db->prepare("SELECT id, name, description, price, stock, image_id FROM products WHERE business_id = ? AND id = ? AND active = 1");
+    auto q = db->prepare("SELECT id, name, description, price, stock, image_id, image_url FROM products WHERE business_id = ? AND id = ? AND active = 1");
     q.bind(1, b.id).bind(2, rest[1]);
     if (!q.step()) return shell(404, b.name, render("<h1>Not found</h1><p>This product is not on sale.</p>", {}));
     const bool avail = q.is_null(4) || q.int64(4) > 0;
@@ -163,7 +168,10 @@ http_response app::impl::shop(const http_request& req) {
 <script type="application/json" id="kh-products">{{json|html}}</script>)",
                        {{"id", q.text(0)}, {"name", q.text(1)}, {"desc", q.text(2)}, {"price", format_money(q.int64(3), b.currency)}, {"slug", b.slug},
                         {"autoadd", req.query.count("add") ? "1" : ""},
-                        {"img", q.is_null(5) ? safe_html{} : render(R"(<img src="/images/{{i|url}}.jpg" alt="" class="img-fluid rounded mb-3 hero">)", {{"i", q.text(5)}})},
+                        {"img", [&] {
+                          const auto u = product_image_url(b.id, q.is_null(5) ? "" : q.text(5), q.text(6), false);
+                          return u.empty() ? safe_html{} : render(R"(<img src="{{i|attr}}" alt="" class="img-fluid rounded mb-3 hero">)", {{"i", u}});
+                        }()},
                         {"button", avail ? render(R"(<button class="btn btn-lg btn-primary add w-100" data-id="{{id|attr}}">Add to cart</button>)", {{"id", q.text(0)}})
                                          : safe_html{R"(<p class="badge bg-secondary fs-6">sold out</p>)"}},
                         {"json", safe_html{script_json(product_json(*db))}}});
@@ -305,21 +313,24 @@ http_response app::impl::shop(const http_request& req) {
       auto f = form(req);
       if (!f) return shop_error(400, "Expected a form.");
       if (!csrf_ok(req, *f, nullptr)) return shop_error(403, "The page expired. Reload it and retry.");
+      // The kiosk's feedback message and this form share one validation (protocol::decode_feedback:
+      // rating 1-5, comment plain text of at most limits::max_comment) and one write
+      // (shop_repository::insert_feedback_once: the first rating of an order wins).
       auto rating = parse_int(f->count("rating") ? f->at("rating") : "", 1, 5);
       if (!rating) return shop_error(400, "rating: choose 1 to 5 stars.");
       const std::string comment = f->count("comment") ? trim(f->at("comment")) : "";
-      if (comment.size() > 1000) return shop_error(400, "comment: at most 1000 characters.");
+      auto fb = protocol::decode_feedback({{"order_id", oid}, {"rating", *rating}, {"comment", comment}});
+      if (!fb) {
+        if (comment.size() > protocol::limits::max_comment)
+          return shop_error(400, "comment: at most " + std::to_string(protocol::limits::max_comment) + " characters.");
+        return shop_error(400, "comment: " + fb.error().message);
+      }
       if (!done) return shop_error(409, "You can rate the order once it is collected.");
       bool dup = false;
-      write([&](connection& c) {
-        auto q = c.prepare("SELECT 1 FROM order_feedback WHERE order_id = ?");
-        q.bind(1, oid);
-        if (q.step()) {
-          dup = true;
-          return;
-        }
-        c.prepare("INSERT INTO order_feedback(order_id, business_id, rating, comment, created_at_ms) VALUES (?,?,?,?,?)")
-            .bind(1, oid).bind(2, b.id).bind(3, *rating).bind(4, comment).bind(5, now_ms()).run();
+      on_writer([&] {
+        auto tx = writer.begin();
+        dup = !writer.shop().insert_feedback_once({fb->order_id, b.id, "", fb->rating, fb->comment, now_ms()});
+        tx->commit();
       });
       if (dup) return shop_error(409, "This order was rated already. Thank you!");
       return redirect("/s/" + escape_url_component(b.slug) + "/o/" + oid + "?thanks=1");

@@ -326,4 +326,10 @@ std::optional<std::int64_t> parse_int(std::string_view in, std::int64_t lo, std:
   return v;
 }
 
+std::string product_image_url(const std::string& business_id, const std::string& image_id,
+                              const std::string& image_url, bool thumb) {
+  if (!image_id.empty()) return "/img/" + business_id + "/" + image_id + (thumb ? "-thumb.jpg" : ".jpg");
+  return image_url;
+}
+
 }  // namespace kh::hub::web

@@ -56,6 +56,11 @@ std::string trim(std::string_view s);
 /// Money "12.50" → 1250 (at most 2 decimals, 0…1,000,000.00); nullopt otherwise.
 std::optional<std::int64_t> parse_money(std::string_view s);
 std::string format_money(std::int64_t minor, std::string_view currency);
+/// Where a product's picture is served (GET /img/{business}/{name}, one route for every image):
+/// an uploaded image (`image_id`) as `{id}.jpg` or its `{id}-thumb.jpg`; otherwise the product's
+/// `image_url` (the seed's drawn pictures), which has no thumbnail; "" when it has neither.
+std::string product_image_url(const std::string& business_id, const std::string& image_id,
+                              const std::string& image_url, bool thumb);
 /// Whole decimal integer in [lo, hi].
 std::optional<std::int64_t> parse_int(std::string_view s, std::int64_t lo, std::int64_t hi);
 

@@ -1,12 +1,16 @@
 #include "kh/kiosk/link/engine.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <stdexcept>
 
 #include <spdlog/spdlog.h>
 
 #include "kh/protocol/codec.hpp"
+#include "kh/protocol/pricing.hpp"
+#include "kh/protocol/time.hpp"
 #include "kh/protocol/ids.hpp"
 #include "kh/protocol/topics.hpp"
 
@@ -124,6 +128,8 @@ void engine::on_connected() {
   emit(events::connection{true});
   // Everything unanswered goes out again now: the hub may have restarted or the answer been lost.
   resend_all_now();
+  send_status_if_changed(true);
+  flush_feedback();
 }
 
 void engine::resend_all_now() {
@@ -184,7 +190,83 @@ outcome<std::string> engine::submit(const protocol::order_submit& order,
     }
   }
   send_due(now_());
+  send_status_if_changed(false);
   return order.order_id;
+}
+
+outcome<protocol::order_quoted> engine::quote(const protocol::order_quote& q) {
+  if (!protocol::is_uuid(q.quote_id)) return fail(errc::bad_command, "quote id is not a UUID");
+  if (q.lines.empty()) return fail(errc::empty_order, "a quote needs at least one line");
+  if (!catalog_) return fail(errc::no_catalog, "no catalog cached yet");
+  auto estimate = protocol::quote_cart(catalog_->catalog(), q);
+  if (connected_) {
+    auto payload = protocol::make_message(types::order_quote, protocol::to_json(q));
+    if (payload.size() <= protocol::limits::max_payload &&
+        !publish_(topics::device_up(cfg_.device_id, types::order_quote), payload)) {
+      spdlog::warn("kiosk: could not queue order.quote");
+    }
+  }
+  return estimate;
+}
+
+outcome<bool> engine::send_feedback(const protocol::feedback& f) {
+  if (!protocol::is_uuid(f.order_id)) return fail(errc::bad_command, "order id is not a UUID");
+  if (f.rating < 1 || f.rating > 5) return fail(errc::bad_command, "rating must be 1 to 5");
+  auto payload = protocol::make_message(types::feedback, protocol::to_json(f));
+  if (connected_ && publish_(topics::device_up(cfg_.device_id, types::feedback), payload)) return true;
+  if (held_feedback_.size() >= cfg_.max_held_feedback) held_feedback_.erase(held_feedback_.begin());
+  held_feedback_.push_back(std::move(payload));
+  return false;
+}
+
+void engine::flush_feedback() {
+  while (connected_ && !held_feedback_.empty()) {
+    if (!publish_(topics::device_up(cfg_.device_id, types::feedback), held_feedback_.front())) return;
+    held_feedback_.erase(held_feedback_.begin());
+  }
+}
+
+void engine::report_status(protocol::printer_state printer, protocol::camera_state camera,
+                           std::string detail) {
+  protocol::device_status st;
+  st.printer = printer;
+  st.camera = camera;
+  st.detail = std::move(detail);
+  status_ = std::move(st);
+  send_status_if_changed(false);
+}
+
+void engine::send_status_if_changed(bool force) {
+  if (!status_ || !connected_) return;
+  auto st = *status_;
+  st.outbox = static_cast<std::int64_t>(pending_.size());
+  st.firmware = cfg_.firmware.empty() ? default_firmware() : cfg_.firmware;
+  if (protocol::utf8_length(st.firmware) > protocol::limits::max_firmware) {
+    st.firmware = st.firmware.substr(0, protocol::limits::max_firmware);
+  }
+  if (!force && status_sent_ && *status_sent_ == st) return;
+  if (publish_(topics::device_up(cfg_.device_id, types::device_status),
+               protocol::make_message(types::device_status, protocol::to_json(st)))) {
+    status_sent_ = std::move(st);
+  }
+}
+
+outcome<std::string> engine::take_local_number() {
+  if (!protocol::is_local_number(cfg_.local_prefix + "-1")) {
+    return fail(errc::bad_command, "local_prefix must be 1-8 of A-Z0-9");
+  }
+  const auto day = protocol::format_rfc3339(now_()).substr(0, 10);
+  int seq = 0;
+  if (auto v = db_.setting("local_seq")) {
+    // "YYYY-MM-DD:N"
+    if (v->size() > 11 && v->compare(0, 10, day) == 0) seq = std::atoi(v->c_str() + 11);
+  }
+  seq = seq % 999 + 1;
+  auto saved = db_.set_setting("local_seq", day + ":" + std::to_string(seq));
+  if (!saved) return saved.error();
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%s-%03d", cfg_.local_prefix.c_str(), seq);
+  return std::string(buf);
 }
 
 void engine::accept_catalog(protocol::catalog c, bool via_down) {
@@ -237,6 +319,7 @@ void engine::answer(const std::string& order_id, events::order_answer ev,
   if (!done) return;  // not recorded: stay pending, the next re-send gets the same answer again
   pending_.erase(it->second);
   seq_of_.erase(it);
+  send_status_if_changed(false);
   if (!*done) return;  // already answered in the database: handled once
   emit(ev);
 }
@@ -337,6 +420,13 @@ void engine::on_message(std::string_view topic, std::string_view payload) {
       // Only our own orders are tracked; the business topic carries every device's.
       auto changed = db_.update_tracking(s->order_id, s->number, protocol::to_string(s->state));
       emit(events::order_status{std::move(s).value(), changed && *changed});
+    } else if (type == types::order_quoted && via_down) {
+      auto q = protocol::decode_order_quoted(env->body);
+      if (!q) {
+        spdlog::warn("kiosk: ignoring bad order.quoted: {}", q.error().message);
+        return;
+      }
+      emit(events::quoted{std::move(q).value(), true});
     } else {
       spdlog::debug("kiosk: ignoring {} on {}", type, topic);
     }

@@ -375,6 +375,39 @@ outcome<std::string> link::submit(const cart& c, protocol::order_type type,
   return std::move(*r);
 }
 
+outcome<std::string> link::submit_order(protocol::order_submit order,
+                                        std::function<void(const std::string&)> on_queued) {
+  auto r = impl_->call([p = impl_.get(), o = std::move(order), q = std::move(on_queued)] {
+    return p->eng->submit(o, q);
+  });
+  if (!r) return fail(errc::stopped, "the kiosk link is stopped");
+  return std::move(*r);
+}
+
+outcome<protocol::order_quoted> link::quote(protocol::order_quote q) {
+  auto r = impl_->call([p = impl_.get(), q = std::move(q)] { return p->eng->quote(q); });
+  if (!r) return fail(errc::stopped, "the kiosk link is stopped");
+  return std::move(*r);
+}
+
+outcome<bool> link::send_feedback(protocol::feedback f) {
+  auto r = impl_->call([p = impl_.get(), f = std::move(f)] { return p->eng->send_feedback(f); });
+  if (!r) return fail(errc::stopped, "the kiosk link is stopped");
+  return std::move(*r);
+}
+
+void link::report_status(protocol::printer_state printer, protocol::camera_state camera, std::string detail) {
+  impl_->post([p = impl_.get(), printer, camera, d = std::move(detail)]() mutable {
+    p->eng->report_status(printer, camera, std::move(d));
+  }, true);
+}
+
+outcome<std::string> link::take_local_number() {
+  auto r = impl_->call([p = impl_.get()] { return p->eng->take_local_number(); });
+  if (!r) return fail(errc::stopped, "the kiosk link is stopped");
+  return std::move(*r);
+}
+
 link_status link::status() {
   auto r = impl_->call([p = impl_.get()] { return p->eng->status(); });
   if (r) return std::move(*r);

@@ -36,7 +36,10 @@ struct hub_options {
   std::string signing_key_file;             ///< Ed25519 seed (default: DIR/signing.key, made 0600 when missing)
   std::string http_host = "127.0.0.1";
   std::uint16_t http_port = 8080;           ///< 0: ephemeral (the log line and hub.json tell which)
-  /// Base URL QR codes, links and enrollment URIs carry ("https://shop.example"); empty: the request's Host.
+  /// Public base URL customers and kiosks reach the hub at ("https://shop.example"): QR codes,
+  /// links, enrollment URIs, order tracking URLs (`{url}/o/{order}`) and product image URLs start
+  /// with it. Empty (default): links from the request's Host, no tracking URL in order.accepted,
+  /// images at "http://HTTP_HOST:PORT".
   std::string public_url;
   /// Default full: an answered order survives a power cut (docs/operations.md).
   sqlite::durability sync = sqlite::durability::full;

@@ -49,6 +49,13 @@ nlohmann::json to_json(const order_submit& m);
 nlohmann::json to_json(const order_accepted& m);
 nlohmann::json to_json(const rejection& m);
 nlohmann::json to_json(const order_status& m);
+nlohmann::json to_json(const option_group& m);
+nlohmann::json to_json(const store_profile& m);
+nlohmann::json to_json(const order_quote& m);
+nlohmann::json to_json(const order_quoted& m);
+nlohmann::json to_json(const issue& m);
+nlohmann::json to_json(const feedback& m);
+nlohmann::json to_json(const device_status& m);
 nlohmann::json to_json(const device_config& m);
 
 result<money> decode_money(const nlohmann::json& j);
@@ -58,6 +65,24 @@ result<order_submit> decode_order_submit(const nlohmann::json& body);
 result<order_accepted> decode_order_accepted(const nlohmann::json& body);
 result<rejection> decode_rejection(const nlohmann::json& body);
 result<order_status> decode_order_status(const nlohmann::json& body);
+/// A catalog's "profile" object on its own (also what the hub's web API takes); `currency` is the
+/// business' (every fee and minimum must use it).
+result<store_profile> decode_store_profile(const nlohmann::json& j, const std::string& currency);
+/// One product's "option_groups" array on its own; `currency` is the product price's currency
+/// (every price_delta must use it).
+result<std::vector<option_group>> decode_option_groups(const nlohmann::json& j,
+                                                       const std::string& currency);
+result<order_quote> decode_order_quote(const nlohmann::json& body);
+result<order_quoted> decode_order_quoted(const nlohmann::json& body);
+result<feedback> decode_feedback(const nlohmann::json& body);
+result<device_status> decode_device_status(const nlohmann::json& body);
+
+/// "07:30" ↔ 450; "24:00" ↔ 1440 (only as a closing time). -1 when `s` is not HH:MM.
+int parse_hhmm(std::string_view s) noexcept;
+std::string format_hhmm(int minute);
+/// "mon" … "sun" ↔ 0 … 6.
+const char* weekday_word(int weekday) noexcept;
+int parse_weekday(std::string_view s) noexcept;
 result<device_config> decode_device_config(const nlohmann::json& body);
 
 /// Validates `body` with the decoder that belongs to `type` (order.rejected and error share one).

@@ -30,6 +30,20 @@ inline constexpr std::size_t max_firmware = 64;
 inline constexpr std::size_t max_message = 500;
 inline constexpr std::size_t max_number = 32;  ///< order number, e.g. "A-042"
 inline constexpr std::size_t max_depth = 32;   ///< JSON nesting of one payload
+inline constexpr std::size_t max_option_groups = 16;  ///< per product
+inline constexpr std::size_t max_group_options = 32;  ///< choices per option group
+inline constexpr std::size_t max_line_options = 32;   ///< choices picked on one order line
+inline constexpr std::size_t max_table = 16;          ///< eat-in table number text
+inline constexpr std::size_t max_address = 300;       ///< delivery address
+inline constexpr std::size_t max_banner = 200;        ///< store profile promo banner
+inline constexpr std::size_t max_area = 200;          ///< delivery area description
+inline constexpr std::size_t max_time_zone = 64;      ///< IANA zone name
+inline constexpr std::size_t max_languages = 8;
+inline constexpr std::size_t max_comment = 500;        ///< feedback comment
+inline constexpr std::size_t max_status_detail = 200;  ///< device.status detail text
+inline constexpr std::size_t max_url = 512;            ///< tracking / image URLs
+inline constexpr std::size_t max_hours_spans = 64;     ///< opening-hours rows in a profile
+inline constexpr std::int64_t max_outbox_report = 1'000'000;
 inline constexpr std::size_t max_ticket = 512;  ///< scanned ticket text in order.action
 inline constexpr std::size_t max_reason = 200;  ///< cancel reason in order.action
 /// orders.snapshot may exceed max_payload: receivers decode it with this cap (1 MiB).
@@ -40,6 +54,11 @@ inline constexpr std::size_t max_snapshot_orders = 1000;  ///< open orders in on
 enum class order_type { eat_in, takeaway, pickup, delivery };
 enum class payment_method { card_present, cash, wallet };
 enum class device_mode { shop, counter, board };
+enum class tax_mode { inclusive, exclusive };
+/// What a kiosk reports about its receipt printer in `device.status`.
+enum class printer_state { ok, paper_low, paper_out, cover_open, offline, absent };
+/// What a kiosk reports about its camera in `device.status`.
+enum class camera_state { ok, error, absent };
 /// What staff did at a counter (order.action "action").
 enum class staff_action { preparing, ready, out_for_delivery, delivered, collect, take_cash, cancel };
 /// Where an order was placed.
@@ -60,12 +79,18 @@ const char* to_string(order_type v) noexcept;
 const char* to_string(payment_method v) noexcept;
 const char* to_string(device_mode v) noexcept;
 const char* to_string(order_state v) noexcept;
+const char* to_string(tax_mode v) noexcept;
+const char* to_string(printer_state v) noexcept;
+const char* to_string(camera_state v) noexcept;
 const char* to_string(staff_action v) noexcept;
 const char* to_string(order_channel v) noexcept;
 bool from_string(std::string_view s, order_type& out) noexcept;
 bool from_string(std::string_view s, payment_method& out) noexcept;
 bool from_string(std::string_view s, device_mode& out) noexcept;
 bool from_string(std::string_view s, order_state& out) noexcept;
+bool from_string(std::string_view s, tax_mode& out) noexcept;
+bool from_string(std::string_view s, printer_state& out) noexcept;
+bool from_string(std::string_view s, camera_state& out) noexcept;
 bool from_string(std::string_view s, staff_action& out) noexcept;
 bool from_string(std::string_view s, order_channel& out) noexcept;
 
@@ -79,14 +104,19 @@ inline constexpr const char* order_rejected = "order.rejected";
 inline constexpr const char* order_status = "order.status";
 inline constexpr const char* error = "error";
 inline constexpr const char* device_config = "device.config";
+inline constexpr const char* order_quote = "order.quote";    ///< device → hub
+inline constexpr const char* order_quoted = "order.quoted";  ///< hub → device
+inline constexpr const char* feedback = "feedback";          ///< device → hub
+inline constexpr const char* device_status = "device.status";  ///< device → hub
 inline constexpr const char* order_action = "order.action";                ///< counter → hub
 inline constexpr const char* order_action_result = "order.action.result";  ///< hub → counter
 inline constexpr const char* orders_sync = "orders.sync";                  ///< board/counter → hub
 inline constexpr const char* orders_snapshot = "orders.snapshot";          ///< hub → board/counter
 /// Every type above, for iteration (tests, routing tables).
-inline constexpr std::array<const char*, 12> all = {
-    hello,         catalog,      order_submit,        order_accepted, order_rejected,  order_status,
-    error,         device_config, order_action,       order_action_result, orders_sync, orders_snapshot};
+inline constexpr std::array<const char*, 16> all = {
+    hello,         catalog,      order_submit,  order_accepted, order_rejected,      order_status,
+    error,         device_config, order_quote,  order_quoted,   feedback,            device_status,
+    order_action,  order_action_result, orders_sync, orders_snapshot};
 }  // namespace types
 
 /// True for one of `types::all`.
@@ -123,6 +153,30 @@ struct category {
   friend bool operator==(const category&, const category&) = default;
 };
 
+/// One choice of an option group, e.g. "Oat milk" (+0.40).
+struct option_choice {
+  std::string id;  ///< slug, unique within its group
+  std::string name;
+  money price_delta;       ///< added to the unit price per chosen unit (≥ 0)
+  bool available = true;   ///< false: shown, not choosable (e.g. oat milk ran out)
+  bool preselected = false;  ///< the UI starts with it chosen ("default" on the wire)
+
+  friend bool operator==(const option_choice&, const option_choice&) = default;
+};
+
+/// A product's option group (modifier), e.g. size S/M/L (min 1, max 1) or extras (min 0, max 3).
+/// Required means min_choices ≥ 1. A choice can be picked at most once per line.
+struct option_group {
+  std::string id;  ///< slug, unique within its product
+  std::string name;
+  int min_choices = 0;  ///< 0 … max_choices
+  int max_choices = 1;  ///< 1 … number of options
+  std::vector<option_choice> options;
+
+  bool required() const noexcept { return min_choices > 0; }
+  friend bool operator==(const option_group&, const option_group&) = default;
+};
+
 struct product {
   std::string id;
   std::string sku;
@@ -133,8 +187,51 @@ struct product {
   std::string image_url;              ///< may be empty
   bool available = true;              ///< active and (untracked or stock > 0)
   std::optional<std::int64_t> stock;  ///< units on hand; nullopt when not tracked
+  std::vector<option_group> option_groups;  ///< may be empty ("option_groups" left out)
 
   friend bool operator==(const product&, const product&) = default;
+};
+
+/// An order type a store offers, with the settings that belong to that type.
+struct order_type_offer {
+  order_type type = order_type::takeaway;
+  bool table_numbers = false;  ///< eat_in: the customer enters a table number
+  int slot_minutes = 0;        ///< pickup: slot length in minutes (5–240)
+  int lead_minutes = 0;        ///< pickup: the earliest slot starts at least this far ahead (0–1440)
+  money fee;                   ///< delivery: fee the hub adds to the total
+  money minimum;               ///< delivery: minimum subtotal (before discount)
+  std::string area;            ///< delivery: where the store delivers, for humans (may be empty)
+
+  friend bool operator==(const order_type_offer&, const order_type_offer&) = default;
+};
+
+/// Opening hours in the store's local time (its IANA time zone): open on `weekday`
+/// (0 = Monday … 6 = Sunday) from `opens_minute` (inclusive) to `closes_minute` (exclusive),
+/// minutes after local midnight. On the wire: {"day":"mon","opens":"07:30","closes":"19:00"}.
+struct hours_span {
+  int weekday = 0;
+  int opens_minute = 0;    ///< 0–1439
+  int closes_minute = 0;   ///< opens_minute+1 … 1440 ("24:00")
+
+  friend bool operator==(const hours_span&, const hours_span&) = default;
+};
+
+/// What the store offers and when: part of the catalog, enforced by the hub at placement.
+struct store_profile {
+  std::string time_zone = "UTC";  ///< IANA name, e.g. "Europe/Paris" (DST applied by the hub)
+  tax_mode tax = tax_mode::inclusive;
+  std::int64_t tax_rate_bp = 0;  ///< basis points, 1000 = 10 %
+  std::vector<order_type_offer> order_types;  ///< offered types, each at most once
+  bool always_open = false;                   ///< true: opening_hours is ignored
+  std::vector<hours_span> opening_hours;
+  std::vector<std::string> languages;  ///< 2-letter codes, first = default, e.g. {"en","fr"}
+  std::string banner;                  ///< promo text for the attract screen, may be empty
+  std::vector<payment_method> payment_methods;  ///< offered methods, each at most once
+
+  /// The offer for `t`, or nullptr when the store does not offer it.
+  const order_type_offer* offer(order_type t) const noexcept;
+  bool accepts(payment_method m) const noexcept;
+  friend bool operator==(const store_profile&, const store_profile&) = default;
 };
 
 /// hub → devices, retained on kh/v1/b/{business}/catalog.
@@ -145,14 +242,28 @@ struct catalog {
   std::int64_t version = 0;  ///< increases on every change
   std::vector<category> categories;
   std::vector<product> products;
+  /// The store profile; nullopt only from hubs before it existed (receivers then assume:
+  /// takeaway, card and cash, always open, no banner).
+  std::optional<store_profile> profile;
 
+  /// The product with `id`, or nullptr.
+  const product* find_product(std::string_view id) const noexcept;
   friend bool operator==(const catalog&, const catalog&) = default;
+};
+
+/// One choice picked on an order line: {"group":"size","option":"l"}.
+struct line_option {
+  std::string group_id;
+  std::string option_id;
+
+  friend bool operator==(const line_option&, const line_option&) = default;
 };
 
 struct order_line {
   std::string product_id;
   int qty = 1;
   std::string note;  ///< may be empty
+  std::vector<line_option> options;  ///< may be empty ("options" left out)
 
   friend bool operator==(const order_line&, const order_line&) = default;
 };
@@ -173,8 +284,80 @@ struct order_submit {
   payment_method payment = payment_method::card_present;
   customer cust;
   std::string discount_code;  ///< may be empty
+  std::string table;             ///< eat_in table number, may be empty (≤ 16 characters)
+  std::string pickup_at;         ///< pickup: RFC 3339 start of the chosen slot, may be empty
+  std::string delivery_address;  ///< delivery: address text, may be empty (≤ 300 characters)
+  /// Offline orders: the number the kiosk printed ("K1-007": 1–8 of [A-Z0-9], '-', 1–4 digits).
+  /// The hub keeps it as the order's number. Empty for orders placed online.
+  std::string local_number;
+  /// Offline orders: RFC 3339 time the customer placed it (opening hours are checked then).
+  std::string placed_at;
 
   friend bool operator==(const order_submit&, const order_submit&) = default;
+};
+
+/// True for a kiosk-local order number: 1–8 of [A-Z0-9], '-', 1–4 digits (e.g. "K1-007").
+bool is_local_number(std::string_view s) noexcept;
+
+/// device → hub: "what would this cart cost now?" Answered with order.quoted; nothing is stored.
+struct order_quote {
+  std::string quote_id;  ///< UUID made by the device; order.quoted echoes it
+  order_type type = order_type::takeaway;
+  std::vector<order_line> lines;  ///< 1–100, same rules as order.submit
+  std::string discount_code;      ///< may be empty
+  std::string pickup_at;          ///< pickup slot to check, may be empty
+
+  friend bool operator==(const order_quote&, const order_quote&) = default;
+};
+
+/// A problem found while quoting: same shape as a rejection body, without order_id.
+struct issue {
+  protocol::code code = protocol::code::malformed;
+  std::string message;
+  nlohmann::json details = nlohmann::json::object();
+
+  friend bool operator==(const issue&, const issue&) = default;
+};
+
+struct quoted_line {
+  int line = 0;       ///< index into the quote's lines
+  money unit_price;   ///< base price plus option deltas
+  money line_total;   ///< unit_price × qty
+  std::vector<issue> problems;  ///< empty when the line can be ordered as is
+
+  friend bool operator==(const quoted_line&, const quoted_line&) = default;
+};
+
+/// hub → device: the hub's prices for a quote. `ok` is true when an order.submit with these lines
+/// would be accepted now (no problem anywhere). Totals cover the lines without problems.
+struct order_quoted {
+  std::string quote_id;
+  bool ok = true;
+  money subtotal, discount, tax, delivery_fee, total;
+  std::vector<quoted_line> lines;  ///< one per quoted line, in order
+  std::vector<issue> problems;     ///< order-level: closed, order type off, bad discount, …
+
+  friend bool operator==(const order_quoted&, const order_quoted&) = default;
+};
+
+/// device → hub: the customer's rating of an order. Stored once per order (the first one wins).
+struct feedback {
+  std::string order_id;
+  int rating = 5;        ///< 1–5
+  std::string comment;   ///< may be empty, ≤ 500 characters
+
+  friend bool operator==(const feedback&, const feedback&) = default;
+};
+
+/// device → hub, whenever it changes and after every connect. The hub keeps the latest per device.
+struct device_status {
+  printer_state printer = printer_state::absent;
+  camera_state camera = camera_state::absent;
+  std::int64_t outbox = 0;  ///< orders waiting in the kiosk's outbox
+  std::string firmware;     ///< 1–64 characters
+  std::string detail;       ///< free text for staff, may be empty
+
+  friend bool operator==(const device_status&, const device_status&) = default;
 };
 
 /// hub → device.
@@ -184,6 +367,8 @@ struct order_accepted {
   order_state state = order_state::pending_payment;
   money subtotal, tax, discount, total;
   std::string eta;  ///< RFC 3339
+  std::optional<money> delivery_fee;  ///< set for delivery orders (part of total)
+  std::string tracking_url;  ///< "<public base>/o/<order_id>" when the hub has a public URL
 
   friend bool operator==(const order_accepted&, const order_accepted&) = default;
 };

@@ -30,8 +30,17 @@ enum class code {
   busy,                 ///< the hub's intake is full; retryable
   rate_limited,         ///< this device placed too many orders too fast; retryable
   hold_limit,           ///< this device holds too much stock in unpaid orders; retryable
+  order_type_unavailable,  ///< the store does not offer this order type
+  payment_unavailable,     ///< the store does not offer this payment method
+  invalid_slot,            ///< pickup slot missing, too soon, misaligned or outside opening hours
+  below_minimum,           ///< delivery order under the store's minimum
+  missing_detail,          ///< table number or delivery address required but not given
+  unknown_option,          ///< option group or choice not on the product
+  option_unavailable,      ///< the choice exists but is not available now
+  too_many_choices,        ///< more choices in a group than its max (or a choice twice)
+  missing_choice,          ///< fewer choices in a group than its min (a required group)
+  unknown_order,           ///< feedback or a staff action for an order the hub does not know
   // Staff actions (order.action.result); all final.
-  unknown_order,        ///< no order with that id or ticket
   not_paid,             ///< the action needs a paid order; this one is pending_payment
   not_ready,            ///< collect of an order that is not ready yet
   already_collected,    ///< collected before; details.at, details.by

@@ -6,7 +6,9 @@
 // Routing: kh/v1/d/{device}/presence → devices.online/last_seen; kh/v1/d/{device}/up/{type}:
 // `hello` → recorded and answered (`answer_hello`); `order.submit` → per-device rate limit, then
 // placement, answer on down/order.accepted|order.rejected
-// after commit, and order.status on kh/v1/b/{business}/orders for a new order. Anything too
+// after commit, and order.status on kh/v1/b/{business}/orders for a new order; `order.quote` →
+// down/order.quoted (nothing stored); `feedback` → stored once per order (unknown or another
+// device's order: error unknown_order); `device.status` → latest per device + kh_device_* gauges. Anything too
 // large, malformed, of an unknown version or type, or whose envelope type differs from the
 // topic's type level → `error` on the sender's down/error with the machine code, logged once
 // per device and code per minute, nothing changed. A retained message on an up/ topic is a stale
@@ -47,6 +49,13 @@ inline constexpr const char* catalog_restores = "kh_catalog_restores_total";  //
 inline constexpr const char* mqtt_connected = "kh_mqtt_connected";
 inline constexpr const char* wal_syncs = "kh_wal_syncs_total";
 inline constexpr const char* wal_sync_seconds = "kh_wal_sync_seconds_total";
+inline constexpr const char* quotes = "kh_quotes_total";  ///< label ok = "true" | "false"
+inline constexpr const char* feedback = "kh_feedback_total";  ///< label rating
+inline constexpr const char* feedback_repeats = "kh_feedback_repeats_total";
+inline constexpr const char* stock_conflicts = "kh_orders_stock_conflict_total";
+inline constexpr const char* device_printer = "kh_device_printer_state";  ///< labels device, state
+inline constexpr const char* device_camera = "kh_device_camera_state";    ///< labels device, state
+inline constexpr const char* device_outbox = "kh_device_outbox";          ///< label device
 inline constexpr const char* retained_ignored = "kh_mqtt_retained_ignored_total";
 inline constexpr const char* intake_refused = "kh_intake_refused_total";  ///< label reason
 inline constexpr const char* intake_messages = "kh_intake_queue_messages";
@@ -183,6 +192,13 @@ class ingress {
   /// Recounts online devices into kh_devices_connected.
   void update_devices_gauge();
 
+  /// Loads every stored device.status into the kh_device_* gauges (at start).
+  void restore_device_metrics();
+
+  /// Base that makes the catalog's image paths absolute in catalogs sent from here (the hello
+  /// answer), the same as the hub's retained catalog (default empty: paths left as stored).
+  void set_image_base(std::string base) { image_base_ = std::move(base); }
+
   /// Sends an `error`-shaped body (also used for order.rejected of undecodable orders).
   void send_error(const std::string& device, const std::string& order_id, const protocol::problem& p,
                   const char* type);
@@ -205,7 +221,13 @@ class ingress {
   /// down/catalog (so a kiosk started without --business learns it) and a device.config. The
   /// provisioning work (issue 8) extends this (signatures, broker credentials).
   void answer_hello(const device_record& d);
+  // Kiosk shop messages (shop_messages.cpp).
+  void on_quote(const std::string& device, const nlohmann::json& body);
+  void on_feedback(const std::string& device, const nlohmann::json& body);
+  void on_device_status(const std::string& device, const nlohmann::json& body);
+  void set_device_gauges(const std::string& device, const protocol::device_status& st);
 
+  std::string image_base_;
   store& store_;
   order_service& orders_;
   bool batching_ = false;     // inside handle_batch: the gauge is updated once at its end

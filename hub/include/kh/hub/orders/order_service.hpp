@@ -34,6 +34,8 @@ struct placement {
   std::optional<protocol::order_status> status;
   /// Tracked stock changed (the retained catalog's stock/availability is now stale).
   bool stock_changed = false;
+  /// An offline order was accepted although its stock ran out (see docs/protocol.md).
+  bool stock_conflict = false;
 };
 
 /// One decoded order.submit and the device it came from (the identity from the MQTT topic).
@@ -60,11 +62,16 @@ class order_service {
   ///
   /// In one transaction: replays the stored answer for a known order_id (same device and same
   /// content; otherwise `order_conflict`, nothing stored), checks the device (unknown, disabled or
-  /// board → `forbidden`, not stored), the business' opening hours (`business_closed`), the
+  /// board → `forbidden`, not stored), the store profile (`check_order`: order type, payment
+  /// method, opening hours in the store's time zone, table / address, pickup slot), the
   /// discount code (`invalid_discount`), every product (`unknown_product`,
-  /// `product_unavailable`, `out_of_stock` — quantities of repeated products are summed), takes
-  /// the stock with conditional updates, prices, numbers, estimates the ETA, writes the order,
-  /// its lines, its first state-history row, a `new_order` outbox row and the answer.
+  /// `product_unavailable`, `out_of_stock` — quantities of repeated products are summed), the
+  /// options of every line (`protocol::price_options`), the delivery minimum, takes the stock
+  /// with conditional updates, prices (options, delivery fee), numbers (an offline order keeps
+  /// its `local_number`), estimates the ETA, writes the order, its lines, its details, its first
+  /// state-history row, a `new_order` outbox row and the answer. An offline order is accepted
+  /// when stock ran out meanwhile: stock goes to zero (never below) and it is flagged
+  /// `stock_conflict`.
   ///
   /// Rejections change nothing except storing the rejection answer: a resend of the same
   /// order_id gets the same rejection (a kiosk retries a rejected cart with a new order_id), so
@@ -104,6 +111,10 @@ class order_service {
 
   std::chrono::system_clock::time_point now() const { return clock_(); }
 
+  /// Public base URL of the hub ("https://cafe.example", no trailing slash; default empty: no
+  /// tracking URL). `order.accepted` then carries "<base>/o/<order_id>".
+  void set_public_url(std::string base);
+  const std::string& public_url() const noexcept { return public_url_; }
   /// The business event stream on the writer's connection (writer thread only).
   order_event_log& events() noexcept { return *events_; }
   store& db() noexcept { return store_; }
@@ -124,6 +135,7 @@ class order_service {
                    const std::string& business_id, protocol::problem p, bool store_answer);
   store& store_;
   clock_fn clock_;
+  std::string public_url_;
   std::unique_ptr<order_event_log> events_;
   std::int64_t hold_limit_ = 100;
   write_observer on_write_;

@@ -174,6 +174,8 @@ class statement {
   statement& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
   statement& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
   statement& bind(int i, std::nullopt_t);
+  /// Binds bytes as a BLOB (images).
+  statement& bind_blob(int i, std::string_view bytes);
   statement& bind(int i, const std::optional<std::int64_t>& v) {
     return v ? bind(i, *v) : bind(i, std::nullopt);
   }
@@ -187,6 +189,8 @@ class statement {
   std::int64_t int64(int col) const noexcept;
   int int32(int col) const noexcept { return static_cast<int>(int64(col)); }
   std::string text(int col) const;
+  /// The column's bytes (a BLOB, or any value as bytes).
+  std::string blob(int col) const;
   std::optional<std::int64_t> opt_int64(int col) const noexcept;
 
  private:

@@ -15,6 +15,7 @@
 
 #include "kh/hub/orders/order_rules.hpp"
 #include "kh/hub/orders/pricing.hpp"
+#include "kh/hub/storage/shop_repository.hpp"
 #include "kh/hub/storage/sqlite.hpp"
 #include "kh/protocol/messages.hpp"
 
@@ -303,6 +304,8 @@ class store {
   virtual answer_repository& answers() = 0;
   virtual outbox_repository& outbox() = 0;
   virtual fleet_repository& fleet() = 0;
+  /// Store profile, option groups, order details, feedback, device status, images (issue 9).
+  virtual shop_repository& shop() = 0;
   /// Starts a write transaction (takes the write lock now). Called while another unit of work
   /// from this store is open, it starts a nested one (a savepoint): its commit() hands its
   /// writes to the enclosing unit (durable only when the outermost commits), and dropping it

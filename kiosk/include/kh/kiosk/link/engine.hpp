@@ -50,6 +50,11 @@ struct engine_config {
   /// Called with the body of a verified `credentials` message (new broker password); returns true
   /// once they are stored, and the engine acknowledges with up/credentials.ack.
   std::function<bool(const nlohmann::json& body)> on_credentials;
+  /// Prefix of offline order numbers (take_local_number), 1–8 of [A-Z0-9] (default "K1"). The UI
+  /// may set it from a flag such as `--local-prefix` (not added to main.cpp yet).
+  std::string local_prefix = "K1";
+  /// Feedback messages held while disconnected, oldest dropped beyond this (default: 50).
+  std::size_t max_held_feedback = 50;
 };
 
 /// A snapshot for status displays.
@@ -100,6 +105,30 @@ class engine {
   /// order, or disconnected: the next connect re-sends).
   std::optional<clock::time_point> tick();
 
+  // ---- Kiosk shop (issue 9). Functions the UI calls (through kh::kiosk::link). ----
+
+  /// Prices `q` now with the cached catalog (kh::protocol::quote_cart: the hub's own rules, minus
+  /// hours, slots and discount codes, which only the hub knows) and returns that estimate; when
+  /// connected also sends order.quote, and the hub's answer arrives as events::quoted with the
+  /// same quote_id. Errors: bad_command (quote_id not a UUID, no lines), no_catalog.
+  outcome<protocol::order_quoted> quote(const protocol::order_quote& q);
+
+  /// Sends the customer's rating (QoS 1). While disconnected it is held in memory (at most
+  /// max_held_feedback, not across a restart) and sent on the next connect; the hub keeps the
+  /// first rating per order. Errors: bad_command (order id not a UUID, rating outside 1–5).
+  outcome<bool> send_feedback(const protocol::feedback& f);
+
+  /// Records the printer/camera state (`outbox` and `firmware` are filled in here) and sends
+  /// device.status when it differs from the last one sent; it is also sent after every connect
+  /// and whenever the outbox size changes.
+  void report_status(protocol::printer_state printer, protocol::camera_state camera,
+                     std::string detail = {});
+
+  /// The next offline order number, "<local_prefix>-NNN" (001…999, then 001 again), counted per
+  /// UTC day and kept in the kiosk database so a restart never reuses one. Put it in
+  /// order_submit.local_number together with placed_at when the hub is unreachable.
+  outcome<std::string> take_local_number();
+
   bool connected() const noexcept { return connected_; }
   const std::string& business_id() const noexcept { return business_id_; }
   /// The current catalog, null when none is cached.
@@ -123,6 +152,8 @@ class engine {
               outbox_status status);
   void emit(const link_event& ev);
   std::int64_t now_ms() const;
+  void send_status_if_changed(bool force);
+  void flush_feedback();
 
   store& db_;
   engine_config cfg_;
@@ -137,6 +168,9 @@ class engine {
   std::shared_ptr<const catalog_view> catalog_;
   std::map<std::int64_t, pending_entry> pending_;  // by seq: oldest first
   std::unordered_map<std::string, std::int64_t> seq_of_;
+  std::optional<protocol::device_status> status_;     // last reported by the UI
+  std::optional<protocol::device_status> status_sent_;
+  std::vector<std::string> held_feedback_;  // encoded messages waiting for a connection
 };
 
 }  // namespace kh::kiosk

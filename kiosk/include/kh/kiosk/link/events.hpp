@@ -40,9 +40,16 @@ struct order_status {
   protocol::order_status status;
   bool own = false;
 };
+/// Prices for a cart: the hub's answer to engine::quote (from_hub = true), or nothing else — the
+/// offline estimate is returned by engine::quote itself. A UI shows the one whose quote_id is its
+/// latest and drops older ones.
+struct quoted {
+  protocol::order_quoted quote;
+  bool from_hub = true;
+};
 }  // namespace events
 
 using link_event = std::variant<events::connection, events::catalog, events::business,
-                                events::order_answer, events::order_status>;
+                                events::order_answer, events::order_status, events::quoted>;
 
 }  // namespace kh::kiosk

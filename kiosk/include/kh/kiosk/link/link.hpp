@@ -68,6 +68,23 @@ class link {
                               std::function<void(const std::string&)> on_queued = {});
   /// Current status; after stop, connected=false and the rest as last known.
   link_status status();
+
+  // ---- Kiosk shop (issue 9): what the SDL2 UI calls. Each runs on the link's worker and
+  // returns when done there; answers from the hub come as events on the worker thread. ----
+
+  /// Hands a complete order.submit (options, table, pickup slot, offline local_number, …) to the
+  /// outbox; as `submit` otherwise. The UI builds it from its cart (order_id: protocol::new_uuid).
+  outcome<std::string> submit_order(protocol::order_submit order,
+                                    std::function<void(const std::string&)> on_queued = {});
+  /// Offline estimate now (engine::quote), and the hub's order.quoted later as events::quoted.
+  outcome<protocol::order_quoted> quote(protocol::order_quote q);
+  /// The customer's 1–5 rating of an order (engine::send_feedback).
+  outcome<bool> send_feedback(protocol::feedback f);
+  /// Printer/camera state for device.status (engine::report_status). Cheap; call on every change.
+  void report_status(protocol::printer_state printer, protocol::camera_state camera,
+                     std::string detail = {});
+  /// Next offline number, e.g. "K1-007" (engine::take_local_number).
+  outcome<std::string> take_local_number();
   /// Blocks until no order is pending, `timeout` passes or `cancel` becomes true (checked every
   /// 100 ms). Returns the pending count at return.
   std::size_t wait_idle(std::chrono::milliseconds timeout,

@@ -1,0 +1,151 @@
+#include "kh/hub/catalog/store_profile.hpp"
+
+#include <cstdio>
+
+#include <date/tz.h>
+
+#include "kh/hub/orders/order_rules.hpp"
+#include "kh/protocol/money.hpp"
+#include "kh/protocol/time.hpp"
+
+namespace kh::hub {
+
+namespace {
+
+using protocol::code;
+using protocol::make_problem;
+
+const date::time_zone* find_zone(const std::string& name) noexcept {
+  if (name.empty()) return nullptr;
+  try {
+    return date::locate_zone(name);
+  } catch (...) {  // unknown zone, or tzdata unreadable
+    return nullptr;
+  }
+}
+
+// True when [from_minute, to_minute) on `weekday` lies inside one span (a pickup slot).
+bool in_spans(const protocol::store_profile& p, int weekday, int from_minute, int to_minute) {
+  for (const auto& s : p.opening_hours) {
+    if (s.weekday == weekday && from_minute >= s.opens_minute && to_minute <= s.closes_minute) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool is_known_time_zone(const std::string& name) noexcept { return find_zone(name) != nullptr; }
+
+std::optional<wall_time> wall_time_in(const std::string& name, time_point t) noexcept {
+  const auto* zone = find_zone(name);
+  if (zone == nullptr) return std::nullopt;
+  try {
+    using namespace std::chrono;
+    const auto local = zone->to_local(floor<seconds>(t));
+    const auto day = date::floor<date::days>(local);
+    const date::year_month_day ymd{day};
+    const date::weekday wd{day};
+    wall_time w;
+    w.weekday = static_cast<int>(wd.iso_encoding()) - 1;
+    const auto since_midnight = local - day;
+    w.minute = static_cast<int>(duration_cast<minutes>(since_midnight).count());
+    w.second = static_cast<int>(duration_cast<seconds>(since_midnight).count() % 60);
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+    w.day = buf;
+    return w;
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+bool is_open(const protocol::store_profile& p, time_point t) noexcept {
+  if (p.always_open) return true;
+  const auto w = wall_time_in(p.time_zone, t);
+  if (!w) return false;
+  for (const auto& s : p.opening_hours) {
+    if (s.weekday == w->weekday && w->minute >= s.opens_minute && w->minute < s.closes_minute) return true;
+  }
+  return false;
+}
+
+std::string business_day(const business_record& b, const std::string& zone, time_point t) {
+  if (!zone.empty()) {
+    if (auto w = wall_time_in(zone, t)) return w->day;
+  }
+  return local_day(t, b.utc_offset_minutes);
+}
+
+std::optional<protocol::problem> check_profile(const protocol::store_profile& p) {
+  if (!is_known_time_zone(p.time_zone)) {
+    return make_problem(code::malformed, "time_zone: " + p.time_zone + " is not a known IANA time zone",
+                        {{"field", "time_zone"}});
+  }
+  return std::nullopt;
+}
+
+std::optional<protocol::problem> check_order(const protocol::store_profile& p, const order_request_view& r,
+                                             time_point now) {
+  const auto* offer = p.offer(r.type);
+  if (offer == nullptr) {
+    return make_problem(code::order_type_unavailable,
+                        std::string("this store does not offer ") + protocol::to_string(r.type),
+                        {{"order_type", protocol::to_string(r.type)}});
+  }
+  if (r.payment && !p.accepts(*r.payment)) {
+    return make_problem(code::payment_unavailable,
+                        std::string("this store does not take ") + protocol::to_string(*r.payment),
+                        {{"payment_method", protocol::to_string(*r.payment)}});
+  }
+  if (r.type != protocol::order_type::pickup && !is_open(p, r.placed)) {
+    return make_problem(code::business_closed, "the business is closed now");
+  }
+  if (r.type == protocol::order_type::eat_in && offer->table_numbers && r.table.empty()) {
+    return make_problem(code::missing_detail, "a table number is needed for eat-in", {{"field", "table"}});
+  }
+  if (r.type == protocol::order_type::delivery && r.delivery_address.empty()) {
+    return make_problem(code::missing_detail, "a delivery address is needed", {{"field", "delivery_address"}});
+  }
+  if (r.type == protocol::order_type::pickup) {
+    if (r.pickup_at.empty()) {
+      return make_problem(code::invalid_slot, "choose a pickup time", {{"field", "pickup_at"}});
+    }
+    const auto slot = protocol::parse_rfc3339(r.pickup_at);
+    if (!slot) return make_problem(code::invalid_slot, "pickup_at is not a time", {{"field", "pickup_at"}});
+    const auto earliest = now + std::chrono::minutes(offer->lead_minutes);
+    // A minute of slack: the customer chose the slot on screen a moment ago.
+    if (*slot + std::chrono::minutes(1) < earliest) {
+      return make_problem(code::invalid_slot,
+                          "the earliest pickup is " + std::to_string(offer->lead_minutes) + " minutes from now",
+                          {{"field", "pickup_at"}, {"lead_minutes", offer->lead_minutes}});
+    }
+    if (*slot > now + max_pickup_ahead) {
+      return make_problem(code::invalid_slot, "pickup can be at most 7 days ahead", {{"field", "pickup_at"}});
+    }
+    const auto w = wall_time_in(p.time_zone, *slot);
+    if (!w) return make_problem(code::internal, "the store's time zone is unknown");
+    if (w->second != 0 || w->minute % offer->slot_minutes != 0) {
+      return make_problem(code::invalid_slot,
+                          "pickup slots start every " + std::to_string(offer->slot_minutes) + " minutes",
+                          {{"field", "pickup_at"}, {"slot_minutes", offer->slot_minutes}});
+    }
+    if (!p.always_open && !in_spans(p, w->weekday, w->minute, w->minute + offer->slot_minutes)) {
+      return make_problem(code::invalid_slot, "the store is not open for that pickup slot",
+                          {{"field", "pickup_at"}});
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<protocol::problem> check_minimum(const protocol::store_profile& p, protocol::order_type type,
+                                               std::int64_t subtotal) {
+  if (type != protocol::order_type::delivery) return std::nullopt;
+  const auto* offer = p.offer(type);
+  if (offer == nullptr || subtotal >= offer->minimum.amount) return std::nullopt;
+  return make_problem(code::below_minimum,
+                      "delivery needs a subtotal of at least " + protocol::format_money(offer->minimum),
+                      {{"minimum", offer->minimum.amount}, {"subtotal", subtotal}});
+}
+
+}  // namespace kh::hub
