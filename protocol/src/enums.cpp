@@ -74,6 +74,7 @@ bool from_string(std::string_view s, printer_state& out) noexcept {
 }
 bool from_string(std::string_view s, camera_state& out) noexcept {
   return parse_word(camera_state_words, s, out);
+}
 const char* to_string(staff_action v) noexcept {
   return word_of(staff_action_words, v);
 }

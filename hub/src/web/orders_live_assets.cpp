@@ -194,6 +194,7 @@ std::string_view asset_orders_live_js() {
     o.actions = e.actions || [];
     var isNew = !e.previous;
     o._new = isNew;
+    if (isNew) window.setTimeout(function () { o._new = false; }, 6000);
     orders[o.order_id] = o;
     document.body.dataset.seq = String(lastSeq);
     if (isNew && matches(o)) {
