@@ -153,13 +153,14 @@ try {
                                               '-t', 'kh/v1/d/counter-9/down/order.action.result']);
   let answer = '';
   sub.stdout.on('data', (b) => { answer += b; });
+  const subClosed = new Promise((r) => sub.on('close', r));
   await new Promise((r) => setTimeout(r, 300));
   const sentAt = Date.now();
   execFileSync('/usr/bin/mosquitto_pub', ['-h', '127.0.0.1', '-p', String(mqttPort), '-q', '1',
                                           '-t', 'kh/v1/d/counter-9/up/order.action', '-m', JSON.stringify(env)]);
   await owner.waitForSelector(`article[data-number="${number}"]`, { state: 'detached', timeout: 2000 });
   check(true, `the counter's collect (MQTT) took the card off the open board in ${Date.now() - sentAt} ms`);
-  await new Promise((r) => sub.on('close', r));
+  await subClosed;
   const result = JSON.parse(answer);
   check(result.body.ok === true && result.body.state === 'collected', 'the counter got order.action.result collected');
   await shot(owner, 'board-after-counter-collect');
@@ -178,6 +179,7 @@ try {
   await shot(owner, 'kitchen-ticket-a4');
   // The counter view on a tablet.
   await phone.goto(`${base}/s/live/p/${productId}?add=1`);
+  await phone.waitForFunction(() => document.getElementById('cart-count').textContent === '1');
   await phone.goto(base + '/s/live/cart');
   await phone.waitForSelector('#cart-lines li');
   await phone.fill('#name', 'Sam');

@@ -107,6 +107,7 @@ class staff_test : public ::testing::Test {
   std::string place(protocol::payment_method pm = protocol::payment_method::cash) {
     auto req = test::make_order({{"bun", 2}, {"coffee", 1}});
     req.payment = pm;
+    clock_.now += std::chrono::seconds(1);  // distinct creation times: the snapshot lists oldest first
     auto p = orders_->place("kiosk-1", req);
     EXPECT_TRUE(p.accepted) << p.body;
     return req.order_id;
