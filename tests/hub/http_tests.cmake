@@ -6,7 +6,7 @@ target_sources(hub_test PRIVATE
 )
 
 # The web room (portal, shop, escaping, images, QR): white-box parts include hub/src.
-target_sources(hub_test PRIVATE ${CMAKE_CURRENT_LIST_DIR}/web_test.cpp)
+target_sources(hub_test PRIVATE ${CMAKE_CURRENT_LIST_DIR}/web_test.cpp ${CMAKE_CURRENT_LIST_DIR}/web_live_test.cpp)
 # Dashboard: reports, devices, feedback, support (issue 12).
 target_sources(hub_test PRIVATE ${CMAKE_CURRENT_LIST_DIR}/web_dashboard_test.cpp)
 target_include_directories(hub_test PRIVATE ${PROJECT_SOURCE_DIR}/hub/src)

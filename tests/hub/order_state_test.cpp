@@ -55,7 +55,7 @@ TEST_F(order_state_test, a_forbidden_transition_changes_nothing) {
   const auto id = place({{"bun", 1}});
   auto r = svc_->transition(id, order_state::ready, "staff:ana");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, protocol::code::forbidden);
+  EXPECT_EQ(r.error().code, protocol::code::invalid_transition);
   EXPECT_EQ(store_->orders().find(id)->state, order_state::pending_payment);
   EXPECT_EQ(store_->orders().history(id).size(), 1u);
   EXPECT_FALSE(svc_->transition("00000000-0000-4000-8000-000000000000", order_state::paid, "x").ok());

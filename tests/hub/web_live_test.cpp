@@ -1,0 +1,273 @@
+// Live orders of the dashboard through the router, in process (real SQLite, real services): every
+// route's auth, role, CSRF and tenant isolation; actions through staff_service; the SSE stream
+// resumed with Last-Event-ID gets exactly the missed events, then the live ones once.
+#include <gtest/gtest.h>
+
+#include "kh/hub/web/escape.hpp"
+#include "kh/hub/web/web.hpp"
+#include "kh/protocol/codec.hpp"
+#include "test_support.hpp"
+#include "web/util.hpp"
+
+namespace kh::hub::test {
+namespace {
+
+namespace w = kh::hub::web;
+using nlohmann::json;
+
+std::string hdr(const http_response& r, const std::string& name) {
+  for (const auto& [k, v] : r.headers)
+    if (k == name) return v;
+  return {};
+}
+
+struct client {
+  http_router& router;
+  std::map<std::string, std::string> cookies;
+  std::string csrf;
+  http_request make(const std::string& method, const std::string& target) {
+    http_request q;
+    q.method = method;
+    q.target = target;
+    const auto qm = target.find('?');
+    q.path = target.substr(0, qm);
+    if (qm != std::string::npos) q.query = *w::parse_urlencoded(target.substr(qm + 1));
+    q.headers["host"] = "shop.test";
+    std::string c;
+    for (const auto& [k, v] : cookies) c += (c.empty() ? "" : "; ") + k + "=" + v;
+    if (!c.empty()) q.headers["cookie"] = c;
+    q.remote = "127.0.0.1:40001";
+    return q;
+  }
+  http_response send(http_request q) {
+    auto r = router.dispatch(q);
+    for (const auto& [k, v] : r.headers) {
+      if (k != "Set-Cookie") continue;
+      const auto eq = v.find('='), semi = v.find(';');
+      const auto name = v.substr(0, eq), value = v.substr(eq + 1, semi - eq - 1);
+      if (value.empty()) cookies.erase(name);
+      else cookies[name] = value;
+    }
+    const std::string tok = "name=\"csrf\" value=\"";
+    if (const auto at = r.body.find(tok); at != std::string::npos)
+      csrf = r.body.substr(at + tok.size(), r.body.find('"', at + tok.size()) - at - tok.size());
+    return r;
+  }
+  http_response get(const std::string& t, std::map<std::string, std::string> headers = {}) {
+    auto q = make("GET", t);
+    for (auto& [k, v] : headers) q.headers[k] = v;
+    return send(std::move(q));
+  }
+  http_response post(const std::string& t, std::map<std::string, std::string> form, bool with_csrf = true, bool json_accept = false) {
+    auto q = make("POST", t);
+    if (with_csrf) form.emplace("csrf", csrf);
+    std::string body;
+    for (const auto& [k, v] : form) body += (body.empty() ? "" : "&") + w::escape_url_component(k) + "=" + w::escape_url_component(v);
+    q.headers["content-type"] = "application/x-www-form-urlencoded";
+    if (json_accept) q.headers["accept"] = "application/json";
+    q.body = body;
+    return send(std::move(q));
+  }
+};
+
+class web_live : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db = open_sqlite_store(database_path(dir.path().string()));
+    seed_small(*db);
+    orders = std::make_unique<order_service>(*db);
+    w::web_options o;
+    o.public_url = "http://shop.test";
+    o.db_path = database_path(dir.path().string());
+    o.data_dir = dir.path().string();
+    w::web_hooks h;
+    // As the hub wires it: every published event goes to the live streams.
+    h.order_placed = [this](const placement& p) {
+      if (p.status) app->order_event(p.business_id, *p.status);
+    };
+    h.order_changed = [this](const transition_outcome& t) { app->order_event(t.business_id, t.status); };
+    app = std::make_unique<w::app>(o, *db, *orders, h);
+    app->add_routes(router);
+  }
+  void register_business(client& b, const std::string& slug, const std::string& email) {
+    ASSERT_EQ(b.get("/register").status, 200);
+    auto r = b.post("/register", {{"business_name", "Shop " + slug}, {"slug", slug}, {"currency", "EUR"}, {"tax_rate", "10"},
+                                  {"tax_inclusive", "1"}, {"utc_offset", "+00:00"}, {"prep_minutes", "5"}, {"always_open", "1"},
+                                  {"type_takeaway", "1"}, {"type_eat_in", "1"}, {"email", email}, {"password", "correct horse battery"}});
+    ASSERT_EQ(r.status, 303) << r.body;
+    ASSERT_EQ(b.get("/portal").status, 200);
+  }
+  std::string add_product(client& b, const std::string& name, const std::string& price) {
+    b.get("/portal/products/new");
+    auto r = b.post("/portal/products/new", {{"name", name}, {"price", price}, {"category_id", "menu"}, {"active", "1"}});
+    const auto loc = hdr(r, "Location");
+    const auto start = std::string("/portal/products/").size();
+    return loc.substr(start, loc.find('?') - start);
+  }
+  std::string phone_order(const std::string& slug, const std::string& product, const std::string& name) {
+    client phone{router};
+    phone.get("/s/" + slug + "/cart");
+    const auto oid = protocol::new_uuid();
+    auto r = phone.post("/s/" + slug + "/checkout", {{"order_id", oid}, {"cart", product + ":2"}, {"type", "takeaway"}, {"name", name},
+                                                     {"phone", "+33 6 12 34 56 78"}});
+    EXPECT_EQ(r.status, 303) << r.body;
+    return oid;
+  }
+  std::string scalar(const std::string& sql) {
+    auto q = sqlite_connection(*db).prepare(sql);
+    return q.step() && !q.is_null(0) ? q.text(0) : std::string();
+  }
+
+  temp_dir dir;
+  std::unique_ptr<store> db;
+  std::unique_ptr<order_service> orders;
+  std::unique_ptr<w::app> app;
+  http_router router;
+};
+
+TEST_F(web_live, every_route_needs_a_session_and_csrf_and_another_business_sees_404) {
+  client a{router}, b{router}, anon{router};
+  register_business(a, "alpha", "a@alpha.example");
+  register_business(b, "beta", "b@beta.example");
+  const auto tea = add_product(a, "Tea", "2.00");
+  const auto oid = phone_order("alpha", tea, "Ann");
+  for (const std::string& t : std::vector<std::string>{"/portal/live", "/portal/live/events", "/portal/counter",
+                                                       "/portal/live/" + oid, "/portal/live/" + oid + "/print"}) {
+    auto r = anon.get(t);
+    EXPECT_EQ(r.status, 303) << t;
+    EXPECT_EQ(hdr(r, "Location").rfind("/login?next=", 0), 0u) << t;
+  }
+  EXPECT_EQ(anon.post("/portal/live/" + oid + "/action", {{"action", "take_cash"}, {"tendered", "10"}}, false).status, 403);
+  // Beta's owner: alpha's order does not exist for them, and its actions change nothing.
+  EXPECT_EQ(b.get("/portal/live/" + oid).status, 404);
+  EXPECT_EQ(b.get("/portal/live/" + oid + "/print").status, 404);
+  EXPECT_EQ(b.post("/portal/live/" + oid + "/action", {{"action", "take_cash"}, {"tendered", "10.00"}}).status, 404);
+  EXPECT_EQ(b.get("/portal/live").body.find(oid), std::string::npos);
+  EXPECT_EQ(b.get("/portal/live/events").body.find(oid), std::string::npos);
+  // Alpha without the token: 403, nothing changed.
+  a.get("/portal/live/" + oid);
+  EXPECT_EQ(a.post("/portal/live/" + oid + "/action", {{"action", "take_cash"}, {"tendered", "10.00"}}, false).status, 403);
+  EXPECT_EQ(scalar("SELECT state FROM orders WHERE id = '" + oid + "'"), "pending_payment");
+  // Bad filters and fields name the field; nothing is written.
+  auto bad = a.get("/portal/live?state=lost");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("data-field=\"state\""), std::string::npos);
+  EXPECT_EQ(a.get("/portal/live?from=2026-13-40").status, 400);
+  EXPECT_EQ(a.post("/portal/live/" + oid + "/action", {{"action", "take_cash"}, {"tendered", "ten"}}).status, 400);
+  EXPECT_EQ(a.post("/portal/live/" + oid + "/action", {{"action", "cancel"}, {"reason", ""}}).status, 400);
+  EXPECT_EQ(a.post("/portal/live/" + oid + "/action", {{"action", "fly"}}).status, 400);
+  EXPECT_EQ(a.get("/portal/live/" + oid + "/print?paper=a5").status, 400);
+  EXPECT_EQ(a.get("/portal/live/not-a-uuid").status, 404);
+  EXPECT_EQ(a.get("/portal/live/events", {{"last-event-id", "x"}}).status, 400);
+  EXPECT_EQ(scalar("SELECT state FROM orders WHERE id = '" + oid + "'"), "pending_payment");
+}
+
+TEST_F(web_live, staff_run_an_order_to_collected_through_the_counter_rules) {
+  client a{router};
+  register_business(a, "alpha", "a@alpha.example");
+  const auto tea = add_product(a, "Tea", "2.00");
+  // A staff account (staff may run orders).
+  a.get("/portal/staff");
+  ASSERT_EQ(a.post("/portal/staff", {{"email", "s@alpha.example"}, {"password", "staff password 1"}, {"role", "staff"}}).status, 303);
+  client s{router};
+  s.get("/login");
+  ASSERT_EQ(s.post("/login", {{"email", "s@alpha.example"}, {"password", "staff password 1"}}).status, 303);
+  const auto oid = phone_order("alpha", tea, "Ann");
+
+  auto board = s.get("/portal/live");
+  ASSERT_EQ(board.status, 200);
+  EXPECT_NE(board.body.find("id=\"live-data\""), std::string::npos);
+  EXPECT_NE(board.body.find(oid), std::string::npos);
+  EXPECT_NE(board.body.find("\"actions\":[\"take_cash\",\"cancel\"]"), std::string::npos);
+  EXPECT_NE(board.body.find("/static/orders_live.js"), std::string::npos);
+  EXPECT_EQ(board.body.find("<script>"), std::string::npos);  // no inline script (CSP)
+  EXPECT_NE(s.get("/portal/live?q=Ann").body.find(oid), std::string::npos);
+  EXPECT_NE(s.get("/portal/live?q=34%2056").body.find(oid), std::string::npos);  // phone
+  EXPECT_EQ(s.get("/portal/live?q=Zed").body.find(oid), std::string::npos);
+  EXPECT_EQ(s.get("/portal/live?channel=kiosk").body.find(oid), std::string::npos);
+  EXPECT_NE(s.get("/portal/live?channel=phone&type=takeaway").body.find(oid), std::string::npos);
+  EXPECT_EQ(s.get("/portal/live?type=eat_in").body.find(oid), std::string::npos);
+
+  auto detail = s.get("/portal/live/" + oid);
+  ASSERT_EQ(detail.status, 200);
+  EXPECT_NE(detail.body.find("data-action=\"take_cash\""), std::string::npos);
+  EXPECT_NE(detail.body.find("data-action=\"cancel\""), std::string::npos);
+  EXPECT_EQ(detail.body.find("data-action=\"collect\""), std::string::npos);  // not allowed yet
+
+  auto early = s.post("/portal/live/" + oid + "/action", {{"action", "collect"}});
+  EXPECT_EQ(early.status, 409);
+  EXPECT_EQ(hdr(early, "X-Order-Code"), "not_paid");
+  auto cash = s.post("/portal/live/" + oid + "/action", {{"action", "take_cash"}, {"tendered", "5.00"}});
+  ASSERT_EQ(cash.status, 303) << cash.body;
+  EXPECT_NE(hdr(cash, "Location").find("Change%3A%201.00%20EUR"), std::string::npos) << hdr(cash, "Location");
+  auto j = s.post("/portal/live/" + oid + "/action", {{"action", "preparing"}}, true, true);
+  ASSERT_EQ(j.status, 200) << j.body;
+  EXPECT_EQ(json::parse(j.body)["state"], "preparing");
+  auto refused = s.post("/portal/live/" + oid + "/action", {{"action", "collect"}}, true, true);
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_EQ(json::parse(refused.body)["code"], "not_ready");
+  ASSERT_EQ(s.post("/portal/live/" + oid + "/action", {{"action", "ready"}}).status, 303);
+  ASSERT_EQ(s.post("/portal/live/" + oid + "/action", {{"action", "collect"}}).status, 303);
+  auto twice = s.post("/portal/live/" + oid + "/action", {{"action", "collect"}}, true, true);
+  EXPECT_EQ(json::parse(twice.body)["code"], "already_collected");
+
+  detail = s.get("/portal/live/" + oid);
+  EXPECT_NE(detail.body.find("No action: the order is closed."), std::string::npos);
+  EXPECT_NE(detail.body.find("web:staff:"), std::string::npos);  // who, in the history
+  EXPECT_NE(detail.body.find("change 1.00 EUR"), std::string::npos);
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM order_state_history WHERE order_id = '" + oid + "'"), "5");
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM payments WHERE order_id = '" + oid + "' AND method = 'cash'"), "1");
+  auto print = s.get("/portal/live/" + oid + "/print?paper=a4");
+  ASSERT_EQ(print.status, 200);
+  EXPECT_NE(print.body.find("paper-a4"), std::string::npos);
+  EXPECT_NE(print.body.find("2 ×"), std::string::npos);
+  EXPECT_EQ(s.get("/portal/counter").status, 200);
+  auto js = s.get("/static/orders_live.js");
+  EXPECT_EQ(js.status, 200);
+  EXPECT_NE(js.body.find("EventSource"), std::string::npos);
+}
+
+TEST_F(web_live, a_stream_resumed_with_last_event_id_gets_exactly_the_missed_events_then_live_ones_once) {
+  client a{router};
+  register_business(a, "alpha", "a@alpha.example");
+  const auto tea = add_product(a, "Tea", "2.00");
+  const auto first = phone_order("alpha", tea, "Ann");   // seq 1
+  const auto second = phone_order("alpha", tea, "Bob");  // seq 2
+  a.get("/portal/live/" + first);
+  ASSERT_EQ(a.post("/portal/live/" + first + "/action", {{"action", "take_cash"}, {"tendered", "4.00"}}).status, 303);  // seq 3
+
+  auto s = a.get("/portal/live/events", {{"last-event-id", "1"}});
+  ASSERT_EQ(s.status, 200);
+  EXPECT_EQ(s.content_type, "text/event-stream; charset=utf-8");
+  ASSERT_TRUE(s.stream);
+  EXPECT_EQ(s.body.find("id: 1\n"), std::string::npos);
+  EXPECT_NE(s.body.find("id: 2\nevent: order\n"), std::string::npos);
+  EXPECT_NE(s.body.find("id: 3\nevent: order\n"), std::string::npos);
+  EXPECT_EQ(s.body.find("id: 4\n"), std::string::npos);
+  EXPECT_NE(s.body.find(second), std::string::npos);
+  EXPECT_EQ(app->live_streams(scalar("SELECT id FROM businesses WHERE slug = 'alpha'")), 1u);
+
+  // A live event reaches the open stream once; a replayed one it has seen is skipped.
+  ASSERT_EQ(a.post("/portal/live/" + second + "/action", {{"action", "cancel"}, {"reason", "left"}}).status, 303);  // seq 4
+  std::vector<std::shared_ptr<const std::string>> got;
+  s.stream->take(got);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0]->rfind("id: 4\nevent: order\ndata: ", 0), 0u);
+  auto data = json::parse(got[0]->substr(got[0]->find("data: ") + 6));
+  EXPECT_EQ(data["state"], "cancelled");
+  EXPECT_EQ(data["previous"], "pending_payment");
+  EXPECT_EQ(data["actions"], json::array());
+  auto st = protocol::decode_order_status(data);
+  EXPECT_TRUE(st.ok());
+
+  // ?after= on the first connect, as the page does; Last-Event-ID wins on a reconnect.
+  auto s2 = a.get("/portal/live/events?after=3");
+  EXPECT_EQ(s2.body.find("id: 3\n"), std::string::npos);
+  EXPECT_NE(s2.body.find("id: 4\n"), std::string::npos);
+  auto s3 = a.get("/portal/live/events?after=0", {{"last-event-id", "4"}});
+  EXPECT_EQ(s3.body.find("id: "), std::string::npos);
+  s.stream->close();
+}
+
+}  // namespace
+}  // namespace kh::hub::test
