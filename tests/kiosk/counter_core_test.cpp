@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "kh/kiosk/core/counter.hpp"
 #include "modes_fixture.hpp"
 
@@ -14,11 +16,12 @@ using kind = action::kind;
 
 namespace {
 
+// A copy (effects usually come from a temporary vector).
 template <class E>
-const E* find(const std::vector<effect>& fx) {
+std::optional<E> find(const std::vector<effect>& fx) {
   for (const auto& f : fx)
-    if (const auto* e = std::get_if<E>(&f)) return e;
-  return nullptr;
+    if (const auto* e = std::get_if<E>(&f)) return *e;
+  return std::nullopt;
 }
 
 std::vector<std::string> lane_numbers(const state& s, lane l) {
@@ -54,8 +57,8 @@ TEST(counter_core, one_touch_advances_an_order_and_the_button_waits_for_the_hub)
   auto s = synced({test::make_order(2, st::paid)});
   const auto id = test::uuid_for(2);
   auto fx = step(s, events::tap{{kind::advance, id, st::preparing}}, 0);
-  const auto* adv = find<effects::advance>(fx);
-  ASSERT_NE(adv, nullptr);
+  const auto adv = find<effects::advance>(fx);
+  ASSERT_TRUE(adv);
   EXPECT_EQ(adv->order_id, id);
   EXPECT_EQ(adv->to, st::preparing);
   EXPECT_TRUE(s.pending.count(id));
@@ -79,12 +82,12 @@ TEST(counter_core, cash_shows_tendered_and_the_hubs_change_and_refuses_less_than
   step(s, events::tap{{kind::digit, {}, st::paid, "3"}}, 0);
   step(s, events::tap{{kind::digit, {}, st::paid, "0"}}, 0);
   step(s, events::tap{{kind::digit, {}, st::paid, "0"}}, 0);
-  EXPECT_EQ(find<effects::take_cash>(step(s, events::tap{{kind::confirm}}, 0)), nullptr);
+  EXPECT_EQ(find<effects::take_cash>(step(s, events::tap{{kind::confirm}}, 0)), std::nullopt);
   EXPECT_EQ(s.note.key, "counter.cash_short");
   step(s, events::tap{{kind::quick_cash, {}, st::paid, {}, 2000}}, 0);
   const auto fx = step(s, events::tap{{kind::confirm}}, 0);
-  const auto* tc = find<effects::take_cash>(fx);
-  ASSERT_NE(tc, nullptr);
+  const auto tc = find<effects::take_cash>(fx);
+  ASSERT_TRUE(tc);
   EXPECT_EQ(tc->tendered.amount, 2000);
   answer a{answer::kind::cash, o.order_id, "A-001", true};
   a.state = st::paid;
@@ -108,8 +111,8 @@ TEST(counter_core, cancel_needs_the_staff_pin_then_a_reason) {
   step(s, events::tap{{kind::reason, id, st::cancelled, "mistake"}}, 0);
   EXPECT_EQ(s.open, dialog::cancel_pin) << "no reason before the PIN";
   for (const char* d : {"1", "2", "3", "4"}) step(s, events::tap{{kind::digit, {}, st::paid, d}}, 0);
-  const auto* v = find<effects::verify_pin>(step(s, events::tap{{kind::confirm}}, 0));
-  ASSERT_NE(v, nullptr);
+  const auto v = find<effects::verify_pin>(step(s, events::tap{{kind::confirm}}, 0));
+  ASSERT_TRUE(v);
   EXPECT_EQ(v->pin, "1234");
   step(s, events::pin_result{false}, 0);
   EXPECT_EQ(s.open, dialog::cancel_pin);
@@ -117,8 +120,8 @@ TEST(counter_core, cancel_needs_the_staff_pin_then_a_reason) {
   step(s, events::pin_result{true}, 0);
   EXPECT_EQ(s.open, dialog::cancel_reason);
   EXPECT_TRUE(step(s, events::tap{{kind::reason, id, st::cancelled, "because"}}, 0).empty()) << "unknown reason";
-  const auto* c = find<effects::cancel>(step(s, events::tap{{kind::reason, id, st::cancelled, "out_of_stock"}}, 0));
-  ASSERT_NE(c, nullptr);
+  const auto c = find<effects::cancel>(step(s, events::tap{{kind::reason, id, st::cancelled, "out_of_stock"}}, 0));
+  ASSERT_TRUE(c);
   EXPECT_EQ(c->order_id, id);
   EXPECT_EQ(c->reason, "out_of_stock");
   EXPECT_EQ(s.open, dialog::none);
@@ -128,8 +131,8 @@ TEST(counter_core, scanning_a_ready_ticket_collects_once_and_a_second_scan_says_
   auto s = synced({test::make_order(4, st::ready), test::make_order(3, st::preparing)});
   const auto id = test::uuid_for(4);
   const std::string payload = id;
-  const auto* c = find<effects::collect>(step(s, events::scan{payload}, 0));
-  ASSERT_NE(c, nullptr);
+  const auto c = find<effects::collect>(step(s, events::scan{payload}, 0));
+  ASSERT_TRUE(c);
   EXPECT_EQ(c->order_id, id);
   EXPECT_EQ(c->payload, payload);
   EXPECT_TRUE(step(s, events::scan{payload}, 10).empty()) << "the same ticket held in view: one request";
@@ -141,7 +144,7 @@ TEST(counter_core, scanning_a_ready_ticket_collects_once_and_a_second_scan_says_
   step(s, events::status{11, [&] { auto o = test::make_order(4, st::collected); return o; }()}, 100);
   EXPECT_TRUE(lane_numbers(s, lane::ready).empty());
   // Second scan: this counter no longer has the order; the hub says who collected it and when.
-  ASSERT_NE(find<effects::collect>(step(s, events::scan{payload}, 200)), nullptr);
+  ASSERT_NE(find<effects::collect>(step(s, events::scan{payload}, 200)), std::nullopt);
   answer again{answer::kind::collect, id, "A-004", false, "already_collected"};
   again.at_hhmm = "12:41";
   again.by_device = "counter-1";
@@ -157,17 +160,17 @@ TEST(counter_core, scanning_a_ready_ticket_collects_once_and_a_second_scan_says_
 TEST(counter_core, not_ready_other_business_and_non_ticket_scans_are_refused_without_a_collect) {
   auto s = synced({test::make_order(3, st::preparing)});
   auto fx = step(s, events::scan{test::uuid_for(3)}, 0);
-  EXPECT_EQ(find<effects::collect>(fx), nullptr);
+  EXPECT_EQ(find<effects::collect>(fx), std::nullopt);
   EXPECT_EQ(s.note.key, "counter.not_ready");
   EXPECT_EQ(s.note.args, (std::vector<std::string>{"A-003"}));
-  EXPECT_EQ(find<effects::collect>(step(s, events::scan{"http://127.0.0.1:8080/o/" + test::uuid_for(3)}, 0)), nullptr)
+  EXPECT_EQ(find<effects::collect>(step(s, events::scan{"http://127.0.0.1:8080/o/" + test::uuid_for(3)}, 0)), std::nullopt)
       << "the receipt's tracking QR names the same order";
   EXPECT_EQ(s.note.key, "counter.not_ready");
   fx = step(s, events::scan{"4006381333931"}, 0);
-  EXPECT_EQ(find<effects::collect>(fx), nullptr);
+  EXPECT_EQ(find<effects::collect>(fx), std::nullopt);
   EXPECT_EQ(s.note.key, "counter.not_a_ticket");
   // An order this counter does not know goes to the hub, which refuses another business' order.
-  ASSERT_NE(find<effects::collect>(step(s, events::scan{test::uuid_for(77)}, 0)), nullptr);
+  ASSERT_NE(find<effects::collect>(step(s, events::scan{test::uuid_for(77)}, 0)), std::nullopt);
   step(s, events::answered{{answer::kind::collect, test::uuid_for(77), "", false, "forbidden"}}, 0);
   EXPECT_EQ(s.note.key, "counter.other_business");
   EXPECT_EQ(parse_ticket("  " + test::uuid_for(1) + "\n").order_id, test::uuid_for(1));
@@ -194,12 +197,12 @@ TEST(counter_core, routing_shows_only_its_categories_and_all_day_counts_what_is_
 TEST(counter_core, a_new_order_plays_one_tone_but_the_start_snapshot_and_other_stations_do_not) {
   state s;
   step(s, events::connection{true}, 0);
-  EXPECT_EQ(find<effects::tone>(step(s, events::snapshot{1, {test::make_order(2, st::paid)}}, 0)), nullptr);
-  EXPECT_NE(find<effects::tone>(step(s, events::status{2, test::make_order(8, st::paid)}, 0)), nullptr);
-  EXPECT_EQ(find<effects::tone>(step(s, events::status{3, test::make_order(8, st::preparing)}, 0)), nullptr)
+  EXPECT_EQ(find<effects::tone>(step(s, events::snapshot{1, {test::make_order(2, st::paid)}}, 0)), std::nullopt);
+  EXPECT_NE(find<effects::tone>(step(s, events::status{2, test::make_order(8, st::paid)}, 0)), std::nullopt);
+  EXPECT_EQ(find<effects::tone>(step(s, events::status{3, test::make_order(8, st::preparing)}, 0)), std::nullopt)
       << "same order moving on";
   s.cfg.categories = {"c-bakery"};
-  EXPECT_EQ(find<effects::tone>(step(s, events::status{4, test::make_order(9, st::paid)}, 0)), nullptr)
+  EXPECT_EQ(find<effects::tone>(step(s, events::status{4, test::make_order(9, st::paid)}, 0)), std::nullopt)
       << "A-009 has no bakery line";
   EXPECT_EQ(s.tones, 1);
 }
@@ -212,5 +215,5 @@ TEST(counter_core, age_turns_amber_then_red_at_the_thresholds_and_a_gap_resyncs)
   EXPECT_EQ(age_of(s, *o, 1'000 + 299'999), age_level::fresh);
   EXPECT_EQ(age_of(s, *o, 1'000 + 300'000), age_level::amber);
   EXPECT_EQ(age_of(s, *o, 1'000 + 600'000), age_level::red);
-  EXPECT_NE(find<effects::request_snapshot>(step(s, events::status{13, test::make_order(5, st::paid)}, 0)), nullptr);
+  EXPECT_NE(find<effects::request_snapshot>(step(s, events::status{13, test::make_order(5, st::paid)}, 0)), std::nullopt);
 }

@@ -26,7 +26,7 @@ int number_grid(ui::painter& p, view_result& out, rect area, const std::vector<s
   auto& m = p.measurer();
   int widest = m.width("+99", size, true);
   for (const auto& n : nums) widest = std::max(widest, m.width(n.number, size, true));
-  const int cell_w = widest + 2 * gap;
+  const int cell_w = widest + gap;
   const int cell_h = m.line_height(size) + gap;
   const int cols = std::max(1, (area.w + gap) / (cell_w + gap));
   const int rows = std::max(0, (area.h + gap) / (cell_h + gap));

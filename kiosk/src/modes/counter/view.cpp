@@ -71,6 +71,30 @@ struct ctx {
   bool in_dialog = false;
 };
 
+// Greedy word wrap to `w` pixels (a word longer than a line stays whole: the painter shrinks it).
+std::vector<std::string> wrap_words(ui::text_measurer& m, const std::string& text, int size, int w) {
+  std::vector<std::string> out;
+  std::string line, word;
+  auto flush_word = [&] {
+    if (word.empty()) return;
+    const std::string tryl = line.empty() ? word : line + " " + word;
+    if (!line.empty() && m.width(tryl, size, false) > w) {
+      out.push_back(line);
+      line = word;
+    } else {
+      line = tryl;
+    }
+    word.clear();
+  };
+  for (char ch : text) {
+    if (ch == ' ') flush_word();
+    else word += ch;
+  }
+  flush_word();
+  if (!line.empty()) out.push_back(line);
+  return out;
+}
+
 std::string money(const ui::strings& tr, std::int64_t amount, const std::string& cur) {
   return tr.money({amount, cur});
 }
@@ -96,22 +120,29 @@ int card(ctx& c, const feed_order& o, lane ln, rect r, int max_h, bool measure_o
     bool muted;
   };
   std::vector<row> rows;
-  if (!o.customer.empty()) rows.push_back({o.customer, true});
+  const int iw0 = r.w - 2 * g;
+  auto wrapped = [&](const std::string& text, bool muted, const std::string& indent) {
+    for (auto& piece : wrap_words(m, text, line_px, iw0 - m.width(indent, line_px, false)))
+      rows.push_back({indent + piece, muted});
+  };
+  wrapped(c.tr.get(type_key(o.type)) + (o.customer.empty() ? "" : " · " + o.customer), true, "");
   for (const auto* ln2 : lines) {
-    rows.push_back({std::to_string(ln2->qty) + " × " + ln2->name, false});
+    wrapped(std::to_string(ln2->qty) + " × " + ln2->name, false, "");
     std::string extra;
     for (const auto& opt : ln2->options) extra += (extra.empty() ? "" : ", ") + opt;
     if (!ln2->note.empty()) extra += (extra.empty() ? "“" : " · “") + ln2->note + "”";
-    if (!extra.empty()) rows.push_back({"   " + extra, true});
+    if (!extra.empty()) wrapped(extra, true, "   ");
   }
   const int btn_h = l.target;
-  const int fixed = g + head_h + g / 2 + btn_h + g;
+  const int fixed = g + head_h + g / 2 + g / 2 + btn_h + g;
   int n_rows = static_cast<int>(rows.size());
   const int max_rows = c.s.large_text ? 4 : 6;
   int cut = std::min(n_rows, max_rows);
   if (fixed + cut * line_h > max_h) cut = std::max(0, (max_h - fixed) / line_h);
-  if (fixed > max_h) return 0;
-  const int h = fixed + cut * line_h;
+  // The card's body is a touch target too (it opens the details): at least one target high.
+  const int min_h = btn_h + g + l.target;
+  const int h = std::max(min_h, fixed + cut * line_h);
+  if (h > max_h || (cut == 0 && n_rows > 0)) return 0;
   if (measure_only) return h;
 
   const auto age = age_of(c.s, o, c.now);
@@ -124,11 +155,8 @@ int card(ctx& c, const feed_order& o, lane ln, rect r, int max_h, bool measure_o
   // Header: number (bold), type, age chip at right.
   const std::string age_s = o.placed_ms > 0 ? age_text(c.tr, c.now - o.placed_ms) : "";
   const int chip_w = age_s.empty() ? 0 : m.width(age_s, line_px, true) + g;
-  const int num_w = std::min(iw - chip_w - g, m.width(o.number, head_px, true) + g / 2);
+  const int num_w = iw - chip_w - g;
   c.p.text({ix, y, num_w, head_h}, o.number, head_px, c.th.text, fill, align::left, true);
-  const int type_w = iw - num_w - chip_w - g;
-  if (type_w > 0)
-    c.p.text({ix + num_w + g / 2, y, type_w, head_h}, c.tr.get(type_key(o.type)), line_px, c.th.muted, fill);
   if (!age_s.empty()) {
     const color cf = age == age_level::red ? c.th.danger : age == age_level::amber ? k_amber : c.th.secondary;
     const color cfg = age == age_level::red ? c.th.on_danger : age == age_level::amber ? k_on_amber : c.th.on_secondary;
@@ -216,7 +244,7 @@ void draw_dialog(ctx& c) {
   const int bw = std::max(l.target * 2, l.width / 8);
   ui::scene& sc = c.out.scene;
   const std::size_t box0 = sc.boxes.size(), text0 = sc.texts.size();
-  const int want_w = std::min(l.width * 3 / 5, std::max(l.mm(120), 6 * l.target + 7 * g));
+  const int want_w = l.portrait ? l.width - 2 * l.pad : std::min(l.width * 3 / 5, std::max(l.mm(120), 6 * l.target + 7 * g));
   rect p{};
   const std::string number = o ? o->number : std::string();
   auto title = [&](rect pr, const std::string& t) {
@@ -242,11 +270,14 @@ void draw_dialog(ctx& c) {
     case dialog::detail: {
       const auto lines = routed_lines(s.cfg, *o);
       const int lh = m.line_height(l.font_body);
-      const int rows = std::min<int>(static_cast<int>(lines.size()) * 2 + 2, 14);
+      const int rows = std::min<int>(static_cast<int>(lines.size()) * 2 + 3, 15);
       p = dialog_panel(c, want_w, 3 * g + m.line_height(l.font_title) + rows * lh + l.target + 3 * g);
       c.p.box(p, c.th.surface, c.th.border, 2);
-      int y = title(p, number + " · " + c.tr.get(type_key(o->type)) +
-                           (o->customer.empty() ? "" : " · " + o->customer));
+      int y = title(p, number + " · " + c.tr.get(type_key(o->type)));
+      if (!o->customer.empty()) {
+        c.p.text({p.x + g, y, p.w - 2 * g, lh}, o->customer, l.font_body, c.th.muted, c.th.surface, align::left, true);
+        y += lh;
+      }
       const int bottom = p.y + p.h - l.target - 2 * g;
       for (const auto* ln : lines) {
         if (y + lh > bottom) break;
@@ -419,7 +450,14 @@ view_result build_view(const state& s, const ui::layout& l, const ui::theme& th,
     const color fg = s.note.how == notice::kind::ok ? k_on_ok : s.note.how == notice::kind::error ? th.on_danger : th.on_selected;
     const rect nr{l.pad, y, l.width - 2 * l.pad, note_h};
     p.box(nr, fill);
-    p.text({nr.x + g, nr.y, nr.w - 2 * g, nr.h}, tr.format(s.note.key, s.note.args), note_px, fg, fill, align::center, true);
+    const std::string text = tr.format(s.note.key, s.note.args);
+    int px = note_px;
+    for (int cand : {note_px, l.font_body, l.font_small})
+      if ((px = cand), m.width(text, cand, true) <= nr.w - 2 * g) break;
+    p.text({nr.x + g, nr.y, nr.w - 2 * g, nr.h}, text, px, fg, fill, align::center, true);
+  } else {
+    p.text({l.pad, y, l.width - 2 * l.pad, note_h}, tr.get("counter.scan_hint"), l.font_body, th.muted, th.background,
+           align::center);
   }
   y += note_h + g / 2;  // reserved even when empty, so the lanes do not jump
 
