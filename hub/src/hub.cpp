@@ -5,8 +5,11 @@
 #include <atomic>
 #include <csignal>
 #include <filesystem>
+#include <mutex>
 #include <optional>
+#include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -16,18 +19,25 @@
 #include <spdlog/spdlog.h>
 
 #include "kh/hub/catalog/catalog_service.hpp"
+#include "kh/hub/fleet/dynsec_admin.hpp"
+#include "kh/hub/fleet/fleet_api.hpp"
 #include "kh/hub/http/http_server.hpp"
-#include "kh/hub/http/images.hpp"
+#include "kh/hub/http/tls_front.hpp"
+#include "kh/hub/http/writer_gateway.hpp"
 #include "kh/hub/ingress/ingress.hpp"
 #include "kh/hub/metrics/metrics.hpp"
 #include "kh/hub/orders/order_service.hpp"
 #include "kh/hub/ready_file.hpp"
 #include "kh/hub/storage/store.hpp"
+#include "kh/hub/web/web.hpp"
 #include "kh/mqtt/client.hpp"
 #include "kh/protocol/codec.hpp"
 #include "kh/protocol/ids.hpp"
 #include "kh/protocol/time.hpp"
 #include "kh/protocol/topics.hpp"
+#include "kh/provisioning/dynsec.hpp"
+#include "kh/provisioning/files.hpp"
+#include "kh/provisioning/signing.hpp"
 
 namespace kh::hub {
 
@@ -37,33 +47,69 @@ using steady = std::chrono::steady_clock;
 
 namespace {
 constexpr std::chrono::seconds k_log_window{60};
-// Messages handed over by Paho but not yet processed; ~1 KiB each, so this bounds the queue to
-// tens of MiB (and to ~20 s of backlog at the hub's rate), far above any healthy burst.
-constexpr std::int64_t k_max_pending = 50'000;
+// Messages the writer takes from the intake queue per turn before it lets timers and other
+// handlers run (and re-posts itself). They are one batch: the orders among them share one
+// transaction (group commit: one fsync with --sync full). 64 orders are a few ms of SQL; bigger
+// batches only delay the first answer of the batch.
+constexpr std::size_t k_drain_batch = 64;
+// The writer counts as stalled when messages wait and it has finished none for this long.
+constexpr std::chrono::seconds k_stall_after{10};
+
+std::int64_t wall_ms() { return to_ms(std::chrono::system_clock::now()); }
 }  // namespace
+
+// What /healthz reports about the database, written by the writer thread after every write
+// attempt (orders, state changes, the probe) and read by the HTTP thread.
+struct write_health {
+  std::mutex mu;
+  bool ok = true;
+  std::string error;
+  std::string what = "none";  // "order" | "probe" | "none"
+  std::int64_t at_ms = 0;
+};
 
 struct hub::impl {
   hub_options opts;
-  asio::io_context io{1};
+  asio::io_context io{1};  // the writer
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  asio::io_context http_io{1};  // HTTP: its own thread, never waits for the writer
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> http_work;
+  std::thread http_thread;
+  writer_gateway gateway{io};  // for HTTP handlers that need the writer (the web portal)
   asio::signal_set signals{io, SIGINT, SIGTERM};
   asio::steady_timer expiry_timer{io};
+  asio::steady_timer probe_timer{io};
   std::unique_ptr<store> db;
   std::unique_ptr<order_service> orders;
   metrics_registry metrics;
   http_router router;
+  std::unique_ptr<web::app> webapp;
   std::unique_ptr<http_server> http;
+  std::unique_ptr<tls_front> https;  // on http_io too
   std::unique_ptr<mqtt::client> mq;
-  bool accepting = false;
-  bool stopping = false;
+  std::atomic<bool> accepting{false};
+  std::atomic<bool> stopping{false};
   // Messages are numbered as Paho hands them over; at shutdown those already handed over (and
   // so already acknowledged to the broker) are still processed and answered, later ones dropped.
-  std::atomic<std::uint64_t> handed_over{0};
-  std::atomic<std::int64_t> pending{0};   // posted, not yet processed
-  std::atomic<std::uint64_t> dropped{0};
+  intake_queue intake;
   std::uint64_t drain_limit = 0;
+  std::atomic<std::uint64_t> refused{0};
+  std::atomic<std::int64_t> last_progress_ms{0};  // writer finished a message (wall ms)
+  write_health health;
+  bool wrote_since_probe = false;  // writer thread only
   log_limiter limiter{k_log_window};
   std::unique_ptr<ingress> in;
+  std::optional<provisioning::signing_key> key;  // signs catalogs, device config, credentials
+  std::unique_ptr<dynsec_admin> admin;           // when the hub manages broker accounts
+  std::unique_ptr<fleet_api> fleet;
+
+  // The retained catalog this hub last published per business, to tell its own echo from a
+  // message someone else put there (which is then overwritten with ours again). Writer thread.
+  struct published_catalog {
+    std::string payload;
+    std::int64_t version = 0;
+  };
+  std::unordered_map<std::string, published_catalog> published;
 
   struct catalog_slot {
     std::unique_ptr<asio::steady_timer> timer;
@@ -73,7 +119,98 @@ struct hub::impl {
   std::unordered_map<std::string, catalog_slot> catalogs;
   std::string image_base;  // public URL, or http://HOST:PORT once bound
 
-  explicit impl(hub_options o) : opts(std::move(o)) {}
+  explicit impl(hub_options o) : opts(std::move(o)), intake(opts.intake) {}
+
+  // ---- intake -----------------------------------------------------------------------------
+  // Paho's thread. Never blocks: a message that does not fit is answered `busy` (retryable) right
+  // here, so nothing the broker handed over disappears without an answer.
+  void on_mqtt_message(mqtt::message&& m) {
+    const auto received = steady::now();
+    intake_item item;
+    if (auto t = topics::parse(m.topic)) item.device = t->id;
+    item.topic = std::move(m.topic);
+    item.payload = std::move(m.payload);
+    item.retained = m.retained;
+    item.received = received;
+    item.wire_size = m.size;
+    bool was_empty = false;
+    const auto v = intake.push(std::move(item), was_empty);
+    if (v == intake_queue::verdict::queued) {
+      if (was_empty) asio::post(io, [this] { drain_intake(); });
+      return;
+    }
+    // `item` was not moved from on refusal.
+    refuse(item, v == intake_queue::verdict::full ? "queue_full" : "device_share");
+  }
+
+  void refuse(const intake_item& item, const char* reason) {
+    metrics.inc(metric::intake_refused, {{"reason", reason}});
+    if (refused.fetch_add(1) % 1000 == 0) {
+      spdlog::warn("intake queue full ({}; {} messages, {} bytes queued): answering busy", reason, intake.size(),
+                   intake.bytes());
+    }
+    if (!accepting) return;  // not started / shutting down: the device's outbox resends
+    if (auto a = ingress::busy_answer(item.topic, item.payload, item.wire_size)) {
+      if (mq->publish(a->first, std::move(a->second), 1, false)) metrics.inc(metric::messages_out);
+    }
+  }
+
+  // Writer thread: takes every message waiting, up to k_drain_batch, handles them as one batch
+  // (group commit: ingress::handle_batch), and comes back while anything waits. An idle hub takes
+  // the one message there is at once: nothing waits for company.
+  void drain_intake() {
+    std::vector<intake_item> batch;
+    batch.reserve(k_drain_batch);
+    intake.drain(batch, k_drain_batch);
+    process(batch);
+    if (intake.size() > 0) asio::post(io, [this] { drain_intake(); });
+  }
+
+  void process(std::vector<intake_item>& items) {
+    std::vector<ingress::incoming> batch;
+    batch.reserve(items.size());
+    for (auto& it : items) {
+      // Not yet started, or arrived after the shutdown began: the device's outbox resends it.
+      if (accepting || (stopping && it.seq <= drain_limit)) {
+        if (const auto t = topics::parse(it.topic); t && t->kind == topics::kind::business_catalog) {
+          on_retained_catalog(t->id, it.payload);
+          continue;
+        }
+        batch.push_back({std::move(it.topic), std::move(it.payload), it.received, it.retained, it.wire_size});
+      }
+    }
+    if (!batch.empty()) in->handle_batch(batch);
+    last_progress_ms.store(wall_ms(), std::memory_order_relaxed);
+  }
+
+  // ---- health -----------------------------------------------------------------------------
+  void record_write(const char* what, bool ok, const std::string& error) {
+    wrote_since_probe = true;
+    std::lock_guard lk(health.mu);
+    health.ok = ok;
+    health.error = error;
+    health.what = what;
+    health.at_ms = wall_ms();
+  }
+
+  void schedule_probe() {
+    probe_timer.expires_after(opts.write_probe_interval);
+    probe_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || stopping) return;
+      // Orders written since the last probe already told whether writing works.
+      if (!wrote_since_probe) run_probe();
+      wrote_since_probe = false;
+      schedule_probe();
+    });
+  }
+
+  void run_probe() {
+    const auto err = db->probe_write(wall_ms());
+    if (!err.empty()) {
+      if (auto n = limiter.admit("probe-failed", steady::now())) spdlog::error("database write probe failed: {}", err);
+    }
+    record_write("probe", err.empty(), err);
+  }
 
   // ---- publishing -------------------------------------------------------------------------
   bool publish(const std::string& topic, std::string payload, bool retained = false) {
@@ -88,6 +225,26 @@ struct hub::impl {
                    *n ? fmt::format("; {} more since", *n) : std::string());
     }
     return false;
+  }
+
+  // What only the hub may say to a device (its catalog, its config, its credentials) goes out
+  // signed, whichever room produced it: enrolled kiosks accept nothing else.
+  std::string sign_if_hub_only(const std::string& topic, std::string payload) {
+    const auto t = topics::parse(topic);
+    if (!t || (t->kind != topics::kind::device_down && t->kind != topics::kind::business_catalog)) return payload;
+    if (t->kind == topics::kind::device_down && t->type != protocol::types::catalog && t->type != "device.config" &&
+        t->type != fleet_types::credentials) {
+      return payload;
+    }
+    auto env = nlohmann::json::parse(payload, nullptr, false);
+    if (!env.is_object() || env.contains("sig")) return payload;
+    try {
+      key->sign(env);
+    } catch (const std::exception& e) {
+      spdlog::error("cannot sign a message for {}: {}", topic, e.what());
+      return payload;
+    }
+    return env.dump();
   }
 
   void mark_catalog_dirty(const std::string& business) {
@@ -112,11 +269,14 @@ struct hub::impl {
     try {
       auto cat = next_catalog(*db, business, image_base);
       if (!cat) return;
-      auto payload = protocol::make_message(protocol::types::catalog, protocol::to_json(*cat));
+      auto env = nlohmann::json::parse(protocol::make_message(protocol::types::catalog, protocol::to_json(*cat)));
+      key->sign(env);
+      auto payload = env.dump();
       if (payload.size() > protocol::limits::max_payload) {
         spdlog::error("catalog of {} is {} bytes, over the {} byte limit devices accept", business,
                       payload.size(), protocol::limits::max_payload);
       }
+      published[business] = published_catalog{payload, cat->version};
       publish(topics::business_catalog(business), std::move(payload), true);
       metrics.inc(metric::catalog_publishes);
       spdlog::debug("catalog {} v{} published", business, cat->version);
@@ -133,13 +293,31 @@ struct hub::impl {
     }
   }
 
-  // ---- ingress ----------------------------------------------------------------------------
-  void on_message(const mqtt::message& m, steady::time_point received, std::uint64_t seq) {
-    // Not yet started, or arrived after the shutdown began: the device's outbox resends it.
-    if (!accepting && !(stopping && seq <= drain_limit)) return;
-    in->handle(m.topic, m.payload, received);
+  // A retained catalog arrived (ours echoed back, or someone else's). Anything that is not
+  // signed by this hub's key, or older than what the hub published last, is overwritten with the
+  // hub's own catalog at once, so kiosks that join later never see it either.
+  void on_retained_catalog(const std::string& business, const std::string& payload) {
+    const auto it = published.find(business);
+    if (it == published.end() || payload == it->second.payload) return;  // not published yet / our echo
+    bool ours = false;
+    auto j = nlohmann::json::parse(payload, nullptr, false);
+    if (provisioning::verify(j, key->public_half()) == provisioning::verify_error::ok) {
+      const auto& body = j["body"];
+      ours = body.is_object() && body.contains("version") && body["version"].is_number_integer() &&
+             body["version"].get<std::int64_t>() >= it->second.version;
+    }
+    if (ours) return;
+    metrics.inc(metric::catalog_restores);
+    if (auto n = limiter.admit("catalog-restore/" + business, steady::now())) {
+      spdlog::warn("retained catalog of {} was overwritten by someone else ({} bytes, {}); restoring the hub's{}",
+                   business, payload.size(),
+                   j.is_discarded() ? "not JSON" : provisioning::to_string(provisioning::verify(j, key->public_half())),
+                   *n ? fmt::format("; {} more since", *n) : std::string());
+    }
+    publish(topics::business_catalog(business), it->second.payload, true);
   }
 
+  // ---- ingress ----------------------------------------------------------------------------
   void on_connection(bool connected, const std::string& reason) {
     metrics.set(metric::mqtt_connected, connected ? 1.0 : 0.0);
     if (connected) {
@@ -174,11 +352,55 @@ struct hub::impl {
   }
 
   // ---- HTTP -------------------------------------------------------------------------------
+  // HTTP thread (the web's writes): runs `f` on the writer and waits for it. If the writer has not
+  // started it within 10 s (stopping, or far behind) it is abandoned — it will not run later,
+  // when the handler's state is gone — and this throws, which the router answers 500.
+  void run_on_writer(const std::function<void()>& f) {
+    struct slot {
+      std::mutex mu;
+      bool abandoned = false;
+      const std::function<void()>* f = nullptr;
+    };
+    auto st = std::make_shared<slot>();
+    st->f = &f;
+    auto done = gateway.call(
+        [st] {
+          std::lock_guard lk(st->mu);
+          if (!st->abandoned) (*st->f)();
+          return true;
+        },
+        std::chrono::seconds(10));
+    if (!done) {
+      std::lock_guard lk(st->mu);  // waits if it is running right now, so `f` is never left dangling
+      st->abandoned = true;
+      throw std::runtime_error("the order writer did not take the request within 10 s");
+    }
+  }
+
+  // HTTP thread: reads only what the writer publishes (never the database), so it answers at
+  // once however busy the writer is.
   http_response healthz() {
-    const bool db_ok = db && db->healthy();
+    bool write_ok = true;
+    std::string write_error, what;
+    std::int64_t at_ms = 0;
+    {
+      std::lock_guard lk(health.mu);
+      write_ok = health.ok;
+      write_error = health.error;
+      what = health.what;
+      at_ms = health.at_ms;
+    }
+    const auto now = wall_ms();
+    const auto queued = intake.size();
+    const auto progress = last_progress_ms.load(std::memory_order_relaxed);
+    const bool stalled = queued > 0 && progress != 0 && now - progress > std::chrono::milliseconds(k_stall_after).count();
+    const bool db_ok = write_ok && !stalled;
     const bool mq_ok = mq && mq->connected();
     nlohmann::json j = {{"database", db_ok ? "ok" : "unavailable"},
-                        {"mqtt", mq_ok ? "connected" : "disconnected"}};
+                        {"mqtt", mq_ok ? "connected" : "disconnected"},
+                        {"last_write", {{"ok", write_ok}, {"what", what}, {"age_ms", at_ms ? now - at_ms : -1}}},
+                        {"intake", {{"messages", queued}, {"bytes", intake.bytes()}}}};
+    if (!write_ok) j["last_write"]["error"] = write_error;
     http_response r;
     r.content_type = "application/json";
     if (db_ok && mq_ok && !stopping) {
@@ -188,7 +410,8 @@ struct hub::impl {
       j["status"] = "unavailable";
       std::string reason;
       if (stopping) reason = "shutting down";
-      else if (!db_ok) reason = "database not open";
+      else if (!write_ok) reason = "database cannot be written: " + write_error;
+      else if (stalled) reason = "order writer stalled: " + std::to_string(queued) + " messages waiting";
       else reason = "mqtt broker not connected" + (mq && !mq->last_error().empty() ? ": " + mq->last_error() : "");
       j["reason"] = reason;
       r.status = 503;
@@ -197,24 +420,46 @@ struct hub::impl {
     return r;
   }
 
+  sqlite::wal_sync_stats syncs_shown;  // HTTP thread only
+  http_response metrics_page() {
+    metrics.set(metric::intake_messages, static_cast<double>(intake.size()));
+    metrics.set(metric::intake_bytes, static_cast<double>(intake.bytes()));
+    const auto now = sqlite::wal_syncs();
+    metrics.inc(metric::wal_syncs, {}, static_cast<double>(now.syncs - syncs_shown.syncs));
+    metrics.inc(metric::wal_sync_seconds, {}, 1e-9 * static_cast<double>(now.nanos - syncs_shown.nanos));
+    syncs_shown = now;
+    return prometheus_response(metrics);
+  }
+
   // ---- life cycle -------------------------------------------------------------------------
   void shutdown(const char* why) {
     if (stopping) return;
     stopping = true;
     accepting = false;  // stop intake: nothing handed over from now on is processed
-    drain_limit = handed_over.load();
+    drain_limit = intake.last_seq();
     spdlog::info("shutting down ({})", why);
     signals.cancel();
     expiry_timer.cancel();
+    probe_timer.cancel();
     for (auto& [id, slot] : catalogs) {
       if (slot.timer) slot.timer->cancel();
     }
     if (http) http->stop();
-    // Handlers run one at a time on this thread, so no transaction is half done here. Messages
-    // handed over before this point are queued ahead of the step below (posts run in order), so
-    // they are committed and answered first; then stop() disconnects cleanly (no Last Will),
+    if (https) https->stop();
+    // Handlers run one at a time on this thread, so no transaction is half done here. Every
+    // message handed over before this point is in the intake queue now: the step below handles
+    // them (committed and answered) first; then stop() disconnects cleanly (no Last Will),
     // waiting briefly for Paho to deliver what is in flight.
     asio::post(io, [this] {
+      std::vector<intake_item> rest;
+      // What is queued now, in batches (what Paho pushes meanwhile is past drain_limit anyway).
+      for (std::size_t left = intake.size(); left > 0;) {
+        const std::size_t n = intake.drain(rest, std::min(left, k_drain_batch));
+        if (n == 0) break;
+        left -= n;
+        process(rest);
+        rest.clear();
+      }
       if (mq) mq->stop();
       work.reset();
     });
@@ -263,6 +508,7 @@ void run_loop(asio::io_context& io) {
 hub::hub(hub_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
   auto& d = *impl_;
   if (d.opts.data_dir.empty()) throw std::runtime_error("--data is required");
+  check_data_dir(d.opts.data_dir, d.opts.init);
   std::error_code ec;
   std::filesystem::create_directories(d.opts.data_dir, ec);
   if (ec) throw std::runtime_error("cannot create data dir " + d.opts.data_dir + ": " + ec.message());
@@ -278,34 +524,47 @@ hub::hub(hub_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
     d.orders->set_public_url(u);
     d.image_base = d.orders->public_url();
   }
+  d.orders->set_unpaid_hold_limit(d.opts.unpaid_hold_limit);
+  d.orders->set_write_observer([this](bool ok, const std::string& err) { impl_->record_write("order", ok, err); });
+  d.key = provisioning::signing_key::load_or_create(
+      d.opts.signing_key_file.empty() ? std::filesystem::path(d.opts.data_dir) / "signing.key"
+                                      : std::filesystem::path(d.opts.signing_key_file));
+  std::string ca_pem;
+  if (!d.opts.mqtt_ca_file.empty()) {
+    auto pem = provisioning::read_file(d.opts.mqtt_ca_file);
+    if (!pem) throw std::runtime_error("cannot read --mqtt-ca " + d.opts.mqtt_ca_file);
+    ca_pem = *pem;
+  }
 
   mqtt::options mo;
   mo.uri = d.opts.mqtt_uri;
   mo.client_id = d.opts.mqtt_client_id;
   mo.username = d.opts.mqtt_username;
   mo.password = d.opts.mqtt_password;
+  mo.ca_file = d.opts.mqtt_ca_file;
   mo.clean_session = false;
+  mo.max_payload_bytes = protocol::limits::max_payload;  // larger ones are answered too_large uncopied
   d.mq = std::make_unique<mqtt::client>(mo);  // throws std::invalid_argument for a bad URI
-  d.mq->subscribe_on_connect({{std::string(topics::all_device_up), 1}, {std::string(topics::all_presence), 1}});
-  // Paho's thread: only post, never block.
+  // The hub also watches the retained catalogs, to put its own back when someone overwrites one.
+  std::vector<mqtt::subscription> subs{{std::string(topics::all_device_up), 1},
+                                       {std::string(topics::all_presence), 1},
+                                       {"kh/v1/b/+/catalog", 1}};
+  if (d.opts.manage_broker) {
+    subs.push_back({std::string(provisioning::dynsec::response_topic), 1});
+    d.admin = std::make_unique<dynsec_admin>([this](const std::string& topic, std::string payload) {
+      // Never logged: dynamic-security requests carry passwords.
+      return impl_->mq->publish(topic, std::move(payload), 1, false);
+    });
+  }
+  d.mq->subscribe_on_connect(std::move(subs));
+  // Paho's thread: only queue, never block.
   d.mq->on_message([this](mqtt::message m) {
-    const auto received = steady::now();
-    // Bounded intake: past k_max_pending unprocessed messages the hub is far behind; dropping
-    // (counted, logged) keeps memory bounded, and the kiosk outbox resends what it has not seen
-    // answered. Blocking here instead would stall Paho's thread, which must never wait.
-    if (impl_->pending.fetch_add(1) >= k_max_pending) {
-      impl_->pending.fetch_sub(1);
-      impl_->metrics.inc(metric::messages_dropped);
-      if (impl_->dropped.fetch_add(1) % 1000 == 0) {
-        spdlog::warn("intake queue full ({} messages): dropping {}", k_max_pending, m.topic);
-      }
+    if (impl_->admin && m.topic == provisioning::dynsec::response_topic) {
+      // Straight to the waiting call (which may be holding the writer thread): never queued.
+      impl_->admin->on_response(m.payload);
       return;
     }
-    const auto seq = impl_->handed_over.fetch_add(1) + 1;
-    asio::post(impl_->io, [this, m = std::move(m), received, seq] {
-      impl_->pending.fetch_sub(1);
-      impl_->on_message(m, received, seq);
-    });
+    impl_->on_mqtt_message(std::move(m));
   });
   d.mq->on_connection([this](bool up, const std::string& reason) {
     asio::post(impl_->io, [this, up, reason] { impl_->on_connection(up, reason); });
@@ -315,18 +574,93 @@ hub::hub(hub_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
   d.in = std::make_unique<ingress>(
       *d.db, *d.orders, d.metrics,
       [this](const std::string& topic, std::string payload, bool retained) {
+        return impl_->publish(topic, impl_->sign_if_hub_only(topic, std::move(payload)), retained);
+      },
+      [this](const std::string& business) { impl_->mark_catalog_dirty(business); }, d.opts.ingress);
+  fleet_options fo;
+  fo.manage_broker = d.opts.manage_broker;
+  fo.device_mqtt_uri = d.opts.device_mqtt_uri.empty() ? d.opts.mqtt_uri : d.opts.device_mqtt_uri;
+  fo.ca_pem = ca_pem;
+  fo.public_url = d.opts.public_url;
+  d.fleet = std::make_unique<fleet_api>(
+      *d.db, *d.key, d.admin.get(),
+      [this](const std::string& topic, std::string payload, bool retained) {
         return impl_->publish(topic, std::move(payload), retained);
       },
-      [this](const std::string& business) { impl_->mark_catalog_dirty(business); });
+      fo);
+  // The fleet routes read and write the database and may wait for the broker: they run on the
+  // writer thread (the HTTP thread waits for them, 8 s at most: the broker's 5 s and some).
+  d.fleet->add_routes(d.router, [this](const std::function<http_response()>& fn) {
+    auto r = impl_->gateway.call([fn] { return fn(); }, std::chrono::milliseconds(8000));
+    return r ? std::move(*r) : json_error(503, "busy", "the hub is busy; try again");
+  });
+  d.in->on_other_type([this](const std::string& device, const std::string& type, const nlohmann::json& body) {
+    if (type != fleet_types::credentials_ack) return false;
+    impl_->fleet->on_credentials_ack(device, body);
+    return true;
+  });
+  d.metrics.inc(metric::intake_refused, {{"reason", "queue_full"}}, 0);
+  d.metrics.inc(metric::intake_refused, {{"reason", "device_share"}}, 0);
+  // Both run on the HTTP thread and read no database: they answer within milliseconds whatever
+  // the writer is doing.
   d.router.add("GET", "/healthz", [this](const http_request&) { return impl_->healthz(); });
-  d.router.add("GET", "/metrics", [this](const http_request&) { return prometheus_response(impl_->metrics); });
-  // Product images (the catalog's image_url); handlers run on the io thread that owns the store.
-  d.router.add_prefix("GET", "/img/", [this](const http_request& r) { return image_response(*impl_->db, r); });
-  d.http = std::make_unique<http_server>(d.io, d.router, d.opts.http_host, d.opts.http_port);
+  d.router.add("GET", "/metrics", [this](const http_request&) { return impl_->metrics_page(); });
+
+  // The web: pages read on their own read-only connections on the HTTP thread; writes are handed
+  // to the writer's thread and waited for (so argon2id, image decoding and rendering stay off it).
+  web::web_options wo;
+  wo.public_url = d.opts.public_url;
+  while (!wo.public_url.empty() && wo.public_url.back() == '/') wo.public_url.pop_back();
+  wo.db_path = database_path(d.opts.data_dir);
+  wo.data_dir = d.opts.data_dir;
+  web::web_hooks wh;
+  wh.on_writer = [this](const std::function<void()>& f) { impl_->run_on_writer(f); };
+  wh.catalog_changed = [this](const std::string& business) { impl_->mark_catalog_dirty(business); };
+  wh.order_placed = [this](const placement& p) {
+    auto& m = impl_->metrics;
+    if (p.duplicate) m.inc(metric::orders_duplicate);
+    else if (p.accepted) m.inc(metric::orders_accepted);
+    else m.inc(metric::orders_rejected, {{"code", protocol::to_string(p.code)}});
+    if (p.status) {
+      impl_->publish(topics::business_orders(p.business_id),
+                     protocol::make_message(protocol::types::order_status, protocol::to_json(*p.status)));
+    }
+    if (p.stock_changed) impl_->mark_catalog_dirty(p.business_id);
+  };
+  wh.order_changed = [this](const transition_outcome& t) {
+    auto msg = protocol::make_message(protocol::types::order_status, protocol::to_json(t.status));
+    impl_->publish(topics::business_orders(t.business_id), msg);
+    if (!t.device_id.empty() && !t.device_id.starts_with("web-"))
+      impl_->publish(topics::device_down(t.device_id, protocol::types::order_status), msg);
+    if (t.stock_changed) impl_->mark_catalog_dirty(t.business_id);
+  };
+  d.webapp = std::make_unique<web::app>(std::move(wo), *d.db, *d.orders, std::move(wh));
+  d.webapp->add_routes(d.router);
+  http_server_options ho;
+  ho.max_body_bytes = 5 * 1024 * 1024;  // image uploads (4 MiB) in multipart; forms are checked smaller
+  ho.metrics = &d.metrics;              // kh_http_requests_total, kh_http_request_duration_seconds
+  d.http = std::make_unique<http_server>(d.http_io, d.router, d.opts.http_host, d.opts.http_port, ho);
 }
 
 hub::~hub() {
   if (impl_->mq) impl_->mq->stop();
+  impl_->http_io.stop();
+  if (impl_->http_thread.joinable()) impl_->http_thread.join();
+}
+
+void check_data_dir(const std::string& data_dir, bool init) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (init || !fs::is_directory(data_dir, ec)) return;  // a new data dir is initialised
+  const fs::path db = database_path(data_dir);
+  const bool missing = !fs::exists(db, ec);
+  const bool empty = !missing && fs::file_size(db, ec) == 0;
+  if (!missing && !empty) return;
+  throw std::runtime_error("data dir " + data_dir + " exists but its database " + db.string() +
+                           (missing ? " is missing" : " is empty (0 bytes)") +
+                           "; refusing to start with an empty store (every device would be forbidden). "
+                           "If this is a new installation, run 'kioskhub init --data " + data_dir +
+                           "' (or 'kioskhub serve --init …'); otherwise restore the database from a backup");
 }
 
 void hub::stop() {
@@ -341,12 +675,39 @@ int hub::run() {
   });
 
   d.http->start();  // throws std::system_error when the address cannot be bound
+  if (!d.opts.tls_cert_file.empty() || !d.opts.tls_key_file.empty()) {
+    tls_front_options to;
+    to.host = d.opts.https_host;
+    to.port = d.opts.https_port;
+    to.cert_file = d.opts.tls_cert_file;
+    to.key_file = d.opts.tls_key_file;
+    // Relay to the HTTP server where it listens (loopback when it listens on every address).
+    to.backend_host = d.opts.http_host == "0.0.0.0" ? "127.0.0.1" : d.opts.http_host == "::" ? "::1" : d.opts.http_host;
+    to.backend_port = d.http->port();
+    d.https = std::make_unique<tls_front>(d.http_io, to);  // throws for a bad certificate or key
+    d.https->start();
+  }
+  d.http_work.emplace(d.http_io.get_executor());
+  d.http_thread = std::thread([&d] {
+    try {
+      d.http_io.run();
+    } catch (const std::exception& e) {
+      spdlog::error("http thread stopped: {}", e.what());
+    }
+  });
   const std::string shown_host =
       d.opts.http_host.find(':') != std::string::npos ? "[" + d.opts.http_host + "]" : d.opts.http_host;
   spdlog::info("http listening on {}:{}", shown_host, d.http->port());
+  if (d.https) {
+    const auto& h = d.opts.https_host;
+    spdlog::info("https listening on {}:{}", h.find(':') != std::string::npos ? "[" + h + "]" : h, d.https->port());
+  }
   if (d.image_base.empty()) d.image_base = "http://" + shown_host + ":" + std::to_string(d.http->port());
   d.in->update_devices_gauge();
   d.in->restore_device_metrics();
+  d.in->set_image_base(d.image_base);
+  d.run_probe();  // health knows from the start whether the database takes writes
+  d.schedule_probe();
 
   d.accepting = true;
   if (!d.mq->start(true)) {
@@ -358,8 +719,9 @@ int hub::run() {
   if (auto err = write_ready_file(d.opts.data_dir, d.http->port(), static_cast<long>(::getpid())); !err.empty()) {
     spdlog::error("{}", err);
   }
-  spdlog::info("kioskhub ready (data {}, mqtt {}, client id {})", d.opts.data_dir, d.opts.mqtt_uri,
-               d.opts.mqtt_client_id);
+  spdlog::info("kioskhub ready (data {}, mqtt {}, client id {}, catalog key {}{})", d.opts.data_dir, d.opts.mqtt_uri,
+               d.opts.mqtt_client_id, provisioning::key_id(d.key->public_half()),
+               d.opts.manage_broker ? ", managing broker accounts" : "");
   if (d.opts.on_ready) {
     try {
       d.opts.on_ready(d.http->port());
@@ -371,7 +733,13 @@ int hub::run() {
   run_loop(d.io);
 
   remove_ready_file(d.opts.data_dir);
+  d.http_work.reset();
+  d.http_io.stop();
+  if (d.http_thread.joinable()) d.http_thread.join();
+  d.https.reset();
   d.http.reset();
+  d.webapp.reset();
+  d.fleet.reset();
   d.in.reset();
   d.orders.reset();
   d.db.reset();  // closes SQLite (WAL checkpointed on the last close)

@@ -1,8 +1,10 @@
 #include "kh/protocol/codec.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <limits>
+#include <vector>
 #include <utility>
 
 #include "kh/protocol/ids.hpp"
@@ -69,7 +71,35 @@ struct string_rule {
   bool required = true;
   bool allow_empty = true;
   std::size_t max_len = 0;  // code points; 0 = no limit beyond the payload size
+  // Free text typed on a device (names, notes, codes, firmware): one line of printable text. It
+  // ends up on screens, tickets and log lines, where a control or bidi-override character forges
+  // lines or reorders what staff read.
+  bool plain_text = false;
 };
+
+// First code point in valid UTF-8 that is not allowed in plain text, or nullopt.
+std::optional<std::uint32_t> first_control(std::string_view s) noexcept {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto b0 = static_cast<unsigned char>(s[i]);
+    std::uint32_t cp = b0;
+    std::size_t len = 1;
+    if (b0 >= 0xF0) {
+      len = 4;
+      cp = b0 & 0x07u;
+    } else if (b0 >= 0xE0) {
+      len = 3;
+      cp = b0 & 0x0Fu;
+    } else if (b0 >= 0xC0) {
+      len = 2;
+      cp = b0 & 0x1Fu;
+    }
+    for (std::size_t k = 1; k < len && i + k < s.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3Fu);
+    i += len;
+    if (is_control_code_point(cp)) return cp;
+  }
+  return std::nullopt;
+}
 
 maybe_problem read_string(const json& obj, std::string_view prefix, const char* key,
                           std::string& out, string_rule rule) {
@@ -84,6 +114,15 @@ maybe_problem read_string(const json& obj, std::string_view prefix, const char* 
   const auto& s = v->get_ref<const std::string&>();
   if (!is_valid_utf8(s)) return malformed(field, "not valid UTF-8");
   if (!rule.allow_empty && s.empty()) return malformed(field, "must not be empty");
+  if (rule.plain_text) {
+    if (const auto cp = first_control(s)) {
+      char hex[16];
+      std::snprintf(hex, sizeof hex, "U+%04X", static_cast<unsigned>(*cp));
+      return field_problem(code::malformed, field,
+                           std::string("control or bidi character ") + hex + " is not allowed",
+                           {{"code_point", hex}});
+    }
+  }
   if (rule.max_len != 0 && utf8_length(s) > rule.max_len) {
     return field_problem(code::malformed, field,
                          "longer than " + std::to_string(rule.max_len) + " characters",
@@ -146,6 +185,7 @@ maybe_problem read_uuid(const json& obj, std::string_view prefix, const char* ke
   if (auto p = read_string(obj, prefix, key, out, {.required = required})) return p;
   if (out.empty() && !required) return std::nullopt;
   if (!is_uuid(out)) return malformed(path_of(prefix, key), "must be a UUID");
+  out = canonical_uuid(out);
   return std::nullopt;
 }
 
@@ -354,7 +394,7 @@ maybe_problem read_order_lines(const json& body, std::vector<order_line>& out) {
     }
     line.qty = static_cast<int>(n);
     if (auto p = read_string(lj, at, "note", line.note,
-                             {.required = false, .max_len = limits::max_note})) {
+                             {.required = false, .max_len = limits::max_note, .plain_text = true})) {
       return p;
     }
     if (find_member(lj, "options") != nullptr) {
@@ -426,7 +466,7 @@ maybe_problem read_option_groups_at(const json& arr, const std::string& at_key,
       if (prev.id == grp.id) return malformed(path_of(at, "id"), "duplicate group id");
     }
     if (auto p = read_string(gj, at, "name", grp.name,
-                             {.allow_empty = false, .max_len = limits::max_name})) {
+                             {.allow_empty = false, .max_len = limits::max_name, .plain_text = true})) {
       return p;
     }
     const json* opts = nullptr;
@@ -445,7 +485,7 @@ maybe_problem read_option_groups_at(const json& arr, const std::string& at_key,
         if (prev.id == c.id) return malformed(path_of(oat, "id"), "duplicate option id");
       }
       if (auto p = read_string(oj, oat, "name", c.name,
-                               {.allow_empty = false, .max_len = limits::max_name})) {
+                               {.allow_empty = false, .max_len = limits::max_name, .plain_text = true})) {
         return p;
       }
       if (auto p = read_nonnegative_money(oj, oat, "price_delta", c.price_delta, &currency))
@@ -500,7 +540,8 @@ maybe_problem read_profile_at(const json& j, const std::string& at, store_profil
       case order_type::delivery:
         if (auto p = read_nonnegative_money(tj, tat, "fee", o.fee, &currency)) return p;
         if (auto p = read_nonnegative_money(tj, tat, "minimum", o.minimum, &currency)) return p;
-        if (auto p = read_string(tj, tat, "area", o.area, {.max_len = limits::max_area})) return p;
+        if (auto p = read_string(tj, tat, "area", o.area, {.max_len = limits::max_area, .plain_text = true}))
+          return p;
         break;
     }
     out.order_types.push_back(std::move(o));
@@ -542,7 +583,8 @@ maybe_problem read_profile_at(const json& j, const std::string& at, store_profil
     }
     out.languages.push_back(code_word);
   }
-  if (auto p = read_string(j, at, "banner", out.banner, {.max_len = limits::max_banner})) return p;
+  if (auto p = read_string(j, at, "banner", out.banner, {.max_len = limits::max_banner, .plain_text = true}))
+    return p;
 
   const json* pays = nullptr;
   if (auto p = read_array(j, at, "payment_methods", pays, 1, 3)) return p;
@@ -561,6 +603,11 @@ maybe_problem read_profile_at(const json& j, const std::string& at, store_profil
 
 // ---------------------------------------------------------------------------------------------
 // UTF-8
+
+bool is_control_code_point(std::uint32_t cp) noexcept {
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 ||
+         (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
 
 bool is_valid_utf8(std::string_view s) noexcept {
   std::size_t i = 0;
@@ -626,10 +673,49 @@ result<envelope> decode_envelope(std::string_view payload, std::size_t max_bytes
                         "JSON nested deeper than " + std::to_string(limits::max_depth),
                         {{"max_depth", limits::max_depth}});
   }
+  // RFC 8259 lets a parser ignore a byte order mark; nlohmann does. We refuse it, so that what a
+  // sender signs, hashes or compares is exactly the JSON text.
+  if (payload.size() >= 3 && payload.substr(0, 3) == "\xEF\xBB\xBF") {
+    return make_problem(code::malformed, "payload starts with a UTF-8 byte order mark");
+  }
   // nlohmann's lexer rejects invalid UTF-8 inside strings; anything non-ASCII outside a string is a
-  // syntax error anyway, so a successful parse means the payload was valid UTF-8 JSON.
-  json doc = json::parse(payload.begin(), payload.end(), nullptr, /*allow_exceptions=*/false);
+  // syntax error anyway, so a successful parse means the payload was valid UTF-8 JSON. The
+  // callback refuses duplicate keys: nlohmann keeps the last one, another parser the first, so
+  // {"v":2,"v":1} would mean different things to different readers.
+  std::vector<std::vector<std::string>> keys;  // per open object, its keys so far
+  std::string duplicate;
+  bool has_duplicate = false;
+  const json::parser_callback_t cb = [&](int, json::parse_event_t ev, json& parsed) {
+    switch (ev) {
+      case json::parse_event_t::object_start:
+        keys.emplace_back();
+        break;
+      case json::parse_event_t::object_end:
+        if (!keys.empty()) keys.pop_back();
+        break;
+      case json::parse_event_t::key: {
+        if (keys.empty() || !parsed.is_string()) break;
+        const auto& k = parsed.get_ref<const std::string&>();
+        auto& seen = keys.back();
+        if (std::find(seen.begin(), seen.end(), k) != seen.end()) {
+          if (!has_duplicate) duplicate = k;
+          has_duplicate = true;
+        } else {
+          seen.push_back(k);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    return true;
+  };
+  json doc = json::parse(payload.begin(), payload.end(), cb, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return make_problem(code::malformed, "not valid JSON (or not UTF-8)");
+  if (has_duplicate) {
+    return make_problem(code::malformed, "duplicate key " + quoted_word(duplicate) + " in a JSON object",
+                        {{"key", is_valid_utf8(duplicate) && duplicate.size() <= 40 ? duplicate : std::string()}});
+  }
   if (!doc.is_object()) return make_problem(code::malformed, "envelope must be a JSON object");
 
   const json* v = find_member(doc, "v");
@@ -873,8 +959,22 @@ json to_json(const order_status& m) {
   return j;
 }
 
+json to_json(const device_config& m) {
+  return json{{"device_id", m.device_id}, {"business_id", m.business_id}, {"mode", to_string(m.mode)}};
+}
+
 // ---------------------------------------------------------------------------------------------
 // Decoders
+
+result<device_config> decode_device_config(const json& body) {
+  return run<device_config>([&](device_config& out) -> maybe_problem {
+    if (auto p = require_object(body, "body")) return p;
+    if (auto p = read_slug(body, "", "device_id", out.device_id)) return p;
+    if (auto p = read_slug(body, "", "business_id", out.business_id)) return p;
+    if (auto p = read_enum(body, "", "mode", out.mode)) return p;
+    return std::nullopt;
+  });
+}
 
 result<money> decode_money(const json& j) {
   money m;
@@ -887,7 +987,7 @@ result<hello> decode_hello(const json& body) {
     if (auto p = require_object(body, "body")) return p;
     if (auto p = read_string(
             body, "", "firmware", out.firmware,
-            {.required = true, .allow_empty = false, .max_len = limits::max_firmware})) {
+            {.required = true, .allow_empty = false, .max_len = limits::max_firmware, .plain_text = true})) {
       return p;
     }
     if (auto p = read_enum(body, "", "mode", out.mode)) return p;
@@ -992,29 +1092,29 @@ result<order_submit> decode_order_submit(const json& body) {
     if (const json* c = find_member(body, "customer")) {
       if (auto p = require_object(*c, "customer")) return p;
       if (auto p = read_string(*c, "customer", "name", out.cust.name,
-                               {.required = false, .max_len = limits::max_name})) {
+                               {.required = false, .max_len = limits::max_name, .plain_text = true})) {
         return p;
       }
       if (auto p = read_string(*c, "customer", "phone", out.cust.phone,
-                               {.required = false, .max_len = limits::max_phone})) {
+                               {.required = false, .max_len = limits::max_phone, .plain_text = true})) {
         return p;
       }
       if (auto p = read_string(*c, "customer", "email", out.cust.email,
-                               {.required = false, .max_len = limits::max_email})) {
+                               {.required = false, .max_len = limits::max_email, .plain_text = true})) {
         return p;
       }
     }
     if (auto p = read_string(body, "", "discount_code", out.discount_code,
-                             {.required = false, .max_len = limits::max_discount_code})) {
+                             {.required = false, .max_len = limits::max_discount_code, .plain_text = true})) {
       return p;
     }
     if (auto p = read_string(body, "", "table", out.table,
-                             {.required = false, .max_len = limits::max_table})) {
+                             {.required = false, .max_len = limits::max_table, .plain_text = true})) {
       return p;
     }
     if (auto p = read_timestamp(body, "", "pickup_at", out.pickup_at, /*required=*/false)) return p;
     if (auto p = read_string(body, "", "delivery_address", out.delivery_address,
-                             {.required = false, .max_len = limits::max_address})) {
+                             {.required = false, .max_len = limits::max_address, .plain_text = true})) {
       return p;
     }
     if (auto p = read_string(body, "", "local_number", out.local_number, {.required = false}))
@@ -1075,7 +1175,7 @@ result<order_quote> decode_order_quote(const json& body) {
     if (auto p = read_enum(body, "", "order_type", out.type)) return p;
     if (auto p = read_order_lines(body, out.lines)) return p;
     if (auto p = read_string(body, "", "discount_code", out.discount_code,
-                             {.required = false, .max_len = limits::max_discount_code})) {
+                             {.required = false, .max_len = limits::max_discount_code, .plain_text = true})) {
       return p;
     }
     if (auto p = read_timestamp(body, "", "pickup_at", out.pickup_at, /*required=*/false)) return p;
@@ -1118,7 +1218,7 @@ result<feedback> decode_feedback(const json& body) {
     if (auto p = read_uuid(body, "", "order_id", out.order_id)) return p;
     if (auto p = read_int(body, "", "rating", out.rating, 1, 5)) return p;
     if (auto p = read_string(body, "", "comment", out.comment,
-                             {.required = false, .max_len = limits::max_comment})) {
+                             {.required = false, .max_len = limits::max_comment, .plain_text = true})) {
       return p;
     }
     return std::nullopt;
@@ -1133,11 +1233,11 @@ result<device_status> decode_device_status(const json& body) {
     if (auto p = read_int64(body, "", "outbox", out.outbox, 0, limits::max_outbox_report)) return p;
     if (auto p = read_string(
             body, "", "firmware", out.firmware,
-            {.required = true, .allow_empty = false, .max_len = limits::max_firmware})) {
+            {.required = true, .allow_empty = false, .max_len = limits::max_firmware, .plain_text = true})) {
       return p;
     }
     if (auto p = read_string(body, "", "detail", out.detail,
-                             {.required = false, .max_len = limits::max_status_detail})) {
+                             {.required = false, .max_len = limits::max_status_detail, .plain_text = true})) {
       return p;
     }
     return std::nullopt;
@@ -1229,6 +1329,7 @@ std::optional<problem> validate_body(std::string_view type, const json& body) {
   if (type == types::order_quoted) return check(decode_order_quoted(body));
   if (type == types::feedback) return check(decode_feedback(body));
   if (type == types::device_status) return check(decode_device_status(body));
+  if (type == types::device_config) return check(decode_device_config(body));
   return make_problem(code::unknown_type, "unknown message type " + quoted_word(type),
                       {{"field", "type"}});
 }
@@ -1238,7 +1339,7 @@ std::string peek_order_id(const json& body) {
   const auto it = body.find("order_id");
   if (it == body.end() || !it->is_string()) return {};
   const auto& s = it->get_ref<const std::string&>();
-  return is_uuid(s) ? s : std::string{};
+  return is_uuid(s) ? canonical_uuid(s) : std::string{};
 }
 
 rejection make_rejection(problem p, std::string order_id) {

@@ -47,14 +47,27 @@ std::string new_uuid() {
 
 bool is_uuid(std::string_view s) noexcept {
   if (s.size() != 36) return false;
+  bool all_zero = true, all_f = true;
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (i == 8 || i == 13 || i == 18 || i == 23) {
       if (s[i] != '-') return false;
     } else if (!is_hex(s[i])) {
       return false;
+    } else {
+      all_zero = all_zero && s[i] == '0';
+      all_f = all_f && (s[i] == 'f' || s[i] == 'F');
     }
   }
-  return true;
+  return !all_zero && !all_f;
+}
+
+std::string canonical_uuid(std::string_view s) {
+  std::string out(s);
+  if (!is_uuid(s)) return out;
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
 }
 
 bool is_slug_id(std::string_view s) noexcept {

@@ -7,11 +7,12 @@ namespace kh::protocol {
 
 namespace {
 // Index = enum value; the order must match `enum class code`.
-constexpr std::array<const char*, 25> code_words = {
+constexpr std::array<const char*, 28> code_words = {
     "malformed",           "unsupported_version", "too_large",       "unknown_type",
     "invalid_quantity",    "too_many_lines",      "empty_order",     "unknown_product",
     "product_unavailable", "out_of_stock",        "business_closed", "invalid_discount",
-    "forbidden",           "order_conflict",      "internal",
+    "forbidden",           "order_conflict",      "internal",        "busy",
+    "rate_limited",        "hold_limit",
     "order_type_unavailable", "payment_unavailable", "invalid_slot", "below_minimum",
     "missing_detail",      "unknown_option",      "option_unavailable", "too_many_choices",
     "missing_choice",      "unknown_order",

@@ -74,6 +74,9 @@ std::optional<clock::time_point> parse_rfc3339(std::string_view s) {
   }
   // Leap seconds (60) cannot be represented by system_clock: rejected rather than guessed.
   if (h > 23 || mi > 59 || se > 59) return std::nullopt;
+  // Years before the Unix epoch are no clock a device can have (a device without a real-time
+  // clock starts at 1970).
+  if (y < 1970) return std::nullopt;
   const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)},
                            day{static_cast<unsigned>(d)}};
   if (!ymd.ok()) return std::nullopt;
@@ -85,6 +88,7 @@ std::optional<clock::time_point> parse_rfc3339(std::string_view s) {
     const std::size_t start = pos;
     std::int64_t scale = 100'000'000;
     while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+      if (pos - start == 9) return std::nullopt;  // more than nanoseconds: not a clock reading
       frac_ns += (s[pos] - '0') * scale;  // digits past nanoseconds are dropped
       scale /= 10;
       ++pos;
@@ -102,7 +106,8 @@ std::optional<clock::time_point> parse_rfc3339(std::string_view s) {
         !digits(s, pos + 4, 2, om)) {
       return std::nullopt;
     }
-    if (oh > 23 || om > 59) return std::nullopt;
+    // Real UTC offsets lie within -12:00 … +14:00; ±14:00 bounds both sides.
+    if (oh > 14 || om > 59 || (oh == 14 && om != 0)) return std::nullopt;
     offset_min = (oh * 60 + om) * (s[pos] == '-' ? -1 : 1);
     pos += 6;
   } else {

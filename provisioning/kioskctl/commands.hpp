@@ -7,4 +7,6 @@ namespace kh::kioskctl {
 void add_printer_commands(CLI::App& app);
 /// scan FILE… / scan --camera DEV
 void add_scan_commands(CLI::App& app);
+/// ca init|issue, broker-config, enroll create, devices list|show|revoke|rotate
+void add_fleet_commands(CLI::App& app);
 }  // namespace kh::kioskctl

@@ -1,4 +1,4 @@
-// kioskctl: the operator CLI (printer, scanner; later enrollment and device management).
+// kioskctl: the operator CLI (printer, scanner, certificates, broker configuration, enrollment, devices).
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   kh::kioskctl::add_printer_commands(app);
   kh::kioskctl::add_scan_commands(app);
+  kh::kioskctl::add_fleet_commands(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

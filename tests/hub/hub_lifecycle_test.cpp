@@ -37,6 +37,7 @@ TEST(hub_lifecycle, starts_without_a_broker_reports_unhealthy_and_stops_cleanly)
   test::temp_dir dir;
   hub_options o;
   o.data_dir = dir.str();
+  o.init = true;  // the temp dir exists and has no database yet
   o.mqtt_uri = "tcp://127.0.0.1:1";  // nothing listens on port 1: connection refused at once
   o.mqtt_client_id = "kioskhub-test";
   o.http_host = "127.0.0.1";
@@ -60,6 +61,10 @@ TEST(hub_lifecycle, starts_without_a_broker_reports_unhealthy_and_stops_cleanly)
   const auto health = http_get(port, "/healthz");
   EXPECT_NE(health.find(" 503 "), std::string::npos) << health;
   EXPECT_NE(health.find("mqtt broker not connected"), std::string::npos) << health;
+  const auto body = nlohmann::json::parse(health.substr(health.find("\r\n\r\n") + 4));
+  EXPECT_EQ(body["database"], "ok") << "the start-up write probe succeeded";
+  EXPECT_EQ(body["last_write"]["ok"], true);
+  EXPECT_EQ(body["last_write"]["what"], "probe");
   const auto metrics = http_get(port, "/metrics");
   EXPECT_NE(metrics.find(" 200 "), std::string::npos);
   EXPECT_NE(metrics.find("kh_orders_accepted_total 0"), std::string::npos) << metrics;
@@ -78,8 +83,38 @@ TEST(hub_lifecycle, a_bad_broker_uri_is_a_startup_error) {
   test::temp_dir dir;
   hub_options o;
   o.data_dir = dir.str();
+  o.init = true;
   o.mqtt_uri = "carrier-pigeon://nowhere";
   EXPECT_THROW(hub h(o), std::exception);
+}
+
+// A 0-byte kioskhub.db used to be treated as a new, empty store: every device then forbidden.
+TEST(hub_lifecycle, an_existing_data_dir_without_a_database_is_refused_unless_told_to_init) {
+  for (const bool zero_byte_file : {false, true}) {
+    test::temp_dir dir;
+    if (zero_byte_file) std::ofstream(database_path(dir.str())).flush();
+    hub_options o;
+    o.data_dir = dir.str();
+    o.mqtt_uri = "tcp://127.0.0.1:1";
+    try {
+      hub h(o);
+      ADD_FAILURE() << "started on an empty store (zero_byte_file=" << zero_byte_file << ")";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("kioskhub init"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(std::filesystem::exists(database_path(dir.str())), zero_byte_file) << "nothing created";
+    o.init = true;
+    EXPECT_NO_THROW(hub h(o));
+    EXPECT_GT(std::filesystem::file_size(database_path(dir.str())), 0u);
+    o.init = false;
+    EXPECT_NO_THROW(hub h(o)) << "an initialised store starts without --init";
+  }
+  // A data dir that does not exist yet is a new installation.
+  test::temp_dir parent;
+  hub_options o;
+  o.data_dir = (parent.path() / "new").string();
+  o.mqtt_uri = "tcp://127.0.0.1:1";
+  EXPECT_NO_THROW(hub h(o));
 }
 
 TEST(hub_lifecycle, parse_host_port_accepts_host_and_port_only) {

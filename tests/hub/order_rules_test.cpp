@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 namespace kh::hub {
 namespace {
 
@@ -19,7 +21,14 @@ TEST(order_numbering, formats_letter_and_three_digits) {
   EXPECT_EQ(format_order_number(999), "A-999");
   EXPECT_EQ(format_order_number(1000), "B-001");
   EXPECT_EQ(format_order_number(26 * 999), "Z-999");
-  EXPECT_EQ(format_order_number(26 * 999 + 1), "A-001");  // wraps; the UUID stays unique
+  // One device produced 26,107 orders in a day: numbers must not wrap to A-001.
+  EXPECT_EQ(format_order_number(26 * 999 + 1), "AA-001");
+  EXPECT_EQ(format_order_number(27 * 999), "AA-999");
+  EXPECT_EQ(format_order_number(27 * 999 + 1), "AB-001");
+  EXPECT_EQ(format_order_number((26 + 26 * 26) * 999), "ZZ-999");
+  EXPECT_EQ(format_order_number((26 + 26 * 26) * 999 + 1), "AAA-001");
+  std::set<std::string> seen;
+  for (std::int64_t n = 1; n <= 60'000; ++n) ASSERT_TRUE(seen.insert(format_order_number(n)).second) << n;
 }
 
 TEST(order_numbering, local_day_follows_the_business_offset) {

@@ -247,7 +247,7 @@ TEST_F(placement_test, two_writers_on_one_file_never_oversell) {
   EXPECT_EQ(count("SELECT COUNT(DISTINCT number) FROM orders"), 50);
 }
 
-TEST_F(placement_test, forged_disabled_and_board_devices_are_forbidden_and_nothing_is_stored) {
+TEST_F(placement_test, unknown_disabled_and_board_devices_are_forbidden_and_nothing_is_stored) {
   for (const char* dev : {"kiosk-9", "kiosk-off", "board-1"}) {
     const auto req = make_order({{"bun", 1}});
     const auto p = svc_->place(dev, req);
@@ -297,6 +297,45 @@ TEST_F(placement_test, eta_grows_with_the_queue) {
   EXPECT_EQ(eta(), std::chrono::seconds(300));
   EXPECT_EQ(eta(), std::chrono::seconds(360));
   EXPECT_EQ(eta(), std::chrono::seconds(420));
+}
+
+}  // namespace
+}  // namespace kh::hub
+
+namespace kh::hub {
+namespace {
+
+// One device could hold tracked stock in unpaid orders until they expire; past the cap its next
+// order is answered hold_limit (retryable, not stored) and the shelf stays for the others.
+TEST(placement_hold, a_device_cannot_hold_more_than_the_cap_in_unpaid_orders) {
+  test::temp_dir dir;
+  auto s = open_sqlite_store(database_path(dir.str()));
+  test::seed_small(*s);
+  {
+    auto tx = s->begin();
+    s->catalog().set_stock(biz, "bun", 100, 0);
+    tx->commit();
+  }
+  test::manual_clock clock;
+  order_service svc(*s, clock.fn());
+  svc.set_unpaid_hold_limit(10);
+  ASSERT_TRUE(svc.place("kiosk-1", make_order({{"bun", 6}})).accepted);
+  ASSERT_TRUE(svc.place("kiosk-1", make_order({{"bun", 3}, {"coffee", 50}})).accepted) << "untracked items do not count";
+  const auto req = make_order({{"bun", 2}});
+  const auto p = svc.place("kiosk-1", req);
+  EXPECT_FALSE(p.accepted);
+  EXPECT_EQ(p.code, code::hold_limit);
+  EXPECT_FALSE(p.stored);
+  EXPECT_FALSE(s->answers().find(req.order_id).has_value());
+  const auto b = nlohmann::json::parse(p.body);
+  EXPECT_EQ(b["details"]["held"], 9);
+  EXPECT_EQ(b["details"]["limit"], 10);
+  EXPECT_EQ(stock_of(*s, "bun"), 91);
+  EXPECT_TRUE(svc.place("kiosk-2", make_order({{"bun", 2}})).accepted) << "another device is not held back";
+  // Paying (or expiry) frees the hold: the same order_id, resent, now goes through.
+  auto pending = s->orders().in_state_before(protocol::order_state::pending_payment, to_ms(clock.now) + 1, 10);
+  for (const auto& id : pending) ASSERT_TRUE(svc.transition(id, protocol::order_state::paid, "test"));
+  EXPECT_TRUE(svc.place("kiosk-1", req).accepted);
 }
 
 }  // namespace

@@ -514,7 +514,7 @@ TEST(seed_profile, the_demo_cafe_has_a_realistic_profile_and_options) {
   EXPECT_FALSE(p.opening_hours.empty());
   const auto* latte = cat->find_product("latte");
   ASSERT_EQ(latte->option_groups.size(), 3u);
-  EXPECT_TRUE(latte->option_groups[0].required());
+  EXPECT_EQ(latte->option_groups[0].id, "size");
   // The first product (what the demo smoke orders) needs no option.
   for (const auto& g : cat->products[0].option_groups) EXPECT_FALSE(g.required());
   // A latte with options is accepted and priced.

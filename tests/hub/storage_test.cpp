@@ -21,7 +21,7 @@ TEST(storage, migrations_run_once_and_reopening_is_a_no_op) {
   int ran = 0;
   {
     sqlite::connection db(path);
-    // Versions may skip numbers (each branch has its own), so count what ran.
+    // Versions may skip numbers (parallel branches take their own), so count what ran.
     ran = migrate(db);
     EXPECT_GE(ran, 1);
     EXPECT_EQ(schema_version(db), latest_schema_version());

@@ -142,7 +142,10 @@ TEST_F(bad_input, tampered_totals_are_ignored) {
   EXPECT_EQ(r->body()["subtotal"]["amount"], p["price"]["amount"]);
 }
 
-TEST_F(bad_input, forged_device_id_is_forbidden) {
+// An unknown device id in the topic. This is not a forgery test: another client publishing on a
+// registered device's topic (say kiosk-1's) is indistinguishable from kiosk-1 over MQTT 3.1.1;
+// only per-device broker credentials and ACLs stop that (see docs/protocol.md, Transport).
+TEST_F(bad_input, unknown_device_id_is_forbidden) {
   kh::test::raw_device ghost(*broker, "ghost-9");
   auto before = orders();
   EXPECT_EQ(code_for(ghost, "order.submit", envelope("order.submit", kh::test::order_body({{product(true), 1}})),
@@ -161,4 +164,26 @@ TEST_F(bad_input, hub_keeps_serving_after_a_burst_of_garbage) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->type, "order.accepted");
   EXPECT_EQ(kh::test::http_get(hub->http_port(), "/healthz").status, 200);
+}
+
+// Input quirks over the real path: each is refused with `malformed` and places nothing.
+TEST_F(bad_input, duplicate_keys_bom_absurd_timestamps_and_control_characters_are_malformed) {
+  kh::test::raw_device dev(*broker, "kiosk-1");
+  const auto before = orders();
+  const auto good = kh::test::order_body({{product(true), 1}});
+  // {"v":2,"v":1}: the last one would win in nlohmann, the first in other parsers.
+  std::string dup = envelope("order.submit", good);
+  dup.replace(dup.find("\"v\":1"), 5, "\"v\":2,\"v\":1");
+  EXPECT_EQ(code_for(dev, "order.submit", dup), "malformed");
+  EXPECT_EQ(code_for(dev, "order.submit", "\xEF\xBB\xBF" + envelope("order.submit", good)), "malformed");
+  auto old = json::parse(envelope("order.submit", good));
+  old["ts"] = "0000-01-01T00:00:00Z";
+  EXPECT_EQ(code_for(dev, "order.submit", old.dump()), "malformed");
+  for (const std::string& bad : {std::string("A\0B", 3), std::string("Ana\nFAKE LOG LINE"), std::string("\x1b[2J"),
+                                std::string("\xe2\x80\xae" "evil")}) {
+    auto body = kh::test::order_body({{product(true), 1}});
+    body["customer"] = {{"name", bad}};
+    EXPECT_EQ(code_for(dev, "order.submit", envelope("order.submit", body), "order.rejected"), "malformed");
+  }
+  EXPECT_EQ(orders(), before);
 }

@@ -49,12 +49,18 @@ hub::~hub() {
   if (proc_ && proc_->running()) stop(5s);
 }
 
-void hub::serve() {
+void hub::serve(const std::vector<std::string>& extra_args) { serve_with({"--mqtt", broker_.url()}, {}, extra_args); }
+
+void hub::serve_with(std::vector<std::string> mqtt_args, std::vector<std::string> env,
+                     const std::vector<std::string>& extra_args) {
   std::filesystem::remove(data() / "hub.json");
-  proc_ = std::make_unique<process>(process::options{
-      .argv = {(bin_dir() / "kioskhub").string(), "serve", "--data", data().string(), "--mqtt",
-               broker_.url(), "--http", "127.0.0.1:0"},
-      .stderr_file = data() / "hub.stderr"});
+  std::vector<std::string> argv{(bin_dir() / "kioskhub").string(), "serve", "--data", data().string(), "--http",
+                                "127.0.0.1:0"};
+  argv.insert(argv.end(), mqtt_args.begin(), mqtt_args.end());
+  argv.insert(argv.end(), serve_args.begin(), serve_args.end());
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  proc_ = std::make_unique<process>(
+      process::options{.argv = argv, .env = std::move(env), .stderr_file = data() / "hub.stderr"});
   bool ready = eventually(
       [&] {
         std::ifstream f(data() / "hub.json");
@@ -85,7 +91,9 @@ std::string hub::log() const {
   std::ostringstream s;
   for (auto name : {"seed.stderr", "hub.stderr"}) {
     std::ifstream f(data() / name);
-    if (f) s << "--- " << name << "\n" << f.rdbuf();
+    // Read into a string first: inserting an empty rdbuf sets failbit on `s` and silences the rest.
+    std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    if (f || !text.empty()) s << "--- " << name << "\n" << text;
   }
   return s.str();
 }
@@ -186,10 +194,15 @@ std::optional<raw_device::reply> raw_device::next_for(const std::string& order_i
   return found;
 }
 
-headless_kiosk::headless_kiosk(mosquitto& broker, hub& h, const std::string& device) {
+headless_kiosk::headless_kiosk(mosquitto& broker, hub& h, const std::string& device, bool with_business) {
+  std::vector<std::string> argv = {(bin_dir() / "kiosk").string(), "--headless", "--data", dir_.path().string(),
+                                   "--device", device, "--mqtt", broker.url()};
+  if (with_business) {
+    argv.push_back("--business");
+    argv.push_back(h.business_id());
+  }
   proc_ = std::make_unique<process>(process::options{
-      .argv = {(bin_dir() / "kiosk").string(), "--headless", "--data", dir_.path().string(), "--device", device,
-               "--mqtt", broker.url(), "--business", h.business_id()},
+      .argv = argv,
       .pipe_stdin = true,
       .pipe_stdout = true,
       .stderr_file = dir_.path() / "kiosk.stderr"});
@@ -212,9 +225,7 @@ json headless_kiosk::until(const std::string& key, const std::string& value, std
 
 std::string headless_kiosk::log() const {
   std::ifstream f(dir_.path() / "kiosk.stderr");
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
+  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
 }
 
 json order_body(const std::vector<std::pair<std::string, int>>& lines, const std::string& order_id,

@@ -50,8 +50,15 @@ class hub {
   std::filesystem::path db_file() const { return data() / "kioskhub.db"; }
   const json& seed() const { return seed_; }
   std::string business_id() const { return seed_["business"]["id"]; }
-  /// Starts `kioskhub serve`; waits until hub.json appears and /healthz is 200.
-  void serve();
+  /// Starts `kioskhub serve` (with `serve_args`, then `extra_args` appended, e.g. {"--sync",
+  /// "normal"}); waits until hub.json appears and /healthz is 200.
+  void serve(const std::vector<std::string>& extra_args = {});
+  /// Same with other broker flags: `mqtt_args` replaces `--mqtt URL` (e.g. an ssl:// URL with
+  /// --mqtt-ca, --mqtt-username, --manage-broker), `env` adds NAME=value entries.
+  void serve_with(std::vector<std::string> mqtt_args, std::vector<std::string> env = {},
+                  const std::vector<std::string>& extra_args = {});
+  /// Extra `serve` flags, e.g. {"--device-order-rate", "0"} for a test that floods on purpose.
+  std::vector<std::string> serve_args;
   /// Stops with SIGTERM and returns the exit code.
   std::optional<int> stop(std::chrono::milliseconds timeout = 10s);
   void kill9();
@@ -108,7 +115,8 @@ class raw_device {
 /// `kiosk --headless` as a child process on its own temp data dir, talking JSON lines.
 class headless_kiosk {
  public:
-  headless_kiosk(mosquitto& broker, hub& h, const std::string& device = "kiosk-1");
+  /// `with_business` false: only the device id is given (the kiosk learns its business from the hub).
+  headless_kiosk(mosquitto& broker, hub& h, const std::string& device = "kiosk-1", bool with_business = true);
   bool send(const std::string& line) { return proc_->write_line(line); }
   /// Next output line, parsed (a discarded json on timeout or non-JSON).
   json next(std::chrono::milliseconds timeout);

@@ -14,7 +14,12 @@ TEST(ops, healthz_and_metrics_reflect_the_running_hub) {
   hub.serve();
   auto h = kh::test::http_get(hub.http_port(), "/healthz");
   EXPECT_EQ(h.status, 200);
-  EXPECT_NE(h.body.find("ok"), std::string::npos);
+  const auto health = json::parse(h.body, nullptr, false);
+  ASSERT_TRUE(health.is_object()) << h.body;
+  EXPECT_EQ(health.value("status", ""), "ok") << h.body;
+  EXPECT_EQ(health.value("database", ""), "ok") << h.body;
+  EXPECT_EQ(health.value("mqtt", ""), "connected") << h.body;
+  EXPECT_FALSE(health.contains("reason")) << h.body;
 
   auto product = hub.product_with_stock(10);
   kh::test::raw_device dev(broker, "kiosk-1");
@@ -44,7 +49,12 @@ TEST(ops, healthz_is_503_while_the_broker_is_gone) {
   bool down = kh::test::eventually([&] { return kh::test::http_get(hub.http_port(), "/healthz").status == 503; }, 15s);
   EXPECT_TRUE(down);
   auto h = kh::test::http_get(hub.http_port(), "/healthz");
-  EXPECT_NE(h.body.find("mqtt"), std::string::npos) << "the reason names the broker: " << h.body;
+  const auto health = json::parse(h.body, nullptr, false);
+  ASSERT_TRUE(health.is_object()) << h.body;
+  EXPECT_EQ(health.value("status", ""), "unavailable") << h.body;
+  EXPECT_EQ(health.value("mqtt", ""), "disconnected") << h.body;
+  EXPECT_EQ(health.value("database", ""), "ok") << "the database is fine: " << h.body;
+  EXPECT_NE(health.value("reason", "").find("broker"), std::string::npos) << "the reason names the broker: " << h.body;
 }
 
 TEST(ops, sigterm_shuts_down_cleanly_and_data_survives_restart) {

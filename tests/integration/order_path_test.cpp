@@ -111,6 +111,9 @@ TEST(order_path, concurrent_kiosks_never_oversell) {
   ASSERT_EQ(hub.stop(), 0);
   hub.set_stock(pid, 100);
   for (int k = 0; k < 8; ++k) hub.add_device("conc-" + std::to_string(k));
+  // 40 orders at once per kiosk is past the per-device rate limit's burst (30): this test is about
+  // stock, not rate, so the limit is off.
+  hub.serve_args = {"--device-order-rate", "0"};
   hub.serve();
 
   constexpr int kiosks = 8, per_kiosk = 40;
@@ -191,4 +194,51 @@ TEST(order_path, accepted_order_is_announced_on_the_business_orders_topic) {
   EXPECT_EQ(st->order_id, body["order_id"]);
   EXPECT_EQ(st->number, r->body()["number"]);
   EXPECT_EQ(st->state, kh::protocol::order_state::pending_payment);
+}
+
+// Multi-line orders, a discount, and rounding ties, each priced by hand from the demo's prices.
+// The café is switched to 5 % tax on top of prices and given a 2.5 % code, so halves occur:
+// tax = round(net × 500 / 10000), discount = round(subtotal × 250 / 10000), half away from zero.
+TEST(order_path, multi_line_discount_and_tie_rounding_are_priced_as_documented) {
+  kh::test::mosquitto broker;
+  kh::test::hub hub(broker);
+  {
+    kh::test::db db(hub.db_file());
+    db.exec("UPDATE businesses SET tax_rate_bp = 500, tax_inclusive = 0");
+    db.exec("INSERT INTO discount_codes(business_id, code, kind, value, active) VALUES ('" + hub.business_id() +
+            "', 'TIE25', 'percent', 250, 1)");
+  }
+  hub.serve();
+  kh::test::raw_device dev(broker, "kiosk-1");
+  struct want {
+    std::vector<std::pair<std::string, int>> lines;
+    std::string code;
+    std::int64_t subtotal, discount, tax, total;
+  };
+  const want cases[] = {
+      // espresso 2.20: discount 220 × 2.5 % = 5.5 → 6 (tie); net 214; tax 10.7 → 11; total 225.
+      {{{"espresso", 1}}, "TIE25", 220, 6, 11, 225},
+      // tea 2.50, no code: tax 250 × 5 % = 12.5 → 13 (tie); total 263.
+      {{{"tea", 1}}, "", 250, 0, 13, 263},
+      // 2 × latte 3.60 + orange juice 4.00 + cookie 1.80 = 13.00; discount 32.5 → 33 (tie);
+      // net 12.67; tax 63.35 → 63; total 13.30.
+      {{{"latte", 2}, {"orange-juice", 1}, {"cookie", 1}}, "tie25", 1300, 33, 63, 1330},
+      // The same product on two lines is summed: 3 × cookie = 5.40; tax 27; total 5.67.
+      {{{"cookie", 1}, {"cookie", 2}}, "", 540, 0, 27, 567},
+  };
+  for (const auto& c : cases) {
+    auto body = kh::test::order_body(c.lines);
+    if (!c.code.empty()) body["discount_code"] = c.code;
+    dev.send("order.submit", body);
+    auto r = dev.next_for(body["order_id"]);
+    ASSERT_TRUE(r) << hub.log();
+    ASSERT_EQ(r->type, "order.accepted") << r->envelope.dump();
+    const auto b = r->body();
+    SCOPED_TRACE(body.dump());
+    EXPECT_EQ(b["subtotal"]["amount"], c.subtotal);
+    EXPECT_EQ(b["discount"]["amount"], c.discount);
+    EXPECT_EQ(b["tax"]["amount"], c.tax);
+    EXPECT_EQ(b["total"]["amount"], c.total);
+    EXPECT_EQ(b["total"]["currency"], "EUR");
+  }
 }

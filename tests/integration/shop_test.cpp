@@ -17,6 +17,7 @@ using kh::test::json;
 TEST(shop, quote_options_feedback_status_and_offline_number_over_real_mqtt) {
   kh::test::mosquitto broker;
   kh::test::hub hub(broker);
+  hub.serve_args = {"--public-url", "https://cafe.example"};
   hub.serve();
   const json catalog = hub.catalog();
   ASSERT_TRUE(kh::protocol::decode_catalog(catalog["body"]).ok());
@@ -37,10 +38,10 @@ TEST(shop, quote_options_feedback_status_and_offline_number_over_real_mqtt) {
   const auto quoted = kh::protocol::decode_order_quoted(q->body());
   ASSERT_TRUE(quoted.ok()) << quoted.error().message;
   EXPECT_EQ(quoted->quote_id, quote_id);
-  EXPECT_FALSE(quoted->ok);
+  EXPECT_TRUE(quoted->ok);
   EXPECT_EQ(quoted->lines[0].unit_price.amount, 480);
-  EXPECT_EQ(quoted->lines[1].problems.at(0).code, kh::protocol::code::missing_choice);
-  EXPECT_EQ(quoted->total.amount, 960);
+  EXPECT_TRUE(quoted->lines[1].problems.empty()) << "the size is optional: the menu's default applies";
+  EXPECT_EQ(quoted->total.amount, 960 + 360);
 
   // 2. The order with the good line: priced the same, options stored with their names.
   json order = kh::test::order_body({{"latte", 2}});
@@ -50,6 +51,7 @@ TEST(shop, quote_options_feedback_status_and_offline_number_over_real_mqtt) {
   ASSERT_TRUE(acc);
   ASSERT_EQ(acc->type, "order.accepted") << acc->envelope.dump();
   EXPECT_EQ(acc->body()["total"]["amount"], 960);
+  EXPECT_EQ(acc->body()["tracking_url"], "https://cafe.example/o/" + order["order_id"].get<std::string>());
   kh::test::db db(hub.db_file());
   const std::string oid = order["order_id"];
   EXPECT_EQ(db.scalar("SELECT unit_price FROM order_lines WHERE order_id = '" + oid + "'"), "480");
@@ -109,9 +111,9 @@ TEST(shop, quote_options_feedback_status_and_offline_number_over_real_mqtt) {
   EXPECT_NE(kh::test::http_get(hub.http_port(), "/metrics").body.find("kh_orders_stock_conflict_total 1"),
             std::string::npos);
 
-  // 6. The catalog's image URLs are served by this hub.
+  // 6. The catalog's image URLs are under the public URL and served by this hub.
   const std::string url = hub.catalog()["body"]["products"][0]["image_url"];
-  const std::string prefix = "http://127.0.0.1:" + std::to_string(hub.http_port());
+  const std::string prefix = "https://cafe.example";
   ASSERT_EQ(url.rfind(prefix, 0), 0u) << url;
   const auto img = kh::test::http_get(hub.http_port(), url.substr(prefix.size()));
   EXPECT_EQ(img.status, 200);

@@ -5,6 +5,7 @@
 #include "kh/protocol/codec.hpp"
 #include "kh/protocol/ids.hpp"
 #include "kh/protocol/topics.hpp"
+#include "kh/provisioning/signing.hpp"
 #include "test_support.hpp"
 
 namespace k = kh::kiosk;
@@ -302,6 +303,32 @@ TEST_F(engine_fixture, internal_error_keeps_retrying_but_malformed_fails_the_ent
   EXPECT_EQ(order_id_of(submits()[0].payload), *a);
 }
 
+// The hub answers a database failure (disk full, I/O error) as order.rejected `internal`: the
+// order must stay in the outbox, whichever answer type carries a retryable code.
+TEST_F(engine_fixture, retryable_codes_keep_the_order_whatever_the_answer_type) {
+  eng->on_connected();
+  std::vector<std::string> ids;
+  for (auto c : {p::code::internal, p::code::busy, p::code::rate_limited, p::code::hold_limit}) {
+    for (const char* type : {p::types::order_rejected, p::types::error}) {
+      auto id = submit_one();
+      ASSERT_TRUE(id);
+      reject(*id, c, type);
+      ids.push_back(*id);
+    }
+  }
+  EXPECT_TRUE(events_of<k::events::order_answer>().empty()) << "no retryable answer settles an order";
+  EXPECT_EQ(eng->pending(), ids.size());
+  for (const auto& id : ids) EXPECT_EQ(db->find(id)->status, k::outbox_status::pending) << id;
+  out.clear();
+  now += std::chrono::minutes{1};
+  eng->tick();
+  EXPECT_EQ(submits().size(), ids.size()) << "every one is re-sent";
+  // A final code settles it, also as order.rejected.
+  reject(ids[0], p::code::forbidden);
+  EXPECT_EQ(db->find(ids[0])->status, k::outbox_status::done);
+  EXPECT_EQ(eng->pending(), ids.size() - 1);
+}
+
 TEST_F(engine_fixture, pending_orders_survive_a_restart_and_are_resent_unchanged) {
   eng->on_connected();
   auto a = submit_one();
@@ -472,4 +499,81 @@ TEST_F(engine_fixture, a_catalog_from_a_restarted_hub_triggers_an_immediate_rese
   eng->on_message(p::topics::business_catalog("bakery"),
                   p::make_message("catalog", p::to_json(make_catalog(2, "bakery"))));
   EXPECT_EQ(submits().size(), 4u);
+}
+
+// ---- fleet security: an enrolled kiosk takes hub-only messages only with the hub's signature ----
+
+namespace {
+namespace prov = kh::provisioning;
+
+class signed_engine : public engine_fixture {
+ protected:
+  void SetUp() override {
+    cfg.verify = [this](std::string_view payload) -> std::string {
+      const auto r = prov::verify_payload(payload, hub.public_half());
+      return r == prov::verify_error::ok ? std::string() : prov::to_string(r);
+    };
+    cfg.on_credentials = [this](const nlohmann::json& body) {
+      stored.push_back(body);
+      return store_ok;
+    };
+    engine_fixture::SetUp();
+  }
+  std::string signed_by(const prov::signing_key& k, const std::string& type, const nlohmann::json& body) {
+    return k.sign_payload(p::make_message(type, body));
+  }
+  void deliver_catalog(const std::string& payload) {
+    eng->on_message(p::topics::business_catalog("cafe"), payload);
+  }
+  prov::signing_key hub = prov::signing_key::generate();
+  prov::signing_key other = prov::signing_key::generate();
+  std::vector<nlohmann::json> stored;
+  bool store_ok = true;
+};
+}  // namespace
+
+TEST_F(signed_engine, only_catalogs_signed_by_the_hub_are_taken_whatever_their_version) {
+  deliver_catalog(signed_by(hub, p::types::catalog, p::to_json(make_catalog(3))));
+  ASSERT_TRUE(eng->catalog());
+  EXPECT_EQ(eng->catalog()->version(), 3);
+  deliver_catalog(p::make_message(p::types::catalog, p::to_json(make_catalog(999999))));  // unsigned
+  deliver_catalog(signed_by(other, p::types::catalog, p::to_json(make_catalog(999998))));  // another key
+  auto tampered = nlohmann::json::parse(signed_by(hub, p::types::catalog, p::to_json(make_catalog(4))));
+  tampered["body"]["version"] = 999997;
+  deliver_catalog(tampered.dump());
+  EXPECT_EQ(eng->catalog()->version(), 3);
+  EXPECT_EQ(eng->status().rejected_unsigned, 3u);
+  // Also on the device's own down/ topic.
+  deliver_down(p::types::catalog, p::to_json(make_catalog(999999)));
+  EXPECT_EQ(eng->catalog()->version(), 3);
+  deliver_catalog(signed_by(hub, p::types::catalog, p::to_json(make_catalog(5))));
+  EXPECT_EQ(eng->catalog()->version(), 5);
+}
+
+TEST_F(signed_engine, credentials_are_stored_before_they_are_acknowledged_and_forged_ones_ignored) {
+  eng->on_connected();
+  out.clear();
+  const nlohmann::json body{{"username", "kiosk-1"}, {"password", "new-password-0123456789abcdefgh"}, {"generation", 2}};
+  eng->on_message(p::topics::device_down("kiosk-1", "credentials"),
+                  signed_by(other, "credentials", body));  // not the hub's
+  EXPECT_TRUE(stored.empty());
+  store_ok = false;  // storing fails: no acknowledgement (the hub keeps the old password)
+  eng->on_message(p::topics::device_down("kiosk-1", "credentials"), signed_by(hub, "credentials", body));
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_TRUE(out.empty());
+  store_ok = true;
+  eng->on_message(p::topics::device_down("kiosk-1", "credentials"), signed_by(hub, "credentials", body));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].topic, p::topics::device_up("kiosk-1", "credentials.ack"));
+  EXPECT_EQ(p::decode_envelope(out[0].payload)->body, (nlohmann::json{{"generation", 2}}));
+}
+
+TEST_F(engine_fixture, a_kiosk_without_identity_checks_nothing_and_ignores_credentials) {
+  eng->on_message(p::topics::business_catalog("cafe"), p::make_message(p::types::catalog, p::to_json(make_catalog(7))));
+  ASSERT_TRUE(eng->catalog());
+  EXPECT_EQ(eng->catalog()->version(), 7);
+  eng->on_connected();
+  out.clear();
+  deliver_down("credentials", {{"username", "kiosk-1"}, {"password", "x"}, {"generation", 2}});
+  EXPECT_TRUE(out.empty());
 }

@@ -122,6 +122,7 @@ TEST(headless_output, status_line_uses_null_for_unknowns) {
                   {"business_id", nullptr},
                   {"catalog_version", nullptr},
                   {"outbox_pending", 2},
+                  {"rejected_unsigned", 0},
                   {"orders",
                    {{{"order_id", "o1"}, {"state", "queued"}, {"number", nullptr}},
                     {{"order_id", "o2"}, {"state", "ready"}, {"number", "A-001"}}}}}));

@@ -53,6 +53,16 @@ TEST(mqtt_uri, parses_host_and_port) {
   ASSERT_TRUE(v6);
   EXPECT_EQ(v6->host, "[::1]");
   EXPECT_EQ(v6->port, 1885);
+  EXPECT_FALSE(v6->tls);
+  // TLS: ssl:// and mqtts://, port 8883 unless given (the fleet test connects through them).
+  auto s = kh::mqtt::parse_uri("ssl://localhost");
+  ASSERT_TRUE(s);
+  EXPECT_TRUE(s->tls);
+  EXPECT_EQ(s->port, 8883);
+  auto m = kh::mqtt::parse_uri("mqtts://127.0.0.1:9883");
+  ASSERT_TRUE(m);
+  EXPECT_TRUE(m->tls);
+  EXPECT_EQ(m->port, 9883);
 }
 
 TEST(mqtt_uri, rejects_malformed) {

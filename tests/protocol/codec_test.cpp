@@ -153,7 +153,7 @@ TEST(codec_round_trip, every_enum_value_survives) {
 }
 
 TEST(codec_round_trip, every_error_code_has_a_unique_wire_word) {
-  for (int i = 0; i <= static_cast<int>(kp::code::internal); ++i) {
+  for (int i = 0; i <= static_cast<int>(kp::code::hold_limit); ++i) {
     const auto c = static_cast<kp::code>(i);
     kp::code parsed{};
     ASSERT_TRUE(kp::from_string(kp::to_string(c), parsed)) << i;
@@ -797,4 +797,85 @@ TEST(codec_helpers, type_words) {
   EXPECT_FALSE(kp::is_type_word("hello/x"));
   EXPECT_FALSE(kp::is_type_word("#"));
   EXPECT_FALSE(kp::is_type_word(std::string(65, 'a')));
+}
+
+// ---- input quirks a hostile or buggy device sends -------------------------------------------
+
+TEST(envelope_decode, duplicate_keys_are_malformed_at_any_depth) {
+  const std::string ok = envelope_text(valid_submit_body());
+  ASSERT_TRUE(kp::decode_envelope(ok).ok());
+  // {"v":2,"v":1}: nlohmann keeps the last, other parsers the first.
+  auto r = kp::decode_envelope(R"({"v":2,"v":1,"type":"hello","id":")" + msg_uuid +
+                               R"(","ts":"2026-11-22T10:15:00Z","body":{"firmware":"x","mode":"shop"}})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, kp::code::malformed);
+  EXPECT_NE(r.error().message.find("duplicate"), std::string::npos) << r.error().message;
+  // Inside the body, and inside a line of the body.
+  std::string body_dup = ok;
+  body_dup.replace(body_dup.find("\"order_type\""), 0, "\"order_type\":\"eat_in\",");
+  EXPECT_EQ(kp::decode_envelope(body_dup).error().code, kp::code::malformed);
+  std::string line_dup = ok;
+  line_dup.replace(line_dup.find("\"qty\":2"), 0, "\"qty\":99,");
+  EXPECT_EQ(kp::decode_envelope(line_dup).error().code, kp::code::malformed);
+  // The same key in two different objects is fine.
+  EXPECT_TRUE(kp::decode_envelope(R"({"v":1,"type":"x","id":")" + msg_uuid +
+                                  R"(","ts":"2026-11-22T10:15:00Z","body":{"a":{"k":1},"b":{"k":1},"c":[{"k":1},{"k":2}]}})")
+                  .ok());
+}
+
+TEST(envelope_decode, a_byte_order_mark_is_malformed) {
+  const std::string ok = envelope_text(valid_submit_body());
+  auto r = kp::decode_envelope("\xEF\xBB\xBF" + ok);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, kp::code::malformed);
+  EXPECT_NE(r.error().message.find("byte order mark"), std::string::npos);
+}
+
+TEST(envelope_decode, absurd_timestamps_are_malformed) {
+  for (const std::string& ts : {std::string("0000-01-01T00:00:00Z"), std::string("2026-11-22T10:15:00+23:59"),
+                               "2026-11-22T10:15:00." + std::string(1000, '9') + "Z"}) {
+    json e = json::parse(envelope_text(valid_submit_body()));
+    e["ts"] = ts;
+    auto r = kp::decode_envelope(e.dump());
+    ASSERT_FALSE(r.ok()) << ts;
+    EXPECT_EQ(r.error().details.value("field", ""), "ts");
+  }
+}
+
+TEST(order_submit_decode, control_and_bidi_characters_in_device_text_are_malformed) {
+  // NUL, ESC, CR, LF, TAB, DEL, a C1 control, U+2028, U+202E (right-to-left override), U+2066.
+  const std::vector<std::string> bad = {std::string("a\0b", 3), "a\x1b[31mb", "a\rb", "a\nb", "a\tb", "a\x7f",
+                                        "a\xc2\x85" "b", "a\xe2\x80\xa8" "b", "a\xe2\x80\xae" "b", "a\xe2\x81\xa6" "b"};
+  for (const auto& text : bad) {
+    for (const char* ptr : {"/lines/0/note", "/customer/name", "/customer/phone", "/customer/email", "/discount_code"}) {
+      auto r = submit_with(ptr, text);
+      ASSERT_FALSE(r.ok()) << ptr;
+      EXPECT_EQ(r.error().code, kp::code::malformed) << ptr;
+      EXPECT_TRUE(r.error().details.contains("code_point")) << r.error().details.dump();
+    }
+    json h = {{"firmware", "kiosk " + text}, {"mode", "shop"}};
+    EXPECT_FALSE(kp::decode_hello(h).ok());
+  }
+  // Printable non-ASCII stays fine: accents, CJK, emoji, and Arabic (right-to-left by itself).
+  for (const std::string ok : {"Jos\xc3\xa9", "\xe5\xb1\xb1\xe7\x94\xb0", "\xf0\x9f\x8d\xb0", "\xd8\xb3\xd9\x84\xd8\xa7\xd9\x85"}) {
+    EXPECT_TRUE(submit_with("/customer/name", ok).ok()) << ok;
+  }
+}
+
+TEST(order_submit_decode, order_id_is_canonicalised_to_lower_case) {
+  auto r = submit_with("/order_id", "0B6F3C52-6A43-4C1F-9D51-2A7E8F9B1C20");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->order_id, order_uuid);
+  expect_problem(submit_with("/order_id", "00000000-0000-0000-0000-000000000000"), kp::code::malformed, "order_id");
+  EXPECT_EQ(kp::peek_order_id(json{{"order_id", "0B6F3C52-6A43-4C1F-9D51-2A7E8F9B1C20"}}), order_uuid);
+}
+
+TEST(error_codes, each_code_is_final_or_retryable) {
+  for (auto c : {kp::code::internal, kp::code::busy, kp::code::rate_limited, kp::code::hold_limit}) {
+    EXPECT_TRUE(kp::is_retryable(c)) << kp::to_string(c);
+  }
+  for (auto c : {kp::code::malformed, kp::code::out_of_stock, kp::code::forbidden, kp::code::order_conflict,
+                 kp::code::business_closed, kp::code::too_large, kp::code::unknown_type}) {
+    EXPECT_FALSE(kp::is_retryable(c)) << kp::to_string(c);
+  }
 }

@@ -67,6 +67,7 @@ json reencode(const std::string& type, const json& body) {
   if (type == kp::types::order_quoted) return kp::to_json(kp::decode_order_quoted(body).value());
   if (type == kp::types::feedback) return kp::to_json(kp::decode_feedback(body).value());
   if (type == kp::types::device_status) return kp::to_json(kp::decode_device_status(body).value());
+  if (type == kp::types::device_config) return kp::to_json(kp::decode_device_config(body).value());
   return kp::to_json(kp::decode_rejection(body).value());
 }
 
@@ -112,3 +113,20 @@ TEST(protocol_doc, every_error_code_is_in_the_table) {
         << "error code " << word << " is not documented";
   }
 }
+
+namespace {
+// The error-code table says per code whether it is final or retryable; it must say what the code
+// (and so hub and kiosk) does.
+TEST(protocol_doc, the_final_or_retryable_column_matches_is_retryable) {
+  const std::string doc = read_doc();
+  for (int i = 0; i <= static_cast<int>(kp::last_code); ++i) {
+    const auto c = static_cast<kp::code>(i);
+    const std::string row = "| `" + std::string(kp::to_string(c)) + "` | ";
+    const auto at = doc.find(row);
+    ASSERT_NE(at, std::string::npos) << row;
+    const std::string want = kp::is_retryable(c) ? "retryable |" : "final |";
+    EXPECT_EQ(doc.compare(at + row.size(), want.size(), want), 0)
+        << kp::to_string(c) << ": " << doc.substr(at, 60);
+  }
+}
+}  // namespace

@@ -51,6 +51,20 @@ TEST(uuid, is_uuid_accepts_either_case_and_rejects_other_shapes) {
   EXPECT_FALSE(kp::is_uuid("123e4567-e89b-42d3a-456-426614174000"));    // hyphen misplaced
 }
 
+TEST(uuid, nil_and_max_are_refused_and_any_other_version_is_accepted) {
+  EXPECT_FALSE(kp::is_uuid("00000000-0000-0000-0000-000000000000"));
+  EXPECT_FALSE(kp::is_uuid("ffffffff-ffff-ffff-ffff-ffffffffffff"));
+  EXPECT_FALSE(kp::is_uuid("FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF"));
+  EXPECT_TRUE(kp::is_uuid("017f22e2-79b0-7cc3-98c4-dc0c0c07398f"));  // version 7
+  EXPECT_TRUE(kp::is_uuid("6ba7b810-9dad-11d1-80b4-00c04fd430c8"));  // version 1
+}
+
+TEST(uuid, canonical_form_is_lower_case) {
+  EXPECT_EQ(kp::canonical_uuid("123E4567-E89B-42D3-A456-426614174000"), "123e4567-e89b-42d3-a456-426614174000");
+  EXPECT_EQ(kp::canonical_uuid("123e4567-e89b-42d3-a456-426614174000"), "123e4567-e89b-42d3-a456-426614174000");
+  EXPECT_EQ(kp::canonical_uuid("NOT-A-UUID"), "NOT-A-UUID");
+}
+
 TEST(slug_id, accepts_lower_case_digits_dash_underscore_up_to_64) {
   EXPECT_TRUE(kp::is_slug_id("kiosk-1"));
   EXPECT_TRUE(kp::is_slug_id("cafe_central"));

@@ -41,12 +41,27 @@ TEST(rfc3339_parse, utc_and_offsets_give_the_same_instant) {
   EXPECT_EQ(kp::parse_rfc3339("2026-11-23T00:15:00+14:00"), expect);  // across midnight
 }
 
-TEST(rfc3339_parse, fractions_of_any_length) {
+TEST(rfc3339_parse, fractions_of_one_to_nine_digits) {
   const auto base = at(2026y / 11 / 22, 10h, 15min);
   EXPECT_EQ(kp::parse_rfc3339("2026-11-22T10:15:00.5Z"), base + 500ms);
   EXPECT_EQ(kp::parse_rfc3339("2026-11-22T10:15:00.250Z"), base + 250ms);
   EXPECT_EQ(kp::parse_rfc3339("2026-11-22T10:15:00.123456789Z"), base + 123456789ns);
-  EXPECT_EQ(kp::parse_rfc3339("2026-11-22T10:15:00.1234567891Z"), base + 123456789ns);
+  EXPECT_FALSE(kp::parse_rfc3339("2026-11-22T10:15:00.1234567891Z")) << "finer than a nanosecond is no clock";
+  EXPECT_FALSE(kp::parse_rfc3339("2026-11-22T10:15:00." + std::string(1000, '1') + "Z"));
+}
+
+// Absurd but well-shaped timestamps from a hostile or broken device are refused, not folded
+// into some instant.
+TEST(rfc3339_parse, rejects_absurd_years_and_offsets) {
+  for (const char* bad : {"0000-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "1969-12-31T23:59:59Z",
+                          "2026-11-22T10:15:00+23:59", "2026-11-22T10:15:00-23:59",
+                          "2026-11-22T10:15:00+14:01", "2026-11-22T10:15:00+15:00"}) {
+    EXPECT_FALSE(kp::parse_rfc3339(bad)) << bad;
+  }
+  EXPECT_TRUE(kp::parse_rfc3339("1970-01-01T00:00:00Z")) << "a device without a real-time clock";
+  EXPECT_TRUE(kp::parse_rfc3339("2026-11-22T10:15:00-12:00"));
+  EXPECT_TRUE(kp::parse_rfc3339("2026-11-22T10:15:00+14:00"));
+  EXPECT_TRUE(kp::parse_rfc3339("9999-12-31T23:59:59Z"));
 }
 
 TEST(rfc3339_parse, format_then_parse_is_identity_at_millisecond_precision) {

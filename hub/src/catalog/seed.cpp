@@ -64,7 +64,7 @@ nlohmann::json seed_demo(store& s) {
   };
   // Milk-based coffees: a required size and optional milk and extras (the kiosk's options screen).
   constexpr const char* milk_coffee = R"([
-    {"id":"size","name":"Size","min":1,"max":1,"options":[
+    {"id":"size","name":"Size","min":0,"max":1,"options":[
       {"id":"s","name":"Small","price_delta":{"amount":0,"currency":"EUR"},"available":true},
       {"id":"m","name":"Medium","price_delta":{"amount":40,"currency":"EUR"},"available":true,"default":true},
       {"id":"l","name":"Large","price_delta":{"amount":80,"currency":"EUR"},"available":true}]},

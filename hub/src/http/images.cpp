@@ -47,6 +47,10 @@ bool matches(const std::string& header, const std::string& etag) {
 }  // namespace
 
 http_response image_response(store& s, const http_request& r) {
+  return image_response(r, [&s](const std::string& business, const std::string& id) { return s.shop().image(business, id); });
+}
+
+http_response image_response(const http_request& r, const image_lookup& lookup) {
   constexpr std::string_view prefix = "/img/";
   std::string_view rest(r.path);
   if (rest.substr(0, prefix.size()) != prefix) return not_found();
@@ -58,7 +62,7 @@ http_response image_response(store& s, const http_request& r) {
   if (!protocol::is_slug_id(business) || !is_image_id(id)) return not_found();
   std::optional<image_record> img;
   try {
-    img = s.shop().image(business, id);
+    img = lookup(business, id);
   } catch (const std::exception& e) {
     spdlog::error("image {}/{} failed: {}", business, id, e.what());
     http_response err;

@@ -1,7 +1,11 @@
 #include "kh/hub/ingress/ingress.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
+#include "kh/hub/catalog/catalog_service.hpp"
+#include "kh/hub/ingress/log_text.hpp"
 #include "kh/protocol/codec.hpp"
 #include "kh/protocol/ids.hpp"
 #include "kh/protocol/time.hpp"
@@ -15,16 +19,63 @@ using protocol::make_problem;
 using steady = std::chrono::steady_clock;
 
 std::optional<std::uint64_t> log_limiter::admit(const std::string& key, steady::time_point now) {
-  if (seen_.size() > 4096) seen_.clear();
-  auto [it, fresh] = seen_.try_emplace(key, entry{now, 0});
-  if (fresh) return 0;
-  if (now - it->second.since < window_) {
+  // Global budget first: whatever the key, no more than global_per_window_ lines per window.
+  if (now - global_since_ >= window_) {
+    global_since_ = now;
+    global_admitted_ = 0;
+  }
+  const bool over_budget = global_admitted_ >= global_per_window_;
+  auto it = seen_.find(key);
+  if (it == seen_.end()) {
+    const std::string& k = seen_.size() >= max_keys_ ? std::string("(other keys)") : key;
+    it = seen_.find(k);
+    if (it == seen_.end()) {
+      if (over_budget) {
+        ++global_suppressed_;
+        ++suppressed_total_;
+        return std::nullopt;
+      }
+      seen_.emplace(k, entry{now, 0});
+      ++global_admitted_;
+      const auto n = global_suppressed_;
+      global_suppressed_ = 0;
+      return n;
+    }
+  }
+  if (now - it->second.since < window_ || over_budget) {
     ++it->second.suppressed;
+    ++suppressed_total_;
     return std::nullopt;
   }
-  const auto n = it->second.suppressed;
+  const auto n = it->second.suppressed + global_suppressed_;
+  global_suppressed_ = 0;
   it->second = entry{now, 0};
+  ++global_admitted_;
   return n;
+}
+
+bool device_rate_limiter::admit(const std::string& device, steady::time_point now,
+                                std::chrono::milliseconds& retry_after) {
+  if (rate_ <= 0) return true;
+  if (buckets_.size() > 16384) {
+    // Drop the buckets that have refilled: those devices are idle and start full anyway.
+    for (auto it = buckets_.begin(); it != buckets_.end();) {
+      const double t = it->second.tokens + std::chrono::duration<double>(now - it->second.at).count() * rate_;
+      it = t >= burst_ ? buckets_.erase(it) : std::next(it);
+    }
+  }
+  auto [it, fresh] = buckets_.try_emplace(device, bucket{burst_, now});
+  auto& b = it->second;
+  if (!fresh) {
+    b.tokens = std::min(burst_, b.tokens + std::chrono::duration<double>(now - b.at).count() * rate_);
+    b.at = now;
+  }
+  if (b.tokens >= 1.0) {
+    b.tokens -= 1.0;
+    return true;
+  }
+  retry_after = std::chrono::milliseconds(static_cast<std::int64_t>((1.0 - b.tokens) / rate_ * 1000.0) + 1);
+  return false;
 }
 
 std::string envelope_with_raw_body(std::string_view type, std::string_view body) {
@@ -44,12 +95,14 @@ std::string envelope_with_raw_body(std::string_view type, std::string_view body)
 }
 
 ingress::ingress(store& s, order_service& orders, metrics_registry& metrics, publish_fn publish,
-                 business_fn catalog_changed)
+                 business_fn catalog_changed, ingress_options opts)
     : store_(s),
       orders_(orders),
       metrics_(metrics),
       publish_(std::move(publish)),
-      catalog_changed_(std::move(catalog_changed)) {}
+      catalog_changed_(std::move(catalog_changed)),
+      opts_(opts),
+      rate_(opts.order_rate_per_second, opts.order_burst) {}
 
 void ingress::describe_metrics(metrics_registry& m) {
   m.describe_counter(metric::orders_accepted, "Orders accepted (new orders, not replays).");
@@ -58,13 +111,15 @@ void ingress::describe_metrics(metrics_registry& m) {
   m.describe_counter(metric::orders_expired, "Unpaid orders cancelled by the expiry.");
   m.describe_counter(metric::messages_in, "MQTT messages received by the hub.");
   m.describe_counter(metric::messages_out, "MQTT messages published by the hub.");
-  m.describe_counter(metric::messages_dropped, "MQTT messages dropped because the intake queue was full.");
   m.describe_counter(metric::device_errors, "Device messages answered with an error, by code.");
   m.describe_counter(metric::catalog_publishes, "Retained catalog publishes.");
+  m.describe_counter(metric::catalog_restores, "Retained catalogs restored after someone else overwrote them.");
   m.describe_histogram(metric::order_latency, "order.submit received to answer published, seconds.",
                        {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5});
   m.describe_gauge(metric::devices_connected, "Devices whose presence is online.");
   m.describe_gauge(metric::mqtt_connected, "1 while the hub is connected to the MQTT broker.");
+  m.describe_counter(metric::wal_syncs, "WAL fsyncs by the writer (one per commit with --sync full, and checkpoints).");
+  m.describe_counter(metric::wal_sync_seconds, "Time spent in those WAL fsyncs, seconds.");
   m.describe_counter(metric::quotes, "order.quote messages answered, by whether the cart could be ordered as is.");
   m.describe_counter(metric::feedback, "Order ratings stored (first per order), by rating.");
   m.describe_counter(metric::feedback_repeats, "Feedback for an order that already had one (ignored).");
@@ -72,11 +127,27 @@ void ingress::describe_metrics(metrics_registry& m) {
   m.describe_gauge(metric::device_printer, "Latest printer state per device (1 for the current state).");
   m.describe_gauge(metric::device_camera, "Latest camera state per device (1 for the current state).");
   m.describe_gauge(metric::device_outbox, "Orders waiting in the device's outbox, as last reported.");
+  m.describe_counter(metric::retained_ignored, "Retained messages on device up/ topics, ignored.");
+  m.describe_counter(metric::intake_refused,
+                     "Messages refused at intake (answered busy), by reason: queue_full, device_share.");
+  m.describe_gauge(metric::intake_messages, "Messages waiting in the intake queue.");
+  m.describe_gauge(metric::intake_bytes, "Bytes (topic + payload) waiting in the intake queue.");
+  m.describe_counter(metric::log_suppressed, "Warning lines held back by the log limiter.");
   // Series that exist from the start, so rates have a starting point.
   m.inc(metric::orders_accepted, {}, 0);
   m.inc(metric::messages_in, {}, 0);
   m.inc(metric::messages_out, {}, 0);
+  m.inc(metric::retained_ignored, {}, 0);
   m.set(metric::devices_connected, 0);
+}
+
+void ingress::devices_changed() {
+  // COUNT over every device: once per batch, not once per message (10,000 devices reconnecting).
+  if (batching_) {
+    gauge_dirty_ = true;
+  } else {
+    update_devices_gauge();
+  }
 }
 
 void ingress::update_devices_gauge() {
@@ -96,42 +167,130 @@ void ingress::send_error(const std::string& device, const std::string& order_id,
   r.details = p.details.is_object() ? p.details : nlohmann::json::object();
   metrics_.inc(metric::device_errors, {{"code", protocol::to_string(p.code)}});
   if (auto n = limiter_.admit(device + "/" + protocol::to_string(p.code), steady::now())) {
-    spdlog::warn("device {}: {} ({}){}", device, protocol::to_string(p.code), p.message,
+    spdlog::warn("device {}: {} ({}){}", device, protocol::to_string(p.code), log_escape(p.message),
                  *n ? fmt::format("; {} similar suppressed", *n) : std::string());
+  } else {
+    metrics_.inc(metric::log_suppressed);
   }
   publish_(topics::device_down(device, type), protocol::make_message(type, protocol::to_json(r)), false);
 }
 
-void ingress::handle(const std::string& topic, const std::string& payload, steady::time_point received) {
+void ingress::handle(const std::string& topic, const std::string& payload, steady::time_point received,
+                     bool retained, std::size_t wire_size) {
+  auto s = admit(topic, payload, retained, wire_size);
+  if (!s) return;
+  // place() commits before it returns: the answer is never ahead of the database.
+  answered(*s, orders_.place(s->device_id, s->req), received);
+}
+
+void ingress::handle_batch(const std::vector<incoming>& batch) {
+  std::vector<order_submission> subs;
+  std::vector<steady::time_point> received;
+  subs.reserve(batch.size());
+  received.reserve(batch.size());
+  // Presence and hello of the batch share one commit too (a fleet reconnecting after a broker
+  // restart sends two of them per device); each is its own nested unit of work. They answer
+  // nothing on success, so nothing waits for this commit but the gauge.
+  std::size_t others = 0;
+  for (const auto& m : batch) {
+    if (!m.topic.ends_with("/up/order.submit")) ++others;
+  }
+  std::unique_ptr<write_transaction> tx;
+  if (others > 1) {
+    try {
+      tx = store_.begin();
+    } catch (const std::exception& e) {
+      spdlog::error("cannot start a transaction for {} device messages: {}", others, e.what());
+    }
+  }
+  batching_ = true;
+  for (const auto& m : batch) {
+    if (auto s = admit(m.topic, m.payload, m.retained, m.wire_size)) {
+      subs.push_back(std::move(*s));
+      received.push_back(m.received);
+    }
+  }
+  batching_ = false;
+  if (tx) {
+    try {
+      tx->commit();
+    } catch (const std::exception& e) {
+      spdlog::error("storing presence/hello of {} device messages failed: {}", others, e.what());
+    }
+    tx.reset();
+  }
+  if (gauge_dirty_) {
+    gauge_dirty_ = false;
+    update_devices_gauge();
+  }
+  if (subs.empty()) return;
+  // One commit for all of them; nothing is published before it.
+  const auto placed = orders_.place_batch(subs);
+  for (std::size_t i = 0; i < subs.size(); ++i) answered(subs[i], placed[i], received[i]);
+}
+
+std::optional<order_submission> ingress::admit(const std::string& topic, const std::string& payload,
+                                               bool retained, std::size_t wire_size) {
   metrics_.inc(metric::messages_in);
   try {
     const auto t = topics::parse(topic);
     if (!t) {
       // Not ours to answer: no device id we could trust.
-      if (limiter_.admit("bad-topic", steady::now())) spdlog::warn("ignoring message on topic {}", topic);
-      return;
+      if (limiter_.admit("bad-topic", steady::now())) spdlog::warn("ignoring message on topic {}", log_escape(topic));
+      return std::nullopt;
     }
-    if (t->kind == topics::kind::presence) return on_presence(t->id, payload);
-    if (t->kind != topics::kind::device_up) return;
+    if (t->kind == topics::kind::presence) {
+      on_presence(t->id, payload);
+      return std::nullopt;
+    }
+    if (t->kind != topics::kind::device_up) return std::nullopt;
     const std::string& device = t->id;
-    if (payload.size() > protocol::limits::max_payload) {
-      return send_error(device, {},
-                        make_problem(code::too_large, "payload over 64 KiB", {{"bytes", payload.size()}}),
-                        protocol::types::error);
+    if (retained) {
+      // A retained message on up/ is replayed by the broker on every (re)subscribe: answering it
+      // would place or reject it again and again. Devices never publish up/ retained.
+      metrics_.inc(metric::retained_ignored);
+      if (auto n = limiter_.admit(device + "/retained", steady::now())) {
+        spdlog::warn("device {}: ignoring a retained message on {}{}", device, log_escape(topic),
+                     *n ? fmt::format("; {} similar suppressed", *n) : std::string());
+      }
+      return std::nullopt;
+    }
+    const std::size_t size = std::max(payload.size(), wire_size);
+    if (size > protocol::limits::max_payload) {
+      send_error(device, {}, make_problem(code::too_large, "payload over 64 KiB", {{"bytes", size}}),
+                 protocol::types::error);
+      return std::nullopt;
     }
     auto env = protocol::decode_envelope(payload);
-    if (!env) return send_error(device, {}, env.error(), protocol::types::error);
-    if (env->type != t->type) {
-      return send_error(device, {},
-                        make_problem(code::malformed, "envelope type does not match the topic",
-                                     {{"topic_type", t->type}, {"type", env->type}}),
-                        protocol::types::error);
+    if (!env) {
+      send_error(device, {}, env.error(), protocol::types::error);
+      return std::nullopt;
     }
-    if (env->type == protocol::types::order_submit) return on_submit(device, env->body, received);
-    if (env->type == protocol::types::hello) return on_hello(device, env->body);
-    if (env->type == protocol::types::order_quote) return on_quote(device, env->body);
-    if (env->type == protocol::types::feedback) return on_feedback(device, env->body);
-    if (env->type == protocol::types::device_status) return on_device_status(device, env->body);
+    if (env->type != t->type) {
+      send_error(device, {},
+                 make_problem(code::malformed, "envelope type does not match the topic",
+                              {{"topic_type", t->type}, {"type", env->type}}),
+                 protocol::types::error);
+      return std::nullopt;
+    }
+    if (env->type == protocol::types::order_submit) return decode_submit(device, env->body);
+    if (env->type == protocol::types::hello) {
+      on_hello(device, env->body);
+      return std::nullopt;
+    }
+    if (env->type == protocol::types::order_quote) {
+      on_quote(device, env->body);
+      return std::nullopt;
+    }
+    if (env->type == protocol::types::feedback) {
+      on_feedback(device, env->body);
+      return std::nullopt;
+    }
+    if (env->type == protocol::types::device_status) {
+      on_device_status(device, env->body);
+      return std::nullopt;
+    }
+    if (extra_ && extra_(device, env->type, env->body)) return std::nullopt;
     send_error(device, {},
                make_problem(code::unknown_type, "the hub does not accept '" + env->type + "' from devices",
                             {{"type", env->type}}),
@@ -139,9 +298,10 @@ void ingress::handle(const std::string& topic, const std::string& payload, stead
   } catch (const std::exception& e) {
     // Database failures outside placement (presence, hello): logged, nothing answered.
     if (auto n = limiter_.admit("handler-failed", steady::now())) {
-      spdlog::error("handling message on {} failed: {}", topic, e.what());
+      spdlog::error("handling message on {} failed: {}", log_escape(topic), log_escape(e.what()));
     }
   }
+  return std::nullopt;
 }
 
 void ingress::on_presence(const std::string& device, const std::string& payload) {
@@ -163,7 +323,7 @@ void ingress::on_presence(const std::string& device, const std::string& payload)
     return;
   }
   spdlog::debug("device {} {}", device, online ? "online" : "offline");
-  update_devices_gauge();
+  devices_changed();
 }
 
 void ingress::on_hello(const std::string& device, const nlohmann::json& body) {
@@ -174,31 +334,84 @@ void ingress::on_hello(const std::string& device, const nlohmann::json& body) {
       store_.devices().record_hello(device, h->firmware, h->mode, h->catalog_version, to_ms(orders_.now()));
   tx->commit();
   if (!known) return send_error(device, {}, make_problem(code::forbidden, "unknown device"), protocol::types::error);
-  spdlog::info("device {} says hello ({}, {}, catalog v{})", device, h->firmware, protocol::to_string(h->mode),
+  spdlog::info("device {} says hello ({}, {}, catalog v{})", device, log_escape(h->firmware),
+               protocol::to_string(h->mode),
                h->catalog_version ? std::to_string(*h->catalog_version) : std::string("none"));
-  update_devices_gauge();
+  devices_changed();
+  if (auto d = store_.devices().find(device)) answer_hello(*d);
 }
 
-void ingress::on_submit(const std::string& device, const nlohmann::json& body, steady::time_point received) {
+void ingress::answer_hello(const device_record& d) {
+  if (d.business_id.empty() || !d.enabled) return;
+  protocol::device_config cfg{d.id, d.business_id, d.mode};
+  publish_(topics::device_down(d.id, protocol::types::device_config),
+           protocol::make_message(protocol::types::device_config, protocol::to_json(cfg)), false);
+  // The catalog at its current version (no bump: nothing changed), on the device's own topic: a
+  // kiosk that does not know its business yet learns it from this one.
+  if (auto cat = load_catalog(store_, d.business_id, image_base_)) {
+    publish_(topics::device_down(d.id, protocol::types::catalog),
+             protocol::make_message(protocol::types::catalog, protocol::to_json(*cat)), false);
+  }
+}
+
+std::optional<std::pair<std::string, std::string>> ingress::busy_answer(const std::string& topic,
+                                                                         const std::string& payload,
+                                                                         std::size_t bytes) {
+  const auto t = topics::parse(topic);
+  if (!t || t->kind != topics::kind::device_up) return std::nullopt;
+  std::string order_id;
+  if (t->type == protocol::types::order_submit && bytes <= protocol::limits::max_payload) {
+    if (auto env = protocol::decode_envelope(payload)) order_id = protocol::peek_order_id(env->body);
+  }
+  protocol::rejection r;
+  r.order_id = order_id;
+  r.code = code::busy;
+  r.message = "the hub is busy; retry";
+  r.details = {{"retry_after_ms", 1000}};
+  const char* type = order_id.empty() ? protocol::types::error : protocol::types::order_rejected;
+  return std::make_pair(topics::device_down(t->id, type), protocol::make_message(type, protocol::to_json(r)));
+}
+
+std::optional<order_submission> ingress::decode_submit(const std::string& device, const nlohmann::json& body) {
   auto req = protocol::decode_order_submit(body);
   if (!req) {
     // An order-level problem (bad quantity, too many lines, …) with a readable order_id is
     // answered as order.rejected so the kiosk's outbox can settle that order; without one it is
     // an `error`. Either way nothing is stored: a malformed message changes nothing.
-    std::string order_id;
-    if (body.is_object()) {
-      const auto it = body.find("order_id");
-      if (it != body.end() && it->is_string() && protocol::is_uuid(it->get_ref<const std::string&>())) {
-        order_id = it->get<std::string>();
-      }
-    }
+    const std::string order_id = protocol::peek_order_id(body);
     metrics_.inc(metric::orders_rejected, {{"code", protocol::to_string(req.error().code)}});
-    return send_error(device, order_id, req.error(),
-                      order_id.empty() ? protocol::types::error : protocol::types::order_rejected);
+    send_error(device, order_id, req.error(), order_id.empty() ? protocol::types::error : protocol::types::order_rejected);
+    return std::nullopt;
   }
-  // place() commits before it returns: the answer below is never ahead of the database.
-  const placement p = orders_.place(device, *req);
-  publish_(topics::device_down(device, p.type), envelope_with_raw_body(p.type, p.body), false);
+  // Per-device placement rate: a retryable answer, nothing stored, the kiosk resends later.
+  std::chrono::milliseconds retry_after{0};
+  if (!rate_.admit(device, steady::now(), retry_after)) {
+    metrics_.inc(metric::orders_rejected, {{"code", "rate_limited"}});
+    send_error(device, req->order_id,
+               make_problem(code::rate_limited, "too many orders from this device; retry later",
+                            {{"retry_after_ms", retry_after.count()}}),
+               protocol::types::order_rejected);
+    return std::nullopt;
+  }
+  return order_submission{device, std::move(*req)};
+}
+
+void ingress::answered(const order_submission& s, const placement& p, steady::time_point received) {
+  try {
+    publish_answer(s, p, received);
+  } catch (const std::exception& e) {
+    // Stored answers are replayed on the device's resend; nothing is lost here.
+    if (auto n = limiter_.admit("answer-failed", steady::now())) {
+      spdlog::error("answering order {} failed: {}", s.req.order_id, e.what());
+    }
+  }
+}
+
+void ingress::publish_answer(const order_submission& s, const placement& p, steady::time_point received) {
+  const std::string& device = s.device_id;
+  auto answer = envelope_with_raw_body(p.type, p.body);
+  // Counted before the answer goes out: /metrics runs on the HTTP thread, and whoever saw the
+  // answer must find it counted.
   metrics_.observe(metric::order_latency, std::chrono::duration<double>(steady::now() - received).count());
   if (p.duplicate) {
     metrics_.inc(metric::orders_duplicate);
@@ -206,16 +419,20 @@ void ingress::on_submit(const std::string& device, const nlohmann::json& body, s
     metrics_.inc(metric::orders_accepted);
   } else {
     metrics_.inc(metric::orders_rejected, {{"code", protocol::to_string(p.code)}});
-    if (p.code == code::forbidden || p.code == code::order_conflict || p.code == code::internal) {
+    if (p.code == code::forbidden || p.code == code::order_conflict || p.code == code::internal ||
+        p.code == code::hold_limit) {
       if (auto n = limiter_.admit(device + "/" + protocol::to_string(p.code), steady::now())) {
-        spdlog::warn("device {}: order {} rejected: {} ({}){}", device, req->order_id, protocol::to_string(p.code),
-                     p.body, *n ? fmt::format("; {} similar suppressed", *n) : std::string());
+        spdlog::warn("device {}: order {} rejected: {} ({}){}", device, s.req.order_id, protocol::to_string(p.code),
+                     log_escape(p.body), *n ? fmt::format("; {} similar suppressed", *n) : std::string());
+      } else {
+        metrics_.inc(metric::log_suppressed);
       }
     }
   }
+  publish_(topics::device_down(device, p.type), std::move(answer), false);
   if (p.stock_conflict && !p.duplicate) {
     metrics_.inc(metric::stock_conflicts);
-    spdlog::warn("device {}: offline order {} accepted without stock (stock_conflict)", device, req->order_id);
+    spdlog::warn("device {}: offline order {} accepted without stock (stock_conflict)", device, s.req.order_id);
   }
   if (p.status) {
     publish_(topics::business_orders(p.business_id),

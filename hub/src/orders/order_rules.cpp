@@ -32,11 +32,15 @@ bool is_final(order_state s) noexcept { return s == order_state::cancelled || s 
 std::string format_order_number(std::int64_t seq) {
   if (seq < 1) seq = 1;
   const std::int64_t zero_based = seq - 1;
-  const char letter = static_cast<char>('A' + (zero_based / 999) % 26);
+  // Bijective base 26 of the block number: 1 → A, 26 → Z, 27 → AA, … (never wraps).
+  std::string letters;
+  for (std::int64_t block = zero_based / 999 + 1; block > 0; block = (block - 1) / 26) {
+    letters.insert(letters.begin(), static_cast<char>('A' + (block - 1) % 26));
+  }
   const int digits = static_cast<int>(zero_based % 999) + 1;
   char buf[8];
-  std::snprintf(buf, sizeof buf, "%c-%03d", letter, digits);
-  return buf;
+  std::snprintf(buf, sizeof buf, "-%03d", digits);
+  return letters + buf;
 }
 
 namespace {

@@ -57,6 +57,14 @@ void order_service::set_public_url(std::string base) {
 order_service::order_service(store& s, clock_fn clock)
     : store_(s), clock_(clock ? std::move(clock) : clock_fn([] { return std::chrono::system_clock::now(); })) {}
 
+void order_service::wrote(bool ok, const std::string& error) noexcept {
+  if (!on_write_) return;
+  try {
+    on_write_(ok, error);
+  } catch (...) {
+  }
+}
+
 placement order_service::reject(const std::string& device_id, const protocol::order_submit& req, const std::string& fp,
                                 const std::string& business_id, protocol::problem p, bool store_answer) {
   placement out;
@@ -123,6 +131,7 @@ placement order_service::place(const std::string& device_id, const protocol::ord
     auto rejected = [&](protocol::problem p) {
       auto out = reject(device_id, req, fp, bid, std::move(p), true);
       tx->commit();
+      wrote(true);
       return out;
     };
 
@@ -156,14 +165,24 @@ placement order_service::place(const std::string& device_id, const protocol::ord
     // 4. Discount code.
     std::optional<discount_rule> discount;
     std::string discount_code;
+    std::int64_t discount_min_order = 0;
     if (!req.discount_code.empty()) {
       const auto d = store_.catalog().find_discount(bid, req.discount_code);
       if (!d || !d->active) {
         return rejected(make_problem(code::invalid_discount, "unknown or inactive discount code",
                                      {{"discount_code", req.discount_code}}));
       }
+      if ((d->valid_from_ms && now_ms < *d->valid_from_ms) || (d->valid_until_ms && now_ms >= *d->valid_until_ms)) {
+        return rejected(make_problem(code::invalid_discount, "discount code not valid at this time",
+                                     {{"discount_code", req.discount_code}, {"reason", "expired"}}));
+      }
+      if (d->max_uses && d->uses >= *d->max_uses) {
+        return rejected(make_problem(code::invalid_discount, "discount code used up",
+                                     {{"discount_code", req.discount_code}, {"reason", "used_up"}}));
+      }
       discount = d->rule;
       discount_code = d->code;
+      discount_min_order = d->min_order;
     }
 
     // 5. Products: known, active, enough stock for the summed quantity of each product.
@@ -195,6 +214,22 @@ placement order_service::place(const std::string& device_id, const protocol::ord
                                      {{"product_id", w.product_id}, {"requested", w.qty}, {"available", *p->stock}}));
       }
       products.push_back(std::move(*p));
+    }
+    // A device may not take the shelf hostage with unpaid orders (they hold stock until expiry).
+    if (hold_limit_ > 0) {
+      std::int64_t tracked = 0;
+      for (std::size_t i = 0; i < totals.size(); ++i) {
+        if (products[i].stock) tracked += totals[i].qty;
+      }
+      if (tracked > 0) {
+        const auto held = store_.orders().unpaid_units_held(device_id);
+        if (held + tracked > hold_limit_) {
+          return reject(device_id, req, fp, bid,
+                        make_problem(code::hold_limit, "this device holds too much stock in unpaid orders; retry later",
+                                     {{"held", held}, {"requested", tracked}, {"limit", hold_limit_}}),
+                        false);
+        }
+      }
     }
     auto product_of = [&](const std::string& id) -> const product_record& {
       for (const auto& p : products) {
@@ -258,6 +293,18 @@ placement order_service::place(const std::string& device_id, const protocol::ord
       return reject(device_id, req, fp, bid, make_problem(code::internal, "pricing failed"), false);
     }
     if (auto p = check_minimum(*prof, req.type, totals_r->subtotal)) return rejected(std::move(*p));
+
+    if (discount && totals_r->subtotal < discount_min_order) {
+      return rejected(make_problem(code::invalid_discount, "order below the discount code's minimum",
+                                   {{"discount_code", req.discount_code}, {"reason", "below_minimum"},
+                                    {"min_order", discount_min_order}}));
+    }
+    // The use is counted with a conditional UPDATE in this transaction (as stock below): two
+    // orders can never both take a code's last use.
+    if (discount && !store_.catalog().take_discount_use(bid, discount_code)) {
+      return rejected(make_problem(code::invalid_discount, "discount code used up",
+                                   {{"discount_code", req.discount_code}, {"reason", "used_up"}}));
+    }
 
     // 7. Take the stock. The conditional UPDATE is the guarantee against oversell; the check
     // above only gives the nicer answer. If it ever fails here, undo everything and store the
@@ -368,9 +415,11 @@ placement order_service::place(const std::string& device_id, const protocol::ord
     out.stock_conflict = details.stock_conflict;
     store_.answers().insert({o.id, device_id, k_accepted, out.body, fp, now_ms});
     tx->commit();
+    wrote(true);
     return out;
   } catch (const std::exception& e) {
     spdlog::error("order {} from {} failed: {}", req.order_id, device_id, e.what());
+    wrote(false, e.what());
     placement out;
     out.type = k_rejected;
     out.code = code::internal;
@@ -411,12 +460,14 @@ protocol::result<transition_outcome> order_service::transition(const std::string
       }
     }
     tx->commit();
+    wrote(true);
     const bool show_eta = is_queued(to) || to == order_state::ready;
     out.status = protocol::order_status{o->id, o->number, to,
                                         show_eta ? protocol::format_rfc3339(from_ms(o->eta_ms)) : std::string()};
     return out;
   } catch (const std::exception& e) {
     spdlog::error("transition of order {} failed: {}", order_id, e.what());
+    wrote(false, e.what());
     return make_problem(code::internal, "the hub could not store the change");
   }
 }

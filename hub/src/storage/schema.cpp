@@ -237,10 +237,21 @@ CREATE TABLE notification_outbox (
 );
 )sql";
 
+// v2 (order path hardening): the health probe's row, and the index behind the cap on stock one
+// device holds in unpaid orders (partial: only pending orders are in it, so it stays small).
+constexpr const char* k_v2 = R"sql(
+CREATE TABLE health_probe (
+  id     INTEGER PRIMARY KEY CHECK (id = 1),
+  at_ms  INTEGER NOT NULL
+);
+INSERT INTO health_probe(id, at_ms) VALUES (1, 0);
+CREATE INDEX orders_pending_by_device ON orders(device_id) WHERE state = 'pending_payment';
+)sql";
 
 // Migration 3 (issue 9, the kiosk shop): the store profile, product option groups, order
 // details (options per line, table, pickup slot, address, offline number, stock conflict),
-// feedback, device status and product images. Depends only on migration 1.
+// device status and product images. Depends only on migration 1. (Feedback is migration 4's
+// table; migration 6 adds the device that sent it.)
 constexpr const char* k_v3 = R"sql(
 -- IANA zone of the business (opening hours, pickup slots, daily numbering, DST-correct);
 -- NULL in rows from before: the fixed utc_offset_minutes stays in use for them.
@@ -301,16 +312,6 @@ CREATE TABLE order_details (
   line_options      TEXT NOT NULL DEFAULT '{}'
 ) WITHOUT ROWID;
 
--- One rating per order: the first feedback wins.
-CREATE TABLE order_feedback (
-  order_id       TEXT PRIMARY KEY REFERENCES orders(id),
-  business_id    TEXT NOT NULL REFERENCES businesses(id),
-  device_id      TEXT NOT NULL,
-  rating         INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
-  comment        TEXT NOT NULL DEFAULT '',
-  created_at_ms  INTEGER NOT NULL
-) WITHOUT ROWID;
-
 -- The latest device.status per device.
 CREATE TABLE device_status (
   device_id      TEXT PRIMARY KEY REFERENCES devices(id),
@@ -335,13 +336,97 @@ CREATE TABLE product_images (
 ) WITHOUT ROWID;
 )sql";
 
+// v4 (web portal and phone shop): sessions, the stock ledger, discount minimums, low-stock
+// thresholds, store content, order feedback, and web orders' customer details.
+constexpr const char* k_v4 = R"sql(
+-- Signed-in browsers: the cookie carries a random token, only its SHA-256 is stored.
+CREATE TABLE web_sessions (
+  token_hash     TEXT PRIMARY KEY,
+  owner_id       TEXT NOT NULL REFERENCES owners(id),
+  csrf           TEXT NOT NULL,  -- per-session CSRF token, required on every POST
+  created_at_ms  INTEGER NOT NULL,
+  expires_at_ms  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX web_sessions_owner ON web_sessions(owner_id);
+
+-- Every stock change made by a person (set, adjust) with its reason; orders are in order_lines.
+CREATE TABLE stock_ledger (
+  id             INTEGER PRIMARY KEY,
+  business_id    TEXT NOT NULL REFERENCES businesses(id),
+  product_id     TEXT NOT NULL,
+  delta          INTEGER,          -- NULL when tracking was switched off
+  stock_after    INTEGER,          -- NULL: untracked from now on
+  reason         TEXT NOT NULL,
+  actor          TEXT NOT NULL,    -- "owner:<id>" / "staff:<id>"
+  at_ms          INTEGER NOT NULL
+);
+CREATE INDEX stock_ledger_product ON stock_ledger(business_id, product_id, id);
+
+ALTER TABLE products ADD COLUMN low_stock_threshold INTEGER CHECK (low_stock_threshold IS NULL OR low_stock_threshold >= 0);
+ALTER TABLE discount_codes ADD COLUMN min_order INTEGER NOT NULL DEFAULT 0 CHECK (min_order >= 0);
+ALTER TABLE businesses ADD COLUMN about TEXT NOT NULL DEFAULT '';
+
+-- 1-5 and a comment, once per order, after it was collected or delivered.
+CREATE TABLE order_feedback (
+  order_id       TEXT PRIMARY KEY REFERENCES orders(id),
+  business_id    TEXT NOT NULL REFERENCES businesses(id),
+  rating         INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+  comment        TEXT NOT NULL DEFAULT '',
+  created_at_ms  INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+// v5 (fleet security, issue 8): API tokens for kioskctl, single-use enrollment tokens, and each
+// device's broker account. Secrets are stored only as SHA-256 hex of the token's secret part; the
+// device's broker password is held only while a rotation waits for the device's confirmation.
+constexpr const char* k_v5 = R"sql(
+CREATE TABLE api_tokens (
+  id             TEXT PRIMARY KEY,             -- 16 hex, the public half of kha1.<id>.<secret>
+  business_id    TEXT NOT NULL REFERENCES businesses(id),
+  name           TEXT NOT NULL,
+  secret_hash    TEXT NOT NULL,
+  created_at_ms  INTEGER NOT NULL,
+  last_used_ms   INTEGER,
+  revoked_at_ms  INTEGER
+);
+
+CREATE TABLE enrollment_tokens (
+  id             TEXT PRIMARY KEY,             -- khe1.<id>.<secret>
+  business_id    TEXT NOT NULL REFERENCES businesses(id),
+  mode           TEXT NOT NULL CHECK (mode IN ('shop', 'counter', 'board')),
+  name           TEXT NOT NULL,
+  secret_hash    TEXT NOT NULL,
+  created_by     TEXT NOT NULL,                -- api token id
+  created_at_ms  INTEGER NOT NULL,
+  expires_at_ms  INTEGER NOT NULL,
+  used_at_ms     INTEGER,
+  device_id      TEXT REFERENCES devices(id)  -- the device it made
+);
+
+CREATE TABLE device_credentials (
+  device_id           TEXT PRIMARY KEY REFERENCES devices(id),
+  username            TEXT NOT NULL UNIQUE,    -- broker account (= device id = client id)
+  generation          INTEGER NOT NULL DEFAULT 1,
+  pending_password    TEXT,                    -- set while a rotation waits for credentials.ack
+  pending_generation  INTEGER,
+  rotated_at_ms       INTEGER,
+  revoked_at_ms       INTEGER
+);
+)sql";
+
+// v6: feedback from kiosks (issue 9) names the device that sent it; phone feedback (the web shop)
+// keeps ''. One table and one code path for both channels.
+constexpr const char* k_v6 = R"sql(
+ALTER TABLE order_feedback ADD COLUMN device_id TEXT NOT NULL DEFAULT '';
+)sql";
+
 struct migration {
   int version;
   const char* sql;
 };
 // Forward-only, in ascending version order. Versions may skip numbers (parallel branches take
 // their own), but a released version is never changed or reordered.
-constexpr migration k_migrations[] = {{1, k_v1}, {3, k_v3}};
+constexpr migration k_migrations[] = {{1, k_v1}, {2, k_v2}, {3, k_v3}, {4, k_v4}, {5, k_v5}, {6, k_v6}};
 
 }  // namespace
 
@@ -356,6 +441,14 @@ int schema_version(sqlite::connection& db) {
   return s.int32(0);
 }
 
+namespace {
+bool applied(sqlite::connection& db, int version) {
+  auto s = db.prepare("SELECT 1 FROM schema_version WHERE version = ?");
+  s.bind(1, version);
+  return s.step();
+}
+}  // namespace
+
 int migrate(sqlite::connection& db) {
   const int current = schema_version(db);
   if (current > latest_schema_version()) {
@@ -365,10 +458,12 @@ int migrate(sqlite::connection& db) {
   }
   int ran = 0;
   for (const auto& [v, sql] : k_migrations) {
-    if (v <= current) continue;
+    // Each version is checked on its own, not against the highest one applied: branches take
+    // their own numbers, so a lower-numbered migration may land after a higher one ran.
+    if (applied(db, v)) continue;
     sqlite::transaction tx(db);
     // Re-check under the write lock: another process may have migrated meanwhile.
-    if (schema_version(db) >= v) continue;
+    if (applied(db, v)) continue;
     db.exec(sql);
     db.prepare("INSERT INTO schema_version(version, applied_at_ms) "
                "VALUES (?, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))")

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <cstdlib>
+#include <deque>
 #include <mutex>
 #include <thread>
 
@@ -44,8 +45,6 @@ namespace {
 constexpr int k_wal_frame_header = 24;           // WAL_FRAME_HDRSIZE in SQLite's wal.c
 constexpr std::size_t k_max_batch = 256 * 1024;  // bound the buffer for big transactions
 constexpr std::size_t k_write_chunk = 64 * 1024;
-
-sqlite3_vfs* g_base_vfs = nullptr;
 
 struct wal_file {
   sqlite3_file base;  // pMethods = k_wal_methods
@@ -129,7 +128,6 @@ int wal_write(sqlite3_file* f, const void* data, int amt, sqlite3_int64 off) {
     return w->real->pMethods->name args;                                 \
   }
 KH_WAL_FORWARD(xTruncate, (sqlite3_file * f, sqlite3_int64 size), (w->real, size))
-KH_WAL_FORWARD(xSync, (sqlite3_file * f, int flags), (w->real, flags))
 KH_WAL_FORWARD(xFileSize, (sqlite3_file * f, sqlite3_int64* size), (w->real, size))
 KH_WAL_FORWARD(xLock, (sqlite3_file * f, int lock), (w->real, lock))
 KH_WAL_FORWARD(xUnlock, (sqlite3_file * f, int lock), (w->real, lock))
@@ -142,6 +140,22 @@ KH_WAL_FORWARD(xShmUnmap, (sqlite3_file * f, int del), (w->real, del))
 KH_WAL_FORWARD(xFetch, (sqlite3_file * f, sqlite3_int64 off, int amt, void** pp), (w->real, off, amt, pp))
 KH_WAL_FORWARD(xUnfetch, (sqlite3_file * f, sqlite3_int64 off, void* p), (w->real, off, p))
 #undef KH_WAL_FORWARD
+
+std::atomic<std::uint64_t> g_wal_syncs{0};
+std::atomic<std::uint64_t> g_wal_sync_ns{0};
+
+// A WAL sync is the durable part of a commit with synchronous=FULL (and of a checkpoint): timed,
+// so the hub can show what its commits wait for the disk.
+int wal_xSync(sqlite3_file* f, int flags) {
+  auto* w = as_wal(f);
+  if (const int rc = wal_flush(w); rc != SQLITE_OK) return rc;
+  const auto t0 = std::chrono::steady_clock::now();
+  const int rc = w->real->pMethods->xSync(w->real, flags);
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+  g_wal_syncs.fetch_add(1, std::memory_order_relaxed);
+  g_wal_sync_ns.fetch_add(static_cast<std::uint64_t>(ns), std::memory_order_relaxed);
+  return rc;
+}
 
 int wal_sector_size(sqlite3_file* f) { return as_wal(f)->real->pMethods->xSectorSize(as_wal(f)->real); }
 int wal_device_characteristics(sqlite3_file* f) {
@@ -161,64 +175,88 @@ const sqlite3_io_methods k_wal_methods = {
     wal_xShmUnmap, wal_xFetch,     wal_xUnfetch,
 };
 
-int batch_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int* out_flags) {
-  if (!(flags & SQLITE_OPEN_WAL)) return g_base_vfs->xOpen(g_base_vfs, name, f, flags, out_flags);
+// The VFS a batching VFS wraps (each batching VFS keeps its base in pAppData).
+sqlite3_vfs* base_of(sqlite3_vfs* v) { return static_cast<sqlite3_vfs*>(v->pAppData); }
+
+int batch_open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* f, int flags, int* out_flags) {
+  sqlite3_vfs* base = base_of(vfs);
+  if (!(flags & SQLITE_OPEN_WAL)) return base->xOpen(base, name, f, flags, out_flags);
   auto* w = as_wal(f);
   auto* real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(f) + k_wal_file_size);
   std::memset(w, 0, sizeof(wal_file));
-  const int rc = g_base_vfs->xOpen(g_base_vfs, name, real, flags, out_flags);
+  const int rc = base->xOpen(base, name, real, flags, out_flags);
   if (rc != SQLITE_OK) return rc;  // pMethods stays null: SQLite will not call xClose
   // The WAL methods above forward to iVersion 3 methods; the unix VFS has them. Otherwise
   // (another default VFS) use the real file as it is.
   if (!real->pMethods || real->pMethods->iVersion < 3) {
     if (real->pMethods) real->pMethods->xClose(real);
-    return g_base_vfs->xOpen(g_base_vfs, name, f, flags, out_flags);
+    return base->xOpen(base, name, f, flags, out_flags);
   }
   w->real = real;
   w->base.pMethods = &k_wal_methods;
   return SQLITE_OK;
 }
 
-sqlite3_vfs g_batch_vfs;
 constexpr const char* k_batch_vfs_name = "kh-wal-batch";
+std::mutex g_vfs_mu;
 
-void register_batch_vfs() {
-  g_base_vfs = sqlite3_vfs_find(nullptr);
-  if (!g_base_vfs) return;
-  g_batch_vfs = *g_base_vfs;
-  g_batch_vfs.pNext = nullptr;
-  g_batch_vfs.zName = k_batch_vfs_name;
-  g_batch_vfs.szOsFile = static_cast<int>(k_wal_file_size) + g_base_vfs->szOsFile;
-  g_batch_vfs.xOpen = batch_open;
-  // The other methods are the base VFS's own; give them the base VFS, not this copy.
-  g_batch_vfs.pAppData = nullptr;
-  g_batch_vfs.xDelete = [](sqlite3_vfs*, const char* n, int sync) { return g_base_vfs->xDelete(g_base_vfs, n, sync); };
-  g_batch_vfs.xAccess = [](sqlite3_vfs*, const char* n, int fl, int* out) {
-    return g_base_vfs->xAccess(g_base_vfs, n, fl, out);
+// One batching VFS per base VFS: "kh-wal-batch" over SQLite's default, "kh-wal-batch+NAME" over
+// the VFS NAME (tests put a recording VFS under it). Registered once, never freed.
+std::deque<sqlite3_vfs> g_batch_vfs;  // guarded by g_vfs_mu; element addresses are stable
+std::deque<std::string> g_batch_names;
+
+sqlite3_vfs* make_batch_vfs(sqlite3_vfs* base, std::string name) {
+  auto* v = &g_batch_vfs.emplace_back(*base);
+  v->pNext = nullptr;
+  v->zName = g_batch_names.emplace_back(std::move(name)).c_str();
+  v->szOsFile = static_cast<int>(k_wal_file_size) + base->szOsFile;
+  v->xOpen = batch_open;
+  v->pAppData = base;
+  v->xDelete = [](sqlite3_vfs* s, const char* n, int sync) { return base_of(s)->xDelete(base_of(s), n, sync); };
+  v->xAccess = [](sqlite3_vfs* s, const char* n, int fl, int* out) {
+    return base_of(s)->xAccess(base_of(s), n, fl, out);
   };
-  g_batch_vfs.xFullPathname = [](sqlite3_vfs*, const char* n, int sz, char* out) {
-    return g_base_vfs->xFullPathname(g_base_vfs, n, sz, out);
+  v->xFullPathname = [](sqlite3_vfs* s, const char* n, int sz, char* out) {
+    return base_of(s)->xFullPathname(base_of(s), n, sz, out);
   };
-  g_batch_vfs.xDlOpen = [](sqlite3_vfs*, const char* n) { return g_base_vfs->xDlOpen(g_base_vfs, n); };
-  g_batch_vfs.xDlError = [](sqlite3_vfs*, int n, char* out) { g_base_vfs->xDlError(g_base_vfs, n, out); };
-  g_batch_vfs.xDlSym = [](sqlite3_vfs*, void* h, const char* sym) { return g_base_vfs->xDlSym(g_base_vfs, h, sym); };
-  g_batch_vfs.xDlClose = [](sqlite3_vfs*, void* h) { g_base_vfs->xDlClose(g_base_vfs, h); };
-  g_batch_vfs.xRandomness = [](sqlite3_vfs*, int n, char* out) { return g_base_vfs->xRandomness(g_base_vfs, n, out); };
-  g_batch_vfs.xSleep = [](sqlite3_vfs*, int us) { return g_base_vfs->xSleep(g_base_vfs, us); };
-  g_batch_vfs.xCurrentTime = [](sqlite3_vfs*, double* t) { return g_base_vfs->xCurrentTime(g_base_vfs, t); };
-  g_batch_vfs.xGetLastError = [](sqlite3_vfs*, int n, char* out) {
-    return g_base_vfs->xGetLastError(g_base_vfs, n, out);
-  };
-  g_batch_vfs.xCurrentTimeInt64 = g_base_vfs->iVersion >= 2 && g_base_vfs->xCurrentTimeInt64
-                                      ? +[](sqlite3_vfs*, sqlite3_int64* t) {
-                                          return g_base_vfs->xCurrentTimeInt64(g_base_vfs, t);
-                                        }
-                                      : nullptr;
-  g_batch_vfs.xSetSystemCall = nullptr;
-  g_batch_vfs.xGetSystemCall = nullptr;
-  g_batch_vfs.xNextSystemCall = nullptr;
-  g_batch_vfs.iVersion = 2;
-  if (sqlite3_vfs_register(&g_batch_vfs, 0) != SQLITE_OK) g_base_vfs = nullptr;
+  v->xDlOpen = [](sqlite3_vfs* s, const char* n) { return base_of(s)->xDlOpen(base_of(s), n); };
+  v->xDlError = [](sqlite3_vfs* s, int n, char* out) { base_of(s)->xDlError(base_of(s), n, out); };
+  v->xDlSym = [](sqlite3_vfs* s, void* h, const char* sym) { return base_of(s)->xDlSym(base_of(s), h, sym); };
+  v->xDlClose = [](sqlite3_vfs* s, void* h) { base_of(s)->xDlClose(base_of(s), h); };
+  v->xRandomness = [](sqlite3_vfs* s, int n, char* out) { return base_of(s)->xRandomness(base_of(s), n, out); };
+  v->xSleep = [](sqlite3_vfs* s, int us) { return base_of(s)->xSleep(base_of(s), us); };
+  v->xCurrentTime = [](sqlite3_vfs* s, double* t) { return base_of(s)->xCurrentTime(base_of(s), t); };
+  v->xGetLastError = [](sqlite3_vfs* s, int n, char* out) { return base_of(s)->xGetLastError(base_of(s), n, out); };
+  v->xCurrentTimeInt64 = base->iVersion >= 2 && base->xCurrentTimeInt64
+                             ? +[](sqlite3_vfs* s, sqlite3_int64* t) {
+                                 return base_of(s)->xCurrentTimeInt64(base_of(s), t);
+                               }
+                             : nullptr;
+  v->xSetSystemCall = nullptr;
+  v->xGetSystemCall = nullptr;
+  v->xNextSystemCall = nullptr;
+  v->iVersion = 2;
+  if (sqlite3_vfs_register(v, 0) != SQLITE_OK) return nullptr;
+  return v;
+}
+
+sqlite3_vfs* g_default_batch = nullptr;
+
+// The batching VFS over `base_name` (empty: SQLite's default), or nullptr (then SQLite's own).
+const char* writer_vfs(const std::string& base_name) {
+  std::lock_guard lk(g_vfs_mu);
+  if (base_name.empty()) {
+    if (!g_default_batch) {
+      if (auto* base = sqlite3_vfs_find(nullptr)) g_default_batch = make_batch_vfs(base, k_batch_vfs_name);
+    }
+    return g_default_batch ? g_default_batch->zName : nullptr;
+  }
+  const std::string name = std::string(k_batch_vfs_name) + "+" + base_name;
+  if (auto* v = sqlite3_vfs_find(name.c_str())) return v->zName;
+  auto* base = sqlite3_vfs_find(base_name.c_str());
+  if (!base) return nullptr;
+  auto* v = make_batch_vfs(base, name);
+  return v ? v->zName : nullptr;
 }
 
 void configure_library_once() {
@@ -228,19 +266,24 @@ void configure_library_once() {
     // Must run before SQLite initialises; if someone else initialised it first this is a no-op
     // (SQLITE_MISUSE), which only costs speed.
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    register_batch_vfs();
   });
 }
-
-const char* writer_vfs() { return g_base_vfs ? k_batch_vfs_name : nullptr; }
 }  // namespace
+
+wal_sync_stats wal_syncs() noexcept {
+  return {g_wal_syncs.load(std::memory_order_relaxed), g_wal_sync_ns.load(std::memory_order_relaxed)};
+}
 
 connection::connection(const std::string& path, open_options opts)
     : path_(path), busy_timeout_(opts.busy_timeout) {
   configure_library_once();
   const int flags = (opts.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
                     SQLITE_OPEN_NOMUTEX;  // one thread per connection: skip SQLite's own mutexes
-  const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, opts.read_only ? nullptr : writer_vfs());
+  if (!opts.vfs.empty() && !sqlite3_vfs_find(opts.vfs.c_str())) {
+    throw error(SQLITE_ERROR, "cannot open database " + path + ": no SQLite VFS named " + opts.vfs);
+  }
+  const char* vfs = opts.read_only ? (opts.vfs.empty() ? nullptr : opts.vfs.c_str()) : writer_vfs(opts.vfs);
+  const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, vfs);
   if (rc != SQLITE_OK) {
     std::string msg = "cannot open database " + path + ": " +
                       (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
@@ -470,12 +513,15 @@ checkpoint_result checkpoint_pass(sqlite3* db) {
   // meanwhile shows up in the next round's count.
   // Past the writer's backstop the writer copies the rest itself at its next commit, which it
   // cannot while this holds the checkpoint lock: stop then.
+  bool copied = r.rc == SQLITE_OK && r.backfilled > 0;
   for (int i = 1; i < k_max_passive_rounds && r.rc == SQLITE_OK && r.wal_frames < k_backstop_frames; ++i) {
     const auto next = checkpoint(db, SQLITE_CHECKPOINT_PASSIVE);
     const bool caught_up = next.rc == SQLITE_OK && next.wal_frames - r.wal_frames <= k_small_backlog;
     r = next;
+    copied = copied || (r.rc == SQLITE_OK && r.backfilled > 0);
     if (caught_up) break;
   }
+  r.copied = copied;
   // Errors (SQLITE_BUSY while another checkpoint runs) are harmless: the next pass tries again.
   if (r.rc != SQLITE_OK || r.wal_frames <= 0) return r;
   // Under steady writes a PASSIVE round never ends with every frame copied: the writer commits
@@ -485,6 +531,7 @@ checkpoint_result checkpoint_pass(sqlite3* db) {
   // WAL over from its beginning.
   r = checkpoint(db, SQLITE_CHECKPOINT_RESTART);
   r.restarted = r.rc == SQLITE_OK;
+  r.copied = copied || (r.restarted && r.backfilled > 0);
   return r;
 }
 }  // namespace
@@ -498,11 +545,13 @@ struct checkpointer::state {
   sqlite3* db = nullptr;
   restart_wait wait;
   std::atomic<std::uint64_t> restarts{0};
+  std::atomic<std::uint64_t> copying{0};
   std::thread worker;
 
   checkpoint_result pass() {  // with db_mu held
     auto r = checkpoint_pass(db);
     if (r.restarted) restarts.fetch_add(1, std::memory_order_relaxed);
+    if (r.copied) copying.fetch_add(1, std::memory_order_relaxed);
     return r;
   }
 };
@@ -569,6 +618,7 @@ void checkpointer::wal_committed(sqlite3* writer, const char* schema, int frames
 }
 
 std::uint64_t checkpointer::restarts() const { return s_->restarts.load(std::memory_order_relaxed); }
+std::uint64_t checkpointer::copying_passes() const { return s_->copying.load(std::memory_order_relaxed); }
 
 checkpointer::~checkpointer() {
   {

@@ -314,7 +314,8 @@ class sqlite_catalog final : public catalog_repository {
   }
   std::optional<discount_record> find_discount(const std::string& business_id, const std::string& code) override {
     auto s = db_.prepare(
-        "SELECT business_id, code, kind, value, active FROM discount_codes WHERE business_id = ? AND code = upper(?)");
+        "SELECT business_id, code, kind, value, active, valid_from_ms, valid_until_ms, max_uses, uses, min_order "
+        "FROM discount_codes WHERE business_id = ? AND code = upper(?)");
     s.bind(1, business_id).bind(2, code);
     if (!s.step()) return std::nullopt;
     discount_record d;
@@ -323,16 +324,35 @@ class sqlite_catalog final : public catalog_repository {
     d.rule.kind = s.text(2) == "fixed" ? discount_kind::fixed : discount_kind::percent;
     d.rule.value = s.int64(3);
     d.active = s.int64(4) != 0;
+    d.valid_from_ms = s.opt_int64(5);
+    d.valid_until_ms = s.opt_int64(6);
+    d.max_uses = s.opt_int64(7);
+    d.uses = s.int64(8);
+    d.min_order = s.int64(9);
     return d;
   }
   void insert_discount(const discount_record& d) override {
-    db_.prepare("INSERT INTO discount_codes(business_id, code, kind, value, active) VALUES (?, upper(?), ?, ?, ?)")
+    db_.prepare(
+           "INSERT INTO discount_codes(business_id, code, kind, value, active, valid_from_ms, valid_until_ms, "
+           "max_uses, min_order) VALUES (?, upper(?), ?, ?, ?, ?, ?, ?, ?)")
         .bind(1, d.business_id)
         .bind(2, d.code)
         .bind(3, d.rule.kind == discount_kind::fixed ? "fixed" : "percent")
         .bind(4, d.rule.value)
         .bind(5, d.active)
+        .bind(6, d.valid_from_ms)
+        .bind(7, d.valid_until_ms)
+        .bind(8, d.max_uses)
+        .bind(9, d.min_order)
         .run();
+  }
+  bool take_discount_use(const std::string& business_id, const std::string& code) override {
+    return db_.prepare(
+                  "UPDATE discount_codes SET uses = uses + 1 WHERE business_id = ? AND code = upper(?) "
+                  "AND (max_uses IS NULL OR uses < max_uses)")
+               .bind(1, business_id)
+               .bind(2, code)
+               .run() == 1;
   }
 
  private:
@@ -507,6 +527,15 @@ class sqlite_orders final : public order_repository {
     while (s.step()) out.push_back(s.text(0));
     return out;
   }
+  std::int64_t unpaid_units_held(const std::string& device_id) override {
+    auto s = db_.prepare(
+        "SELECT COALESCE(SUM(l.qty), 0) FROM orders o INDEXED BY orders_pending_by_device "
+        "JOIN order_lines l ON l.order_id = o.id "
+        "WHERE o.device_id = ? AND o.state = 'pending_payment' AND l.stock_tracked = 1");
+    s.bind(1, device_id);
+    s.step();
+    return s.int64(0);
+  }
   std::int64_t count(const std::string& business_id) override {
     auto s = db_.prepare("SELECT COUNT(*) FROM orders WHERE business_id = ?");
     s.bind(1, business_id);
@@ -576,25 +605,204 @@ class sqlite_outbox final : public outbox_repository {
   sqlite::connection& db_;
 };
 
+class sqlite_fleet final : public fleet_repository {
+ public:
+  explicit sqlite_fleet(sqlite::connection& db) : db_(db) {}
+
+  void insert_api_token(const api_token_record& t) override {
+    db_.prepare("INSERT INTO api_tokens(id, business_id, name, secret_hash, created_at_ms) VALUES (?,?,?,?,?)")
+        .bind(1, t.id)
+        .bind(2, t.business_id)
+        .bind(3, t.name)
+        .bind(4, t.secret_hash)
+        .bind(5, t.created_at_ms)
+        .run();
+  }
+  std::optional<api_token_record> find_api_token(const std::string& id) override {
+    auto s = db_.prepare(
+        "SELECT id, business_id, name, secret_hash, created_at_ms, last_used_ms, revoked_at_ms FROM api_tokens "
+        "WHERE id = ?");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return read_api(s);
+  }
+  std::vector<api_token_record> api_tokens() override {
+    auto s = db_.prepare(
+        "SELECT id, business_id, name, secret_hash, created_at_ms, last_used_ms, revoked_at_ms FROM api_tokens "
+        "ORDER BY created_at_ms, id");
+    std::vector<api_token_record> out;
+    while (s.step()) out.push_back(read_api(s));
+    return out;
+  }
+  bool revoke_api_token(const std::string& id, std::int64_t now_ms) override {
+    return db_.prepare("UPDATE api_tokens SET revoked_at_ms = ? WHERE id = ? AND revoked_at_ms IS NULL")
+               .bind(1, now_ms)
+               .bind(2, id)
+               .run() > 0;
+  }
+  void touch_api_token(const std::string& id, std::int64_t now_ms) override {
+    db_.prepare("UPDATE api_tokens SET last_used_ms = ? WHERE id = ?").bind(1, now_ms).bind(2, id).run();
+  }
+  void insert_enrollment_token(const enrollment_token_record& t) override {
+    db_.prepare(
+           "INSERT INTO enrollment_tokens(id, business_id, mode, name, secret_hash, created_by, created_at_ms, "
+           "expires_at_ms) VALUES (?,?,?,?,?,?,?,?)")
+        .bind(1, t.id)
+        .bind(2, t.business_id)
+        .bind(3, protocol::to_string(t.mode))
+        .bind(4, t.name)
+        .bind(5, t.secret_hash)
+        .bind(6, t.created_by)
+        .bind(7, t.created_at_ms)
+        .bind(8, t.expires_at_ms)
+        .run();
+  }
+  std::optional<enrollment_token_record> find_enrollment_token(const std::string& id) override {
+    auto s = db_.prepare(
+        "SELECT id, business_id, mode, name, secret_hash, created_by, created_at_ms, expires_at_ms, used_at_ms, "
+        "COALESCE(device_id, '') FROM enrollment_tokens WHERE id = ?");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    enrollment_token_record t;
+    t.id = s.text(0);
+    t.business_id = s.text(1);
+    t.mode = parse_enum(s.text(2), device_mode::shop);
+    t.name = s.text(3);
+    t.secret_hash = s.text(4);
+    t.created_by = s.text(5);
+    t.created_at_ms = s.int64(6);
+    t.expires_at_ms = s.int64(7);
+    t.used_at_ms = s.opt_int64(8);
+    t.device_id = s.text(9);
+    return t;
+  }
+  bool use_enrollment_token(const std::string& id, const std::string& device_id, std::int64_t now_ms) override {
+    return db_.prepare("UPDATE enrollment_tokens SET used_at_ms = ?, device_id = ? WHERE id = ? AND used_at_ms IS NULL")
+               .bind(1, now_ms)
+               .bind(2, device_id)
+               .bind(3, id)
+               .run() > 0;
+  }
+  void upsert_credentials(const device_credentials_record& c) override {
+    auto st = db_.prepare(
+           "INSERT INTO device_credentials(device_id, username, generation, pending_password, pending_generation, "
+           "rotated_at_ms, revoked_at_ms) VALUES (?,?,?,?,?,?,?) ON CONFLICT(device_id) DO UPDATE SET "
+           "username = excluded.username, generation = excluded.generation, pending_password = "
+           "excluded.pending_password, pending_generation = excluded.pending_generation, rotated_at_ms = "
+           "excluded.rotated_at_ms, revoked_at_ms = excluded.revoked_at_ms");
+    st.bind(1, c.device_id)
+        .bind(2, c.username)
+        .bind(3, c.generation);
+    if (c.pending_password.empty()) st.bind(4, std::nullopt);
+    else st.bind(4, c.pending_password);
+    st.bind(5, c.pending_generation)
+        .bind(6, c.rotated_at_ms)
+        .bind(7, c.revoked_at_ms)
+        .run();
+  }
+  std::optional<device_credentials_record> credentials(const std::string& device_id) override {
+    auto s = db_.prepare(
+        "SELECT device_id, username, generation, COALESCE(pending_password, ''), pending_generation, rotated_at_ms, "
+        "revoked_at_ms FROM device_credentials WHERE device_id = ?");
+    s.bind(1, device_id);
+    if (!s.step()) return std::nullopt;
+    device_credentials_record c;
+    c.device_id = s.text(0);
+    c.username = s.text(1);
+    c.generation = s.int64(2);
+    c.pending_password = s.text(3);
+    c.pending_generation = s.opt_int64(4);
+    c.rotated_at_ms = s.opt_int64(5);
+    c.revoked_at_ms = s.opt_int64(6);
+    return c;
+  }
+  bool set_device_enabled(const std::string& device_id, bool enabled) override {
+    return db_.prepare("UPDATE devices SET enabled = ? WHERE id = ?").bind(1, enabled).bind(2, device_id).run() > 0;
+  }
+
+ private:
+  static api_token_record read_api(const sqlite::statement& s) {
+    api_token_record t;
+    t.id = s.text(0);
+    t.business_id = s.text(1);
+    t.name = s.text(2);
+    t.secret_hash = s.text(3);
+    t.created_at_ms = s.int64(4);
+    t.last_used_ms = s.opt_int64(5);
+    t.revoked_at_ms = s.opt_int64(6);
+    return t;
+  }
+  sqlite::connection& db_;
+};
+
 class sqlite_write_transaction final : public write_transaction {
  public:
-  explicit sqlite_write_transaction(sqlite::connection& db) : tx_(db) {}
-  void commit() override { tx_.commit(); }
+  sqlite_write_transaction(sqlite::connection& db, int& depth) : tx_(db), depth_(depth) { ++depth_; }
+  ~sqlite_write_transaction() override {
+    if (open_) --depth_;
+  }
+  void commit() override {
+    tx_.commit();
+    open_ = false;
+    --depth_;
+  }
 
  private:
   sqlite::transaction tx_;
+  int& depth_;  // open units of work of the store
+  bool open_ = true;
+};
+
+// A unit of work inside an open transaction (see store::begin): SAVEPOINT … RELEASE, or
+// ROLLBACK TO (undoing only its own writes) when dropped without commit().
+class sqlite_savepoint final : public write_transaction {
+ public:
+  sqlite_savepoint(sqlite::connection& db, int& depth) : db_(db), depth_(depth) {
+    // SQLite ends the whole transaction on some errors (SQLITE_FULL, SQLITE_IOERR, …); a
+    // SAVEPOINT would then silently start a new one, and the writes before it would be gone
+    // while the caller still counts on them. Fail instead.
+    if (!db_.in_transaction()) {
+      throw sqlite::error(1, "the enclosing transaction was rolled back by an earlier error");
+    }
+    db_.prepare("SAVEPOINT kh_unit").run();
+    ++depth_;
+    active_ = true;
+  }
+  ~sqlite_savepoint() override {
+    if (!active_) return;
+    --depth_;
+    // Cannot fail while the transaction is open; if SQLite already ended it there is nothing left.
+    if (db_.in_transaction()) {
+      try {
+        db_.prepare("ROLLBACK TO kh_unit").run();
+        db_.prepare("RELEASE kh_unit").run();
+      } catch (...) {
+      }
+    }
+  }
+  void commit() override {
+    db_.prepare("RELEASE kh_unit").run();
+    active_ = false;
+    --depth_;
+  }
+
+ private:
+  sqlite::connection& db_;
+  int& depth_;
+  bool active_ = false;
 };
 
 class sqlite_store final : public store {
  public:
   sqlite_store(const std::string& path, store_options opts)
-      : db_(path, sqlite::open_options{opts.sync, opts.busy_timeout, false, opts.background_checkpoint}),
+      : db_(path, sqlite::open_options{opts.sync, opts.busy_timeout, false, opts.background_checkpoint, opts.vfs}),
         businesses_(db_),
         devices_(db_),
         catalog_(db_),
         orders_(db_),
         answers_(db_),
         outbox_(db_),
+        fleet_(db_),
         shop_(make_sqlite_shop(db_)) {
     migrate(db_);
     if (opts.background_checkpoint) {
@@ -610,8 +818,27 @@ class sqlite_store final : public store {
   order_repository& orders() override { return orders_; }
   answer_repository& answers() override { return answers_; }
   outbox_repository& outbox() override { return outbox_; }
+  fleet_repository& fleet() override { return fleet_; }
   shop_repository& shop() override { return *shop_; }
-  std::unique_ptr<write_transaction> begin() override { return std::make_unique<sqlite_write_transaction>(db_); }
+  std::unique_ptr<write_transaction> begin() override {
+    if (depth_ > 0) return std::make_unique<sqlite_savepoint>(db_, depth_);
+    return std::make_unique<sqlite_write_transaction>(db_, depth_);
+  }
+  std::uint64_t checkpointer_passes() const noexcept override {
+    return checkpointer_ ? checkpointer_->copying_passes() : 0;
+  }
+  std::string probe_write(std::int64_t now_ms) noexcept override {
+    try {
+      auto tx = begin();
+      db_.prepare("UPDATE health_probe SET at_ms = ? WHERE id = 1").bind(1, now_ms).run();
+      tx->commit();
+      return {};
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+  }
+
+  sqlite::connection& connection() { return db_; }
   bool healthy() noexcept override {
     try {
       auto s = db_.prepare("SELECT 1");
@@ -629,14 +856,23 @@ class sqlite_store final : public store {
   sqlite_orders orders_;
   sqlite_answers answers_;
   sqlite_outbox outbox_;
+  sqlite_fleet fleet_;
   std::unique_ptr<shop_repository> shop_;
   std::unique_ptr<sqlite::checkpointer> checkpointer_;  // stops before db_ closes
+  int depth_ = 0;  // units of work begun and not yet committed or dropped: the outermost is the
+                   // transaction, the others savepoints
 };
 
 }  // namespace
 
 std::unique_ptr<store> open_sqlite_store(const std::string& path, store_options opts) {
   return std::make_unique<sqlite_store>(path, opts);
+}
+
+sqlite::connection& sqlite_connection(store& s) {
+  auto* q = dynamic_cast<sqlite_store*>(&s);
+  if (!q) throw std::logic_error("sqlite_connection: not a SQLite store");
+  return q->connection();
 }
 
 std::string database_path(const std::string& data_dir) {

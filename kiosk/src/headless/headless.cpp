@@ -83,6 +83,7 @@ json status_reply(const link_status& s) {
               {"business_id", null_if_empty(s.business_id)},
               {"catalog_version", s.catalog_version ? json(*s.catalog_version) : json(nullptr)},
               {"outbox_pending", s.outbox_pending},
+              {"rejected_unsigned", s.rejected_unsigned},
               {"orders", std::move(orders)}};
 }
 

@@ -28,6 +28,10 @@ std::string default_firmware() {
 }
 
 namespace {
+// Fleet messages (docs/protocol.md, "Credentials rotation"; "config" is the device config).
+constexpr const char* k_credentials = "credentials";
+constexpr const char* k_credentials_ack = "credentials.ack";
+constexpr const char* k_config = "device.config";
 // When Paho refuses a publish (in-flight window full), try again this soon instead of counting a
 // send.
 constexpr std::chrono::milliseconds k_publish_refused_retry{100};
@@ -346,6 +350,26 @@ void engine::on_message(std::string_view topic, std::string_view payload) {
       spdlog::warn("kiosk: ignoring message of type '{}' on {}", type, topic);
       return;
     }
+    // What only the hub may say is accepted only with the hub's signature (enrolled kiosks).
+    const bool signed_only = type == types::catalog || type == k_credentials || type == k_config;
+    if (signed_only && cfg_.verify) {
+      if (auto why = cfg_.verify(payload); !why.empty()) {
+        ++rejected_unsigned_;
+        spdlog::warn("kiosk: ignoring {} on {}: {} (not signed by this kiosk's hub)", type, topic, why);
+        return;
+      }
+    }
+    if (type == k_credentials && via_down) {
+      if (!cfg_.verify || !cfg_.on_credentials) {
+        spdlog::warn("kiosk: ignoring credentials (this kiosk has no identity)");
+        return;
+      }
+      if (!cfg_.on_credentials(env->body)) return;
+      const auto gen = env->body.value("generation", std::int64_t{0});
+      publish_(topics::device_up(cfg_.device_id, k_credentials_ack),
+               protocol::make_message(k_credentials_ack, nlohmann::json{{"generation", gen}}));
+      return;
+    }
     if (type == types::catalog && t->kind != topics::kind::business_orders) {
       auto c = protocol::decode_catalog(env->body);
       if (!c) {
@@ -374,8 +398,11 @@ void engine::on_message(std::string_view topic, std::string_view payload) {
                      r->message);
         return;
       }
-      if (is_error && r->code == protocol::code::internal) {
-        spdlog::warn("kiosk: hub failed on order {} ({}); will re-send", r->order_id, r->message);
+      // One rule for both answer types (protocol::is_retryable): a retryable code means the hub
+      // stored nothing, so the order stays in the outbox and is re-sent with backoff.
+      if (protocol::is_retryable(r->code)) {
+        spdlog::warn("kiosk: hub answered {} for order {} ({}); will re-send", protocol::to_string(r->code),
+                     r->order_id, r->message);
         return;
       }
       events::order_answer ev{
@@ -415,6 +442,7 @@ link_status engine::status() {
   s.business_id = business_id_;
   if (catalog_) s.catalog_version = catalog_->version();
   s.outbox_pending = pending_.size();
+  s.rejected_unsigned = rejected_unsigned_;
   s.orders = db_.recent(cfg_.recent_orders);
   return s;
 }

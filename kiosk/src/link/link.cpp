@@ -13,6 +13,8 @@
 #include "kh/mqtt/client.hpp"
 #include "kh/protocol/ids.hpp"
 #include "kh/protocol/topics.hpp"
+#include "kh/provisioning/identity.hpp"
+#include "kh/provisioning/signing.hpp"
 
 namespace kh::kiosk {
 
@@ -143,6 +145,7 @@ struct link::impl {
     o.client_id = opts.engine.device_id;
     o.username = opts.mqtt_username;
     o.password = opts.mqtt_password;
+    o.ca_file = opts.mqtt_ca_file;
     o.clean_session = false;
     o.last_will = mqtt::will{topics::presence(opts.engine.device_id),
                              std::string(topics::presence_offline), 1, true};
@@ -190,6 +193,7 @@ struct link::impl {
       o.client_id = opts.engine.device_id;
       o.username = opts.mqtt_username;
       o.password = opts.mqtt_password;
+      o.ca_file = opts.mqtt_ca_file;
       o.clean_session = false;  // keep the device's persistent session (QoS 1 answers while away)
       o.connect_timeout = opts.offline_timeout;
       mqtt::client c(o);
@@ -201,6 +205,44 @@ struct link::impl {
       spdlog::warn("kiosk link: cannot publish presence 'offline': {}", e.what());
       return false;
     }
+  }
+
+  // Worker: a verified credentials message. Stored in the identity file before it is acknowledged,
+  // so the hub switches the broker's password only once the kiosk can use the new one.
+  bool store_credentials(const nlohmann::json& body) {
+    if (!body.is_object() || !body.contains("password") || !body["password"].is_string() ||
+        !body.contains("generation") || !body["generation"].is_number_integer()) {
+      spdlog::warn("kiosk link: ignoring malformed credentials");
+      return false;
+    }
+    std::string err;
+    auto id = provisioning::load_identity(opts.identity_file, &err);
+    if (!id) {
+      spdlog::error("kiosk link: cannot update credentials: {}", err);
+      return false;
+    }
+    const auto gen = body["generation"].get<std::int64_t>();
+    const auto& password = body["password"].get_ref<const std::string&>();
+    if (body.value("username", id->broker.username) != id->broker.username) {
+      spdlog::warn("kiosk link: ignoring credentials for another account");
+      return false;
+    }
+    if (gen < id->credentials_generation || (gen == id->credentials_generation && password != id->broker.password)) {
+      spdlog::warn("kiosk link: ignoring credentials of an older generation ({})", gen);
+      return false;
+    }
+    if (gen > id->credentials_generation) {
+      id->broker.password = password;
+      id->credentials_generation = gen;
+      if (auto e = provisioning::save_identity(opts.identity_file, *id); !e.empty()) {
+        spdlog::error("kiosk link: cannot store new credentials: {}", e);
+        return false;
+      }
+      spdlog::info("kiosk link: broker credentials generation {} stored", gen);
+    }
+    opts.mqtt_password = password;
+    if (client) client->set_credentials(opts.mqtt_username, opts.mqtt_password);
+    return true;
   }
 
   void handle_event(const link_event& ev) {
@@ -267,7 +309,7 @@ link::~link() {
 outcome<std::unique_ptr<link>> link::open(link_options opts, event_fn on_event) {
   if (!mqtt::parse_uri(opts.mqtt_uri)) {
     throw std::invalid_argument("malformed broker URL '" + opts.mqtt_uri +
-                                "' (want tcp://host:port)");
+                                "' (want tcp://host:port or ssl://host:port)");
   }
   std::error_code ec;
   std::filesystem::create_directories(opts.data_dir, ec);
@@ -277,6 +319,16 @@ outcome<std::unique_ptr<link>> link::open(link_options opts, event_fn on_event) 
   auto db = store::open(opts.data_dir / "kiosk.db");
   if (!db) return db.error();
   auto p = std::make_unique<impl>();
+  if (!opts.hub_key.empty()) {
+    const auto key = provisioning::parse_public_key(opts.hub_key);
+    if (!key) throw std::invalid_argument("hub key is not ed25519:<base64>");
+    opts.engine.verify = [k = *key](std::string_view payload) -> std::string {
+      const auto r = provisioning::verify_payload(payload, k);
+      return r == provisioning::verify_error::ok ? std::string() : provisioning::to_string(r);
+    };
+    auto* raw_impl = p.get();
+    opts.engine.on_credentials = [raw_impl](const nlohmann::json& body) { return raw_impl->store_credentials(body); };
+  }
   p->opts = std::move(opts);
   p->on_event = std::move(on_event);
   p->db = std::move(db).value();

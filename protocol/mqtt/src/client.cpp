@@ -46,10 +46,10 @@ struct client::impl {
 
 client::client(options opts) : impl_(std::make_unique<impl>()) {
   auto ep = parse_uri(opts.uri);
-  if (!ep) throw std::invalid_argument("mqtt: malformed broker URI '" + opts.uri + "' (want tcp://host:port)");
+  if (!ep) throw std::invalid_argument("mqtt: malformed broker URI '" + opts.uri + "' (want tcp://host:port or ssl://host:port)");
   if (opts.client_id.empty()) throw std::invalid_argument("mqtt: empty client id");
   impl_->ep = *ep;
-  impl_->paho_uri = "tcp://" + ep->host + ":" + std::to_string(ep->port);
+  impl_->paho_uri = (ep->tls ? "ssl://" : "tcp://") + ep->host + ":" + std::to_string(ep->port);
   impl_->opts = std::move(opts);
   ::mqtt::create_options co(MQTTVERSION_3_1_1, 10000);
   co.set_send_while_disconnected(true, true);
@@ -104,7 +104,12 @@ bool client::start(bool wait) {
     d.in.fetch_add(1, std::memory_order_relaxed);
     if (!d.on_message) return;
     try {
-      d.on_message(message{m->get_topic(), m->get_payload_str(), m->get_qos(), m->is_retained()});
+      // A payload over the cap is not copied out of Paho's buffer: the handler gets its size only.
+      const auto& raw = m->get_payload_ref();
+      const std::size_t size = raw.size();
+      const bool over = d.opts.max_payload_bytes != 0 && size > d.opts.max_payload_bytes;
+      d.on_message(message{m->get_topic(), over ? std::string() : std::string(raw.data(), raw.size()), m->get_qos(),
+                           m->is_retained(), size});
     } catch (const std::exception& e) {
       spdlog::error("mqtt: message handler threw: {}", e.what());
     }
@@ -142,9 +147,19 @@ bool client::impl::connect_once() {
                              : std::chrono::duration_cast<std::chrono::seconds>(opts.connect_timeout));
   co.set_max_inflight(opts.max_inflight);
   co.set_automatic_reconnect(false);
-  if (!opts.username.empty()) {
-    co.set_user_name(opts.username);
-    co.set_password(opts.password);
+  {
+    std::lock_guard lk(mu);
+    if (!opts.username.empty()) {
+      co.set_user_name(opts.username);
+      co.set_password(opts.password);
+    }
+  }
+  if (ep.tls) {
+    ::mqtt::ssl_options ssl;
+    if (!opts.ca_file.empty()) ssl.set_trust_store(opts.ca_file);
+    ssl.set_enable_server_cert_auth(true);
+    ssl.set_verify(true);  // the certificate must name the host we connect to
+    co.set_ssl(std::move(ssl));
   }
   if (opts.last_will) {
     co.set_will(::mqtt::will_options(opts.last_will->topic, opts.last_will->payload,
@@ -170,7 +185,15 @@ bool client::impl::connect_once() {
       pending.push_back(cli->publish(m.topic, m.payload.data(), m.payload.size(), m.qos, m.retained));
       out.fetch_add(1, std::memory_order_relaxed);
     }
-    for (auto& t : pending) t->wait_for(opts.connect_timeout);
+    for (auto& t : pending) {
+      // A subscription the broker refuses (an ACL, SUBACK 0x80) fails its token; that is not a
+      // connection failure, so it is logged and the connection kept.
+      try {
+        t->wait_for(opts.connect_timeout);
+      } catch (const ::mqtt::exception& e) {
+        spdlog::warn("mqtt {}: the broker refused a subscription or publish: {}", opts.client_id, e.what());
+      }
+    }
     std::vector<subscription> added;  // by subscribe() while this connect was under way
     {
       std::lock_guard lk(mu);
@@ -228,6 +251,12 @@ void client::impl::run() {
     if (stopping) break;
     backoff = std::min(backoff * 2, opts.max_retry);
   }
+}
+
+void client::set_credentials(std::string username, std::string password) {
+  std::lock_guard lk(impl_->mu);
+  impl_->opts.username = std::move(username);
+  impl_->opts.password = std::move(password);
 }
 
 void client::stop() {

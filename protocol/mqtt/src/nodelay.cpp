@@ -110,11 +110,17 @@ nodelay_report tcp_nodelay_status(std::string_view host, std::uint16_t port) {
 
 std::optional<endpoint> parse_uri(std::string_view uri) {
   std::string_view rest;
-  for (std::string_view scheme : {"tcp://", "mqtt://"}) {
-    if (uri.substr(0, scheme.size()) == scheme) rest = uri.substr(scheme.size());
+  bool tls = false;
+  for (std::string_view scheme : {"tcp://", "mqtt://", "ssl://", "mqtts://"}) {
+    if (uri.substr(0, scheme.size()) == scheme) {
+      rest = uri.substr(scheme.size());
+      tls = scheme == "ssl://" || scheme == "mqtts://";
+    }
   }
   if (rest.empty()) return std::nullopt;
   endpoint ep;
+  ep.tls = tls;
+  if (tls) ep.port = 8883;
   std::string_view host = rest;
   std::string_view port;
   if (rest.front() == '[') {  // [::1]:1883

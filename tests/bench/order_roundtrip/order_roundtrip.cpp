@@ -2,12 +2,20 @@
 //   1. the bare QoS 1 round trip (publish → echo client → back), the baseline;
 //   2. the order round trip (order.submit → order.accepted), one order at a time;
 //   3. sustained accepted orders/s with N kiosks, each keeping a window of orders in flight.
-// Goals (docs/benchmarks.md): ≥ 2,000 orders/s with 32 kiosks; order p50 ≤ 2 × bare p50 and < 2 ms.
+//   4. the data directory's fsync time (append a WAL-frame-sized page, fdatasync), the cost one
+//      group commit pays with --sync full.
+// Goals (docs/benchmarks.md), 32 kiosks: ≥ 2,000 accepted orders/s with --sync full (≥ 4,000 with
+// normal); one-at-a-time order p50 ≤ bare p50 + one fsync p50 + 200 µs; with normal, the hub's own
+// time per order (mean) ≤ 100 µs.
 #include <CLI/CLI.hpp>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -20,15 +28,7 @@ using kh::test::json;
 
 namespace {
 
-struct stats {
-  std::vector<double> us;
-  double pct(double p) {
-    if (us.empty()) return 0;
-    std::sort(us.begin(), us.end());
-    auto i = static_cast<std::size_t>(p / 100.0 * static_cast<double>(us.size() - 1));
-    return us[i];
-  }
-};
+using kh::test::stats;
 
 double since_us(steady_clock::time_point t) {
   return duration<double, std::micro>(steady_clock::now() - t).count();
@@ -148,6 +148,33 @@ load_result run_load(kh::test::mosquitto& broker, const std::vector<std::string>
   return r;
 }
 
+// 4. What one durable commit costs on this disk: write a 4 KiB page + WAL frame header to a file
+// in the data directory and fdatasync it, as SQLite does per commit with synchronous=FULL.
+// `append`: each write grows the file (a new WAL: the filesystem journals the new size too);
+// otherwise the file was written and synced once first and is overwritten in place (the WAL once
+// it has been restarted, i.e. the steady state under orders).
+stats fsync_time(const std::filesystem::path& dir, int n, bool append) {
+  stats s;
+  const auto file = dir / "fsync-probe";
+  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return s;
+  std::string page(4096 + 24, 'p');
+  const auto at = [&](int i) { return static_cast<off_t>(i) * static_cast<off_t>(page.size()); };
+  bool ok = true;
+  if (!append) {
+    for (int i = 0; i < n && ok; ++i) ok = ::pwrite(fd, page.data(), page.size(), at(i)) == static_cast<ssize_t>(page.size());
+    ok = ok && ::fsync(fd) == 0;
+  }
+  for (int i = 0; i < n && ok; ++i) {
+    auto t = steady_clock::now();
+    ok = ::pwrite(fd, page.data(), page.size(), at(i)) == static_cast<ssize_t>(page.size()) && ::fdatasync(fd) == 0;
+    if (ok) s.us.push_back(since_us(t));
+  }
+  ::close(fd);
+  std::filesystem::remove(file);
+  return s;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -157,6 +184,9 @@ int main(int argc, char** argv) {
   app.add_option("--orders-per-kiosk", per_kiosk, "orders each kiosk sends in the load phase (default 400)");
   app.add_option("--window", window, "orders in flight per kiosk (default 4)");
   app.add_option("--sequential", sequential, "one-at-a-time round trips measured (default 2000)");
+  std::string sync = "full";
+  app.add_option("--sync", sync, "the hub's --sync: full (default) or normal")
+      ->check(CLI::IsMember({"full", "normal"}));
   CLI11_PARSE(app, argc, argv);
 
   kh::test::mosquitto broker;
@@ -170,46 +200,91 @@ int main(int argc, char** argv) {
     devices.push_back("bench-" + std::to_string(i));
     hub.add_device(devices.back());
   }
-  hub.serve();
+  // The benchmark floods from each device on purpose: no per-device placement rate limit.
+  hub.serve_args = {"--device-order-rate", "0"};
+  hub.serve({"--sync", sync});
 
   auto bare = bare_round_trip(broker, sequential);
-  auto seq = run_load(broker, {"kiosk-1"}, product, sequential, 1);
-  // Time spent inside the hub (message received → reply handed to MQTT), from its own histogram.
+  auto fsync = fsync_time(hub.data(), 300, false);
+  auto fsync_append = fsync_time(hub.data(), 300, true);
+  // The hub's own counters and histogram, from /metrics.
   auto metric = [&](const std::string& name) {
     auto body = kh::test::http_get(hub.http_port(), "/metrics").body;
     auto at = body.find("\n" + name + " ");
     return at == std::string::npos ? 0.0 : std::stod(body.substr(at + name.size() + 2));
   };
+  const double syncs0 = metric("kh_wal_syncs_total"), sync_s0 = metric("kh_wal_sync_seconds_total");
+  auto seq = run_load(broker, {"kiosk-1"}, product, sequential, 1);
+  const double syncs1 = metric("kh_wal_syncs_total"), sync_s1 = metric("kh_wal_sync_seconds_total");
+  // The WAL fsyncs the one-at-a-time orders waited for (with --sync full, one per order).
+  const double seq_syncs = syncs1 - syncs0;
+  const double seq_sync_mean_us = seq_syncs > 0 ? 1e6 * (sync_s1 - sync_s0) / seq_syncs : 0;
+  // Time spent inside the hub (message received → reply handed to MQTT), from its own histogram.
   const double hub_count = std::max(1.0, metric("kh_order_latency_seconds_count"));
   double hub_mean_us = 1e6 * metric("kh_order_latency_seconds_sum") / hub_count;
   // From the histogram's buckets: the share of one-at-a-time orders that took longer than 0.5 ms
   // and 1 ms inside the hub, to compare with the round trip's tail (is the p99 in the hub?).
   double hub_over_500us = 1 - metric("kh_order_latency_seconds_bucket{le=\"5e-04\"}") / hub_count;
   double hub_over_1ms = 1 - metric("kh_order_latency_seconds_bucket{le=\"0.001\"}") / hub_count;
+  const double cpu0 = kh::test::process_cpu_seconds(hub.proc().pid());
   auto load = run_load(broker, devices, product, per_kiosk, window);
+  // CPU the hub process (all threads) spent per accepted order under load, and how many orders
+  // shared one fsync (group commit).
+  const double load_cpu_us = 1e6 * (kh::test::process_cpu_seconds(hub.proc().pid()) - cpu0) / std::max(1, load.accepted);
+  const double syncs2 = metric("kh_wal_syncs_total");
+  const double orders_per_sync = syncs2 > syncs1 ? load.accepted / (syncs2 - syncs1) : 0;
 
   double bare50 = bare.pct(50), bare99 = bare.pct(99);
   double ord50 = seq.lat.pct(50), ord99 = seq.lat.pct(99);
+  double fs50 = fsync.pct(50), fs99 = fsync.pct(99);
   double rate = load.accepted / load.seconds;
-  std::printf("order_roundtrip: 1 hub, 1 mosquitto, loopback, QoS 1\n");
+  std::printf("order_roundtrip: 1 hub (--sync %s), 1 mosquitto, loopback, QoS 1\n", sync.c_str());
   std::printf("%-44s %10s %10s\n", "", "p50 (us)", "p99 (us)");
   std::printf("%-44s %10.0f %10.0f\n", "bare broker round trip (baseline)", bare50, bare99);
+  std::printf("%-44s %10.0f %10.0f\n", "fsync of a WAL page in the data dir", fs50, fs99);
+  std::printf("%-44s %10.0f %10.0f\n", "  the same, growing the file", fsync_append.pct(50), fsync_append.pct(99));
   std::printf("%-44s %10.0f %10.0f\n", "order round trip, one at a time", ord50, ord99);
   std::printf("%-44s %10.0f %10.0f\n", "order round trip under load", load.lat.pct(50), load.lat.pct(99));
-  std::printf("%-44s %10.0f\n", "  of which inside the hub (mean)", hub_mean_us);
+  std::printf("%-44s %10.0f\n", "  of which inside the hub (mean, one at a time)", hub_mean_us);
   std::printf("  one at a time, inside the hub: %.2f%% over 0.5 ms, %.2f%% over 1 ms\n", 100 * hub_over_500us,
               100 * hub_over_1ms);
+  std::printf("  one at a time, the hub's WAL fsyncs: %.0f for %d orders, mean %.0f us\n", seq_syncs, sequential,
+              seq_sync_mean_us);
+  std::printf("  under load: hub CPU %.0f us per accepted order (all threads); %.1f orders per WAL fsync\n",
+              load_cpu_us, orders_per_sync);
   std::printf("sustained: %d kiosks x %d orders, window %d: %d accepted, %d rejected in %.2f s = %.0f orders/s\n",
               kiosks, per_kiosk, window, load.accepted, load.rejected, load.seconds, rate);
-  std::printf("ratio order p50 / bare p50: %.2f\n", ord50 / bare50);
-  bool ok_rate = rate >= 2000, ok_ratio = ord50 <= 2 * bare50, ok_abs = ord50 < 2000;
-  std::printf("goal >= 2000 orders/s: %s; order p50 <= 2x bare: %s; order p50 < 2 ms: %s\n", ok_rate ? "PASS" : "FAIL",
-              ok_ratio ? "PASS" : "FAIL", ok_abs ? "PASS" : "FAIL");
-  json out{{"bare_p50_us", bare50},  {"bare_p99_us", bare99},  {"order_p50_us", ord50},
-           {"order_p99_us", ord99},  {"load_p50_us", load.lat.pct(50)}, {"load_p99_us", load.lat.pct(99)},
-           {"orders_per_s", rate},   {"hub_mean_us", hub_mean_us}, {"hub_over_500us_pct", 100 * hub_over_500us}, {"hub_over_1ms_pct", 100 * hub_over_1ms},   {"kiosks", kiosks},       {"accepted", load.accepted},
+  const bool full = sync == "full";
+  const double rate_goal = full ? 2000 : 4000;
+  // "One fsync": what the hub's own commits waited for in this run (the probe is a second view).
+  const double p50_goal = bare50 + (full ? seq_sync_mean_us : 0) + 200;
+  bool ok_rate = rate >= rate_goal, ok_p50 = ord50 <= p50_goal, ok_hub = full || hub_mean_us <= 100;
+  std::printf("goal >= %.0f orders/s: %s; order p50 <= bare p50%s + 200 us (%.0f us): %s", rate_goal,
+              ok_rate ? "PASS" : "FAIL", full ? " + the hub's mean fsync" : "", p50_goal, ok_p50 ? "PASS" : "FAIL");
+  if (!full) std::printf("; hub mean <= 100 us: %s", ok_hub ? "PASS" : "FAIL");
+  std::printf("\n");
+  json out{{"sync", sync},
+           {"bare_p50_us", bare50},
+           {"bare_p99_us", bare99},
+           {"fsync_p50_us", fs50},
+           {"fsync_p99_us", fs99},
+           {"fsync_append_p50_us", fsync_append.pct(50)},
+           {"hub_fsync_mean_us", seq_sync_mean_us},
+           {"hub_fsyncs_one_at_a_time", seq_syncs},
+           {"load_hub_cpu_us_per_order", load_cpu_us},
+           {"load_orders_per_fsync", orders_per_sync},
+           {"order_p50_us", ord50},
+           {"order_p99_us", ord99},
+           {"load_p50_us", load.lat.pct(50)},
+           {"load_p99_us", load.lat.pct(99)},
+           {"orders_per_s", rate},
+           {"hub_mean_us", hub_mean_us},
+           {"hub_over_500us_pct", 100 * hub_over_500us},
+           {"hub_over_1ms_pct", 100 * hub_over_1ms},
+           {"kiosks", kiosks},
+           {"accepted", load.accepted},
            {"rejected", load.rejected}};
   std::printf("%s\n", out.dump().c_str());
   hub.stop();
-  return ok_rate && ok_ratio && ok_abs ? 0 : 1;
+  return ok_rate && ok_p50 && ok_hub ? 0 : 1;
 }

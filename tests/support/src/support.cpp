@@ -10,11 +10,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -202,30 +204,53 @@ std::string mosquitto_binary() {
   throw std::runtime_error("mosquitto not found (apt-get install mosquitto)");
 }
 
-mosquitto::mosquitto() {
+mosquitto::mosquitto(std::vector<std::string> extra_config) : extra_(std::move(extra_config)) {
   // A port can be taken between free_port() and the broker's bind: retry a few times.
   for (int attempt = 0; attempt < 5; ++attempt) {
     port_ = free_port();
-    auto conf = dir_.path() / "mosquitto.conf";
-    {
-      std::ofstream f(conf);
-      f << "listener " << port_ << " 127.0.0.1\n"
-        << "allow_anonymous true\n"
-        << "set_tcp_nodelay true\n"
-        << "persistence false\n"
-        << "max_inflight_messages 0\n"
-        << "max_queued_messages 100000\n"
-        << "log_dest file " << (dir_.path() / "mosquitto.log").string() << "\n"
-        << "log_type error\nlog_type warning\nlog_type notice\n";
-      if (::geteuid() == 0) f << "user root\n";
-    }
-    proc_ = std::make_unique<process>(process::options{
-        .argv = {mosquitto_binary(), "-c", conf.string()},
-        .stderr_file = dir_.path() / "mosquitto.stderr"});
-    if (wait_for_port(port_, 5s) && proc_->running()) return;
-    proc_.reset();
+    if (start()) return;
   }
   throw std::runtime_error("mosquitto did not start: " + log());
+}
+
+mosquitto::mosquitto(const std::filesystem::path& config, std::uint16_t port) : port_(port), config_(config) {
+  if (!start()) throw std::runtime_error("mosquitto did not start: " + log());
+}
+
+bool mosquitto::start() {
+  auto conf = config_.empty() ? dir_.path() / "mosquitto.conf" : config_;
+  if (config_.empty()) {
+    std::ofstream f(conf);
+    f << "listener " << port_ << " 127.0.0.1\n"
+      << "allow_anonymous true\n"
+      << "set_tcp_nodelay true\n"
+      << "persistence false\n"
+      << "max_inflight_messages 0\n"
+      << "max_queued_messages 100000\n"
+      << "log_dest file " << (dir_.path() / "mosquitto.log").string() << "\n"
+      << "log_type error\nlog_type warning\nlog_type notice\n";
+    for (const auto& line : extra_) f << line << "\n";
+    if (::geteuid() == 0) f << "user root\n";
+  }
+  proc_ = std::make_unique<process>(process::options{
+      .argv = {mosquitto_binary(), "-c", conf.string()},
+      .stderr_file = dir_.path() / "mosquitto.stderr"});
+  if (wait_for_port(port_, 5s) && proc_->running()) return true;
+  proc_.reset();
+  return false;
+}
+
+void mosquitto::restart() {
+  if (proc_) {
+    proc_->signal(SIGKILL);
+    proc_->wait(5s);
+    proc_.reset();
+  }
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    if (start()) return;
+    std::this_thread::sleep_for(100ms);
+  }
+  throw std::runtime_error("mosquitto did not come back on port " + std::to_string(port_) + ": " + log());
 }
 
 mosquitto::~mosquitto() {
@@ -239,7 +264,8 @@ std::string mosquitto::log() const {
   std::ostringstream s;
   for (auto name : {"mosquitto.log", "mosquitto.stderr"}) {
     std::ifstream f(dir_.path() / name);
-    s << f.rdbuf();
+    // Via a string: inserting an empty rdbuf would set failbit on `s` and drop the next file.
+    s << std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   }
   return s.str();
 }
@@ -322,6 +348,26 @@ run_result run(const std::vector<std::string>& argv, std::chrono::milliseconds t
   auto code = p.wait(std::chrono::milliseconds(5000));
   r.code = code ? *code : -1;
   return r;
+}
+
+double stats::pct(double p) {
+  if (us.empty()) return 0;
+  std::sort(us.begin(), us.end());
+  return us[static_cast<std::size_t>(p / 100.0 * static_cast<double>(us.size() - 1))];
+}
+
+double process_cpu_seconds(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const auto close = all.rfind(')');  // the command name may hold spaces and parentheses
+  if (close == std::string::npos || close + 2 > all.size()) return 0;
+  std::istringstream in(all.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && in >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(field);
+  }
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 }  // namespace kh::test

@@ -3,6 +3,7 @@
 // the machine code the sender will see in its `error` reply.
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,6 +56,7 @@ nlohmann::json to_json(const order_quoted& m);
 nlohmann::json to_json(const issue& m);
 nlohmann::json to_json(const feedback& m);
 nlohmann::json to_json(const device_status& m);
+nlohmann::json to_json(const device_config& m);
 
 result<money> decode_money(const nlohmann::json& j);
 result<hello> decode_hello(const nlohmann::json& body);
@@ -81,6 +83,7 @@ std::string format_hhmm(int minute);
 /// "mon" … "sun" ↔ 0 … 6.
 const char* weekday_word(int weekday) noexcept;
 int parse_weekday(std::string_view s) noexcept;
+result<device_config> decode_device_config(const nlohmann::json& body);
 
 /// Validates `body` with the decoder that belongs to `type` (order.rejected and error share one).
 /// nullopt when valid; a problem with code::unknown_type when the type is not in `types::all`.
@@ -92,6 +95,12 @@ std::string peek_order_id(const nlohmann::json& body);
 
 /// A rejection/error body carrying a decoder's (or the hub's) problem.
 rejection make_rejection(problem p, std::string order_id = {});
+
+/// Code points refused in device-typed plain text (`customer.*`, line `note`, `discount_code`,
+/// `hello.firmware`): C0 controls (NUL, ESC, CR, LF, TAB, …), DEL and C1 controls, the line and
+/// paragraph separators U+2028/U+2029, and the bidi embeddings, overrides and isolates
+/// U+202A–U+202E, U+2066–U+2069.
+bool is_control_code_point(std::uint32_t cp) noexcept;
 
 /// True when `s` is well-formed UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
 bool is_valid_utf8(std::string_view s) noexcept;

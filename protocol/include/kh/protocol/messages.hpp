@@ -90,14 +90,15 @@ inline constexpr const char* order_accepted = "order.accepted";
 inline constexpr const char* order_rejected = "order.rejected";
 inline constexpr const char* order_status = "order.status";
 inline constexpr const char* error = "error";
+inline constexpr const char* device_config = "device.config";
 inline constexpr const char* order_quote = "order.quote";    ///< device → hub
 inline constexpr const char* order_quoted = "order.quoted";  ///< hub → device
 inline constexpr const char* feedback = "feedback";          ///< device → hub
 inline constexpr const char* device_status = "device.status";  ///< device → hub
 /// Every type above, for iteration (tests, routing tables).
-inline constexpr std::array<const char*, 11> all = {
-    hello,  catalog,     order_submit, order_accepted, order_rejected, order_status,
-    error,  order_quote, order_quoted, feedback,       device_status};
+inline constexpr std::array<const char*, 12> all = {
+    hello,         catalog,     order_submit, order_accepted, order_rejected, order_status,
+    error,         device_config, order_quote, order_quoted,  feedback,       device_status};
 }  // namespace types
 
 /// True for one of `types::all`.
@@ -114,6 +115,16 @@ struct hello {
   std::optional<std::int64_t> catalog_version;  ///< version of the cached catalog, if any
 
   friend bool operator==(const hello&, const hello&) = default;
+};
+
+/// hub → device on its own down/device.config, in answer to every hello: who the hub takes the
+/// device to be. The provisioning issue extends it (optional fields only).
+struct device_config {
+  std::string device_id;
+  std::string business_id;
+  device_mode mode = device_mode::shop;  ///< the mode the hub has on record
+
+  friend bool operator==(const device_config&, const device_config&) = default;
 };
 
 struct category {

@@ -26,7 +26,10 @@ enum class code {
   invalid_discount,     ///< unknown or expired discount code
   forbidden,            ///< device id / topic mismatch, unknown or disabled device
   order_conflict,       ///< order_id reused with different content
-  internal,             ///< the hub failed; the client may retry
+  internal,             ///< the hub failed (database, disk); retryable
+  busy,                 ///< the hub's intake is full; retryable
+  rate_limited,         ///< this device placed too many orders too fast; retryable
+  hold_limit,           ///< this device holds too much stock in unpaid orders; retryable
   order_type_unavailable,  ///< the store does not offer this order type
   payment_unavailable,     ///< the store does not offer this payment method
   invalid_slot,            ///< pickup slot missing, too soon, misaligned or outside opening hours
@@ -40,6 +43,15 @@ enum class code {
 };
 /// The last code, for iteration (tests, tables).
 inline constexpr code last_code = code::unknown_order;
+
+/// The one rule for answers, applied the same way by hub and kiosk: a code is either **final**
+/// (the answer settles the order: the client stops resending that order_id and shows the result)
+/// or **retryable** (nothing was stored; the client keeps the order and resends the same
+/// order_id with backoff). Whether the answer came as `order.rejected` or `error` does not matter.
+/// Retryable: internal, busy, rate_limited, hold_limit. Everything else is final.
+constexpr bool is_retryable(code c) noexcept {
+  return c == code::internal || c == code::busy || c == code::rate_limited || c == code::hold_limit;
+}
 
 /// Wire word of a code, e.g. "out_of_stock".
 const char* to_string(code c) noexcept;

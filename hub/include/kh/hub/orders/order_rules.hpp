@@ -31,8 +31,9 @@ bool is_queued(order_state s) noexcept;
 bool is_final(order_state s) noexcept;
 
 /// The short number shown to customers for the n-th order of a business's day (n ≥ 1):
-/// 1 → "A-001" … 999 → "A-999", 1000 → "B-001", … after "Z-999" it wraps to "A-001". Letter plus
-/// three digits stays readable on a board; the order UUID remains the real identity.
+/// 1 → "A-001" … 999 → "A-999", 1000 → "B-001", … "Z-999", then "AA-001" … "ZZ-999", "AAA-001", …
+/// (letters count like spreadsheet columns), so a number is unique within the day for any count.
+/// Letter plus three digits stays readable on a board for the first 25,974 orders of a day.
 std::string format_order_number(std::int64_t seq);
 
 /// Local calendar date "YYYY-MM-DD" of `t` for a fixed UTC offset (minutes east of UTC).

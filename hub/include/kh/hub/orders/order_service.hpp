@@ -36,6 +36,12 @@ struct placement {
   bool stock_conflict = false;
 };
 
+/// One decoded order.submit and the device it came from (the identity from the MQTT topic).
+struct order_submission {
+  std::string device_id;
+  protocol::order_submit req;
+};
+
 /// Result of a state change.
 struct transition_outcome {
   std::string business_id;
@@ -70,6 +76,19 @@ class order_service {
   /// the client's resend is a real retry. Never throws.
   placement place(const std::string& device_id, const protocol::order_submit& req);
 
+  /// Group commit: places every submission with `place()`, in order, inside ONE transaction
+  /// (one commit, so one fsync with `--sync full`), each order in its own nested unit of work
+  /// (a savepoint), so a rejection or an error undoes that order's writes alone. Returns one
+  /// placement per submission, in order, after the commit: publish none of them before this
+  /// returns. Stock, numbering, discounts and outbox rows come out exactly as if each order had
+  /// its own transaction in the same sequence; the same order_id twice in one batch is one
+  /// order, the second getting the first's answer byte for byte (`duplicate`). A single
+  /// submission is just `place()`. If the batch cannot be committed (or an order fails with
+  /// `internal`, which may mean SQLite ended the transaction), nothing of it is kept and each
+  /// order is placed again in a transaction of its own, so one bad order never costs the others
+  /// their answer. Never throws. Defined in order_batch.cpp.
+  std::vector<placement> place_batch(const std::vector<order_submission>& batch);
+
   /// Moves an order to `to` if `can_transition` allows it, records who/when, maintains the
   /// queue counter and releases stock when a pending order is cancelled (or, with `restock`, on
   /// a refund). Fails with `forbidden` for a disallowed transition, `unknown_product`… never;
@@ -89,6 +108,16 @@ class order_service {
   /// tracking URL). `order.accepted` then carries "<base>/o/<order_id>".
   void set_public_url(std::string base);
   const std::string& public_url() const noexcept { return public_url_; }
+  /// Most units of stock-tracked products one device may hold in orders still pending payment
+  /// (default 100; 0: no cap). An order that would go past it is answered `hold_limit`
+  /// (retryable, not stored): once earlier orders are paid or expire, the resend goes through.
+  void set_unpaid_hold_limit(std::int64_t units) noexcept { hold_limit_ = units; }
+
+  /// Told after every write attempt of `place` and `transition`: ok, or the database's error text
+  /// (disk full, I/O error, …). The hub's health reflects the last one.
+  using write_observer = std::function<void(bool ok, const std::string& error)>;
+  void set_write_observer(write_observer f) { on_write_ = std::move(f); }
+  std::int64_t unpaid_hold_limit() const noexcept { return hold_limit_; }
 
  private:
   placement reject(const std::string& device_id, const protocol::order_submit& req, const std::string& fp,
@@ -96,6 +125,9 @@ class order_service {
   store& store_;
   clock_fn clock_;
   std::string public_url_;
+  std::int64_t hold_limit_ = 100;
+  write_observer on_write_;
+  void wrote(bool ok, const std::string& error = {}) noexcept;
 };
 
 /// Stable 64-bit FNV-1a fingerprint (hex) of the canonical JSON of a request.

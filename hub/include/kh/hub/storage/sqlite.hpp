@@ -34,10 +34,13 @@ class error : public std::runtime_error {
 /// How much a commit waits for the disk.
 enum class durability {
   /// WAL + synchronous=NORMAL: a commit survives any process crash (SIGKILL included) because
-  /// the WAL frames are in the OS before COMMIT returns; only an OS crash or power cut can lose
-  /// the last transactions since the previous checkpoint. Default.
+  /// the WAL frames are in the OS before COMMIT returns; an OS crash or power cut can lose every
+  /// transaction committed since the WAL was last synced (at a checkpoint). The library's
+  /// default (tests, tools that rebuild what they write); `kioskhub serve --sync normal`.
   normal,
-  /// WAL + synchronous=FULL: every commit fsyncs the WAL (survives power loss, ~10× slower).
+  /// WAL + synchronous=FULL: every commit fsyncs the WAL before it returns, so a committed
+  /// transaction survives power loss too. One fsync per commit: the hub groups orders into one
+  /// commit (order_service::place_batch). `kioskhub serve`'s default.
   full,
 };
 
@@ -49,6 +52,9 @@ struct open_options {
   /// checkpoints only as a backstop when the WAL passes 8,192 frames, 32 MiB (default: false,
   /// SQLite's 1000 pages).
   bool background_checkpoint = false;
+  /// Name of a registered SQLite VFS the files go through (tests: the power-cut recorder); a
+  /// writer still batches its WAL appends on top of it. Default empty: SQLite's default VFS.
+  std::string vfs;
 };
 
 /// What one checkpointer pass found, in WAL frames as `sqlite3_wal_checkpoint_v2` counts them.
@@ -58,6 +64,7 @@ struct checkpoint_result {
   int backfilled = -1;     ///< of those, copied into the database file
   bool restarted = false;  ///< every frame copied and no reader left in the WAL: the writer's
                            ///< next commit starts the WAL over from its beginning
+  bool copied = false;     ///< some round of the pass copied frames into the database file
 };
 
 /// Checkpoints a WAL database from its own connection on its own thread, so the copying and the
@@ -89,11 +96,21 @@ class checkpointer {
   checkpoint_result checkpoint_now();
   /// Passes that ended with `restarted` so far, by the thread or `checkpoint_now`.
   std::uint64_t restarts() const;
+  /// Passes that copied frames into the database file (whether or not they restarted), so far.
+  std::uint64_t copying_passes() const;
 
  private:
   struct state;
   std::unique_ptr<state> s_;
 };
+
+/// WAL syncs (fsync/fdatasync) made so far by this process's writer connections, and the time
+/// they took: with synchronous=FULL one per commit, plus the checkpoints'.
+struct wal_sync_stats {
+  std::uint64_t syncs = 0;
+  std::uint64_t nanos = 0;
+};
+wal_sync_stats wal_syncs() noexcept;
 
 class statement;
 

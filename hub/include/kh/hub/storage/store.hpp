@@ -73,6 +73,11 @@ struct discount_record {
   std::string code;  ///< upper-case
   discount_rule rule;
   bool active = true;
+  std::optional<std::int64_t> valid_from_ms;   ///< not valid before (nullopt: no start)
+  std::optional<std::int64_t> valid_until_ms;  ///< not valid from this instant on (nullopt: no end)
+  std::optional<std::int64_t> max_uses;        ///< accepted orders at most (nullopt: unlimited)
+  std::int64_t uses = 0;                       ///< accepted orders that used it
+  std::int64_t min_order = 0;                  ///< subtotal (minor units) needed to use it
 };
 
 struct order_line_record {
@@ -188,6 +193,9 @@ class catalog_repository {
                             std::int64_t now_ms) = 0;
   virtual std::optional<discount_record> find_discount(const std::string& business_id, const std::string& code) = 0;
   virtual void insert_discount(const discount_record& d) = 0;
+  /// Counts one use if the code has uses left (conditional UPDATE, like take_stock): false when
+  /// the last use is gone, so two orders can never both take it.
+  virtual bool take_discount_use(const std::string& business_id, const std::string& code) = 0;
 };
 
 class order_repository {
@@ -205,6 +213,9 @@ class order_repository {
   virtual std::vector<std::string> in_state_before(protocol::order_state state, std::int64_t before_ms,
                                                    int limit) = 0;
   virtual std::int64_t count(const std::string& business_id) = 0;
+  /// Units of stock-tracked products in this device's orders still pending payment (what the
+  /// device holds off the shelf).
+  virtual std::int64_t unpaid_units_held(const std::string& device_id) = 0;
 };
 
 class answer_repository {
@@ -220,6 +231,59 @@ class outbox_repository {
   virtual void enqueue(const outbox_record& r) = 0;
   /// Unsent rows due at `now_ms`, oldest first.
   virtual std::vector<outbox_record> due(std::int64_t now_ms, int limit) = 0;
+};
+
+// ---- fleet security (issue 8) ----------------------------------------------------------
+struct api_token_record {
+  std::string id;  ///< public half of kha1.<id>.<secret>
+  std::string business_id;
+  std::string name;
+  std::string secret_hash;  ///< hex SHA-256 of the secret
+  std::int64_t created_at_ms = 0;
+  std::optional<std::int64_t> last_used_ms;
+  std::optional<std::int64_t> revoked_at_ms;
+};
+
+struct enrollment_token_record {
+  std::string id;
+  std::string business_id;
+  protocol::device_mode mode = protocol::device_mode::shop;
+  std::string name;
+  std::string secret_hash;
+  std::string created_by;  ///< api token id
+  std::int64_t created_at_ms = 0;
+  std::int64_t expires_at_ms = 0;
+  std::optional<std::int64_t> used_at_ms;
+  std::string device_id;  ///< empty until used
+};
+
+struct device_credentials_record {
+  std::string device_id;
+  std::string username;
+  std::int64_t generation = 1;
+  std::string pending_password;  ///< non-empty while a rotation waits for the device
+  std::optional<std::int64_t> pending_generation;
+  std::optional<std::int64_t> rotated_at_ms;
+  std::optional<std::int64_t> revoked_at_ms;
+};
+
+class fleet_repository {
+ public:
+  virtual ~fleet_repository() = default;
+  virtual void insert_api_token(const api_token_record& t) = 0;
+  virtual std::optional<api_token_record> find_api_token(const std::string& id) = 0;
+  virtual std::vector<api_token_record> api_tokens() = 0;
+  /// False when unknown or already revoked.
+  virtual bool revoke_api_token(const std::string& id, std::int64_t now_ms) = 0;
+  virtual void touch_api_token(const std::string& id, std::int64_t now_ms) = 0;
+  virtual void insert_enrollment_token(const enrollment_token_record& t) = 0;
+  virtual std::optional<enrollment_token_record> find_enrollment_token(const std::string& id) = 0;
+  /// Marks it used by `device_id` only if it is still unused; false otherwise.
+  virtual bool use_enrollment_token(const std::string& id, const std::string& device_id, std::int64_t now_ms) = 0;
+  virtual void upsert_credentials(const device_credentials_record& c) = 0;
+  virtual std::optional<device_credentials_record> credentials(const std::string& device_id) = 0;
+  /// devices.enabled
+  virtual bool set_device_enabled(const std::string& device_id, bool enabled) = 0;
 };
 
 /// A unit of work: commit() makes every write since begin() durable at once; destruction without
@@ -239,12 +303,24 @@ class store {
   virtual order_repository& orders() = 0;
   virtual answer_repository& answers() = 0;
   virtual outbox_repository& outbox() = 0;
+  virtual fleet_repository& fleet() = 0;
   /// Store profile, option groups, order details, feedback, device status, images (issue 9).
   virtual shop_repository& shop() = 0;
-  /// Starts a write transaction (takes the write lock now).
+  /// Starts a write transaction (takes the write lock now). Called while another unit of work
+  /// from this store is open, it starts a nested one (a savepoint): its commit() hands its
+  /// writes to the enclosing unit (durable only when the outermost commits), and dropping it
+  /// undoes only its own writes. This is how one commit carries a batch of orders, each with
+  /// its own all-or-nothing unit (see `order_service::place_batch`). A nested begin() after
+  /// the database itself ended the transaction on an error throws `sqlite::error`.
   virtual std::unique_ptr<write_transaction> begin() = 0;
-  /// Cheap liveness check for /healthz; false (never throws) when the database is unusable.
+  /// Cheap liveness check; false (never throws) when the database is unusable.
   virtual bool healthy() noexcept = 0;
+  /// A real write: one row rewritten and committed in its own transaction (the health probe).
+  /// Empty on success, else the database's error text (disk full, I/O error, read-only, …).
+  virtual std::string probe_write(std::int64_t now_ms) noexcept = 0;
+  /// Passes of the background checkpointer that copied WAL frames into the database (work the
+  /// writer's own backstop would otherwise do); 0 without one.
+  virtual std::uint64_t checkpointer_passes() const noexcept { return 0; }
 };
 
 struct store_options {
@@ -252,11 +328,17 @@ struct store_options {
   std::chrono::milliseconds busy_timeout{5000};  ///< default 5 s
   /// Checkpoint the WAL on a background thread (the hub does; default false: SQLite's own).
   bool background_checkpoint = false;
+  /// SQLite VFS to open the database through (see sqlite::open_options::vfs); default empty.
+  std::string vfs;
 };
 
 /// Opens `path` (creating it), runs migrations, prepares statements lazily. Throws
 /// `sqlite::error` when the file cannot be opened or migrated.
 std::unique_ptr<store> open_sqlite_store(const std::string& path, store_options opts = {});
+
+/// The writer connection under a store from `open_sqlite_store` (the web room's own queries run
+/// on it inside `store::begin()`); throws std::logic_error for any other store.
+sqlite::connection& sqlite_connection(store& s);
 
 /// `DIR/kioskhub.db`.
 std::string database_path(const std::string& data_dir);

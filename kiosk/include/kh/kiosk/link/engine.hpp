@@ -15,6 +15,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "kh/kiosk/link/backoff.hpp"
 #include "kh/kiosk/core/catalog_view.hpp"
 #include "kh/kiosk/core/error.hpp"
@@ -40,6 +42,14 @@ struct engine_config {
   std::size_t max_pending = 1000;
   /// Tracking rows reported by status() (default: 20).
   std::size_t recent_orders = 20;
+  /// Set for an enrolled kiosk (kh::provisioning): catalogs, device config and credentials are
+  /// accepted only when this returns an empty string (the hub's signature verifies); otherwise the
+  /// reason is logged, counted in status().rejected_unsigned and the message ignored, whatever its
+  /// version. Unset (development, no identity): nothing is checked.
+  std::function<std::string(std::string_view payload)> verify;
+  /// Called with the body of a verified `credentials` message (new broker password); returns true
+  /// once they are stored, and the engine acknowledges with up/credentials.ack.
+  std::function<bool(const nlohmann::json& body)> on_credentials;
   /// Prefix of offline order numbers (take_local_number), 1–8 of [A-Z0-9] (default "K1"). The UI
   /// may set it from a flag such as `--local-prefix` (not added to main.cpp yet).
   std::string local_prefix = "K1";
@@ -55,6 +65,7 @@ struct link_status {
   std::optional<std::int64_t> catalog_version;
   std::size_t outbox_pending = 0;
   std::vector<outbox_entry> orders;  ///< most recent first
+  std::size_t rejected_unsigned = 0;  ///< signed-only messages ignored because they did not verify
 };
 
 class engine {
@@ -152,6 +163,7 @@ class engine {
   random_fn random_;
   bool connected_ = false;
   bool catalog_announced_ = false;
+  std::size_t rejected_unsigned_ = 0;
   std::string business_id_;
   std::shared_ptr<const catalog_view> catalog_;
   std::map<std::int64_t, pending_entry> pending_;  // by seq: oldest first

@@ -29,6 +29,12 @@ struct link_options {
   std::string mqtt_uri;       ///< "tcp://127.0.0.1:1883" or "mqtt://…"
   std::string mqtt_username;  ///< empty: none
   std::string mqtt_password;
+  std::string mqtt_ca_file;   ///< CA (PEM file) for an ssl:// broker
+  /// "ed25519:…" from the identity file: when set, catalogs, config and credentials must carry the
+  /// hub's signature (engine_config::verify), and credentials rotations are stored in
+  /// `identity_file`.
+  std::string hub_key;
+  std::filesystem::path identity_file;
   /// Longest wait for the broker's acknowledgement of presence "offline" on stop (default: 2 s).
   std::chrono::milliseconds offline_timeout{2000};
 };

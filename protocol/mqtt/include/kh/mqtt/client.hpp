@@ -24,7 +24,10 @@ struct will {
 };
 
 struct options {
-  std::string uri;        ///< "tcp://127.0.0.1:1883" (also accepts "mqtt://host:port")
+  std::string uri;        ///< "tcp://127.0.0.1:1883" ("mqtt://host:port"), TLS: "ssl://host:8883" ("mqtts://")
+  /// CA certificate file (PEM) the broker's certificate must chain to, for ssl:// (default: the
+  /// system's trust store). The broker's host name (or IP) must match the certificate either way.
+  std::string ca_file;
   std::string client_id;  ///< stable per device/hub: the persistent session is keyed by it
   std::string username;   ///< empty: none
   std::string password;
@@ -35,6 +38,10 @@ struct options {
   std::chrono::milliseconds min_retry{250};   ///< reconnect backoff start
   std::chrono::milliseconds max_retry{8000};  ///< reconnect backoff cap
   int max_inflight = 256;  ///< Paho's in-flight window
+  /// Received payloads larger than this are handed to the message handler without their bytes
+  /// (`message::size` still tells how large), so an oversized one is never copied (default 0:
+  /// no cap).
+  std::size_t max_payload_bytes = 0;
 };
 
 struct message {
@@ -42,6 +49,7 @@ struct message {
   std::string payload;
   int qos = 0;
   bool retained = false;
+  std::size_t size = 0;  ///< payload size on the wire (payload is empty when over max_payload_bytes)
 };
 
 struct subscription {
@@ -80,6 +88,8 @@ class client {
   /// Starts connecting; returns at once. With wait, blocks up to connect_timeout for the first
   /// connection and returns whether it is up. Reconnects automatically afterwards.
   bool start(bool wait = true);
+  /// Credentials for the next (re)connect, e.g. after a rotation. Thread-safe.
+  void set_credentials(std::string username, std::string password);
   /// Disconnects cleanly (no Last Will) and stops reconnecting. Idempotent.
   void stop();
 
@@ -116,10 +126,12 @@ struct nodelay_report {
 };
 nodelay_report tcp_nodelay_status(std::string_view host, std::uint16_t port);
 
-/// Splits "tcp://host:port" / "mqtt://host:port" (port default 1883); nullopt when malformed.
+/// Splits "tcp://host:port" / "mqtt://host:port" (port default 1883) and "ssl://host:port" /
+/// "mqtts://host:port" (TLS, port default 8883); nullopt when malformed.
 struct endpoint {
   std::string host;
   std::uint16_t port = 1883;
+  bool tls = false;
 };
 std::optional<endpoint> parse_uri(std::string_view uri);
 

@@ -81,8 +81,15 @@ class process {
 /// access, no persistence to disk) in its own temp dir. Stops on destruction.
 class mosquitto {
  public:
-  mosquitto();
+  /// `extra_config`: more lines for the generated config (e.g. "max_connections -1").
+  explicit mosquitto(std::vector<std::string> extra_config = {});
+  /// A broker on a config file written elsewhere (e.g. by `kioskctl broker-config`), which must
+  /// listen on 127.0.0.1:port. Throws when it does not come up.
+  mosquitto(const std::filesystem::path& config, std::uint16_t port);
   ~mosquitto();
+  /// Kills the broker (SIGKILL: no clean disconnects, no wills) and starts it again on the same
+  /// port with the same config; returns once it listens. Throws if it does not come back.
+  void restart();
   std::uint16_t port() const { return port_; }
   std::string url() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
   const std::filesystem::path& dir() const { return dir_.path(); }
@@ -90,8 +97,11 @@ class mosquitto {
   std::string log() const;
 
  private:
+  bool start();
   temp_dir dir_;
+  std::vector<std::string> extra_;
   std::uint16_t port_ = 0;
+  std::filesystem::path config_;
   std::unique_ptr<process> proc_;
 };
 
@@ -118,5 +128,15 @@ std::filesystem::path source_dir();
 
 /// Finds the mosquitto binary (/usr/sbin/mosquitto or PATH).
 std::string mosquitto_binary();
+
+/// Samples (e.g. microseconds) with nearest-rank percentiles, for the benchmarks.
+struct stats {
+  std::vector<double> us;
+  /// p in [0, 100]; 0 when empty. Sorts the samples.
+  double pct(double p);
+};
+
+/// utime + stime of a process (all threads) from /proc/PID/stat, seconds; 0 when unreadable.
+double process_cpu_seconds(pid_t pid);
 
 }  // namespace kh::test

@@ -1,0 +1,134 @@
+// The project's own small CSS and JavaScript, served under /static/ (Bootstrap itself comes
+// from Debian's libjs-bootstrap5). No inline scripts anywhere: the pages' CSP forbids them.
+#include <string_view>
+
+namespace kh::hub::web {
+
+std::string_view asset_app_css() {
+  return R"css(.thumb{width:72px;height:72px;object-fit:cover;border-radius:.4rem;flex:none}
+.thumb-lg{width:160px;height:160px;object-fit:cover;border-radius:.5rem}
+.hero{max-height:50vh;object-fit:cover;width:100%}
+.shop .card .price{font-weight:600}
+.qr-grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:1rem}
+.qr-cell{text-align:center;margin:0;break-inside:avoid;page-break-inside:avoid}
+.qr-cell img{width:160px;height:160px;image-rendering:pixelated}
+.qr-url{font-size:.7rem;word-break:break-all;color:#555}
+#cart-lines .qty{min-width:2.5rem;text-align:center}
+@media print{
+  @page{size:A4;margin:12mm}
+  nav,.no-print{display:none!important}
+  main{padding:0!important;max-width:none!important}
+  .qr-grid{grid-template-columns:repeat(3,1fr);gap:8mm}
+  .qr-cell img{width:50mm;height:50mm}
+  .qr-url{font-size:7pt;color:#000}
+}
+)css";
+}
+
+std::string_view asset_app_js() {
+  return R"js(// Portal helpers: confirm before cancelling an order.
+document.addEventListener('submit', function (e) {
+  var b = e.target.querySelector('button[data-to="cancelled"]');
+  if (b && !window.confirm('Cancel this order?')) e.preventDefault();
+});
+)js";
+}
+
+std::string_view asset_shop_js() {
+  return R"js((function () {
+  'use strict';
+  var body = document.body, slug = body.dataset.slug, cur = body.dataset.currency;
+  var KEY = 'kh-cart-' + slug, CTX = 'kh-ctx-' + slug;
+  var dataEl = document.getElementById('kh-products');
+  var products = dataEl ? JSON.parse(dataEl.textContent) : {};
+  function $(id) { return document.getElementById(id); }
+  function load() { try { return JSON.parse(localStorage.getItem(KEY)) || {}; } catch (e) { return {}; } }
+  function save(c) { localStorage.setItem(KEY, JSON.stringify(c)); render(); }
+  function money(m) { return (m / 100).toFixed(2) + ' ' + cur; }
+  function count(c) { var n = 0; for (var k in c) n += c[k]; return n; }
+  function add(id) { var c = load(); c[id] = Math.min(99, (c[id] || 0) + 1); save(c); }
+  function setQty(id, q) { var c = load(); if (q <= 0) delete c[id]; else c[id] = Math.min(99, q); save(c); }
+  function el(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls; if (text != null) e.textContent = text; return e; }
+
+  function render() {
+    var c = load();
+    if ($('cart-count')) $('cart-count').textContent = count(c);
+    var box = $('cart-lines');
+    if (!box) return;
+    box.textContent = '';
+    var total = 0, items = [];
+    var list = el('ul', 'list-group mb-2');
+    Object.keys(c).forEach(function (id) {
+      var p = products[id];
+      if (!p) return;  // no longer on sale
+      items.push(id + ':' + c[id]);
+      total += p.price * c[id];
+      var li = el('li', 'list-group-item d-flex align-items-center gap-2');
+      li.dataset.id = id;
+      li.appendChild(el('span', 'flex-grow-1', p.name));
+      var minus = el('button', 'btn btn-sm btn-outline-secondary minus', '−'); minus.type = 'button';
+      minus.addEventListener('click', function () { setQty(id, c[id] - 1); });
+      var plus = el('button', 'btn btn-sm btn-outline-secondary plus', '+'); plus.type = 'button';
+      plus.addEventListener('click', function () { setQty(id, c[id] + 1); });
+      li.appendChild(minus); li.appendChild(el('span', 'qty', String(c[id]))); li.appendChild(plus);
+      li.appendChild(el('span', 'ms-2', money(p.price * c[id])));
+      list.appendChild(li);
+    });
+    if (!items.length) { box.appendChild(el('p', '', 'Your cart is empty.')); }
+    else { box.appendChild(list); box.appendChild(el('p', 'fw-bold text-end', 'Total ' + money(total))); }
+    if ($('cart-field')) $('cart-field').value = items.join(',');
+    if ($('place')) $('place').disabled = !items.length;
+  }
+
+  document.addEventListener('click', function (e) {
+    var b = e.target.closest('button.add');
+    if (!b) return;
+    add(b.dataset.id);
+    b.textContent = 'Added ✓';
+    setTimeout(function () { b.textContent = b.classList.contains('w-100') ? 'Add to cart' : 'Add'; }, 900);
+  });
+  window.addEventListener('storage', function (e) { if (e.key === KEY) render(); });
+
+  // ?type= and ?table= from a QR code are remembered for the checkout.
+  var ctx = $('shop-context');
+  if (ctx && (ctx.dataset.table || ctx.dataset.type))
+    sessionStorage.setItem(CTX, JSON.stringify({ table: ctx.dataset.table, type: ctx.dataset.type }));
+  var form = $('checkout');
+  if (form) {
+    try {
+      var k = JSON.parse(sessionStorage.getItem(CTX)) || {};
+      if (k.table) $('table').value = k.table;
+      if (k.type && form.type.querySelector('option[value="' + k.type.replace(/[^a-z_]/g, '') + '"]')) form.type.value = k.type;
+    } catch (e) {}
+    form.addEventListener('submit', function () { sessionStorage.setItem('kh-pending', form.order_id.value); });
+  }
+  var page = document.querySelector('.product-page');
+  if (page && page.dataset.autoadd === '1' && products[page.dataset.id] && products[page.dataset.id].available) {
+    // One tap from a product's QR code: added once per visit (a reload does not add again).
+    var seen = 'kh-added-' + page.dataset.id;
+    if (!sessionStorage.getItem(seen)) { sessionStorage.setItem(seen, '1'); add(page.dataset.id); }
+  }
+
+  var tr = $('tracking');
+  if (tr) {
+    var oid = tr.dataset.events.split('/')[4];
+    if (sessionStorage.getItem('kh-pending') === oid) { localStorage.removeItem(KEY); sessionStorage.removeItem('kh-pending'); }
+    var finals = { collected: 1, delivered: 1, cancelled: 1, refunded: 1 };
+    if (!finals[tr.dataset.state] && window.EventSource) {
+      var es = new EventSource(tr.dataset.events);
+      es.addEventListener('status', function (e) {
+        var s = JSON.parse(e.data);
+        $('order-state').textContent = s.label;
+        $('order-eta').textContent = s.eta;
+        tr.dataset.state = s.state;
+        if (s.feedback && $('feedback')) $('feedback').classList.remove('d-none');
+        if (finals[s.state]) es.close();
+      });
+    }
+  }
+  render();
+})();
+)js";
+}
+
+}  // namespace kh::hub::web

@@ -1,0 +1,370 @@
+// The phone shop, /s/{slug}: browse, product page, cart (kept in localStorage, so across page
+// loads and tabs), checkout through the same order_service::place as kiosks, confirmation,
+// live tracking (server-sent events) and feedback.
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "kh/hub/orders/order_rules.hpp"
+#include "kh/hub/storage/shop_repository.hpp"
+#include "kh/protocol/codec.hpp"
+#include "kh/protocol/ids.hpp"
+#include "kh/protocol/time.hpp"
+#include "web/app_impl.hpp"
+
+namespace kh::hub::web {
+
+using sqlite::connection;
+
+namespace {
+
+std::int64_t now_ms() { return to_ms(std::chrono::system_clock::now()); }
+
+constexpr std::string_view k_shop_shell = R"(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>{{title}}</title>
+<link rel="stylesheet" href="/static/bootstrap/css/bootstrap.min.css"><link rel="stylesheet" href="/static/app.css">
+</head><body class="shop" data-slug="{{slug|attr}}" data-currency="{{currency|attr}}">
+<nav class="navbar navbar-light bg-light px-3 sticky-top"><a class="navbar-brand text-truncate" href="/s/{{slug|url}}">{{name}}</a>
+<a class="btn btn-primary" href="/s/{{slug|url}}/cart" id="cart-link">Cart <span class="badge bg-light text-dark" id="cart-count">0</span></a></nav>
+<main class="container py-3">{{body|html}}</main>
+<script src="/static/shop.js" defer></script></body></html>
+)";
+
+struct shop_business {
+  std::string id, slug, name, currency, about;
+  bool always_open = false;
+  int utc_offset = 0;
+};
+
+bool is_id(const std::string& s) {
+  return !s.empty() && s.size() <= 64 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; });
+}
+
+// JSON placed inside <script type="application/json">: no '<', '>' or '&' can end the block.
+// Quotes inside strings become \u0022 too, so no attribute-looking text appears at all.
+std::string script_json(const nlohmann::json& j) {
+  const std::string d = j.dump();
+  std::string out;
+  out.reserve(d.size() + 16);
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    const char c = d[i];
+    if (c == '\\' && i + 1 < d.size()) {
+      if (d[i + 1] == '"') out += "\\u0022";
+      else {
+        out += c;
+        out += d[i + 1];
+      }
+      ++i;
+    } else if (c == '<') out += "\\u003c";
+    else if (c == '>') out += "\\u003e";
+    else if (c == '&') out += "\\u0026";
+    else out += c;
+  }
+  return out;
+}
+
+std::string label(std::string s) {
+  std::replace(s.begin(), s.end(), '_', ' ');
+  return s;
+}
+
+std::string local_hhmm(std::int64_t ms, int offset_min) {
+  const auto t = protocol::format_rfc3339(from_ms(ms + static_cast<std::int64_t>(offset_min) * 60'000));
+  return t.substr(11, 5);
+}
+
+}  // namespace
+
+http_response app::impl::shop(const http_request& req) {
+  auto segs = split_path(req.path);
+  if (!segs || segs->size() < 2) return not_found(req);
+  const std::string& slug = (*segs)[1];
+  shop_business b;
+  std::vector<std::string> types;
+  {
+    auto db = reads.get();
+    auto q = db->prepare("SELECT id, slug, name, currency, about, always_open, utc_offset_minutes FROM businesses WHERE slug = ?");
+    q.bind(1, slug);
+    if (!q.step()) return not_found(req);
+    b = {q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.int64(5) != 0, q.int32(6)};
+    auto t = db->prepare("SELECT order_type FROM business_order_types WHERE business_id = ? AND enabled = 1");
+    t.bind(1, b.id);
+    while (t.step()) types.push_back(t.text(0));
+  }
+  if (types.empty()) types = {"takeaway", "eat_in"};
+  const std::vector<std::string> rest(segs->begin() + 2, segs->end());
+  auto shell = [&](int status, const std::string& title, const safe_html& body) {
+    auto html = render(k_shop_shell, {{"title", title}, {"slug", b.slug}, {"name", b.name}, {"currency", b.currency}, {"body", body}});
+    return finish(req, html_page(status, std::move(html.html)));
+  };
+  auto shop_error = [&](int status, const std::string& msg) {
+    return shell(status, b.name, render(R"(<div class="alert alert-danger" role="alert">{{m}}</div><p><a href="/s/{{slug|url}}/cart">Back to the cart</a></p>)",
+                                        {{"m", msg}, {"slug", b.slug}}));
+  };
+  auto product_json = [&](connection& db) {
+    nlohmann::json all = nlohmann::json::object();
+    auto q = db.prepare("SELECT id, name, price, stock, image_id, image_url FROM products WHERE business_id = ? AND active = 1");
+    q.bind(1, b.id);
+    while (q.step()) {
+      nlohmann::json p = {{"name", q.text(1)}, {"price", q.int64(2)}, {"available", q.is_null(3) || q.int64(3) > 0}};
+      if (auto u = product_image_url(b.id, q.is_null(4) ? "" : q.text(4), q.text(5), true); !u.empty()) p["thumb"] = u;
+      all[q.text(0)] = std::move(p);
+    }
+    return all;
+  };
+  const bool get = req.method == "GET" || req.method == "HEAD";
+
+  // ---- browse ----
+  if (rest.empty() && get) {
+    std::string html;
+    auto db = reads.get();
+    auto c = db->prepare("SELECT id, name FROM categories WHERE business_id = ? ORDER BY position, id");
+    c.bind(1, b.id);
+    while (c.step()) {
+      std::string cards;
+      auto q = db->prepare("SELECT id, name, description, price, stock, image_id, image_url FROM products WHERE business_id = ? AND category_id = ? AND active = 1 ORDER BY position, name");
+      q.bind(1, b.id).bind(2, c.text(0));
+      while (q.step()) {
+        const bool avail = q.is_null(4) || q.int64(4) > 0;
+        cards += render(R"(<div class="col-12 col-sm-6 col-lg-4"><div class="card h-100 product" data-id="{{id|attr}}"><div class="card-body d-flex gap-3">
+{{img|html}}<div class="flex-grow-1"><h3 class="h6 mb-1"><a href="/s/{{slug|url}}/p/{{id|url}}" class="stretched-link-off">{{name}}</a></h3>
+<p class="small text-muted mb-1">{{desc}}</p><div class="d-flex justify-content-between align-items-center"><span class="price">{{price}}</span>{{button|html}}</div></div></div></div></div>)",
+                        {{"id", q.text(0)}, {"slug", b.slug}, {"name", q.text(1)}, {"desc", q.text(2)}, {"price", format_money(q.int64(3), b.currency)},
+                         {"img", [&] {
+                           const auto u = product_image_url(b.id, q.is_null(5) ? "" : q.text(5), q.text(6), true);
+                           return u.empty() ? safe_html{} : render(R"(<img src="{{i|attr}}" alt="" width="72" height="72" class="thumb" loading="lazy">)", {{"i", u}});
+                         }()},
+                         {"button", avail ? render(R"(<button class="btn btn-sm btn-primary add" data-id="{{id|attr}}">Add</button>)", {{"id", q.text(0)}})
+                                          : safe_html{R"(<span class="badge bg-secondary">sold out</span>)"}}}).html;
+      }
+      if (cards.empty()) continue;
+      html += render(R"(<section class="mb-4"><h2 class="h5">{{name}}</h2><div class="row g-2">{{cards|html}}</div></section>)",
+                     {{"name", c.text(1)}, {"cards", safe_html{cards}}}).html;
+    }
+    const auto tq = req.query.find("table");
+    const auto ty = req.query.find("type");
+    auto body = render(R"(<div id="shop-context" data-table="{{table|attr}}" data-type="{{type|attr}}"></div>{{about|html}}{{products|html}}
+<script type="application/json" id="kh-products">{{json|html}}</script>)",
+                       {{"table", tq == req.query.end() ? "" : tq->second}, {"type", ty == req.query.end() ? "" : ty->second},
+                        {"about", b.about.empty() ? safe_html{} : render(R"(<p class="lead">{{a}}</p>)", {{"a", b.about}})},
+                        {"products", safe_html{html.empty() ? "<p>Nothing on sale right now.</p>" : html}},
+                        {"json", safe_html{script_json(product_json(*db))}}});
+    return shell(200, b.name, body);
+  }
+
+  // ---- product page ----
+  if (rest.size() == 2 && rest[0] == "p" && get) {
+    if (!is_id(rest[1])) return not_found(req);
+    auto db = reads.get();
+    auto q = db->prepare("SELECT id, name, description, price, stock, image_id, image_url FROM products WHERE business_id = ? AND id = ? AND active = 1");
+    q.bind(1, b.id).bind(2, rest[1]);
+    if (!q.step()) return shell(404, b.name, render("<h1>Not found</h1><p>This product is not on sale.</p>", {}));
+    const bool avail = q.is_null(4) || q.int64(4) > 0;
+    auto body = render(R"(<article class="product-page" data-id="{{id|attr}}" data-autoadd="{{autoadd|attr}}">{{img|html}}<h1 class="h3">{{name}}</h1><p>{{desc}}</p>
+<p class="fs-4 price">{{price}}</p>{{button|html}}<p class="mt-3"><a href="/s/{{slug|url}}">← All products</a></p></article>
+<script type="application/json" id="kh-products">{{json|html}}</script>)",
+                       {{"id", q.text(0)}, {"name", q.text(1)}, {"desc", q.text(2)}, {"price", format_money(q.int64(3), b.currency)}, {"slug", b.slug},
+                        {"autoadd", req.query.count("add") ? "1" : ""},
+                        {"img", [&] {
+                          const auto u = product_image_url(b.id, q.is_null(5) ? "" : q.text(5), q.text(6), false);
+                          return u.empty() ? safe_html{} : render(R"(<img src="{{i|attr}}" alt="" class="img-fluid rounded mb-3 hero">)", {{"i", u}});
+                        }()},
+                        {"button", avail ? render(R"(<button class="btn btn-lg btn-primary add w-100" data-id="{{id|attr}}">Add to cart</button>)", {{"id", q.text(0)}})
+                                         : safe_html{R"(<p class="badge bg-secondary fs-6">sold out</p>)"}},
+                        {"json", safe_html{script_json(product_json(*db))}}});
+    return shell(200, q.text(1) + " — " + b.name, body);
+  }
+
+  // ---- cart and checkout form ----
+  if (rest.size() == 1 && rest[0] == "cart" && get) {
+    http_response tmp;
+    const std::string t = pre_csrf(req, tmp);
+    std::string type_opts;
+    for (const auto& ty : types) type_opts += render(R"(<option value="{{v|attr}}">{{l}}</option>)", {{"v", ty}, {"l", label(ty)}}).html;
+    auto db = reads.get();
+    auto body = render(R"(<h1 class="h4">Your order</h1><div id="cart-lines"><p>Your cart is empty.</p></div>
+<form method="post" action="/s/{{slug|url}}/checkout" id="checkout" class="row g-2 mt-2">
+<input type="hidden" name="csrf" value="{{csrf|attr}}"><input type="hidden" name="order_id" value="{{oid|attr}}"><input type="hidden" name="cart" id="cart-field" value="">
+<div class="col-6"><label class="form-label" for="type">How</label><select class="form-select" id="type" name="type">{{types|html}}</select></div>
+<div class="col-6"><label class="form-label" for="table">Table</label><input class="form-control" id="table" name="table" inputmode="numeric"></div>
+<div class="col-12"><label class="form-label" for="name">Name</label><input class="form-control" id="name" name="name" required maxlength="60" autocomplete="name"></div>
+<div class="col-6"><label class="form-label" for="phone">Phone</label><input class="form-control" id="phone" name="phone" type="tel" autocomplete="tel"></div>
+<div class="col-6"><label class="form-label" for="email">or email</label><input class="form-control" id="email" name="email" type="email" autocomplete="email"></div>
+<div class="col-12"><label class="form-label" for="discount_code">Discount code</label><input class="form-control" id="discount_code" name="discount_code" autocapitalize="characters"></div>
+<div class="col-12"><button class="btn btn-lg btn-success w-100" type="submit" id="place">Order — pay at the counter</button></div></form>
+<script type="application/json" id="kh-products">{{json|html}}</script>)",
+                       {{"slug", b.slug}, {"csrf", t}, {"oid", protocol::new_uuid()}, {"types", safe_html{type_opts}},
+                        {"json", safe_html{script_json(product_json(*db))}}});
+    auto r = shell(200, "Cart — " + b.name, body);
+    for (auto& h : tmp.headers) r.headers.push_back(h);
+    return r;
+  }
+
+  if (rest.size() == 1 && rest[0] == "checkout" && req.method == "POST") {
+    auto f = form(req);
+    if (!f) return shop_error(400, "Expected a form.");
+    if (!csrf_ok(req, *f, nullptr)) return shop_error(403, "The page expired. Open the cart again and retry.");
+    auto get_f = [&](const char* k) { auto it = f->find(k); return it == f->end() ? std::string() : trim(it->second); };
+    protocol::order_submit o;
+    o.order_id = get_f("order_id");
+    if (!protocol::is_uuid(o.order_id)) return shop_error(400, "order_id: missing or malformed; open the cart again.");
+    if (!protocol::from_string(get_f("type"), o.type) || std::find(types.begin(), types.end(), get_f("type")) == types.end())
+      return shop_error(400, "type: choose how you get your order.");
+    const std::string cart = get_f("cart");
+    std::size_t i = 0;
+    while (i < cart.size()) {
+      auto comma = cart.find(',', i);
+      if (comma == std::string::npos) comma = cart.size();
+      const std::string item = cart.substr(i, comma - i);
+      const auto colon = item.find(':');
+      auto qty = colon == std::string::npos ? std::nullopt : parse_int(item.substr(colon + 1), 1, 99);
+      if (!qty || !is_id(item.substr(0, colon))) return shop_error(400, "cart: malformed item '" + item + "'.");
+      o.lines.push_back({item.substr(0, colon), static_cast<int>(*qty), ""});
+      if (o.lines.size() > 50) return shop_error(400, "cart: at most 50 lines.");
+      i = comma + 1;
+    }
+    if (o.lines.empty()) return shop_error(400, "cart: your cart is empty.");
+    o.cust.name = get_f("name");
+    o.cust.phone = get_f("phone");
+    o.cust.email = get_f("email");
+    if (o.cust.name.empty() || o.cust.name.size() > 60) return shop_error(400, "name: please give a name (at most 60 characters) for the pickup call.");
+    if (o.cust.phone.size() > 30 || o.cust.email.size() > 200) return shop_error(400, "phone/email: too long.");
+    const std::string table = get_f("table");
+    if (!table.empty()) {
+      auto n = parse_int(table, 1, 999);
+      if (!n) return shop_error(400, "table: a table number 1–999.");
+      // The order message has no table field yet: the number rides on the first line's note,
+      // where tickets and the staff page show it.
+      o.lines.front().note = "Table " + std::to_string(*n);
+    }
+    o.discount_code = get_f("discount_code");
+    if (o.discount_code.size() > 24) return shop_error(400, "discount_code: unknown code.");
+    o.payment = protocol::payment_method::cash;  // pay at the counter (card comes with the payments issue)
+    const std::string device = web_device_id(b.id);
+    placement p;
+    on_writer([&] {
+      if (!writer.devices().find(device)) {
+        auto tx = writer.begin();
+        device_record d;
+        d.id = device;
+        d.business_id = b.id;
+        d.name = "Phone shop";
+        d.mode = protocol::device_mode::shop;
+        writer.devices().insert(d, now_ms());
+        tx->commit();
+      }
+      p = orders.place(device, o);
+      if (hooks.order_placed) hooks.order_placed(p);
+    });
+    if (p.accepted) return redirect("/s/" + escape_url_component(b.slug) + "/o/" + o.order_id);
+    const auto j = nlohmann::json::parse(p.body, nullptr, false);
+    const std::string msg = j.is_object() && j.contains("message") && j["message"].is_string() ? j["message"].get<std::string>() : "the order was refused";
+    auto r = shop_error(409, "Sorry, we could not take this order: " + msg + ".");
+    r.headers.emplace_back("X-Order-Code", protocol::to_string(p.code));
+    return r;
+  }
+
+  // ---- order: confirmation + tracking, events, feedback ----
+  if (rest.size() >= 2 && rest[0] == "o" && protocol::is_uuid(rest[1])) {
+    const std::string& oid = rest[1];
+    std::string number, state, type, currency;
+    std::int64_t total = 0, eta = 0;
+    bool has_feedback = false;
+    std::string lines;
+    {
+      auto db = reads.get();
+      auto q = db->prepare("SELECT number, state, order_type, total, currency, eta_ms FROM orders WHERE id = ? AND business_id = ?");
+      q.bind(1, oid).bind(2, b.id);
+      if (!q.step()) return rest.size() == 3 && rest[2] == "events" ? text(404, "not found") : shell(404, b.name, render("<h1>Order not found</h1>", {}));
+      number = q.text(0);
+      state = q.text(1);
+      type = q.text(2);
+      total = q.int64(3);
+      currency = q.text(4);
+      eta = q.int64(5);
+      auto fb = db->prepare("SELECT 1 FROM order_feedback WHERE order_id = ?");
+      fb.bind(1, oid);
+      has_feedback = fb.step();
+      if (rest.size() == 2) {
+        auto l = db->prepare("SELECT qty, name, line_total, note FROM order_lines WHERE order_id = ? ORDER BY line_no");
+        l.bind(1, oid);
+        while (l.step())
+          lines += render(R"(<li class="list-group-item d-flex justify-content-between"><span>{{q}} × {{n}} <small class="text-muted">{{note}}</small></span><span>{{t}}</span></li>)",
+                          {{"q", std::to_string(l.int64(0))}, {"n", l.text(1)}, {"t", format_money(l.int64(2), currency)}, {"note", l.text(3)}}).html;
+      }
+    }
+    const bool done = state == "collected" || state == "delivered";
+    if (rest.size() == 3 && rest[2] == "events" && get) {
+      // One event per response with a retry hint: the browser's EventSource reconnects after
+      // `retry` ms and gets the next state, so the page follows the order without a reload and
+      // without holding a server connection per phone.
+      const nlohmann::json ev = {{"order_id", oid}, {"number", number}, {"state", state}, {"label", label(state)},
+                                 {"eta", local_hhmm(eta, b.utc_offset)}, {"feedback", done && !has_feedback}};
+      http_response r;
+      r.content_type = "text/event-stream";
+      r.body = "retry: 1500\nevent: status\ndata: " + ev.dump() + "\n\n";
+      r.headers.emplace_back("Cache-Control", "no-store");
+      return r;
+    }
+    if (rest.size() == 3 && rest[2] == "feedback" && req.method == "POST") {
+      auto f = form(req);
+      if (!f) return shop_error(400, "Expected a form.");
+      if (!csrf_ok(req, *f, nullptr)) return shop_error(403, "The page expired. Reload it and retry.");
+      // The kiosk's feedback message and this form share one validation (protocol::decode_feedback:
+      // rating 1-5, comment plain text of at most limits::max_comment) and one write
+      // (shop_repository::insert_feedback_once: the first rating of an order wins).
+      auto rating = parse_int(f->count("rating") ? f->at("rating") : "", 1, 5);
+      if (!rating) return shop_error(400, "rating: choose 1 to 5 stars.");
+      const std::string comment = f->count("comment") ? trim(f->at("comment")) : "";
+      auto fb = protocol::decode_feedback({{"order_id", oid}, {"rating", *rating}, {"comment", comment}});
+      if (!fb) {
+        if (comment.size() > protocol::limits::max_comment)
+          return shop_error(400, "comment: at most " + std::to_string(protocol::limits::max_comment) + " characters.");
+        return shop_error(400, "comment: " + fb.error().message);
+      }
+      if (!done) return shop_error(409, "You can rate the order once it is collected.");
+      bool dup = false;
+      on_writer([&] {
+        auto tx = writer.begin();
+        dup = !writer.shop().insert_feedback_once({fb->order_id, b.id, "", fb->rating, fb->comment, now_ms()});
+        tx->commit();
+      });
+      if (dup) return shop_error(409, "This order was rated already. Thank you!");
+      return redirect("/s/" + escape_url_component(b.slug) + "/o/" + oid + "?thanks=1");
+    }
+    if (rest.size() != 2 || !get) return not_found(req);
+    http_response tmp;
+    const std::string t = pre_csrf(req, tmp);
+    auto body = render(R"(<div id="tracking" data-events="/s/{{slug|url}}/o/{{oid|url}}/events" data-state="{{state|attr}}">
+<p class="text-muted mb-1">Your order number</p><p class="display-4 fw-bold" id="order-number">{{number}}</p>
+<p class="fs-4">Status: <strong id="order-state">{{label}}</strong></p><p>Ready at about <strong id="order-eta">{{eta}}</strong></p>
+<div class="alert alert-info">Pay <strong>{{total}}</strong> at the counter ({{type}}).</div>
+<ul class="list-group mb-3">{{lines|html}}</ul>{{thanks|html}}
+<form method="post" action="/s/{{slug|url}}/o/{{oid|url}}/feedback" id="feedback" class="{{fbclass|attr}}">
+<input type="hidden" name="csrf" value="{{csrf|attr}}"><h2 class="h5">How was it?</h2>
+<div class="mb-2" role="radiogroup" aria-label="rating">{{stars|html}}</div>
+<textarea class="form-control mb-2" name="comment" rows="2" placeholder="Comment, optional" aria-label="comment"></textarea>
+<button class="btn btn-primary" type="submit">Send feedback</button></form></div>)",
+                       {{"slug", b.slug}, {"oid", oid}, {"state", state}, {"number", number}, {"label", label(state)},
+                        {"eta", local_hhmm(eta, b.utc_offset)}, {"total", format_money(total, currency)}, {"type", label(type)},
+                        {"lines", safe_html{lines}}, {"csrf", t},
+                        {"thanks", req.query.count("thanks") || has_feedback ? safe_html{R"(<div class="alert alert-success" id="thanks">Thank you for your feedback!</div>)"} : safe_html{}},
+                        {"fbclass", done && !has_feedback ? "" : "d-none"},
+                        {"stars", safe_html{[] {
+                           std::string s;
+                           for (int i = 1; i <= 5; ++i)
+                             s += "<label class=\"me-2\"><input type=\"radio\" name=\"rating\" value=\"" + std::to_string(i) + "\" required> " +
+                                  std::to_string(i) + "★</label>";
+                           return s;
+                         }()}}});
+    auto r = shell(200, "Order " + number + " — " + b.name, body);
+    for (auto& h : tmp.headers) r.headers.push_back(h);
+    return r;
+  }
+  return not_found(req);
+}
+
+}  // namespace kh::hub::web

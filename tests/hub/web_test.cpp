@@ -1,0 +1,730 @@
+// The web room through its router, in process: a real SQLite file, the real order service, the
+// real handlers; a small "browser" keeps cookies and CSRF tokens. (The same routes over real
+// sockets against a running kioskhub: tests/integration/web_http_test.cpp.)
+#include <zlib.h>
+
+#include <fstream>
+#include <set>
+
+#include <brotli/decode.h>
+#include <gtest/gtest.h>
+
+#include "kh/hub/web/escape.hpp"
+#include "kh/hub/web/web.hpp"
+#include "test_support.hpp"
+#include "web/image.hpp"
+#include "web/qr.hpp"
+#include "web/util.hpp"
+
+namespace kh::hub::test {
+namespace {
+
+namespace w = kh::hub::web;
+
+// ---- escaping -----------------------------------------------------------------------------
+
+TEST(web_escape, every_context_neutralises_its_delimiters) {
+  EXPECT_EQ(w::escape_html("<b>&\"'"), "&lt;b&gt;&amp;&quot;&#39;");
+  EXPECT_EQ(w::escape_attr("\" onmouseover=x `"), "&quot; onmouseover&#61;x &#96;");
+  EXPECT_EQ(w::escape_url_component("a b/?&=é"), "a%20b%2F%3F%26%3D%C3%A9");
+  EXPECT_EQ(w::escape_js_string("</script>'\"\\\n"), "\\u003c/script\\u003e\\u0027\\u0022\\u005c\\u000a");
+}
+
+TEST(web_escape, templates_escape_by_default_and_refuse_raw_strings_as_html) {
+  const auto out = w::render("<p title=\"{{t|attr}}\">{{t}}</p><a href=\"/x/{{t|url}}\">{{h|html}}</a>",
+                             {{"t", std::string("<script>\"")}, {"h", w::safe_html{"<i>ok</i>"}}});
+  EXPECT_EQ(out.html, "<p title=\"&lt;script&gt;&quot;\">&lt;script&gt;&quot;</p><a href=\"/x/%3Cscript%3E%22\"><i>ok</i></a>");
+  EXPECT_THROW(w::render("{{x|html}}", {{"x", std::string("<b>")}}), std::invalid_argument);
+  EXPECT_THROW(w::render("{{missing}}", {}), std::invalid_argument);
+  EXPECT_THROW(w::render("{{x|nope}}", {{"x", std::string()}}), std::invalid_argument);
+}
+
+TEST(web_util, forms_paths_and_money_parse_strictly) {
+  auto f = w::parse_urlencoded("a=1+2&b=%3Cx%3E&c=");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->at("a"), "1 2");
+  EXPECT_EQ(f->at("b"), "<x>");
+  EXPECT_FALSE(w::parse_urlencoded("a=%zz"));
+  EXPECT_FALSE(w::parse_urlencoded("a=%4"));
+  EXPECT_FALSE(w::split_path("/static/%2e%2e/etc"));
+  EXPECT_FALSE(w::split_path("/static/a%2Fb"));
+  EXPECT_FALSE(w::split_path("/images/../kioskhub.db"));
+  EXPECT_EQ(w::parse_money("3.5"), 350);
+  EXPECT_EQ(w::parse_money("12"), 1200);
+  EXPECT_FALSE(w::parse_money("1.234"));
+  EXPECT_FALSE(w::parse_money("-1"));
+  EXPECT_FALSE(w::parse_money("1e3"));
+  auto m = w::parse_multipart("multipart/form-data; boundary=XX",
+                              "--XX\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nabc\r\n--XX\r\n"
+                              "Content-Disposition: form-data; name=\"image\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n\x01\x02\r\n--XX--\r\n");
+  ASSERT_TRUE(m);
+  ASSERT_EQ(m->size(), 2u);
+  EXPECT_EQ((*m)[0].name, "csrf");
+  EXPECT_EQ((*m)[1].name, "image");
+  EXPECT_EQ((*m)[1].filename, "a.jpg");
+  EXPECT_EQ((*m)[1].data, "\x01\x02");
+  EXPECT_FALSE(w::parse_multipart("multipart/form-data; boundary=XX", "--XX\r\nno end"));
+}
+
+// ---- images and QR ------------------------------------------------------------------------
+
+std::string png_of(int wdt, int hgt) {
+  std::vector<std::uint8_t> g(static_cast<std::size_t>(wdt) * hgt);
+  for (std::size_t i = 0; i < g.size(); ++i) g[i] = static_cast<std::uint8_t>(i * 7);
+  return w::encode_grey_png(g, wdt, hgt);
+}
+
+// A PNG whose header announces 30000 × 30000 pixels (2.7 GB decoded) in a few hundred bytes.
+std::string png_bomb() {
+  auto chunk = [](const char* type, const std::string& data) {
+    std::string c;
+    const auto n = static_cast<std::uint32_t>(data.size());
+    c += static_cast<char>(n >> 24);
+    c += static_cast<char>(n >> 16);
+    c += static_cast<char>(n >> 8);
+    c += static_cast<char>(n);
+    const std::string td = std::string(type, 4) + data;
+    c += td;
+    const auto crc = static_cast<std::uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(td.data()), static_cast<uInt>(td.size())));
+    c += static_cast<char>(crc >> 24);
+    c += static_cast<char>(crc >> 16);
+    c += static_cast<char>(crc >> 8);
+    c += static_cast<char>(crc);
+    return c;
+  };
+  std::string ihdr = {0, 0, 0x75, 0x30, 0, 0, 0x75, 0x30, 8, 0, 0, 0, 0};
+  std::string z(64, '\0');
+  uLongf zn = static_cast<uLongf>(z.size());
+  const std::string raw(30001, '\0');
+  std::string zbuf(compressBound(static_cast<uLong>(raw.size())), '\0');
+  zn = static_cast<uLongf>(zbuf.size());
+  compress(reinterpret_cast<Bytef*>(zbuf.data()), &zn, reinterpret_cast<const Bytef*>(raw.data()), static_cast<uLong>(raw.size()));
+  zbuf.resize(zn);
+  return std::string("\x89PNG\r\n\x1a\n", 8) + chunk("IHDR", ihdr) + chunk("IDAT", zbuf) + chunk("IEND", "");
+}
+
+TEST(web_image, decodes_by_content_refuses_bombs_and_reencodes) {
+  const auto png = png_of(40, 30);
+  auto d = w::decode_image(png, 1'000'000);
+  ASSERT_TRUE(d.ok) << d.error;
+  EXPECT_EQ(d.image.width, 40);
+  EXPECT_EQ(d.image.height, 30);
+  const auto jpg = w::encode_jpeg(w::fit_within(d.image, 20), 80);
+  ASSERT_GT(jpg.size(), 3u);
+  EXPECT_EQ(static_cast<unsigned char>(jpg[0]), 0xFF);
+  auto back = w::decode_image(jpg, 1'000'000);
+  ASSERT_TRUE(back.ok) << back.error;
+  EXPECT_EQ(back.image.width, 20);
+  EXPECT_EQ(back.image.height, 15);
+
+  const auto bomb = png_bomb();
+  EXPECT_LT(bomb.size(), 1000u);
+  auto b = w::decode_image(bomb, 24'000'000);
+  EXPECT_FALSE(b.ok);
+  EXPECT_NE(b.error.find("too large"), std::string::npos) << b.error;
+  EXPECT_FALSE(w::decode_image("GIF89a....", 100).ok);
+  EXPECT_FALSE(w::decode_image(png.substr(0, png.size() / 2), 1'000'000).ok);
+  std::string bad_jpeg = jpg.substr(0, 200);
+  EXPECT_FALSE(w::decode_image(bad_jpeg, 1'000'000).ok);
+}
+
+std::string zbar_decode(const std::string& png) {
+  kh::test::temp_dir dir;
+  const auto file = dir.path() / "qr.png";
+  std::ofstream(file, std::ios::binary) << png;
+  auto r = kh::test::run({"/usr/bin/zbarimg", "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", file.string()}, std::chrono::seconds(30));
+  std::string out = r.out;
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+TEST(web_qr, png_decodes_with_zbar_to_the_url_and_svg_draws_the_same_modules) {
+  const std::string url = "http://127.0.0.1:8080/s/demo-cafe/p/espresso?add=1";
+  const auto m = w::make_qr(url);
+  EXPECT_EQ(zbar_decode(w::qr_png(m, 6)), url);
+  // The SVG's path covers exactly the dark modules.
+  const auto svg = w::qr_svg(m);
+  std::set<std::pair<int, int>> drawn;
+  // Runs are "M<x> <y>h<n>v1h-<n>z" (std::regex trips GCC 12's -Werror under sanitizers).
+  for (auto at = svg.find("d=\"M"); at != std::string::npos && (at = svg.find('M', at)) != std::string::npos; ++at) {
+    int x = 0, y = 0, n = 0;
+    if (std::sscanf(svg.c_str() + at, "M%d %dh%d", &x, &y, &n) != 3) break;
+    for (int i = 0; i < n; ++i) drawn.insert({x + i, y});
+  }
+  std::set<std::pair<int, int>> dark;
+  for (int y = 0; y < m.size; ++y)
+    for (int x = 0; x < m.size; ++x)
+      if (m.dark[static_cast<std::size_t>(y) * m.size + x]) dark.insert({x, y});
+  EXPECT_EQ(drawn, dark);
+}
+
+// ---- the app through its router -------------------------------------------------------------
+
+std::string gunzip(const std::string& in) {
+  z_stream zs{};
+  inflateInit2(&zs, 15 + 16);
+  std::string out(in.size() * 20 + 1024, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  inflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  inflateEnd(&zs);
+  return out;
+}
+
+std::string unbrotli(const std::string& in) {
+  std::string out(in.size() * 30 + 4096, '\0');
+  std::size_t n = out.size();
+  if (BrotliDecoderDecompress(in.size(), reinterpret_cast<const std::uint8_t*>(in.data()), &n,
+                              reinterpret_cast<std::uint8_t*>(out.data())) != BROTLI_DECODER_RESULT_SUCCESS)
+    return {};
+  out.resize(n);
+  return out;
+}
+
+std::string header(const http_response& r, const std::string& name) {
+  for (const auto& [k, v] : r.headers)
+    if (k == name) return v;
+  return {};
+}
+
+/// A browser: cookies, the last page's CSRF token, plain HTTP semantics over router.dispatch.
+struct browser {
+  http_router& router;
+  std::string remote = "127.0.0.1:40000";
+  std::map<std::string, std::string> cookies;
+  std::string csrf;
+  std::string accept_encoding;
+
+  http_request make(const std::string& method, const std::string& target) {
+    http_request q;
+    q.method = method;
+    q.target = target;
+    const auto qm = target.find('?');
+    q.path = target.substr(0, qm);
+    if (qm != std::string::npos) q.query = *w::parse_urlencoded(target.substr(qm + 1));
+    q.headers["host"] = "shop.test";
+    if (!accept_encoding.empty()) q.headers["accept-encoding"] = accept_encoding;
+    std::string c;
+    for (const auto& [k, v] : cookies) c += (c.empty() ? "" : "; ") + k + "=" + v;
+    if (!c.empty()) q.headers["cookie"] = c;
+    q.remote = remote;
+    return q;
+  }
+  http_response send(http_request q) {
+    auto r = router.dispatch(q);
+    for (const auto& [k, v] : r.headers) {
+      if (k != "Set-Cookie") continue;
+      const auto eq = v.find('='), semi = v.find(';');
+      const auto name = v.substr(0, eq), value = v.substr(eq + 1, semi - eq - 1);
+      if (value.empty()) cookies.erase(name);
+      else cookies[name] = value;
+    }
+    const std::string tok = "name=\"csrf\" value=\"";
+    if (const auto at = r.body.find(tok); header(r, "Content-Encoding").empty() && at != std::string::npos)
+      csrf = r.body.substr(at + tok.size(), r.body.find('"', at + tok.size()) - at - tok.size());
+    return r;
+  }
+  http_response get(const std::string& target) { return send(make("GET", target)); }
+  http_response post(const std::string& target, std::map<std::string, std::string> form, bool with_csrf = true) {
+    auto q = make("POST", target);
+    if (with_csrf) form.emplace("csrf", csrf);
+    std::string body;
+    for (const auto& [k, v] : form) body += (body.empty() ? "" : "&") + w::escape_url_component(k) + "=" + w::escape_url_component(v);
+    q.headers["content-type"] = "application/x-www-form-urlencoded";
+    q.body = body;
+    return send(std::move(q));
+  }
+  http_response post_raw(const std::string& target, const std::string& type, std::string body) {
+    auto q = make("POST", target);
+    q.headers["content-type"] = type;
+    q.body = std::move(body);
+    return send(std::move(q));
+  }
+  http_response upload(const std::string& target, const std::string& filename, const std::string& bytes) {
+    std::string b = "--BOUNDARY\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n" + csrf +
+                    "\r\n--BOUNDARY\r\nContent-Disposition: form-data; name=\"image\"; filename=\"" + filename +
+                    "\"\r\nContent-Type: image/jpeg\r\n\r\n" + bytes + "\r\n--BOUNDARY--\r\n";
+    return post_raw(target, "multipart/form-data; boundary=BOUNDARY", b);
+  }
+};
+
+class web_app : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db = open_sqlite_store(database_path(dir.path().string()));
+    seed_small(*db);
+    orders = std::make_unique<order_service>(*db);
+    w::web_options o;
+    o.public_url = "http://shop.test";
+    o.db_path = database_path(dir.path().string());
+    o.data_dir = dir.path().string();
+    o.login_failures_per_account = 3;
+    w::web_hooks h;
+    h.catalog_changed = [this](const std::string& b) { catalog_changes.push_back(b); };
+    h.order_placed = [this](const placement& p) { placed.push_back(p); };
+    h.order_changed = [this](const transition_outcome& t) { changed.push_back(t); };
+    app = std::make_unique<w::app>(o, *db, *orders, h);
+    app->add_routes(router);
+  }
+
+  /// Registers a business and leaves `b` signed in as its owner.
+  void register_business(browser& b, const std::string& slug, const std::string& email) {
+    ASSERT_EQ(b.get("/register").status, 200);
+    auto r = b.post("/register", {{"business_name", "Shop " + slug}, {"slug", slug}, {"currency", "EUR"}, {"tax_rate", "10"},
+                                  {"tax_inclusive", "1"}, {"utc_offset", "+00:00"}, {"prep_minutes", "5"}, {"always_open", "1"},
+                                  {"type_takeaway", "1"}, {"type_eat_in", "1"}, {"email", email}, {"password", "correct horse battery"}});
+    ASSERT_EQ(r.status, 303) << r.body;
+    ASSERT_EQ(header(r, "Location"), "/portal");
+    ASSERT_EQ(b.get("/portal").status, 200);
+  }
+
+  std::string business_of(const std::string& slug) { return *scalar("SELECT id FROM businesses WHERE slug = '" + slug + "'"); }
+
+  std::optional<std::string> scalar(const std::string& sql) {
+    auto& c = sqlite_connection(*db);
+    auto q = c.prepare(sql);
+    if (!q.step() || q.is_null(0)) return std::nullopt;
+    return q.text(0);
+  }
+  std::int64_t count(const std::string& sql) { return std::stoll(scalar(sql).value_or("0")); }
+
+  /// Creates a product as the signed-in owner; returns its id.
+  std::string add_product(browser& b, const std::string& name, const std::string& price = "3.50", const std::string& stock = "") {
+    b.get("/portal/products/new");
+    auto r = b.post("/portal/products/new", {{"name", name}, {"price", price}, {"category_id", "menu"}, {"active", "1"}, {"stock", stock}});
+    EXPECT_EQ(r.status, 303) << r.body;
+    const auto loc = header(r, "Location");
+    const auto start = std::string("/portal/products/").size();
+    return loc.substr(start, loc.find('?') - start);
+  }
+
+  temp_dir dir;
+  std::unique_ptr<store> db;
+  std::unique_ptr<order_service> orders;
+  std::unique_ptr<w::app> app;
+  http_router router;
+  std::vector<std::string> catalog_changes;
+  std::vector<placement> placed;
+  std::vector<transition_outcome> changed;
+};
+
+TEST_F(web_app, register_signs_in_with_an_httponly_lax_cookie_and_an_argon2id_hash) {
+  browser b{router};
+  b.get("/register");
+  auto r = b.post("/register", {{"business_name", "Café Ü"}, {"slug", "cafe-u"}, {"currency", "eur"}, {"tax_rate", "7.5"},
+                                {"utc_offset", "+01:00"}, {"prep_minutes", "4"}, {"opens", "08:00"}, {"closes", "18:30"},
+                                {"type_takeaway", "1"}, {"email", "Owner@Example.com"}, {"password", "correct horse battery"}});
+  ASSERT_EQ(r.status, 303) << r.body;
+  std::string cookie;
+  for (const auto& [k, v] : r.headers)
+    if (k == "Set-Cookie" && v.starts_with("kh_session=")) cookie = v;
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(cookie.find("SameSite=Lax"), std::string::npos);
+  EXPECT_EQ(scalar("SELECT substr(password_hash, 1, 10) FROM owners WHERE email = 'owner@example.com'"), "$argon2id$");
+  // The token itself is never stored, only its hash.
+  const auto token = b.cookies.at("kh_session");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM web_sessions WHERE token_hash = '" + token + "'"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM web_sessions"), 1);
+  const auto bid = business_of("cafe-u");
+  EXPECT_EQ(scalar("SELECT currency || tax_rate_bp || utc_offset_minutes || base_prep_seconds FROM businesses WHERE id = '" + bid + "'"), "EUR75060240");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM opening_hours WHERE business_id = '" + bid + "'"), 7);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM devices WHERE id = 'web-" + bid + "'"), 1);
+  auto home = b.get("/portal");
+  EXPECT_EQ(home.status, 200);
+  EXPECT_NE(home.body.find("Café Ü"), std::string::npos);
+  // Logging out ends the session server-side.
+  EXPECT_EQ(b.post("/logout", {}).status, 303);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM web_sessions"), 0);
+  EXPECT_EQ(b.get("/portal").status, 303);
+}
+
+TEST_F(web_app, bad_registration_fields_answer_400_naming_the_field_and_write_nothing) {
+  browser b{router};
+  b.get("/register");
+  const auto before = count("SELECT COUNT(*) FROM businesses");
+  const std::map<std::string, std::string> good = {{"business_name", "X"}, {"slug", "good-slug"}, {"currency", "EUR"}, {"tax_rate", "10"},
+                                                   {"utc_offset", "+00:00"}, {"prep_minutes", "5"}, {"always_open", "1"},
+                                                   {"type_takeaway", "1"}, {"email", "a@b.example"}, {"password", "0123456789"}};
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"slug", "Bad Slug!"}, {"currency", "EURO"}, {"tax_rate", "ten"}, {"utc_offset", "1"}, {"prep_minutes", "-3"},
+      {"email", "nope"},     {"password", "short"}, {"slug", "test-shop"}};
+  for (const auto& [k, v] : bad) {
+    auto f = good;
+    f[k] = v;
+    auto r = b.post("/register", f);
+    EXPECT_EQ(r.status, 400) << k;
+    EXPECT_NE(r.body.find("data-field=\"" + k + "\""), std::string::npos) << k << ": " << r.body;
+  }
+  EXPECT_EQ(count("SELECT COUNT(*) FROM businesses"), before);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM owners"), 0);
+  // Malformed encoding.
+  EXPECT_EQ(b.post_raw("/register", "application/x-www-form-urlencoded", "slug=%zz").status, 400);
+  EXPECT_EQ(b.post_raw("/register", "text/plain", "hello").status, 400);
+}
+
+TEST_F(web_app, every_post_needs_the_csrf_token) {
+  browser b{router};
+  EXPECT_EQ(b.post("/register", {{"slug", "x"}}, false).status, 403);
+  register_business(b, "alpha", "a@alpha.example");
+  const auto pid = add_product(b, "Tea");
+  const std::vector<std::pair<std::string, std::map<std::string, std::string>>> posts = {
+      {"/portal/products/" + pid, {{"name", "Hacked"}, {"price", "0.01"}, {"category_id", "menu"}}},
+      {"/portal/products/" + pid + "/stock", {{"mode", "set"}, {"quantity", "1"}, {"reason", "x"}}},
+      {"/portal/store", {{"name", "Hacked"}, {"tax_rate", "0"}, {"prep_minutes", "1"}}},
+      {"/portal/categories", {{"name", "Hacked"}}},
+      {"/portal/discounts", {{"code", "HACK"}, {"kind", "percent"}, {"value", "100"}}},
+      {"/portal/staff", {{"email", "evil@x.example"}, {"role", "owner"}, {"password", "0123456789"}}},
+      {"/logout", {}}};
+  for (const auto& [path, form] : posts) {
+    auto f = form;
+    f["csrf"] = "0000";
+    EXPECT_EQ(b.post(path, f, false).status, 403) << path;
+    EXPECT_EQ(b.post(path, form, false).status, 403) << path;
+  }
+  EXPECT_EQ(scalar("SELECT name FROM products WHERE id = '" + pid + "'"), "Tea");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM discount_codes WHERE code = 'HACK'"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM owners"), 1);
+  EXPECT_EQ(b.get("/portal").status, 200);  // still signed in
+}
+
+TEST_F(web_app, sign_in_is_rate_limited_per_account_with_a_clear_message) {
+  browser owner{router};
+  register_business(owner, "alpha", "a@alpha.example");
+  browser b{router};
+  b.get("/login");
+  EXPECT_EQ(b.post("/login", {{"email", "a@alpha.example"}, {"password", "correct horse battery"}}).status, 303);
+  browser c{router};
+  c.remote = "10.0.0.9:1234";
+  c.get("/login");
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(c.post("/login", {{"email", "a@alpha.example"}, {"password", "wrong"}}).status, 401);
+  auto r = c.post("/login", {{"email", "a@alpha.example"}, {"password", "correct horse battery"}});
+  EXPECT_EQ(r.status, 429);
+  EXPECT_NE(r.body.find("Too many failed sign-ins for this account"), std::string::npos);
+  EXPECT_EQ(c.cookies.count("kh_session"), 0u);
+}
+
+TEST_F(web_app, staff_cannot_change_settings_prices_or_accounts_but_can_run_orders_and_stock) {
+  browser owner{router};
+  register_business(owner, "alpha", "a@alpha.example");
+  const auto pid = add_product(owner, "Tea", "2.00", "5");
+  owner.get("/portal/staff");
+  ASSERT_EQ(owner.post("/portal/staff", {{"email", "s@alpha.example"}, {"role", "staff"}, {"password", "staff password 1"}}).status, 303);
+  browser staff{router};
+  staff.get("/login");
+  ASSERT_EQ(staff.post("/login", {{"email", "s@alpha.example"}, {"password", "staff password 1"}}).status, 303);
+  // The menu offers staff only what they may use; the owner sees the settings too.
+  const auto staff_menu = staff.get("/portal/orders").body;
+  EXPECT_NE(staff_menu.find("href=\"/portal/orders\""), std::string::npos);
+  EXPECT_EQ(staff_menu.find("href=\"/portal/store\""), std::string::npos);
+  EXPECT_EQ(staff_menu.find("href=\"/portal/staff\""), std::string::npos);
+  EXPECT_NE(owner.get("/portal/orders").body.find("href=\"/portal/store\""), std::string::npos);
+  staff.get("/portal/products/" + pid);
+  EXPECT_EQ(staff.post("/portal/products/" + pid, {{"name", "Tea"}, {"price", "0.10"}, {"category_id", "menu"}, {"active", "1"}}).status, 403);
+  EXPECT_EQ(staff.post("/portal/store", {{"name", "Mine"}, {"tax_rate", "0"}, {"prep_minutes", "1"}}).status, 403);
+  EXPECT_EQ(staff.post("/portal/staff", {{"email", "x@alpha.example"}, {"role", "owner"}, {"password", "0123456789ab"}}).status, 403);
+  EXPECT_EQ(staff.post("/portal/discounts", {{"code", "FREE"}, {"kind", "percent"}, {"value", "100"}}).status, 403);
+  EXPECT_EQ(scalar("SELECT price FROM products WHERE id = '" + pid + "'"), "200");
+  EXPECT_EQ(staff.post("/portal/products/" + pid + "/stock", {{"mode", "adjust"}, {"quantity", "-2"}, {"reason", "dropped"}}).status, 303);
+  EXPECT_EQ(scalar("SELECT stock FROM products WHERE id = '" + pid + "'"), "3");
+  EXPECT_EQ(scalar("SELECT reason || ':' || delta || ':' || stock_after FROM stock_ledger ORDER BY id DESC LIMIT 1"), "dropped:-2:3");
+  EXPECT_EQ(staff.post("/portal/products/" + pid + "/stock", {{"mode", "adjust"}, {"quantity", "-9"}, {"reason", "x"}}).status, 400);
+  EXPECT_EQ(scalar("SELECT stock FROM products WHERE id = '" + pid + "'"), "3");
+}
+
+TEST_F(web_app, another_business_ids_answer_404_everywhere) {
+  browser a{router}, bb{router};
+  register_business(a, "alpha", "a@alpha.example");
+  register_business(bb, "beta", "b@beta.example");
+  const auto pid = add_product(a, "Alpha tea", "2.00", "5");
+  a.get("/portal/discounts");
+  ASSERT_EQ(a.post("/portal/discounts", {{"code", "ALPHA10"}, {"kind", "percent"}, {"value", "10"}}).status, 303);
+  ASSERT_EQ(a.upload("/portal/products/" + pid + "/image", "x.png", png_of(64, 64)).status, 303);
+  // An order of alpha's, from its phone shop.
+  browser phone{router};
+  phone.get("/s/alpha/cart");
+  const auto oid = protocol::new_uuid();
+  ASSERT_EQ(phone.post("/s/alpha/checkout", {{"order_id", oid}, {"cart", pid + ":1"}, {"type", "takeaway"}, {"name", "Ann"}, {"phone", "1"}}).status, 303);
+
+  bb.get("/portal");
+  EXPECT_EQ(bb.get("/portal/products/" + pid).status, 404);
+  EXPECT_EQ(bb.post("/portal/products/" + pid, {{"name", "Mine"}, {"price", "0.01"}, {"category_id", "menu"}}).status, 404);
+  EXPECT_EQ(bb.post("/portal/products/" + pid + "/stock", {{"mode", "set"}, {"quantity", "0"}, {"reason", "x"}}).status, 404);
+  EXPECT_EQ(bb.upload("/portal/products/" + pid + "/image", "x.png", png_of(8, 8)).status, 404);
+  EXPECT_EQ(bb.post("/portal/orders/" + oid + "/state", {{"to", "paid"}}).status, 404);
+  EXPECT_EQ(bb.post("/portal/discounts/ALPHA10/toggle", {}).status, 404);
+  EXPECT_EQ(bb.get("/portal/qr/code.svg?for=product:" + pid).status, 404);
+  EXPECT_EQ(bb.get("/portal/orders").body.find(oid), std::string::npos);
+  EXPECT_EQ(bb.get("/s/beta/o/" + oid).status, 404);  // alpha's order under beta's shop
+  EXPECT_EQ(scalar("SELECT name || price || stock FROM products WHERE id = '" + pid + "'"), "Alpha tea2004");
+  EXPECT_EQ(scalar("SELECT state FROM orders WHERE id = '" + oid + "'"), "pending_payment");
+  EXPECT_EQ(scalar("SELECT active FROM discount_codes WHERE code = 'ALPHA10'"), "1");
+}
+
+TEST_F(web_app, hostile_product_names_come_back_inert_everywhere) {
+  browser a{router};
+  register_business(a, "alpha", "a@alpha.example");
+  const auto p1 = add_product(a, "<script>alert(1)</script>");
+  const auto p2 = add_product(a, "\"onmouseover=alert(2) x=\"");
+  browser phone{router};
+  const std::vector<std::pair<browser*, std::string>> pages = {
+      {&a, "/portal/products"}, {&a, "/portal/products/" + p1}, {&a, "/portal/products/" + p2}, {&a, "/portal/qr"},
+      {&phone, "/s/alpha"},     {&phone, "/s/alpha/p/" + p1},  {&phone, "/s/alpha/p/" + p2},  {&phone, "/s/alpha/cart"}};
+  for (const auto& [br, path] : pages) {
+    auto r = br->get(path);
+    ASSERT_EQ(r.status, 200) << path;
+    EXPECT_EQ(r.body.find("<script>alert"), std::string::npos) << path;
+    EXPECT_EQ(r.body.find("\"onmouseover="), std::string::npos) << path;
+    EXPECT_EQ(r.body.find("</script>alert"), std::string::npos) << path;
+    EXPECT_NE(header(r, "Content-Security-Policy").find("script-src 'self'"), std::string::npos) << path;
+  }
+  // And in the JSON the shop script reads, the name survives intact once parsed.
+  auto cart = phone.get("/s/alpha/cart");
+  const auto start = cart.body.find("id=\"kh-products\">") + 17;
+  const auto json = nlohmann::json::parse(cart.body.substr(start, cart.body.find("</script>", start) - start));
+  EXPECT_EQ(json[p1]["name"], "<script>alert(1)</script>");
+}
+
+TEST_F(web_app, uploads_are_checked_by_content_reencoded_and_bombs_refused) {
+  browser a{router};
+  register_business(a, "alpha", "a@alpha.example");
+  const auto pid = add_product(a, "Tea");
+  a.get("/portal/products/" + pid);
+  EXPECT_EQ(a.upload("/portal/products/" + pid + "/image", "tea.png", "this is not an image").status, 400);
+  auto bomb = a.upload("/portal/products/" + pid + "/image", "bomb.png", png_bomb());
+  EXPECT_EQ(bomb.status, 400);
+  EXPECT_NE(bomb.body.find("too large"), std::string::npos);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM images"), 0);
+  // A PNG named .jpg is accepted for what it is and served re-encoded as JPEG.
+  const auto png = png_of(800, 600);
+  catalog_changes.clear();
+  ASSERT_EQ(a.upload("/portal/products/" + pid + "/image", "photo.jpg", png).status, 303);
+  EXPECT_EQ(catalog_changes.size(), 1u);
+  const auto iid = *scalar("SELECT image_id FROM products WHERE id = '" + pid + "'");
+  const auto biz = *scalar("SELECT business_id FROM products WHERE id = '" + pid + "'");
+  // The catalog carries the path (made absolute with the hub's public URL for kiosks); the bytes
+  // are in the database, beside the seed's pictures, so a backup has them.
+  EXPECT_EQ(scalar("SELECT image_url FROM products WHERE id = '" + pid + "'"), "/img/" + biz + "/" + iid + ".jpg");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM product_images WHERE business_id = '" + biz + "'"), 2);
+  browser anyone{router};
+  auto big = anyone.get("/img/" + biz + "/" + iid + ".jpg");
+  ASSERT_EQ(big.status, 200);
+  EXPECT_EQ(big.content_type, "image/jpeg");
+  EXPECT_EQ(static_cast<unsigned char>(big.body[0]), 0xFF);
+  EXPECT_NE(big.body, png);
+  EXPECT_FALSE(header(big, "etag").empty());
+  auto thumb = w::decode_image(anyone.get("/img/" + biz + "/" + iid + "-thumb.jpg").body, 1'000'000);
+  ASSERT_TRUE(thumb.ok);
+  EXPECT_EQ(thumb.image.width, 320);
+  EXPECT_EQ(thumb.image.height, 240);
+  // Traversal and unknown ids.
+  for (const std::string& p : std::vector<std::string>{"/img/../kioskhub.db", "/img/%2e%2e/kioskhub.db", "/img/" + biz + "/" + iid + ".png",
+                              "/img/" + biz + "/00000000000000000000000000000000.jpg", "/img/other-biz/" + iid + ".jpg",
+                              "/img/" + biz + "/../" + biz + "/" + iid + ".jpg", "/static/bootstrap/../../../../etc/passwd",
+                              "/static/bootstrap/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/static/bootstrap/css/../../../../../etc/hostname",
+                              "/static/nothing.css"})
+    EXPECT_EQ(anyone.get(p).status, 404) << p;
+}
+
+TEST_F(web_app, every_catalog_change_republishes) {
+  browser a{router};
+  register_business(a, "alpha", "a@alpha.example");
+  catalog_changes.clear();
+  const auto pid = add_product(a, "Tea");
+  a.get("/portal/products/" + pid);
+  a.post("/portal/products/" + pid, {{"name", "Green tea"}, {"price", "2.20"}, {"category_id", "menu"}, {"active", "1"}});
+  a.post("/portal/products/" + pid + "/stock", {{"mode", "set"}, {"quantity", "9"}, {"reason", "delivery"}});
+  a.post("/portal/categories", {{"name", "Drinks"}});
+  a.post("/portal/store", {{"name", "Alpha!"}, {"tax_rate", "10"}, {"prep_minutes", "5"}, {"about", "Fresh"}});
+  const auto bid = business_of("alpha");
+  EXPECT_EQ(catalog_changes, std::vector<std::string>(5, bid));
+}
+
+TEST_F(web_app, qr_codes_decode_to_the_urls_they_print_and_the_sheet_lists_them) {
+  browser a{router};
+  register_business(a, "alpha", "a@alpha.example");
+  const auto pid = add_product(a, "Tea");
+  auto png = a.get("/portal/qr/code.png?for=product:" + pid + "&download=1");
+  ASSERT_EQ(png.status, 200);
+  EXPECT_EQ(png.content_type, "image/png");
+  EXPECT_NE(header(png, "Content-Disposition").find("attachment"), std::string::npos);
+  const std::string url = "http://shop.test/s/alpha/p/" + pid + "?add=1";
+  EXPECT_EQ(zbar_decode(png.body), url);
+  EXPECT_EQ(zbar_decode(a.get("/portal/qr/code.png?for=table:12").body), "http://shop.test/s/alpha?type=eat_in&table=12");
+  EXPECT_EQ(zbar_decode(a.get("/portal/qr/code.png?for=store").body), "http://shop.test/s/alpha");
+  auto svg = a.get("/portal/qr/code.svg?for=type:takeaway");
+  EXPECT_EQ(svg.content_type, "image/svg+xml");
+  EXPECT_EQ(svg.body.rfind("<svg", 0), 0u);
+  auto sheet = a.get("/portal/qr?tables=3");
+  EXPECT_NE(sheet.body.find(w::escape_html(url)), std::string::npos);
+  EXPECT_NE(sheet.body.find("Table 3"), std::string::npos);
+  EXPECT_EQ(sheet.body.find("Table 4"), std::string::npos);
+  EXPECT_EQ(a.get("/portal/qr/code.png?for=table:0").status, 404);
+  EXPECT_EQ(a.get("/portal/qr/code.png?for=http://evil.example").status, 404);
+  // The URL opens the product page.
+  browser phone{router};
+  EXPECT_EQ(phone.get("/s/alpha/p/" + pid + "?add=1").status, 200);
+}
+
+TEST_F(web_app, a_phone_order_goes_through_the_order_service_and_is_tracked_to_collected) {
+  browser a{router};
+  register_business(a, "alpha", "a@alpha.example");
+  const auto tea = add_product(a, "Tea", "2.00", "3");
+  const auto cake = add_product(a, "Cake", "4.50");
+  browser phone{router};
+  ASSERT_EQ(phone.get("/s/alpha").status, 200);
+  phone.get("/s/alpha/cart");
+  const auto oid = protocol::new_uuid();
+  const std::map<std::string, std::string> order = {{"order_id", oid}, {"cart", tea + ":2," + cake + ":1"}, {"type", "eat_in"},
+                                                    {"table", "12"}, {"name", "Ann"}, {"email", "ann@example.com"}};
+  auto r = phone.post("/s/alpha/checkout", order);
+  ASSERT_EQ(r.status, 303) << r.body;
+  EXPECT_EQ(header(r, "Location"), "/s/alpha/o/" + oid);
+  ASSERT_EQ(placed.size(), 1u);
+  EXPECT_TRUE(placed[0].accepted);
+  EXPECT_TRUE(placed[0].stock_changed);
+  EXPECT_EQ(scalar("SELECT number || ' ' || total || ' ' || state || ' ' || order_type || ' ' || payment_method FROM orders WHERE id = '" + oid + "'"),
+            "A-001 850 pending_payment eat_in cash");
+  EXPECT_EQ(scalar("SELECT stock FROM products WHERE id = '" + tea + "'"), "1");
+  EXPECT_EQ(scalar("SELECT note FROM order_lines WHERE order_id = '" + oid + "' AND line_no = 1"), "Table 12");
+  // Submitting the same form again (double tap, reload) gives the same order, not a second one.
+  EXPECT_EQ(phone.post("/s/alpha/checkout", order).status, 303);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM orders"), 1);
+
+  auto page = phone.get("/s/alpha/o/" + oid);
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("A-001"), std::string::npos);
+  EXPECT_NE(page.body.find("8.50 EUR"), std::string::npos);
+  auto ev = phone.get("/s/alpha/o/" + oid + "/events");
+  EXPECT_EQ(ev.content_type, "text/event-stream");
+  EXPECT_NE(ev.body.find("\"state\":\"pending_payment\""), std::string::npos);
+  EXPECT_NE(ev.body.find("retry: "), std::string::npos);
+  // Too early for feedback.
+  EXPECT_EQ(phone.post("/s/alpha/o/" + oid + "/feedback", {{"rating", "5"}}).status, 409);
+
+  a.get("/portal/orders");
+  for (const char* to : {"paid", "preparing", "ready"}) ASSERT_EQ(a.post("/portal/orders/" + oid + "/state", {{"to", to}}).status, 303) << to;
+  EXPECT_NE(phone.get("/s/alpha/o/" + oid + "/events").body.find("\"state\":\"ready\""), std::string::npos);
+  EXPECT_EQ(a.post("/portal/orders/" + oid + "/state", {{"to", "delivered"}}).status, 409);  // not a delivery
+  ASSERT_EQ(a.post("/portal/orders/" + oid + "/state", {{"to", "collected"}}).status, 303);
+  EXPECT_EQ(changed.size(), 4u);
+  EXPECT_NE(phone.get("/s/alpha/o/" + oid + "/events").body.find("\"feedback\":true"), std::string::npos);
+  phone.get("/s/alpha/o/" + oid);
+  EXPECT_EQ(phone.post("/s/alpha/o/" + oid + "/feedback", {{"rating", "9"}}).status, 400);
+  EXPECT_EQ(phone.post("/s/alpha/o/" + oid + "/feedback", {{"rating", "4"}, {"comment", "Nice <b>tea</b>"}}).status, 303);
+  EXPECT_EQ(phone.post("/s/alpha/o/" + oid + "/feedback", {{"rating", "1"}}).status, 409);
+  EXPECT_EQ(scalar("SELECT rating || comment FROM order_feedback WHERE order_id = '" + oid + "'"), "4Nice <b>tea</b>");
+}
+
+TEST_F(web_app, phone_checkout_refuses_bad_carts_and_oversell_with_nothing_written) {
+  browser a{router};
+  register_business(a, "alpha", "a@alpha.example");
+  const auto tea = add_product(a, "Tea", "2.00", "1");
+  browser phone{router};
+  phone.get("/s/alpha/cart");
+  const std::vector<std::map<std::string, std::string>> bad = {
+      {{"order_id", "not-a-uuid"}, {"cart", tea + ":1"}, {"type", "takeaway"}, {"name", "A"}},
+      {{"order_id", protocol::new_uuid()}, {"cart", ""}, {"type", "takeaway"}, {"name", "A"}},
+      {{"order_id", protocol::new_uuid()}, {"cart", tea + ":0"}, {"type", "takeaway"}, {"name", "A"}},
+      {{"order_id", protocol::new_uuid()}, {"cart", tea + ":1"}, {"type", "delivery"}, {"name", "A"}},  // not offered
+      {{"order_id", protocol::new_uuid()}, {"cart", tea + ":1"}, {"type", "takeaway"}, {"name", ""}},
+      {{"order_id", protocol::new_uuid()}, {"cart", tea + ":1"}, {"type", "takeaway"}, {"name", "A"}, {"table", "x"}}};
+  for (const auto& f : bad) EXPECT_EQ(phone.post("/s/alpha/checkout", f).status, 400);
+  auto r = phone.post("/s/alpha/checkout", {{"order_id", protocol::new_uuid()}, {"cart", tea + ":2"}, {"type", "takeaway"}, {"name", "A"}});
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(header(r, "X-Order-Code"), "out_of_stock");
+  EXPECT_EQ(phone.post("/s/alpha/checkout", {{"order_id", protocol::new_uuid()}, {"cart", tea + ":1"}, {"type", "takeaway"}, {"name", "A"}}, false).status, 403);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM orders"), 0);
+  EXPECT_EQ(scalar("SELECT stock FROM products WHERE id = '" + tea + "'"), "1");
+}
+
+TEST_F(web_app, discount_limits_hold_in_the_order_transaction) {
+  browser a{router};
+  register_business(a, "alpha", "a@alpha.example");
+  const auto tea = add_product(a, "Tea", "2.00");
+  a.get("/portal/discounts");
+  ASSERT_EQ(a.post("/portal/discounts", {{"code", "once"}, {"kind", "fixed"}, {"value", "1.00"}, {"max_uses", "1"}}).status, 303);
+  ASSERT_EQ(a.post("/portal/discounts", {{"code", "BIG"}, {"kind", "percent"}, {"value", "50"}, {"min_order", "10.00"}}).status, 303);
+  ASSERT_EQ(a.post("/portal/discounts", {{"code", "OLD"}, {"kind", "percent"}, {"value", "5"}, {"valid_from", "2020-01-01"}, {"valid_until", "2020-12-31"}}).status, 303);
+  EXPECT_EQ(a.post("/portal/discounts", {{"code", "BAD"}, {"kind", "percent"}, {"value", "150"}}).status, 400);
+  browser phone{router};
+  phone.get("/s/alpha/cart");
+  auto order = [&](const std::string& cart, const std::string& code) {
+    return phone.post("/s/alpha/checkout", {{"order_id", protocol::new_uuid()}, {"cart", cart}, {"type", "takeaway"}, {"name", "A"}, {"discount_code", code}});
+  };
+  EXPECT_EQ(order(tea + ":1", "ONCE").status, 303);
+  auto second = order(tea + ":1", "once");
+  EXPECT_EQ(second.status, 409);
+  EXPECT_EQ(header(second, "X-Order-Code"), "invalid_discount");
+  EXPECT_EQ(order(tea + ":1", "BIG").status, 409);  // 2.00 < 10.00
+  EXPECT_EQ(order(tea + ":5", "BIG").status, 303);
+  EXPECT_EQ(order(tea + ":1", "OLD").status, 409);
+  EXPECT_EQ(scalar("SELECT uses FROM discount_codes WHERE code = 'ONCE'"), "1");
+  EXPECT_EQ(scalar("SELECT group_concat(total, ',') FROM (SELECT total FROM orders ORDER BY created_at_ms, number)"), "100,500");
+}
+
+TEST_F(web_app, csv_export_and_import_with_preview_and_per_row_errors) {
+  browser a{router};
+  register_business(a, "alpha", "a@alpha.example");
+  const auto tea = add_product(a, "=HYPERLINK(\"x\")", "2.00", "4");
+  a.post("/portal/products/" + tea, {{"name", "=HYPERLINK(\"x\")"}, {"price", "2.00"}, {"category_id", "menu"}, {"sku", "TEA-1"}, {"active", "1"}});
+  auto csv = a.get("/portal/products.csv");
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_EQ(csv.content_type, "text/csv; charset=utf-8");
+  EXPECT_NE(csv.body.find("TEA-1,\"'=HYPERLINK(\"\"x\"\")\",2.00,menu,4,1,"), std::string::npos) << csv.body;
+  a.get("/portal/import");
+  const std::string bad = "sku,name,price,category,stock,active,description\nTEA-1,Tea,2.50,Menu,10,1,\nNEW-1,,1.00,menu,,1,\nNEW-2,Bun,abc,menu,,1,\nNEW-3,Cake,3,nope,,1,\n";
+  auto pv = a.post("/portal/import", {{"csv", bad}, {"action", "preview"}});
+  EXPECT_EQ(pv.status, 400);
+  EXPECT_NE(pv.body.find("name: required"), std::string::npos);
+  EXPECT_NE(pv.body.find("price: an amount"), std::string::npos);
+  EXPECT_NE(pv.body.find("category: no category"), std::string::npos);
+  EXPECT_EQ(a.post("/portal/import", {{"csv", bad}, {"action", "apply"}}).status, 400);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM products WHERE business_id = '" + business_of("alpha") + "'"), 1);
+  const std::string good = "sku,name,price,category,stock,active,description\r\nTEA-1,Tea,2.50,Menu,10,1,\"Hot, green\"\r\nNEW-1,Bun,1.00,menu,,0,\r\n";
+  auto ok = a.post("/portal/import", {{"csv", good}, {"action", "preview"}});
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_NE(ok.body.find("value=\"apply\""), std::string::npos);
+  catalog_changes.clear();
+  EXPECT_EQ(a.post("/portal/import", {{"csv", good}, {"action", "apply"}}).status, 303);
+  EXPECT_EQ(scalar("SELECT name || '|' || price || '|' || stock || '|' || description FROM products WHERE sku = 'TEA-1'"), "Tea|250|10|Hot, green");
+  EXPECT_EQ(scalar("SELECT active FROM products WHERE sku = 'NEW-1'"), "0");
+  EXPECT_EQ(scalar("SELECT reason || delta FROM stock_ledger ORDER BY id DESC LIMIT 1"), "CSV import6");
+  EXPECT_EQ(catalog_changes.size(), 1u);
+  browser staffless{router};
+  EXPECT_EQ(staffless.get("/portal/products.csv").status, 303);  // signed out: to the sign-in page
+}
+
+TEST_F(web_app, the_shop_first_load_is_compressed_and_under_60_kb) {
+  browser a{router};
+  register_business(a, "alpha", "a@alpha.example");
+  for (int i = 0; i < 20; ++i) add_product(a, "Product number " + std::to_string(i), "1.00");
+  browser phone{router};
+  phone.accept_encoding = "gzip, deflate, br";
+  std::size_t total = 0;
+  auto shop = phone.get("/s/alpha");
+  ASSERT_EQ(shop.status, 200);
+  EXPECT_EQ(header(shop, "Content-Encoding"), "br");
+  EXPECT_NE(unbrotli(shop.body).find("Product number 19"), std::string::npos);
+  total += shop.body.size();
+  for (const char* asset : {"/static/bootstrap/css/bootstrap.min.css", "/static/app.css", "/static/shop.js"}) {
+    auto r = phone.get(asset);
+    ASSERT_EQ(r.status, 200) << asset;
+    EXPECT_EQ(header(r, "Content-Encoding"), "br") << asset;
+    total += r.body.size();
+  }
+  EXPECT_LE(total, 60u * 1024) << total;
+  std::printf("shop first load, brotli: %zu bytes\n", total);
+  // gzip for clients without brotli, identity for those with neither.
+  phone.accept_encoding = "gzip";
+  auto gz = phone.get("/static/app.css");
+  EXPECT_EQ(header(gz, "Content-Encoding"), "gzip");
+  EXPECT_NE(gunzip(gz.body).find(".qr-grid"), std::string::npos);
+  phone.accept_encoding = "";
+  EXPECT_NE(phone.get("/static/app.css").body.find(".qr-grid"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kh::hub::test
