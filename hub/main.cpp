@@ -187,7 +187,7 @@ int main(int argc, char** argv) {
   init_cmd->add_option("--data", data_dir, "Data directory (created if missing)")->required();
 
   auto* seed_cmd = app.add_subcommand(
-      "seed-demo", "Create the demo café and devices kiosk-1 (shop), board-1 (board) once; print them as JSON");
+      "seed-demo", "Create the demo café and devices kiosk-1 (shop), counter-1 (counter), board-1 (board) once; print them as JSON");
   seed_cmd->add_option("--data", data_dir, "Data directory (created if missing)")->required();
 
   std::string out_file;

@@ -343,9 +343,7 @@ struct hub::impl {
     const auto expired = orders->expire_unpaid(opts.order_expiry, 500);
     for (const auto& e : expired) {
       metrics.inc(metric::orders_expired);
-      auto msg = protocol::make_message(protocol::types::order_status, protocol::to_json(e.status));
-      publish(topics::business_orders(e.business_id), msg);
-      if (!e.device_id.empty()) publish(topics::device_down(e.device_id, protocol::types::order_status), msg);
+      in->publish_status(e.business_id, e.device_id, e.status);
       if (e.stock_changed) mark_catalog_dirty(e.business_id);
     }
     if (!expired.empty()) spdlog::info("cancelled {} unpaid order(s) older than {} min", expired.size(), opts.order_expiry.count());
@@ -621,22 +619,24 @@ hub::hub(hub_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
     if (p.duplicate) m.inc(metric::orders_duplicate);
     else if (p.accepted) m.inc(metric::orders_accepted);
     else m.inc(metric::orders_rejected, {{"code", protocol::to_string(p.code)}});
-    if (p.status) {
-      impl_->publish(topics::business_orders(p.business_id),
-                     protocol::make_message(protocol::types::order_status, protocol::to_json(*p.status)));
-    }
+    if (p.status) impl_->in->publish_status(p.business_id, {}, *p.status);
     if (p.stock_changed) impl_->mark_catalog_dirty(p.business_id);
   };
   wh.order_changed = [this](const transition_outcome& t) {
-    auto msg = protocol::make_message(protocol::types::order_status, protocol::to_json(t.status));
-    impl_->publish(topics::business_orders(t.business_id), msg);
-    if (!t.device_id.empty() && !t.device_id.starts_with("web-"))
-      impl_->publish(topics::device_down(t.device_id, protocol::types::order_status), msg);
+    impl_->in->publish_status(t.business_id, t.device_id, t.status);
     if (t.stock_changed) impl_->mark_catalog_dirty(t.business_id);
   };
+  wh.staff = &d.in->staff();
+  wh.on_http = [this](std::function<void()> f) { asio::post(impl_->http_io, std::move(f)); };
   d.webapp = std::make_unique<web::app>(std::move(wo), *d.db, *d.orders, std::move(wh));
+  // Every order event, after its commit: the dashboard's live streams.
+  d.in->on_order_event([this](const std::string& business, const protocol::order_status& st) {
+    if (impl_->webapp) impl_->webapp->order_event(business, st);
+  });
   d.webapp->add_routes(d.router);
   http_server_options ho;
+  // Dashboards keep a live stream (SSE) open each: room for 1,000 of them beside ordinary requests.
+  ho.max_connections = 2048;
   ho.max_body_bytes = 5 * 1024 * 1024;  // image uploads (4 MiB) in multipart; forms are checked smaller
   ho.metrics = &d.metrics;              // kh_http_requests_total, kh_http_request_duration_seconds
   d.http = std::make_unique<http_server>(d.http_io, d.router, d.opts.http_host, d.opts.http_port, ho);

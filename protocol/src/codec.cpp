@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "kh/protocol/ids.hpp"
+#include "kh/protocol/staff.hpp"
 #include "kh/protocol/time.hpp"
 
 namespace kh::protocol {
@@ -956,6 +957,11 @@ json to_json(const rejection& m) {
 json to_json(const order_status& m) {
   json j{{"order_id", m.order_id}, {"number", m.number}, {"state", to_string(m.state)}};
   if (!m.eta.empty()) j["eta"] = m.eta;
+  if (m.seq) j["seq"] = *m.seq;
+  if (m.previous) j["previous"] = to_string(*m.previous);
+  if (!m.at.empty()) j["at"] = m.at;
+  if (!m.by.empty()) j["by"] = m.by;
+  if (m.order) j["order"] = to_json(*m.order);
   return j;
 }
 
@@ -1307,6 +1313,29 @@ result<order_status> decode_order_status(const json& body) {
     }
     if (auto p = read_enum(body, "", "state", out.state)) return p;
     if (auto p = read_timestamp(body, "", "eta", out.eta, /*required=*/false)) return p;
+    if (find_member(body, "seq") != nullptr) {
+      std::int64_t n = 0;
+      if (auto p = read_int64(body, "", "seq", n, 1)) return p;
+      out.seq = n;
+    }
+    if (find_member(body, "previous") != nullptr) {
+      order_state prev{};
+      if (auto p = read_enum(body, "", "previous", prev)) return p;
+      out.previous = prev;
+    }
+    if (auto p = read_timestamp(body, "", "at", out.at, /*required=*/false)) return p;
+    if (auto p = read_string(body, "", "by", out.by, {.required = false, .max_len = 128})) return p;
+    if (const json* o = find_member(body, "order")) {
+      auto r = decode_open_order(*o);
+      if (!r) {
+        problem p = std::move(r).error();
+        const std::string inner = p.details.value("field", std::string{});
+        p.details["field"] = inner.empty() ? "order" : "order." + inner;
+        p.message = "order." + p.message;
+        return p;
+      }
+      out.order = std::move(r).value();
+    }
     return std::nullopt;
   });
 }
@@ -1330,6 +1359,10 @@ std::optional<problem> validate_body(std::string_view type, const json& body) {
   if (type == types::feedback) return check(decode_feedback(body));
   if (type == types::device_status) return check(decode_device_status(body));
   if (type == types::device_config) return check(decode_device_config(body));
+  if (type == types::order_action) return check(decode_order_action(body));
+  if (type == types::order_action_result) return check(decode_order_action_result(body));
+  if (type == types::orders_sync) return check(decode_orders_sync(body));
+  if (type == types::orders_snapshot) return check(decode_orders_snapshot(body));
   return make_problem(code::unknown_type, "unknown message type " + quoted_word(type),
                       {{"field", "type"}});
 }
@@ -1349,6 +1382,279 @@ rejection make_rejection(problem p, std::string order_id) {
   r.message = std::move(p.message);
   r.details = std::move(p.details);
   return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Staff actions, snapshot (staff.hpp)
+
+bool is_open_state(order_state s) noexcept {
+  return s == order_state::pending_payment || s == order_state::paid || s == order_state::preparing ||
+         s == order_state::ready || s == order_state::out_for_delivery;
+}
+
+std::optional<std::string> parse_ticket(std::string_view t) {
+  while (!t.empty() && (t.front() == ' ' || t.front() == '\t' || t.front() == '\r' || t.front() == '\n'))
+    t.remove_prefix(1);
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t' || t.back() == '\r' || t.back() == '\n'))
+    t.remove_suffix(1);
+  if (t.size() > limits::max_ticket) return std::nullopt;
+  if (is_uuid(t)) return canonical_uuid(t);
+  // A URL whose path ends in /o/<uuid> (the receipt's tracking QR); query/fragment cut off.
+  if (t.rfind("https://", 0) != 0 && t.rfind("http://", 0) != 0) return std::nullopt;
+  if (const auto q = t.find_first_of("?#"); q != std::string_view::npos) t = t.substr(0, q);
+  while (!t.empty() && t.back() == '/') t.remove_suffix(1);
+  if (t.size() < 39) return std::nullopt;
+  const auto id = t.substr(t.size() - 36);
+  if (t.substr(t.size() - 39, 3) != "/o/" || !is_uuid(id)) return std::nullopt;
+  return canonical_uuid(id);
+}
+
+std::string ticket_payload(std::string_view order_id) { return canonical_uuid(order_id); }
+
+json to_json(const open_order& m) {
+  json lines = json::array();
+  for (const auto& l : m.lines) {
+    json lj{{"product_id", l.product_id}, {"name", l.name}, {"qty", l.qty}};
+    if (!l.note.empty()) lj["note"] = l.note;
+    if (!l.options.empty()) {
+      json opts = json::array();
+      for (const auto& o : l.options) opts.push_back({{"group", o.group}, {"option", o.option}, {"name", o.name}});
+      lj["options"] = std::move(opts);
+    }
+    lines.push_back(std::move(lj));
+  }
+  json j{{"order_id", m.order_id},
+         {"number", m.number},
+         {"state", to_string(m.state)},
+         {"order_type", to_string(m.type)},
+         {"channel", to_string(m.channel)},
+         {"payment_method", to_string(m.payment)},
+         {"lines", std::move(lines)},
+         {"created_at", m.created_at},
+         {"subtotal", to_json(m.subtotal)},
+         {"discount", to_json(m.discount)},
+         {"tax", to_json(m.tax)},
+         {"total", to_json(m.total)},
+         {"ticket", m.ticket}};
+  if (!m.customer_name.empty()) j["customer_name"] = m.customer_name;
+  if (!m.table.empty()) j["table"] = m.table;
+  if (!m.paid_at.empty()) j["paid_at"] = m.paid_at;
+  if (!m.eta.empty()) j["eta"] = m.eta;
+  return j;
+}
+
+result<open_order> decode_open_order(const json& j) {
+  return run<open_order>([&](open_order& out) -> maybe_problem {
+    if (auto p = require_object(j, "")) return p;
+    if (auto p = read_uuid(j, "", "order_id", out.order_id)) return p;
+    if (auto p = read_string(j, "", "number", out.number,
+                             {.required = true, .allow_empty = false, .max_len = limits::max_number}))
+      return p;
+    if (auto p = read_enum(j, "", "state", out.state)) return p;
+    if (auto p = read_enum(j, "", "order_type", out.type)) return p;
+    if (auto p = read_enum(j, "", "channel", out.channel)) return p;
+    if (auto p = read_enum(j, "", "payment_method", out.payment)) return p;
+    const json* lines = find_member(j, "lines");
+    if (lines == nullptr) return malformed("lines", "missing");
+    if (!lines->is_array()) return malformed("lines", "must be an array");
+    if (lines->size() > limits::max_lines) return malformed("lines", "too many lines");
+    for (std::size_t i = 0; i < lines->size(); ++i) {
+      const std::string at = index_path("lines", i);
+      const json& lj = (*lines)[i];
+      if (auto p = require_object(lj, at)) return p;
+      open_order_line l;
+      if (auto p = read_slug(lj, at, "product_id", l.product_id)) return p;
+      if (auto p = read_string(lj, at, "name", l.name, {})) return p;
+      std::int64_t q = 0;
+      if (auto p = read_int64(lj, at, "qty", q, limits::min_qty, limits::max_qty)) return p;
+      l.qty = static_cast<int>(q);
+      if (auto p = read_string(lj, at, "note", l.note, {.required = false, .max_len = limits::max_note}))
+        return p;
+      if (const json* opts = find_member(lj, "options")) {
+        const std::string oat = path_of(at, "options");
+        if (!opts->is_array()) return malformed(oat, "must be an array");
+        for (std::size_t k = 0; k < opts->size(); ++k) {
+          const std::string o_at = index_path(oat, k);
+          const json& oj = (*opts)[k];
+          if (auto p = require_object(oj, o_at)) return p;
+          ordered_option o;
+          if (auto p = read_slug(oj, o_at, "group", o.group)) return p;
+          if (auto p = read_slug(oj, o_at, "option", o.option)) return p;
+          if (auto p = read_string(oj, o_at, "name", o.name, {})) return p;
+          l.options.push_back(std::move(o));
+        }
+      }
+      out.lines.push_back(std::move(l));
+    }
+    if (auto p = read_string(j, "", "customer_name", out.customer_name,
+                             {.required = false, .max_len = limits::max_name}))
+      return p;
+    if (auto p = read_string(j, "", "table", out.table, {.required = false, .max_len = 16})) return p;
+    if (auto p = read_timestamp(j, "", "created_at", out.created_at)) return p;
+    if (auto p = read_timestamp(j, "", "paid_at", out.paid_at, false)) return p;
+    if (auto p = read_timestamp(j, "", "eta", out.eta, false)) return p;
+    if (auto p = read_money(j, "", "subtotal", out.subtotal)) return p;
+    if (auto p = read_money(j, "", "discount", out.discount)) return p;
+    if (auto p = read_money(j, "", "tax", out.tax)) return p;
+    if (auto p = read_money(j, "", "total", out.total)) return p;
+    if (auto p = read_string(j, "", "ticket", out.ticket,
+                             {.required = true, .allow_empty = false, .max_len = limits::max_ticket}))
+      return p;
+    return std::nullopt;
+  });
+}
+
+json to_json(const order_action& m) {
+  json j{{"action_id", m.action_id}, {"action", to_string(m.action)}};
+  if (!m.order_id.empty()) j["order_id"] = m.order_id;
+  if (!m.ticket.empty()) j["ticket"] = m.ticket;
+  if (m.tendered) j["tendered"] = to_json(*m.tendered);
+  if (!m.reason.empty()) j["reason"] = m.reason;
+  if (m.restock) j["restock"] = true;
+  return j;
+}
+
+result<order_action> decode_order_action(const json& body) {
+  return run<order_action>([&](order_action& out) -> maybe_problem {
+    if (auto p = require_object(body, "body")) return p;
+    if (auto p = read_uuid(body, "", "action_id", out.action_id)) return p;
+    if (auto p = read_enum(body, "", "action", out.action)) return p;
+    const bool collect = out.action == staff_action::collect;
+    if (auto p = read_string(body, "", "ticket", out.ticket,
+                             {.required = false, .max_len = limits::max_ticket, .plain_text = true}))
+      return p;
+    if (auto p = read_uuid(body, "", "order_id", out.order_id, /*required=*/!(collect && !out.ticket.empty())))
+      return p;
+    if (collect && out.ticket.empty() && out.order_id.empty()) return malformed("ticket", "missing");
+    if (out.action == staff_action::take_cash) {
+      money m;
+      if (auto p = read_money(body, "", "tendered", m)) return p;
+      if (m.amount < 0) return malformed("tendered.amount", "must not be negative");
+      out.tendered = m;
+    }
+    if (auto p = read_string(body, "", "reason", out.reason,
+                             {.required = out.action == staff_action::cancel,
+                              .allow_empty = out.action != staff_action::cancel,
+                              .max_len = limits::max_reason,
+                              .plain_text = true}))
+      return p;
+    if (const json* r = find_member(body, "restock")) {
+      if (!r->is_boolean()) return malformed("restock", "must be true or false");
+      out.restock = r->get<bool>();
+    }
+    return std::nullopt;
+  });
+}
+
+json to_json(const order_action_result& m) {
+  json j{{"action_id", m.action_id}, {"ok", m.ok}};
+  if (!m.order_id.empty()) j["order_id"] = m.order_id;
+  if (!m.number.empty()) j["number"] = m.number;
+  if (m.state) j["state"] = to_string(*m.state);
+  if (m.seq) j["seq"] = *m.seq;
+  if (m.change) j["change"] = to_json(*m.change);
+  if (!m.ok) {
+    j["code"] = to_string(m.code);
+    j["message"] = truncate_code_points(m.message, limits::max_message);
+    j["details"] = m.details.is_object() ? m.details : json{{"value", m.details}};
+  }
+  return j;
+}
+
+result<order_action_result> decode_order_action_result(const json& body) {
+  return run<order_action_result>([&](order_action_result& out) -> maybe_problem {
+    if (auto p = require_object(body, "body")) return p;
+    if (auto p = read_uuid(body, "", "action_id", out.action_id)) return p;
+    const json* ok = find_member(body, "ok");
+    if (ok == nullptr) return malformed("ok", "missing");
+    if (!ok->is_boolean()) return malformed("ok", "must be true or false");
+    out.ok = ok->get<bool>();
+    if (auto p = read_uuid(body, "", "order_id", out.order_id, false)) return p;
+    if (auto p = read_string(body, "", "number", out.number, {.required = false, .max_len = limits::max_number}))
+      return p;
+    if (find_member(body, "state") != nullptr) {
+      order_state st{};
+      if (auto p = read_enum(body, "", "state", st)) return p;
+      out.state = st;
+    }
+    if (find_member(body, "seq") != nullptr) {
+      std::int64_t n = 0;
+      if (auto p = read_int64(body, "", "seq", n, 1)) return p;
+      out.seq = n;
+    }
+    if (find_member(body, "change") != nullptr) {
+      money m;
+      if (auto p = read_money(body, "", "change", m)) return p;
+      out.change = m;
+    }
+    if (!out.ok) {
+      std::string word;
+      if (auto p = read_string(body, "", "code", word, {})) return p;
+      if (!from_string(word, out.code)) return malformed("code", "unknown value " + quoted_word(word));
+      if (auto p = read_string(body, "", "message", out.message, {.max_len = limits::max_message})) return p;
+      const auto details = body.find("details");
+      if (details == body.end() || details->is_null()) return malformed("details", "missing");
+      if (!details->is_object()) return malformed("details", "must be an object");
+      out.details = *details;
+    }
+    return std::nullopt;
+  });
+}
+
+json to_json(const orders_sync& m) {
+  json j = json::object();
+  if (m.known_seq) j["known_seq"] = *m.known_seq;
+  return j;
+}
+
+result<orders_sync> decode_orders_sync(const json& body) {
+  return run<orders_sync>([&](orders_sync& out) -> maybe_problem {
+    if (auto p = require_object(body, "body")) return p;
+    if (find_member(body, "known_seq") != nullptr) {
+      std::int64_t n = 0;
+      if (auto p = read_int64(body, "", "known_seq", n, 0)) return p;
+      out.known_seq = n;
+    }
+    return std::nullopt;
+  });
+}
+
+json to_json(const orders_snapshot& m) {
+  json orders = json::array();
+  for (const auto& o : m.orders) orders.push_back(to_json(o));
+  json j{{"business_id", m.business_id}, {"seq", m.seq}, {"at", m.at}, {"orders", std::move(orders)}};
+  if (m.truncated) j["truncated"] = true;
+  return j;
+}
+
+result<orders_snapshot> decode_orders_snapshot(const json& body) {
+  return run<orders_snapshot>([&](orders_snapshot& out) -> maybe_problem {
+    if (auto p = require_object(body, "body")) return p;
+    if (auto p = read_slug(body, "", "business_id", out.business_id)) return p;
+    if (auto p = read_int64(body, "", "seq", out.seq, 0)) return p;
+    if (auto p = read_timestamp(body, "", "at", out.at)) return p;
+    if (const json* t = find_member(body, "truncated")) {
+      if (!t->is_boolean()) return malformed("truncated", "must be true or false");
+      out.truncated = t->get<bool>();
+    }
+    const json* orders = find_member(body, "orders");
+    if (orders == nullptr) return malformed("orders", "missing");
+    if (!orders->is_array()) return malformed("orders", "must be an array");
+    if (orders->size() > limits::max_snapshot_orders) return malformed("orders", "too many orders");
+    for (std::size_t i = 0; i < orders->size(); ++i) {
+      auto r = decode_open_order((*orders)[i]);
+      if (!r) {
+        problem p = std::move(r).error();
+        const std::string inner = p.details.value("field", std::string{});
+        const std::string at = index_path("orders", i);
+        p.details["field"] = inner.empty() ? at : at + "." + inner;
+        p.message = at + "." + p.message;
+        return p;
+      }
+      out.orders.push_back(std::move(r).value());
+    }
+    return std::nullopt;
+  });
 }
 
 }  // namespace kh::protocol

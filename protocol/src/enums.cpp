@@ -22,6 +22,11 @@ constexpr std::array<const char*, 3> camera_state_words = {"ok", "error", "absen
 static_assert(static_cast<std::size_t>(tax_mode::exclusive) + 1 == tax_mode_words.size());
 static_assert(static_cast<std::size_t>(printer_state::absent) + 1 == printer_state_words.size());
 static_assert(static_cast<std::size_t>(camera_state::absent) + 1 == camera_state_words.size());
+constexpr std::array<const char*, 7> staff_action_words = {
+    "preparing", "ready", "out_for_delivery", "delivered", "collect", "take_cash", "cancel"};
+constexpr std::array<const char*, 2> order_channel_words = {"kiosk", "phone"};
+static_assert(static_cast<std::size_t>(staff_action::cancel) + 1 == staff_action_words.size());
+static_assert(static_cast<std::size_t>(order_channel::phone) + 1 == order_channel_words.size());
 static_assert(static_cast<std::size_t>(order_type::delivery) + 1 == order_type_words.size());
 static_assert(static_cast<std::size_t>(payment_method::wallet) + 1 == payment_method_words.size());
 static_assert(static_cast<std::size_t>(device_mode::board) + 1 == device_mode_words.size());
@@ -69,6 +74,18 @@ bool from_string(std::string_view s, printer_state& out) noexcept {
 }
 bool from_string(std::string_view s, camera_state& out) noexcept {
   return parse_word(camera_state_words, s, out);
+}
+const char* to_string(staff_action v) noexcept {
+  return word_of(staff_action_words, v);
+}
+const char* to_string(order_channel v) noexcept {
+  return word_of(order_channel_words, v);
+}
+bool from_string(std::string_view s, staff_action& out) noexcept {
+  return parse_word(staff_action_words, s, out);
+}
+bool from_string(std::string_view s, order_channel& out) noexcept {
+  return parse_word(order_channel_words, s, out);
 }
 
 bool from_string(std::string_view s, order_type& out) noexcept {

@@ -7,7 +7,7 @@ namespace kh::protocol {
 
 namespace {
 // Index = enum value; the order must match `enum class code`.
-constexpr std::array<const char*, 28> code_words = {
+constexpr std::array<const char*, 34> code_words = {
     "malformed",           "unsupported_version", "too_large",       "unknown_type",
     "invalid_quantity",    "too_many_lines",      "empty_order",     "unknown_product",
     "product_unavailable", "out_of_stock",        "business_closed", "invalid_discount",
@@ -16,6 +16,8 @@ constexpr std::array<const char*, 28> code_words = {
     "order_type_unavailable", "payment_unavailable", "invalid_slot", "below_minimum",
     "missing_detail",      "unknown_option",      "option_unavailable", "too_many_choices",
     "missing_choice",      "unknown_order",
+    "not_paid",            "not_ready",       "already_collected",
+    "invalid_transition",  "insufficient_cash",   "invalid_ticket",
 };
 static_assert(static_cast<std::size_t>(last_code) + 1 == code_words.size());
 }  // namespace

@@ -27,7 +27,7 @@ TEST(seed_demo, prints_the_business_and_devices_in_the_documented_shape) {
     EXPECT_FALSE(d.at("name").get<std::string>().empty());
     modes[d.at("id").get<std::string>()] = d.at("mode").get<std::string>();
   }
-  EXPECT_EQ(modes, (std::map<std::string, std::string>{{"board-1", "board"}, {"kiosk-1", "shop"}}));
+  EXPECT_EQ(modes, (std::map<std::string, std::string>{{"board-1", "board"}, {"counter-1", "counter"}, {"kiosk-1", "shop"}}));
 }
 
 TEST(seed_demo, running_twice_reports_the_same_demo_without_duplicates) {

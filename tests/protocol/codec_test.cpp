@@ -153,7 +153,7 @@ TEST(codec_round_trip, every_enum_value_survives) {
 }
 
 TEST(codec_round_trip, every_error_code_has_a_unique_wire_word) {
-  for (int i = 0; i <= static_cast<int>(kp::code::hold_limit); ++i) {
+  for (int i = 0; i <= static_cast<int>(kp::last_code); ++i) {
     const auto c = static_cast<kp::code>(i);
     kp::code parsed{};
     ASSERT_TRUE(kp::from_string(kp::to_string(c), parsed)) << i;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kh/protocol/codec.hpp"
+#include "kh/protocol/staff.hpp"
 
 namespace kp = kh::protocol;
 using json = nlohmann::json;
@@ -68,6 +69,12 @@ json reencode(const std::string& type, const json& body) {
   if (type == kp::types::feedback) return kp::to_json(kp::decode_feedback(body).value());
   if (type == kp::types::device_status) return kp::to_json(kp::decode_device_status(body).value());
   if (type == kp::types::device_config) return kp::to_json(kp::decode_device_config(body).value());
+  if (type == kp::types::order_action) return kp::to_json(kp::decode_order_action(body).value());
+  if (type == kp::types::order_action_result)
+    return kp::to_json(kp::decode_order_action_result(body).value());
+  if (type == kp::types::orders_sync) return kp::to_json(kp::decode_orders_sync(body).value());
+  if (type == kp::types::orders_snapshot)
+    return kp::to_json(kp::decode_orders_snapshot(body).value());
   return kp::to_json(kp::decode_rejection(body).value());
 }
 

@@ -160,6 +160,8 @@ nlohmann::json seed_demo(store& s) {
   s.devices().insert({"kiosk-1", b.id, "Kiosk 1", protocol::device_mode::shop, true, false, std::nullopt, ""}, now_ms);
   s.devices().insert({"board-1", b.id, "Order board", protocol::device_mode::board, true, false, std::nullopt, ""},
                      now_ms);
+  s.devices().insert({"counter-1", b.id, "Pickup counter", protocol::device_mode::counter, true, false, std::nullopt, ""},
+                     now_ms);
   auto out = describe(s, b);
   tx->commit();
   return out;

@@ -254,7 +254,71 @@ class http_session : public std::enable_shared_from_this<http_session> {
       m->observe("kh_http_request_duration_seconds", took.count());
     }
     count_request(method, res.status);
+    if (res.stream && !head) return send_stream(std::move(res));
     send(std::move(res), version, keep_alive, head);
+  }
+
+  // ---- streamed answers (server-sent events) ----------------------------------------------
+  void send_stream(http_response r) {
+    stream_out_ = std::move(r.stream);
+    std::string h = "HTTP/1.1 " + std::to_string(r.status) + " " +
+                    std::string(sv(http::obsolete_reason(http::int_to_status(static_cast<unsigned>(r.status))))) + "\r\n";
+    h += "Server: " + opts().server_name + "\r\nContent-Type: " + r.content_type + "\r\n";
+    for (const auto& [name, value] : r.headers) {
+      const std::string n = lower(name);
+      if (n == "content-length" || n == "transfer-encoding" || n == "connection") continue;
+      h += name + ": " + value + "\r\n";
+    }
+    h += "Connection: close\r\n\r\n";
+    h += r.body;
+    pending_.clear();
+    pending_.push_back(std::make_shared<const std::string>(std::move(h)));
+    std::weak_ptr<http_session> weak = shared_from_this();
+    auto ex = stream_.get_executor();
+    stream_out_->attach([weak, ex] {
+      net::post(ex, [weak] {
+        if (auto self = weak.lock()) self->stream_flush();
+      });
+    });
+    if (stream_out_->heartbeat().count() > 0) {
+      heartbeat_.emplace(stream_.get_executor());
+      schedule_heartbeat();
+    }
+    write_pending();
+  }
+
+  void schedule_heartbeat() {
+    heartbeat_->expires_after(stream_out_->heartbeat());
+    heartbeat_->async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->closed_) return;
+      if (!self->stream_out_->push(std::string(": ping\n\n"))) return;
+      self->schedule_heartbeat();
+    });
+  }
+
+  void stream_flush() {
+    if (writing_ || closed_ || !stream_out_) return;
+    const bool open = stream_out_->take(pending_);
+    if (pending_.empty()) {
+      if (!open || stopping_) close_now();
+      return;
+    }
+    write_pending();
+  }
+
+  void write_pending() {
+    std::vector<net::const_buffer> bufs;
+    bufs.reserve(pending_.size());
+    for (const auto& c : pending_) bufs.emplace_back(c->data(), c->size());
+    writing_ = true;
+    stream_.expires_after(opts().write_timeout);
+    net::async_write(stream_, bufs, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->writing_ = false;
+      self->pending_.clear();
+      if (ec || self->stopping_) return self->close_now();
+      self->stream_.expires_never();
+      self->stream_flush();
+    });
   }
 
   http_response call_router(http::request<http::string_body>& msg) {
@@ -331,6 +395,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
   void close_now() {
     if (closed_) return;
     closed_ = true;
+    if (stream_out_) stream_out_->close();
+    if (heartbeat_) heartbeat_->cancel();
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.close();  // cancels the pending operation; its handler drops the last reference
@@ -349,6 +415,9 @@ class http_session : public std::enable_shared_from_this<http_session> {
   bool stopping_ = false;
   bool close_after_write_ = false;
   bool closed_ = false;
+  std::shared_ptr<http_stream> stream_out_;  // a streamed answer in progress
+  std::vector<std::shared_ptr<const std::string>> pending_;
+  std::optional<net::steady_timer> heartbeat_;
 };
 
 void http_server_state::do_accept() {
@@ -414,6 +483,64 @@ void http_server_state::close_all() {
 }
 
 }  // namespace detail
+
+http_stream::http_stream(std::size_t max_queued_bytes, std::chrono::milliseconds heartbeat)
+    : max_queued_bytes_(max_queued_bytes), heartbeat_(heartbeat) {}
+
+bool http_stream::push(std::shared_ptr<const std::string> chunk) {
+  std::function<void()> wake;
+  {
+    std::lock_guard lk(mu_);
+    if (closed_) return false;
+    if (queued_bytes_ + chunk->size() > max_queued_bytes_) {
+      // Too far behind: cut it off (the client resumes from its last event id).
+      closed_ = true;
+      wake = wake_;
+    } else {
+      queued_bytes_ += chunk->size();
+      const bool was_empty = queue_.empty();
+      queue_.push_back(std::move(chunk));
+      if (was_empty) wake = wake_;
+    }
+  }
+  if (wake) wake();
+  std::lock_guard lk(mu_);
+  return !closed_;
+}
+
+void http_stream::close() {
+  std::function<void()> wake;
+  {
+    std::lock_guard lk(mu_);
+    if (closed_) return;
+    closed_ = true;
+    wake = wake_;
+  }
+  if (wake) wake();
+}
+
+bool http_stream::closed() const {
+  std::lock_guard lk(mu_);
+  return closed_;
+}
+
+void http_stream::attach(std::function<void()> wake) {
+  bool pending = false;
+  {
+    std::lock_guard lk(mu_);
+    wake_ = std::move(wake);
+    pending = !queue_.empty() || closed_;
+  }
+  if (pending) wake_();
+}
+
+bool http_stream::take(std::vector<std::shared_ptr<const std::string>>& out) {
+  std::lock_guard lk(mu_);
+  for (auto& c : queue_) out.push_back(std::move(c));
+  queue_.clear();
+  queued_bytes_ = 0;
+  return !closed_ || !out.empty();
+}
 
 http_server::http_server(net::io_context& io, http_router& router, std::string host, std::uint16_t port)
     : http_server(io, router, std::move(host), port, http_server_options{}) {}

@@ -102,10 +102,55 @@ ingress::ingress(store& s, order_service& orders, metrics_registry& metrics, pub
       publish_(std::move(publish)),
       catalog_changed_(std::move(catalog_changed)),
       opts_(opts),
-      rate_(opts.order_rate_per_second, opts.order_burst) {}
+      rate_(opts.order_rate_per_second, opts.order_burst),
+      staff_(std::make_unique<staff_service>(orders)) {}
+
+ingress::~ingress() = default;
+
+void ingress::publish_status(const std::string& business_id, const std::string& device_id,
+                             const protocol::order_status& st) {
+  auto msg = protocol::make_message(protocol::types::order_status, protocol::to_json(st));
+  // The phone shop's device (web-…) has no broker connection: nothing to send it.
+  if (!device_id.empty() && !device_id.starts_with("web-"))
+    publish_(topics::device_down(device_id, protocol::types::order_status), msg, false);
+  publish_(topics::business_orders(business_id), std::move(msg), false);
+  if (on_event_) on_event_(business_id, st);
+}
+
+void ingress::on_order_action(const std::string& device, const nlohmann::json& body) {
+  auto a = protocol::decode_order_action(body);
+  if (!a) return send_error(device, {}, a.error(), protocol::types::error);
+  const auto out = staff_->device_action(device, *a);
+  metrics_.inc(metric::staff_actions, {{"result", out.result.ok ? "ok" : protocol::to_string(out.result.code)}});
+  if (!out.result.ok && out.result.code == code::forbidden) {
+    if (auto n = limiter_.admit(device + "/staff-forbidden", steady::now())) {
+      spdlog::warn("device {}: staff action refused: {}{}", device, log_escape(out.result.message),
+                   *n ? fmt::format("; {} similar suppressed", *n) : std::string());
+    }
+  }
+  // The answer after the commit, then the event (its seq) to every screen of the business.
+  publish_(topics::device_down(device, protocol::types::order_action_result),
+           envelope_with_raw_body(protocol::types::order_action_result, out.body), false);
+  if (out.change) {
+    publish_status(out.change->business_id, out.change->device_id, out.change->status);
+    if (out.change->stock_changed && catalog_changed_) catalog_changed_(out.change->business_id);
+  }
+}
+
+void ingress::on_orders_sync(const std::string& device, const nlohmann::json& body) {
+  auto req = protocol::decode_orders_sync(body);
+  if (!req) return send_error(device, {}, req.error(), protocol::types::error);
+  auto snap = staff_->snapshot_for(device);
+  if (!snap) return send_error(device, {}, snap.error(), protocol::types::error);
+  metrics_.inc(metric::snapshots);
+  publish_(topics::device_down(device, protocol::types::orders_snapshot),
+           protocol::make_message(protocol::types::orders_snapshot, protocol::to_json(*snap)), false);
+}
 
 void ingress::describe_metrics(metrics_registry& m) {
   m.describe_counter(metric::orders_accepted, "Orders accepted (new orders, not replays).");
+  m.describe_counter(metric::staff_actions, "Staff actions from counter devices, by result (ok or the refusal code).");
+  m.describe_counter(metric::snapshots, "Open-order snapshots sent to boards and counters (orders.sync).");
   m.describe_counter(metric::orders_rejected, "Orders rejected, by machine code.");
   m.describe_counter(metric::orders_duplicate, "order.submit repeats answered from the idempotency store.");
   m.describe_counter(metric::orders_expired, "Unpaid orders cancelled by the expiry.");
@@ -290,6 +335,14 @@ std::optional<order_submission> ingress::admit(const std::string& topic, const s
       on_device_status(device, env->body);
       return std::nullopt;
     }
+    if (env->type == protocol::types::order_action) {
+      on_order_action(device, env->body);
+      return std::nullopt;
+    }
+    if (env->type == protocol::types::orders_sync) {
+      on_orders_sync(device, env->body);
+      return std::nullopt;
+    }
     if (extra_ && extra_(device, env->type, env->body)) return std::nullopt;
     send_error(device, {},
                make_problem(code::unknown_type, "the hub does not accept '" + env->type + "' from devices",
@@ -434,10 +487,9 @@ void ingress::publish_answer(const order_submission& s, const placement& p, stea
     metrics_.inc(metric::stock_conflicts);
     spdlog::warn("device {}: offline order {} accepted without stock (stock_conflict)", device, s.req.order_id);
   }
-  if (p.status) {
-    publish_(topics::business_orders(p.business_id),
-             protocol::make_message(protocol::types::order_status, protocol::to_json(*p.status)), false);
-  }
+  // A new order's event goes to the business (boards, counters, the dashboard), not back to the
+  // device: its order.accepted says the same.
+  if (p.status) publish_status(p.business_id, {}, *p.status);
   if (p.stock_changed && catalog_changed_) catalog_changed_(p.business_id);
 }
 

@@ -4,24 +4,7 @@
 
 namespace kh::hub {
 
-bool can_transition(order_state from, order_state to, order_type type) noexcept {
-  using S = order_state;
-  const bool delivery = type == order_type::delivery;
-  switch (from) {
-    case S::pending_payment: return to == S::paid || to == S::cancelled;
-    case S::paid: return to == S::preparing || to == S::refunded;
-    case S::preparing: return to == S::ready || to == S::refunded;
-    case S::ready:
-      return (to == S::collected && !delivery) || (to == S::out_for_delivery && delivery) ||
-             to == S::refunded;
-    case S::out_for_delivery: return to == S::delivered || to == S::refunded;
-    case S::collected:
-    case S::delivered: return to == S::refunded;
-    case S::cancelled:
-    case S::refunded: return false;
-  }
-  return false;
-}
+// can_transition lives in order_transitions.cpp with the rest of the state rules.
 
 bool is_queued(order_state s) noexcept {
   return s == order_state::pending_payment || s == order_state::paid || s == order_state::preparing;

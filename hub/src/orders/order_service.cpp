@@ -55,7 +55,11 @@ void order_service::set_public_url(std::string base) {
 }
 
 order_service::order_service(store& s, clock_fn clock)
-    : store_(s), clock_(clock ? std::move(clock) : clock_fn([] { return std::chrono::system_clock::now(); })) {}
+    : store_(s),
+      clock_(clock ? std::move(clock) : clock_fn([] { return std::chrono::system_clock::now(); })),
+      events_(std::make_unique<order_event_log>(sqlite_connection(s))) {}
+
+order_service::~order_service() = default;
 
 void order_service::wrote(bool ok, const std::string& error) noexcept {
   if (!on_write_) return;
@@ -410,7 +414,8 @@ placement order_service::place(const std::string& device_id, const protocol::ord
     out.type = k_accepted;
     out.body = protocol::to_json(acc).dump();
     out.business_id = bid;
-    out.status = protocol::order_status{o.id, o.number, o.state, eta};
+    // The new order's event: the business' next seq, stored in this transaction.
+    out.status = events_->append(o.id, std::nullopt, "device:" + device_id, now_ms);
     out.stock_changed = stock_changed;
     out.stock_conflict = details.stock_conflict;
     store_.answers().insert({o.id, device_id, k_accepted, out.body, fp, now_ms});
@@ -435,9 +440,13 @@ protocol::result<transition_outcome> order_service::transition(const std::string
     const auto now_ms = to_ms(clock_());
     auto tx = store_.begin();
     auto o = store_.orders().find_with_lines(order_id);
-    if (!o) return make_problem(code::malformed, "unknown order " + order_id);
+    if (!o) return make_problem(code::unknown_order, "unknown order " + order_id);
     if (!can_transition(o->state, to, o->type)) {
-      return make_problem(code::forbidden, std::string("an order cannot go from ") + protocol::to_string(o->state) +
+      if (o->state == order_state::collected) {
+        return make_problem(code::already_collected, "the order was collected already",
+                            {{"from", protocol::to_string(o->state)}, {"to", protocol::to_string(to)}});
+      }
+      return make_problem(code::invalid_transition, std::string("an order cannot go from ") + protocol::to_string(o->state) +
                                                " to " + protocol::to_string(to),
                           {{"from", protocol::to_string(o->state)}, {"to", protocol::to_string(to)}});
     }
@@ -459,11 +468,10 @@ protocol::result<transition_outcome> order_service::transition(const std::string
         out.stock_changed = true;
       }
     }
+    // The event (next seq of the business) in the same transaction; published after the commit.
+    out.status = events_->append(order_id, from, actor, now_ms);
     tx->commit();
     wrote(true);
-    const bool show_eta = is_queued(to) || to == order_state::ready;
-    out.status = protocol::order_status{o->id, o->number, to,
-                                        show_eta ? protocol::format_rfc3339(from_ms(o->eta_ms)) : std::string()};
     return out;
   } catch (const std::exception& e) {
     spdlog::error("transition of order {} failed: {}", order_id, e.what());

@@ -420,13 +420,38 @@ constexpr const char* k_v6 = R"sql(
 ALTER TABLE order_feedback ADD COLUMN device_id TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Migration 7 (issues 10 and 12: staff actions, live orders): the per-business event sequence,
+// the published order.status events (replayed to screens and the dashboard's live stream by seq),
+// and the answers to staff actions (idempotent on action_id). Depends only on migration 1.
+constexpr const char* k_v7 = R"sql(
+ALTER TABLE businesses ADD COLUMN order_event_seq INTEGER NOT NULL DEFAULT 0;
+-- One row per order.status published on kh/v1/b/{business}/orders, written in the transaction of
+-- the change; body = the event body exactly as published (JSON).
+CREATE TABLE order_events (
+  business_id  TEXT NOT NULL REFERENCES businesses(id),
+  seq          INTEGER NOT NULL,
+  order_id     TEXT NOT NULL REFERENCES orders(id),
+  body         TEXT NOT NULL,
+  at_ms        INTEGER NOT NULL,
+  PRIMARY KEY (business_id, seq)
+) WITHOUT ROWID;
+-- The answer to a staff action, replayed byte for byte when the same action_id comes again.
+CREATE TABLE staff_actions (
+  action_id   TEXT PRIMARY KEY,
+  actor       TEXT NOT NULL,
+  order_id    TEXT,
+  body        TEXT NOT NULL,
+  at_ms       INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 struct migration {
   int version;
   const char* sql;
 };
 // Forward-only, in ascending version order. Versions may skip numbers (parallel branches take
 // their own), but a released version is never changed or reordered.
-constexpr migration k_migrations[] = {{1, k_v1}, {2, k_v2}, {3, k_v3}, {4, k_v4}, {5, k_v5}, {6, k_v6}};
+constexpr migration k_migrations[] = {{1, k_v1}, {2, k_v2}, {3, k_v3}, {4, k_v4}, {5, k_v5}, {6, k_v6}, {7, k_v7}};
 
 }  // namespace
 

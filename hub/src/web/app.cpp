@@ -25,6 +25,8 @@ using sqlite::connection;
 std::string_view asset_app_css();
 std::string_view asset_app_js();
 std::string_view asset_shop_js();
+std::string_view asset_orders_live_js();
+std::string_view asset_orders_live_css();
 
 namespace {
 std::int64_t now_ms() { return to_ms(std::chrono::system_clock::now()); }
@@ -39,6 +41,8 @@ constexpr std::string_view k_shell = R"(<!doctype html>
 constexpr std::string_view k_nav = R"(<nav class="navbar navbar-expand navbar-dark bg-dark px-3 flex-wrap">
 <a class="navbar-brand" href="/portal">{{business}}</a>
 <div class="navbar-nav flex-wrap">
+<a class="nav-link" href="/portal/live">Live orders</a>
+<a class="nav-link" href="/portal/counter">Counter</a>
 <a class="nav-link" href="/portal/orders">Orders</a>
 <a class="nav-link" href="/portal/products">Products</a>
 {{owner_links|html}}<a class="nav-link" href="/portal/qr">QR codes</a>
@@ -521,6 +525,12 @@ http_response app::impl::get_static(const http_request& req) {
     } else if (req.path == "/static/shop.js") {
       raw = asset_shop_js();
       type = "application/javascript; charset=utf-8";
+    } else if (req.path == "/static/orders_live.js") {
+      raw = asset_orders_live_js();
+      type = "application/javascript; charset=utf-8";
+    } else if (req.path == "/static/orders_live.css") {
+      raw = asset_orders_live_css();
+      type = "text/css; charset=utf-8";
     } else if ((*segs)[1] == "bootstrap" && segs->size() >= 3) {
       fs::path p = opts.bootstrap_dir;
       for (std::size_t i = 2; i < segs->size(); ++i) p /= (*segs)[i];

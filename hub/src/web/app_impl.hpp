@@ -12,6 +12,7 @@
 #include "kh/hub/storage/sqlite.hpp"
 #include "kh/hub/web/escape.hpp"
 #include "kh/hub/web/web.hpp"
+#include "web/sse.hpp"
 #include "web/util.hpp"
 
 namespace kh::hub::web {
@@ -133,6 +134,17 @@ struct app::impl {
 
   // ---- shop (shop.cpp) -------------------------------------------------------------------
   http_response shop(const http_request& req);
+
+  // ---- live orders (orders_live.cpp) -----------------------------------------------------
+  std::unique_ptr<sse_hub> sse = std::make_unique<sse_hub>();
+  std::unique_ptr<staff_service> own_staff;  // when hooks.staff is not given
+  staff_service& staff();                    // writer thread only
+  http_response live(const http_request& req, const session& s, const std::vector<std::string>& rest);
+  http_response live_board(const http_request& req, const session& s, bool counter);
+  http_response live_events(const http_request& req, const session& s);
+  http_response live_detail(const http_request& req, const session& s, const std::string& order_id);
+  http_response live_action(const http_request& req, const session& s, const std::string& order_id);
+  http_response live_print(const http_request& req, const session& s, const std::string& order_id);
 };
 
 /// The shared page shell's CSRF hidden input.

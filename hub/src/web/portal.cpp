@@ -84,6 +84,8 @@ http_response app::impl::portal(const http_request& req) {
     if (top == "discounts") return portal_discounts(req, *s);
     if (top == "staff" && rest.size() == 1) return portal_staff(req, *s);
     if (top == "orders") return portal_orders(req, *s, {rest.begin() + 1, rest.end()});
+    if (top == "live") return live(req, *s, {rest.begin() + 1, rest.end()});
+    if (top == "counter" && rest.size() == 1 && req.method != "POST") return live_board(req, *s, true);
     if (top == "qr") return portal_qr(req, *s, {rest.begin() + 1, rest.end()});
   } catch (const sqlite::error& e) {
     spdlog::error("web: {} {} failed: {}", req.method, req.path, e.what());
@@ -925,7 +927,7 @@ http_response app::impl::portal_orders(const http_request& req, const session& s
     }
     std::optional<protocol::problem> problem;
     on_writer([&] {
-      auto r = orders.transition(rest[0], to, s.actor(), "web");
+      auto r = orders.transition(rest[0], to, "web:" + s.actor(), "web");
       if (!r) {
         problem = r.error();
         return;

@@ -171,7 +171,6 @@ int main(int argc, char** argv) {
   // 2. Event to screen.
   kh::test::mosquitto broker;
   kh::test::hub hub(broker);
-  hub.add_device("board-1", "board");
   hub.add_device("counter-9", "counter");
   hub.serve();
   auto bare = bare_round_trip(broker, 200);

@@ -44,6 +44,11 @@ inline constexpr std::size_t max_status_detail = 200;  ///< device.status detail
 inline constexpr std::size_t max_url = 512;            ///< tracking / image URLs
 inline constexpr std::size_t max_hours_spans = 64;     ///< opening-hours rows in a profile
 inline constexpr std::int64_t max_outbox_report = 1'000'000;
+inline constexpr std::size_t max_ticket = 512;  ///< scanned ticket text in order.action
+inline constexpr std::size_t max_reason = 200;  ///< cancel reason in order.action
+/// orders.snapshot may exceed max_payload: receivers decode it with this cap (1 MiB).
+inline constexpr std::size_t max_snapshot_payload = 1024 * 1024;
+inline constexpr std::size_t max_snapshot_orders = 1000;  ///< open orders in one snapshot
 }  // namespace limits
 
 enum class order_type { eat_in, takeaway, pickup, delivery };
@@ -54,6 +59,10 @@ enum class tax_mode { inclusive, exclusive };
 enum class printer_state { ok, paper_low, paper_out, cover_open, offline, absent };
 /// What a kiosk reports about its camera in `device.status`.
 enum class camera_state { ok, error, absent };
+/// What staff did at a counter (order.action "action").
+enum class staff_action { preparing, ready, out_for_delivery, delivered, collect, take_cash, cancel };
+/// Where an order was placed.
+enum class order_channel { kiosk, phone };
 enum class order_state {
   pending_payment,
   paid,
@@ -73,6 +82,8 @@ const char* to_string(order_state v) noexcept;
 const char* to_string(tax_mode v) noexcept;
 const char* to_string(printer_state v) noexcept;
 const char* to_string(camera_state v) noexcept;
+const char* to_string(staff_action v) noexcept;
+const char* to_string(order_channel v) noexcept;
 bool from_string(std::string_view s, order_type& out) noexcept;
 bool from_string(std::string_view s, payment_method& out) noexcept;
 bool from_string(std::string_view s, device_mode& out) noexcept;
@@ -80,6 +91,8 @@ bool from_string(std::string_view s, order_state& out) noexcept;
 bool from_string(std::string_view s, tax_mode& out) noexcept;
 bool from_string(std::string_view s, printer_state& out) noexcept;
 bool from_string(std::string_view s, camera_state& out) noexcept;
+bool from_string(std::string_view s, staff_action& out) noexcept;
+bool from_string(std::string_view s, order_channel& out) noexcept;
 
 /// Message type words (the {type} topic level and the envelope "type").
 namespace types {
@@ -95,10 +108,15 @@ inline constexpr const char* order_quote = "order.quote";    ///< device → hub
 inline constexpr const char* order_quoted = "order.quoted";  ///< hub → device
 inline constexpr const char* feedback = "feedback";          ///< device → hub
 inline constexpr const char* device_status = "device.status";  ///< device → hub
+inline constexpr const char* order_action = "order.action";                ///< counter → hub
+inline constexpr const char* order_action_result = "order.action.result";  ///< hub → counter
+inline constexpr const char* orders_sync = "orders.sync";                  ///< board/counter → hub
+inline constexpr const char* orders_snapshot = "orders.snapshot";          ///< hub → board/counter
 /// Every type above, for iteration (tests, routing tables).
-inline constexpr std::array<const char*, 12> all = {
-    hello,         catalog,     order_submit, order_accepted, order_rejected, order_status,
-    error,         device_config, order_quote, order_quoted,  feedback,       device_status};
+inline constexpr std::array<const char*, 16> all = {
+    hello,        catalog,      order_submit, order_accepted,      order_rejected, order_status,
+    error,        device_config, order_quote, order_quoted,        feedback,       device_status,
+    order_action, order_action_result, orders_sync, orders_snapshot};
 }  // namespace types
 
 /// True for one of `types::all`.
@@ -365,12 +383,58 @@ struct rejection {
   friend bool operator==(const rejection&, const rejection&) = default;
 };
 
+/// A choice on an ordered line, with its name as ordered ({"group","option","name"}).
+struct ordered_option {
+  std::string group;
+  std::string option;
+  std::string name;
+
+  friend bool operator==(const ordered_option&, const ordered_option&) = default;
+};
+
+/// A line of an open order as screens show it.
+struct open_order_line {
+  std::string product_id;
+  std::string name;  ///< product name as ordered
+  int qty = 1;
+  std::string note;  ///< may be empty ("note" left out)
+  std::vector<ordered_option> options;  ///< may be empty ("options" left out)
+
+  friend bool operator==(const open_order_line&, const open_order_line&) = default;
+};
+
+/// An order as boards, counters and the dashboard show it (orders.snapshot, order.status "order").
+struct open_order {
+  std::string order_id;
+  std::string number;
+  order_state state = order_state::pending_payment;
+  order_type type = order_type::takeaway;
+  order_channel channel = order_channel::kiosk;
+  payment_method payment = payment_method::card_present;
+  std::vector<open_order_line> lines;
+  std::string customer_name;  ///< may be empty
+  std::string table;          ///< may be empty
+  std::string created_at;     ///< RFC 3339
+  std::string paid_at;        ///< RFC 3339, empty while unpaid
+  std::string eta;            ///< RFC 3339, may be empty
+  money subtotal, discount, tax, total;
+  std::string ticket;  ///< the ticket QR payload (the order id)
+
+  friend bool operator==(const open_order&, const open_order&) = default;
+};
+
 /// hub → business orders topic (and to the ordering device).
 struct order_status {
   std::string order_id;
   std::string number;
   order_state state = order_state::pending_payment;
   std::string eta;  ///< RFC 3339, may be empty when not applicable
+  /// Per-business sequence number (1, 2, …); nullopt only from hubs before it existed.
+  std::optional<std::int64_t> seq;
+  std::optional<order_state> previous;  ///< the state before; nullopt for a new order
+  std::string at;  ///< RFC 3339 of the change, may be empty
+  std::string by;  ///< "device:<id>", "web:<user>", "system:expiry", …; may be empty
+  std::optional<open_order> order;  ///< the whole order, for screens
 
   friend bool operator==(const order_status&, const order_status&) = default;
 };

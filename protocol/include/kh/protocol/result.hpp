@@ -39,10 +39,18 @@ enum class code {
   option_unavailable,      ///< the choice exists but is not available now
   too_many_choices,        ///< more choices in a group than its max (or a choice twice)
   missing_choice,          ///< fewer choices in a group than its min (a required group)
-  unknown_order,           ///< feedback for an order the hub does not know (or another device's)
+  unknown_order,           ///< no such order: feedback for an order the hub does not know (or
+                           ///< another device's), or a staff action's order id or ticket
+  // Staff actions (order.action.result); all final.
+  not_paid,             ///< the action needs a paid order; this one is pending_payment
+  not_ready,            ///< collect of an order that is not ready yet
+  already_collected,    ///< collected before; details.at, details.by
+  invalid_transition,   ///< the state rules do not allow this change; details.from, details.to
+  insufficient_cash,    ///< take_cash with tendered below the total; details.due, details.tendered
+  invalid_ticket,       ///< scanned text is not a ticket payload (or names another order)
 };
 /// The last code, for iteration (tests, tables).
-inline constexpr code last_code = code::unknown_order;
+inline constexpr code last_code = code::invalid_ticket;
 
 /// The one rule for answers, applied the same way by hub and kiosk: a code is either **final**
 /// (the answer settles the order: the client stops resending that order_id and shows the result)

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -31,6 +32,41 @@ struct http_request {
   std::string remote;  ///< Peer address, "127.0.0.1:51234" or "[::1]:51234".
 };
 
+/// A response body that goes on after the handler returned (server-sent events). The handler
+/// keeps a reference and pushes chunks from any thread; the server writes them in order as the
+/// client takes them. Bounded: a client more than `max_queued_bytes` behind is cut off (an
+/// EventSource reconnects and resumes with Last-Event-ID). The server ends the response when the
+/// stream is closed, the client goes away, or the server stops.
+class http_stream {
+ public:
+  /// Default: 1 MiB queued at most; a heartbeat comment (": ping") every 15 s keeps proxies from
+  /// timing out and finds dead clients.
+  explicit http_stream(std::size_t max_queued_bytes = 1024 * 1024,
+                       std::chrono::milliseconds heartbeat = std::chrono::seconds(15));
+  /// Queues a chunk (any thread). False when the stream is closed (client gone, too far behind).
+  bool push(std::shared_ptr<const std::string> chunk);
+  bool push(std::string chunk) { return push(std::make_shared<const std::string>(std::move(chunk))); }
+  /// Ends the response after what is queued (any thread). Idempotent.
+  void close();
+  bool closed() const;
+  std::chrono::milliseconds heartbeat() const noexcept { return heartbeat_; }
+
+  // Server side.
+  /// Called by the connection when it starts writing: `wake` is posted whenever chunks arrive.
+  void attach(std::function<void()> wake);
+  /// Moves the queued chunks into `out`; false once closed and empty.
+  bool take(std::vector<std::shared_ptr<const std::string>>& out);
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::shared_ptr<const std::string>> queue_;
+  std::size_t queued_bytes_ = 0;
+  std::size_t max_queued_bytes_;
+  std::chrono::milliseconds heartbeat_;
+  bool closed_ = false;
+  std::function<void()> wake_;
+};
+
 /// What a handler answers. Content-Length, Connection and Server are set by the server; a
 /// `headers` entry replaces a field of the same name, except `set-cookie`, which may repeat.
 struct http_response {
@@ -38,6 +74,9 @@ struct http_response {
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  /// Set: a streamed answer. The header goes out without Content-Length and with
+  /// `Connection: close`, then `body`, then whatever is pushed into the stream until it closes.
+  std::shared_ptr<http_stream> stream;
 };
 
 /// Handlers run on the io_context thread(s): they must not block for long. An exception escaping a

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,7 @@
 
 #include "kh/hub/metrics/metrics.hpp"
 #include "kh/hub/orders/order_service.hpp"
+#include "kh/hub/orders/staff_service.hpp"
 #include "kh/hub/storage/store.hpp"
 
 namespace kh::hub {
@@ -59,6 +61,8 @@ inline constexpr const char* intake_refused = "kh_intake_refused_total";  ///< l
 inline constexpr const char* intake_messages = "kh_intake_queue_messages";
 inline constexpr const char* intake_bytes = "kh_intake_queue_bytes";
 inline constexpr const char* log_suppressed = "kh_log_lines_suppressed_total";
+inline constexpr const char* staff_actions = "kh_staff_actions_total";  ///< label result
+inline constexpr const char* snapshots = "kh_order_snapshots_total";
 }  // namespace metric
 
 /// "Logged once": the first occurrence of a key is admitted, repeats within `window` are only
@@ -132,6 +136,20 @@ class ingress {
 
   ingress(store& s, order_service& orders, metrics_registry& metrics, publish_fn publish, business_fn catalog_changed,
           ingress_options opts = {});
+  ~ingress();
+
+  /// Staff actions and snapshots (order.action, orders.sync), shared with the web dashboard.
+  staff_service& staff() noexcept { return *staff_; }
+
+  /// Told of every order event the hub publishes (after its commit, in seq order per business):
+  /// the web's live stream fans it out. Set before messages flow.
+  using event_fn = std::function<void(const std::string& business_id, const protocol::order_status& st)>;
+  void on_order_event(event_fn f) { on_event_ = std::move(f); }
+
+  /// Publishes an order event: on kh/v1/b/{business}/orders, on the ordering device's
+  /// down/order.status (unless empty or the phone shop's web- device), and to `on_order_event`.
+  /// Every order.status the hub sends goes through here.
+  void publish_status(const std::string& business_id, const std::string& device_id, const protocol::order_status& st);
 
   /// Declares the hub's metric families with help texts (once per registry).
   static void describe_metrics(metrics_registry& m);
@@ -188,6 +206,8 @@ class ingress {
  private:
   void on_presence(const std::string& device, const std::string& payload);
   void on_hello(const std::string& device, const nlohmann::json& body);
+  void on_order_action(const std::string& device, const nlohmann::json& body);
+  void on_orders_sync(const std::string& device, const nlohmann::json& body);
   /// Checks and routes one message; a decoded order.submit is returned for placement instead.
   std::optional<order_submission> admit(const std::string& topic, const std::string& payload, bool retained,
                                         std::size_t wire_size);
@@ -219,6 +239,8 @@ class ingress {
   ingress_options opts_;
   log_limiter limiter_;
   device_rate_limiter rate_;
+  std::unique_ptr<staff_service> staff_;
+  event_fn on_event_;
 };
 
 }  // namespace kh::hub

@@ -22,6 +22,7 @@ using protocol::order_type;
 ///   out_for_delivery → delivered | refunded
 ///   collected | delivered → refunded
 ///   cancelled, refunded: final
+/// Defined in order_transitions.cpp, beside what each staff action asks for (order_transitions.hpp).
 bool can_transition(order_state from, order_state to, order_type type) noexcept;
 
 /// States that count as the kitchen's queue for the ETA: pending_payment, paid, preparing.

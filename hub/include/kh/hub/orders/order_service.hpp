@@ -6,10 +6,12 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "kh/hub/orders/order_events.hpp"
 #include "kh/hub/storage/store.hpp"
 #include "kh/protocol/messages.hpp"
 #include "kh/protocol/result.hpp"
@@ -54,6 +56,7 @@ class order_service {
  public:
   /// `clock` defaults to system_clock::now.
   explicit order_service(store& s, clock_fn clock = {});
+  ~order_service();
 
   /// Places an order submitted by `device_id` (the identity taken from the MQTT topic).
   ///
@@ -89,10 +92,14 @@ class order_service {
   /// their answer. Never throws. Defined in order_batch.cpp.
   std::vector<placement> place_batch(const std::vector<order_submission>& batch);
 
-  /// Moves an order to `to` if `can_transition` allows it, records who/when, maintains the
-  /// queue counter and releases stock when a pending order is cancelled (or, with `restock`, on
-  /// a refund). Fails with `forbidden` for a disallowed transition, `unknown_product`… never;
-  /// `malformed` when the order does not exist. Never throws.
+  /// Moves an order to `to` if `can_transition` allows it, records who/when (`actor`, e.g.
+  /// "device:counter-1", "web:staff:<id>", "system:expiry") in the history, maintains the queue
+  /// counter, releases stock when a pending order is cancelled (or, with `restock`, on a refund),
+  /// and stores the business' next order event (`order_event_log::append`) in the same
+  /// transaction; the returned status carries its seq and the whole order: publish it after this
+  /// returns. Fails with `invalid_transition` (or `already_collected`) for a disallowed change,
+  /// `unknown_order` when the order does not exist, `internal` on a database failure. Called
+  /// inside a caller's unit of work it is a nested one. Never throws.
   protocol::result<transition_outcome> transition(const std::string& order_id, protocol::order_state to,
                                                   const std::string& actor, const std::string& reason = {},
                                                   bool restock = false);
@@ -108,6 +115,10 @@ class order_service {
   /// tracking URL). `order.accepted` then carries "<base>/o/<order_id>".
   void set_public_url(std::string base);
   const std::string& public_url() const noexcept { return public_url_; }
+  /// The business event stream on the writer's connection (writer thread only).
+  order_event_log& events() noexcept { return *events_; }
+  store& db() noexcept { return store_; }
+
   /// Most units of stock-tracked products one device may hold in orders still pending payment
   /// (default 100; 0: no cap). An order that would go past it is answered `hold_limit`
   /// (retryable, not stored): once earlier orders are paid or expire, the resend goes through.
@@ -125,6 +136,7 @@ class order_service {
   store& store_;
   clock_fn clock_;
   std::string public_url_;
+  std::unique_ptr<order_event_log> events_;
   std::int64_t hold_limit_ = 100;
   write_observer on_write_;
   void wrote(bool ok, const std::string& error = {}) noexcept;

@@ -15,6 +15,7 @@
 
 #include "kh/hub/http/http_server.hpp"
 #include "kh/hub/orders/order_service.hpp"
+#include "kh/hub/orders/staff_service.hpp"
 #include "kh/hub/storage/store.hpp"
 
 namespace kh::hub::web {
@@ -51,6 +52,11 @@ struct web_hooks {
   std::function<void(const placement& p)> order_placed;
   /// Staff moved an order to another state, on the writer's thread.
   std::function<void(const transition_outcome& t)> order_changed;
+  /// Staff actions (the counter's rules and answers), used only inside `on_writer`. Default none:
+  /// the web makes its own on `orders`.
+  staff_service* staff = nullptr;
+  /// Runs `f` on the HTTP thread soon (the live stream's fan-out); default: runs it inline.
+  std::function<void(std::function<void()> f)> on_http;
 };
 
 class app {
@@ -64,6 +70,11 @@ class app {
   void add_routes(http_router& router);
   /// The id of the device that phone orders of `business_id` are placed as ("web-<business>").
   static std::string web_device_id(const std::string& business_id);
+  /// Every order event the hub published (writer thread, after the commit, in seq order per
+  /// business): fanned out to the dashboard's open live streams on the HTTP thread.
+  void order_event(const std::string& business_id, const protocol::order_status& st);
+  /// Live streams open for the business (tests, bench).
+  std::size_t live_streams(const std::string& business_id);
 
   struct impl;
 

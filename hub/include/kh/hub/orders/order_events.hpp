@@ -1,0 +1,56 @@
+#pragma once
+// The business' order event stream: every order.status the hub publishes on
+// kh/v1/b/{business}/orders gets the business' next `seq` and is stored (order_events) in the
+// transaction of the change, so screens (orders.sync) and the dashboard's live stream
+// (Last-Event-ID) resume from the database and never see an event twice or miss one.
+//
+// Works on any connection: `append` on the writer's, inside its transaction; the reads also on
+// the web's read-only connections.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kh/hub/storage/sqlite.hpp"
+#include "kh/protocol/messages.hpp"
+#include "kh/protocol/staff.hpp"
+
+namespace kh::hub {
+
+class order_event_log {
+ public:
+  explicit order_event_log(sqlite::connection& db) : db_(db) {}
+
+  /// Writer, inside the change's transaction (after the order row has its new state): takes the
+  /// business' next seq, stores the event and returns it, with the whole order in `order`.
+  /// Throws sqlite::error (the caller's transaction then rolls back) or std::runtime_error for an
+  /// unknown order.
+  protocol::order_status append(const std::string& order_id, std::optional<protocol::order_state> previous,
+                                const std::string& by, std::int64_t at_ms);
+
+  /// The order as screens show it (lines, options, customer name, paid time, …), or nullopt.
+  std::optional<protocol::open_order> open_order(const std::string& order_id);
+
+  /// The business' last seq (0 before its first event).
+  std::int64_t last_seq(const std::string& business_id);
+
+  struct stored_event {
+    std::int64_t seq = 0;
+    std::string order_id;
+    std::string body;  ///< order.status body as published
+    std::int64_t at_ms = 0;
+  };
+  /// Events with seq > `after`, oldest first, at most `limit`.
+  std::vector<stored_event> since(const std::string& business_id, std::int64_t after, int limit);
+
+  /// Every open order of the business, oldest first (at most limits::max_snapshot_orders), and
+  /// the seq they reflect. Consistent when run inside one transaction (the writer's, or a read
+  /// transaction).
+  protocol::orders_snapshot snapshot(const std::string& business_id, std::int64_t now_ms);
+
+ private:
+  sqlite::connection& db_;
+};
+
+}  // namespace kh::hub
