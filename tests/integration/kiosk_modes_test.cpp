@@ -127,9 +127,10 @@ TEST(kiosk_modes, shop_order_paid_in_cash_prepared_shown_on_the_board_and_handed
   ASSERT_TRUE(in_lane(cs, "to_pay", n)) << cs.dump() << counter.log();
   EXPECT_TRUE(counter.cmd("tap cash:" + order.order_id).value("ok", false));
   std::string quick;
-  for (const auto& t : counter.state()["targets"])
+  const auto dialog = counter.state();
+  for (const auto& t : dialog["targets"])
     if (t["id"].get<std::string>().rfind("quick:", 0) == 0) quick = t["id"];  // the largest
-  ASSERT_FALSE(quick.empty());
+  ASSERT_FALSE(quick.empty()) << counter.state().dump().substr(0, 3000);
   const std::int64_t tendered = std::stoll(quick.substr(6));
   EXPECT_TRUE(counter.cmd("tap " + quick).value("ok", false));
   EXPECT_TRUE(counter.cmd("tap key:ok").value("ok", false));
