@@ -188,6 +188,8 @@ int main(int argc, char** argv) {
     staff.send("order.action", json{{"action_id", kh::protocol::new_uuid()}, {"action", "take_cash"}, {"order_id", body["order_id"]}, {"tendered", r->body()["total"]}});
     staff.next_for(body["order_id"]);
     kh::test::eventually([&] { for (auto& n : board.state()["preparing"]) if (n == number) return true; return false; }, 5s);
+    staff.send("order.action", json{{"action_id", kh::protocol::new_uuid()}, {"action", "preparing"}, {"order_id", body["order_id"]}});
+    staff.next_for(body["order_id"]);
     const auto t0 = steady_clock::now();
     staff.send("order.action", json{{"action_id", kh::protocol::new_uuid()}, {"action", "ready"}, {"order_id", body["order_id"]}});
     std::thread waiter([&] {
