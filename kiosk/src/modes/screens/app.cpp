@@ -590,8 +590,7 @@ class counter_app final : public screen_app {
   }
   const ui::scene& build(std::int64_t) override {
     const auto l = ui::make_layout(layout_.width, layout_.height, layout_.dpi, s_.large_text);
-    view_ = counter::build_view(s_, l, s_.large_text ? ui::high_contrast_theme() : ui::normal_theme(), tr(),
-                                *fonts_, wall_ms());
+    view_ = counter::build_view(s_, l, ui::normal_theme(), tr(), *fonts_, wall_ms());
     return view_.scene;
   }
   json state_json() override {
