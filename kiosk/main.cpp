@@ -1,6 +1,6 @@
-// kiosk — the device firmware. Without --headless it opens the touch window (shop mode); with
-// --headless it runs the hub link with line commands on stdin, as before. Wiring only: the work is
-// in kh::kiosk (core, ui, modes/shop, link, control, print).
+// kiosk — the device firmware. Without --headless it opens the touch window of its mode (shop,
+// counter or board); with --headless it runs the hub link with line commands on stdin. Wiring
+// only: the work is in kh::kiosk (core, ui, modes/shop, modes/screens, link, control, print).
 
 #include <iostream>
 #include <stdexcept>
@@ -12,17 +12,21 @@
 
 #include "kh/kiosk/headless/headless.hpp"
 #include "kh/kiosk/link/identity.hpp"
+#include "kh/kiosk/modes/screens/app.hpp"
 #include "kh/kiosk/modes/shop/app.hpp"
 #include "kh/protocol/messages.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"kiosk: Kioskhub device firmware (touch shop window, or --headless hub link)"};
+  CLI::App app{"kiosk: Kioskhub device firmware (touch window: shop, counter or board; or --headless hub link)"};
   app.set_config("--config", "", "Read flags from this TOML/INI file (same keys as the flags; flags win)");
   bool headless = false, fullscreen = false;
   std::string data_dir, device, mqtt_url, business, username, password, mode = "shop",
                                                                         log_level = "info", enroll_uri,
-                                                                        enroll_ca;
+                                                                        enroll_ca, categories;
   kh::kiosk::shop::app_options ui;
+  kh::kiosk::screens::app_options scr;
+  int highlight_s = 5, ready_clear_s = 900, keepalive_s = 20, amber_s = 300, red_s = 600;
+  bool large_text = false, no_sound = false;
   std::string hash_pin, size, local_prefix;
   int idle_s = 60;
   app.add_flag("--headless", headless,
@@ -42,8 +46,25 @@ int main(int argc, char** argv) {
                  "the device's down/ topic)");
   app.add_option("--mqtt-username", username, "Broker user name (default: none)");
   app.add_option("--mqtt-password", password, "Broker password (default: none)");
-  app.add_option("--mode", mode, "Device mode (default: shop; counter and board come later)")
+  app.add_option("--mode", mode,
+                 "shop (customers order), counter (staff: lanes, cash, scans, hand-over) or board "
+                 "(Preparing / Ready numbers); default: shop")
       ->check(CLI::IsMember({"shop", "counter", "board"}));
+  app.add_option("--highlight-seconds", highlight_s, "Board: a number that turns ready is highlighted this long (default: 5)")
+      ->check(CLI::Range(0, 600));
+  app.add_option("--ready-clear-seconds", ready_clear_s, "Board: ready numbers nobody collected leave after this (default: 900)")
+      ->check(CLI::Range(10, 86400));
+  app.add_option("--keepalive-seconds", keepalive_s,
+                 "Board: offline longer than this, orders are no longer shown as current (default: 20)")
+      ->check(CLI::Range(1, 3600));
+  app.add_option("--categories", categories,
+                 "Counter: route only these catalog category ids, comma-separated (default: all)");
+  app.add_option("--age-amber-seconds", amber_s, "Counter: card age that turns amber (default: 300)")
+      ->check(CLI::Range(1, 86400));
+  app.add_option("--age-red-seconds", red_s, "Counter: card age that turns red (default: 600)")
+      ->check(CLI::Range(1, 86400));
+  app.add_flag("--large-text", large_text, "Counter: start in large text mode (a button toggles it)");
+  app.add_flag("--no-sound", no_sound, "Counter and board: no tones or chimes");
   app.add_option("--printer", ui.printer,
                  "Receipt printer: file:/dev/usb/lp0, tcp://HOST[:9100], sim: (in memory), "
                  "sim:FILE (in memory, jobs appended to FILE), none (default: sim:)");
@@ -51,7 +72,7 @@ int main(int argc, char** argv) {
   app.add_option("--language", ui.language, "Start language, e.g. en or fr (default: the store's first)");
   app.add_option("--idle-timeout", idle_s, "Seconds without a touch before \"Still there?\" (default: 60)")
       ->check(CLI::Range(5, 3600));
-  app.add_option("--size", size, "Window size WxH (default: 1280x800; fullscreen uses the display's)");
+  app.add_option("--size", size, "Window size WxH (default: 1280x800 for the shop, 1920x1080 for counter and board; fullscreen uses the display's)");
   app.add_flag("--fullscreen", fullscreen, "Full screen on the display (KMS/DRM, Wayland or X11 via SDL)");
   app.add_option("--dpi", ui.dpi, "Display density for touch-target sizes (default: what the display reports, else 96)");
   app.add_option("--control", ui.control, "Open the control socket at PATH (mode 0600; default: off; see docs/kiosk.md)");
@@ -116,6 +137,37 @@ int main(int argc, char** argv) {
       ui.width = std::stoi(size.substr(0, x));
       ui.height = std::stoi(size.substr(x + 1));
       if (ui.width < 320 || ui.height < 320) throw std::invalid_argument("--size is at least 320x320");
+    }
+    if (mode == "counter" || mode == "board") {
+      scr.link = std::move(opts);
+      if (!size.empty()) {
+        scr.width = ui.width;
+        scr.height = ui.height;
+      }
+      scr.fullscreen = fullscreen;
+      scr.dpi = ui.dpi;
+      scr.language = ui.language;
+      scr.control = ui.control;
+      scr.assets = ui.assets;
+      scr.sound = !no_sound;
+      scr.highlight = std::chrono::seconds(highlight_s);
+      scr.ready_clear = std::chrono::seconds(ready_clear_s);
+      scr.keepalive = std::chrono::seconds(keepalive_s);
+      scr.printer = ui.printer;
+      scr.camera = ui.camera;
+      for (std::size_t b = 0; !categories.empty() && b <= categories.size();) {
+        const auto e = categories.find(',', b);
+        const auto id = categories.substr(b, e == std::string::npos ? std::string::npos : e - b);
+        if (!id.empty()) scr.categories.push_back(id);
+        if (e == std::string::npos) break;
+        b = e + 1;
+      }
+      scr.amber = std::chrono::seconds(amber_s);
+      scr.red = std::chrono::seconds(std::max(red_s, amber_s));
+      scr.large_text = large_text;
+      scr.staff_pin_hash = ui.staff_pin_hash;
+      return mode == "board" ? kh::kiosk::screens::run_board(std::move(scr))
+                             : kh::kiosk::screens::run_counter(std::move(scr));
     }
     ui.fullscreen = fullscreen;
     ui.idle = std::chrono::seconds(idle_s);

@@ -24,6 +24,8 @@ const char* to_string(errc e) noexcept {
       return "stopped";
     case errc::invalid_options:
       return "invalid_options";
+    case errc::offline:
+      return "offline";
   }
   return "unknown";
 }

@@ -209,6 +209,25 @@ outcome<protocol::order_quoted> engine::quote(const protocol::order_quote& q) {
   return estimate;
 }
 
+outcome<bool> engine::send_action(const protocol::order_action& a) {
+  if (!protocol::is_uuid(a.action_id)) return fail(errc::bad_command, "action id is not a UUID");
+  if (!connected_) return fail(errc::offline, "not connected to the hub");
+  auto payload = protocol::make_message(types::order_action, protocol::to_json(a));
+  if (!publish_(topics::device_up(cfg_.device_id, types::order_action), payload))
+    return fail(errc::offline, "the broker did not take the action");
+  return true;
+}
+
+outcome<bool> engine::sync_orders(std::int64_t known_seq) {
+  if (!connected_) return fail(errc::offline, "not connected to the hub");
+  protocol::orders_sync m;
+  m.known_seq = known_seq;
+  if (!publish_(topics::device_up(cfg_.device_id, types::orders_sync),
+                protocol::make_message(types::orders_sync, protocol::to_json(m))))
+    return fail(errc::offline, "the broker did not take the request");
+  return true;
+}
+
 outcome<bool> engine::send_feedback(const protocol::feedback& f) {
   if (!protocol::is_uuid(f.order_id)) return fail(errc::bad_command, "order id is not a UUID");
   if (f.rating < 1 || f.rating > 5) return fail(errc::bad_command, "rating must be 1 to 5");
@@ -339,7 +358,10 @@ void engine::on_message(std::string_view topic, std::string_view payload) {
       spdlog::debug("kiosk: ignoring message on {} (not ours)", topic);
       return;
     }
-    auto env = protocol::decode_envelope(payload);
+    // A snapshot of every open order may exceed the usual 64 KiB (docs/protocol.md).
+    auto env = via_down && t->type == types::orders_snapshot
+                   ? protocol::decode_envelope(payload, protocol::limits::max_snapshot_payload)
+                   : protocol::decode_envelope(payload);
     if (!env) {
       spdlog::warn("kiosk: ignoring bad message on {}: {} ({})", topic,
                    protocol::to_string(env.error().code), env.error().message);
@@ -420,6 +442,24 @@ void engine::on_message(std::string_view topic, std::string_view payload) {
       // Only our own orders are tracked; the business topic carries every device's.
       auto changed = db_.update_tracking(s->order_id, s->number, protocol::to_string(s->state));
       emit(events::order_status{std::move(s).value(), changed && *changed});
+    } else if (type == types::orders_snapshot && via_down) {
+      auto s = protocol::decode_orders_snapshot(env->body);
+      if (!s) {
+        spdlog::warn("kiosk: ignoring bad orders.snapshot: {}", s.error().message);
+        return;
+      }
+      if (!business_id_.empty() && s->business_id != business_id_) {
+        spdlog::warn("kiosk: ignoring orders.snapshot of business {}", s->business_id);
+        return;
+      }
+      emit(events::orders_snapshot{std::move(s).value()});
+    } else if (type == types::order_action_result && via_down) {
+      auto r = protocol::decode_order_action_result(env->body);
+      if (!r) {
+        spdlog::warn("kiosk: ignoring bad order.action.result: {}", r.error().message);
+        return;
+      }
+      emit(events::action_result{std::move(r).value()});
     } else if (type == types::order_quoted && via_down) {
       auto q = protocol::decode_order_quoted(env->body);
       if (!q) {

@@ -390,6 +390,18 @@ outcome<protocol::order_quoted> link::quote(protocol::order_quote q) {
   return std::move(*r);
 }
 
+outcome<bool> link::send_action(protocol::order_action a) {
+  auto r = impl_->call([p = impl_.get(), a = std::move(a)] { return p->eng->send_action(a); });
+  if (!r) return fail(errc::stopped, "the kiosk link is stopped");
+  return std::move(*r);
+}
+
+outcome<bool> link::sync_orders(std::int64_t known_seq) {
+  auto r = impl_->call([p = impl_.get(), known_seq] { return p->eng->sync_orders(known_seq); });
+  if (!r) return fail(errc::stopped, "the kiosk link is stopped");
+  return std::move(*r);
+}
+
 outcome<bool> link::send_feedback(protocol::feedback f) {
   auto r = impl_->call([p = impl_.get(), f = std::move(f)] { return p->eng->send_feedback(f); });
   if (!r) return fail(errc::stopped, "the kiosk link is stopped");

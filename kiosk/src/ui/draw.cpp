@@ -52,9 +52,18 @@ TTF_Font* fonts::get(int size, bool bold) {
 }
 
 int fonts::width(std::string_view utf8, int size, bool bold) {
+  // Views measure the same strings every frame (fitting, grids): keep the answers, bounded.
+  std::string key;
+  key.reserve(utf8.size() + 8);
+  key += std::to_string(size);
+  key += bold ? 'b' : 'r';
+  key += utf8;
+  if (auto it = widths_.find(key); it != widths_.end()) return it->second;
   int w = 0, h = 0;
   const std::string s(utf8);
   if (TTF_SizeUTF8(get(size, bold), s.c_str(), &w, &h) != 0) return 1 << 20;
+  if (widths_.size() >= k_max_widths) widths_.clear();
+  widths_.emplace(std::move(key), w);
   return w;
 }
 

@@ -23,6 +23,7 @@ enum class errc {
   storage_error,     ///< SQLite failed (disk full, corrupt file, …)
   stopped,           ///< the link is shut down
   invalid_options,   ///< options that break the product's option rules
+  offline,           ///< needs the hub now (a staff action, a snapshot) and the link is down
 };
 
 /// Wire word, e.g. "unknown_sku".

@@ -129,6 +129,14 @@ class engine {
   /// order_submit.local_number together with placed_at when the hub is unreachable.
   outcome<std::string> take_local_number();
 
+  /// Counter mode: a staff action (order.action, QoS 1). Never held while offline (an action only
+  /// means something now): errc::offline. The answer arrives as events::action_result with the
+  /// same action_id. Errors: bad_command (action_id not a UUID), offline.
+  outcome<bool> send_action(const protocol::order_action& a);
+  /// Board and counter modes: orders.sync ("send me every open order"); the answer arrives as
+  /// events::orders_snapshot. Errors: offline.
+  outcome<bool> sync_orders(std::int64_t known_seq);
+
   bool connected() const noexcept { return connected_; }
   const std::string& business_id() const noexcept { return business_id_; }
   /// The current catalog, null when none is cached.

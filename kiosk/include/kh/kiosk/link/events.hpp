@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "kh/protocol/messages.hpp"
+#include "kh/protocol/staff.hpp"
 
 namespace kh::kiosk {
 
@@ -47,9 +48,18 @@ struct quoted {
   protocol::order_quoted quote;
   bool from_hub = true;
 };
+/// The business' open orders (answer to orders.sync), for board and counter modes.
+struct orders_snapshot {
+  protocol::orders_snapshot snapshot;
+};
+/// The hub's answer to one of our staff actions (counter mode).
+struct action_result {
+  protocol::order_action_result result;
+};
 }  // namespace events
 
 using link_event = std::variant<events::connection, events::catalog, events::business,
-                                events::order_answer, events::order_status, events::quoted>;
+                                events::order_answer, events::order_status, events::quoted,
+                                events::orders_snapshot, events::action_result>;
 
 }  // namespace kh::kiosk

@@ -78,6 +78,10 @@ class link {
                                     std::function<void(const std::string&)> on_queued = {});
   /// Offline estimate now (engine::quote), and the hub's order.quoted later as events::quoted.
   outcome<protocol::order_quoted> quote(protocol::order_quote q);
+  /// Counter: a staff action (engine::send_action).
+  outcome<bool> send_action(protocol::order_action a);
+  /// Board/counter: ask for the business' open orders (engine::sync_orders).
+  outcome<bool> sync_orders(std::int64_t known_seq);
   /// The customer's 1–5 rating of an order (engine::send_feedback).
   outcome<bool> send_feedback(protocol::feedback f);
   /// Printer/camera state for device.status (engine::report_status). Cheap; call on every change.

@@ -50,8 +50,10 @@ class fonts final : public text_measurer {
   int line_height(int size) override;
 
  private:
+  static constexpr std::size_t k_max_widths = 16384;  ///< measured widths kept (then forgotten)
   font_files files_;
   std::map<std::pair<int, bool>, TTF_Font*> open_;
+  std::unordered_map<std::string, int> widths_;
 };
 
 /// Owns an ARGB8888 SDL surface (freed with SDL_FreeSurface).
