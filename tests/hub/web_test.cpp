@@ -606,6 +606,7 @@ TEST_F(web_app, a_phone_order_goes_through_the_order_service_and_is_tracked_to_c
   ASSERT_EQ(page.status, 200);
   EXPECT_NE(page.body.find("A-001"), std::string::npos);
   EXPECT_NE(page.body.find("8.50 EUR"), std::string::npos);
+  EXPECT_NE(page.body.find(R"(class="alert alert-info" id="pay-due")"), std::string::npos);  // unpaid: asks for money
   auto ev = phone.get("/s/alpha/o/" + oid + "/events");
   EXPECT_EQ(ev.content_type, "text/event-stream");
   EXPECT_NE(ev.body.find("\"state\":\"pending_payment\""), std::string::npos);
@@ -616,6 +617,8 @@ TEST_F(web_app, a_phone_order_goes_through_the_order_service_and_is_tracked_to_c
   a.get("/portal/orders");
   for (const char* to : {"paid", "preparing", "ready"}) ASSERT_EQ(a.post("/portal/orders/" + oid + "/state", {{"to", to}}).status, 303) << to;
   EXPECT_NE(phone.get("/s/alpha/o/" + oid + "/events").body.find("\"state\":\"ready\""), std::string::npos);
+  // Paid: the page no longer tells the customer to pay.
+  EXPECT_NE(phone.get("/s/alpha/o/" + oid).body.find(R"(class="alert alert-info d-none" id="pay-due")"), std::string::npos);
   EXPECT_EQ(a.post("/portal/orders/" + oid + "/state", {{"to", "delivered"}}).status, 409);  // not a delivery
   ASSERT_EQ(a.post("/portal/orders/" + oid + "/state", {{"to", "collected"}}).status, 303);
   EXPECT_EQ(changed.size(), 4u);

@@ -178,6 +178,7 @@ std::string_view asset_shop_js() {
         $('order-state').textContent = s.label;
         $('order-eta').textContent = s.eta;
         tr.dataset.state = s.state;
+        if (s.state !== 'pending_payment' && $('pay-due')) $('pay-due').classList.add('d-none');
         if (s.feedback && $('feedback')) $('feedback').classList.remove('d-none');
         if (finals[s.state]) es.close();
       });

@@ -430,7 +430,7 @@ http_response app::impl::shop(const http_request& req) {
     auto body = render(R"(<div id="tracking" data-events="/s/{{slug|url}}/o/{{oid|url}}/events" data-state="{{state|attr}}">
 <p class="text-muted mb-1">Your order number</p><p class="display-4 fw-bold" id="order-number">{{number}}</p>
 <p class="fs-4">Status: <strong id="order-state">{{label}}</strong></p><p>Ready at about <strong id="order-eta">{{eta}}</strong></p>
-<div class="alert alert-info">Pay <strong>{{total}}</strong> at the counter ({{type}}).</div>
+<div class="alert alert-info{{payclass|attr}}" id="pay-due">Pay <strong>{{total}}</strong> at the counter ({{type}}).</div>
 <ul class="list-group mb-3">{{lines|html}}</ul>{{thanks|html}}
 <form method="post" action="/s/{{slug|url}}/o/{{oid|url}}/feedback" id="feedback" class="{{fbclass|attr}}">
 <input type="hidden" name="csrf" value="{{csrf|attr}}"><h2 class="h5">How was it?</h2>
@@ -442,6 +442,8 @@ http_response app::impl::shop(const http_request& req) {
                         {"lines", safe_html{lines}}, {"csrf", t}, {"support", support},
                         {"thanks", req.query.count("thanks") || has_feedback ? safe_html{R"(<div class="alert alert-success" id="thanks">Thank you for your feedback!</div>)"} : safe_html{}},
                         {"fbclass", done && !has_feedback ? "" : "d-none"},
+                        // Only an unpaid order asks for money; once paid (or cancelled) the box goes.
+                        {"payclass", state == "pending_payment" ? "" : " d-none"},
                         {"stars", safe_html{[] {
                            std::string s;
                            for (int i = 1; i <= 5; ++i)
