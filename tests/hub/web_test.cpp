@@ -9,6 +9,7 @@
 #include <brotli/decode.h>
 #include <gtest/gtest.h>
 
+#include "kh/hub/orders/order_rules.hpp"
 #include "kh/hub/web/escape.hpp"
 #include "kh/hub/web/web.hpp"
 #include "kh/protocol/time.hpp"
@@ -607,6 +608,16 @@ TEST_F(web_app, a_phone_order_goes_through_the_order_service_and_is_tracked_to_c
   EXPECT_NE(page.body.find("A-001"), std::string::npos);
   EXPECT_NE(page.body.find("8.50 EUR"), std::string::npos);
   EXPECT_NE(page.body.find(R"(class="alert alert-info" id="pay-due")"), std::string::npos);  // unpaid: asks for money
+  {
+    // The ETA is on the store's wall clock: its IANA zone once the profile has one (here 14 h
+    // ahead of UTC, no DST), not the fixed offset given at registration (+00:00 here).
+    const auto eta_ms = std::stoll(*scalar("SELECT eta_ms FROM orders WHERE id = '" + oid + "'"));
+    const auto hhmm = [](std::int64_t ms) { return protocol::format_rfc3339(from_ms(ms)).substr(11, 5); };
+    EXPECT_NE(page.body.find(">" + hhmm(eta_ms) + "</strong>"), std::string::npos);
+    sqlite_connection(*db).exec("UPDATE businesses SET time_zone = 'Pacific/Kiritimati' WHERE slug = 'alpha'");
+    EXPECT_NE(phone.get("/s/alpha/o/" + oid).body.find(">" + hhmm(eta_ms + 14 * 3'600'000) + "</strong>"), std::string::npos);
+    sqlite_connection(*db).exec("UPDATE businesses SET time_zone = NULL WHERE slug = 'alpha'");
+  }
   auto ev = phone.get("/s/alpha/o/" + oid + "/events");
   EXPECT_EQ(ev.content_type, "text/event-stream");
   EXPECT_NE(ev.body.find("\"state\":\"pending_payment\""), std::string::npos);

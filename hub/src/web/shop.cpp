@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "kh/hub/catalog/store_profile.hpp"
 #include "kh/hub/orders/order_rules.hpp"
 #include "kh/hub/storage/shop_repository.hpp"
 #include "kh/protocol/codec.hpp"
@@ -40,6 +41,7 @@ struct shop_business {
   std::string id, slug, name, currency, about;
   bool always_open = false;
   int utc_offset = 0;
+  std::string time_zone;  ///< IANA name from the store profile; empty: only the fixed offset is known
 };
 
 bool is_id(const std::string& s) {
@@ -75,8 +77,17 @@ std::string label(std::string s) {
   return s;
 }
 
-std::string local_hhmm(std::int64_t ms, int offset_min) {
-  const auto t = protocol::format_rfc3339(from_ms(ms + static_cast<std::int64_t>(offset_min) * 60'000));
+// "HH:MM" of `ms` on the store's wall clock: its IANA zone (DST included) when the profile has
+// one, else the fixed offset given at registration.
+std::string local_hhmm(std::int64_t ms, const shop_business& b) {
+  if (!b.time_zone.empty()) {
+    if (auto w = wall_time_in(b.time_zone, from_ms(ms))) {
+      char out[16];
+      std::snprintf(out, sizeof out, "%02d:%02d", (w->minute / 60) % 24, w->minute % 60);
+      return out;
+    }
+  }
+  const auto t = protocol::format_rfc3339(from_ms(ms + static_cast<std::int64_t>(b.utc_offset) * 60'000));
   return t.substr(11, 5);
 }
 
@@ -90,10 +101,10 @@ http_response app::impl::shop(const http_request& req) {
   std::vector<std::string> types;
   {
     auto db = reads.get();
-    auto q = db->prepare("SELECT id, slug, name, currency, about, always_open, utc_offset_minutes FROM businesses WHERE slug = ?");
+    auto q = db->prepare("SELECT id, slug, name, currency, about, always_open, utc_offset_minutes, COALESCE(time_zone, '') FROM businesses WHERE slug = ?");
     q.bind(1, slug);
     if (!q.step()) return not_found(req);
-    b = {q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.int64(5) != 0, q.int32(6)};
+    b = {q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.int64(5) != 0, q.int32(6), q.text(7)};
     auto t = db->prepare("SELECT order_type FROM business_order_types WHERE business_id = ? AND enabled = 1");
     t.bind(1, b.id);
     while (t.step()) types.push_back(t.text(0));
@@ -387,7 +398,7 @@ http_response app::impl::shop(const http_request& req) {
       // `retry` ms and gets the next state, so the page follows the order without a reload and
       // without holding a server connection per phone.
       const nlohmann::json ev = {{"order_id", oid}, {"number", number}, {"state", state}, {"label", label(state)},
-                                 {"eta", local_hhmm(eta, b.utc_offset)}, {"feedback", done && !has_feedback}};
+                                 {"eta", local_hhmm(eta, b)}, {"feedback", done && !has_feedback}};
       http_response r;
       r.content_type = "text/event-stream";
       r.body = "retry: 1500\nevent: status\ndata: " + ev.dump() + "\n\n";
@@ -438,7 +449,7 @@ http_response app::impl::shop(const http_request& req) {
 <textarea class="form-control mb-2" name="comment" rows="2" placeholder="Comment, optional" aria-label="comment"></textarea>
 <button class="btn btn-primary" type="submit">Send feedback</button></form>{{support|html}}</div>)",
                        {{"slug", b.slug}, {"oid", oid}, {"state", state}, {"number", number}, {"label", label(state)},
-                        {"eta", local_hhmm(eta, b.utc_offset)}, {"total", format_money(total, currency)}, {"type", label(type)},
+                        {"eta", local_hhmm(eta, b)}, {"total", format_money(total, currency)}, {"type", label(type)},
                         {"lines", safe_html{lines}}, {"csrf", t}, {"support", support},
                         {"thanks", req.query.count("thanks") || has_feedback ? safe_html{R"(<div class="alert alert-success" id="thanks">Thank you for your feedback!</div>)"} : safe_html{}},
                         {"fbclass", done && !has_feedback ? "" : "d-none"},
