@@ -21,6 +21,7 @@
 #include "kh/hardware/printer/sim_printer.hpp"
 #include "kh/hardware/scanner/scanner.hpp"
 #include "kh/kiosk/control/control_socket.hpp"
+#include "modes/window_support.hpp"
 #include "kh/kiosk/core/board.hpp"
 #include "kh/kiosk/core/counter.hpp"
 #include "kh/kiosk/modes/board/view.hpp"
@@ -48,45 +49,9 @@ std::int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-class task_queue {
- public:
-  explicit task_queue(std::size_t cap) : cap_(cap) {}
-  bool push(std::function<void()> f) {
-    std::lock_guard lk(mu_);
-    if (q_.size() >= cap_) return false;
-    q_.push_back(std::move(f));
-    cv_.notify_one();
-    return true;
-  }
-  std::deque<std::function<void()>> take_all() {
-    std::lock_guard lk(mu_);
-    return std::exchange(q_, {});
-  }
-  bool pop(std::function<void()>& f) {
-    std::unique_lock lk(mu_);
-    cv_.wait(lk, [&] { return closed_ || !q_.empty(); });
-    if (q_.empty()) return false;
-    f = std::move(q_.front());
-    q_.pop_front();
-    return true;
-  }
-  void close() {
-    std::lock_guard lk(mu_);
-    closed_ = true;
-    cv_.notify_all();
-  }
+using window::task_queue;
+using window::error_json;
 
- private:
-  std::size_t cap_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> q_;
-  bool closed_ = false;
-};
-
-json error_json(const std::string& code, const std::string& msg) {
-  return json{{"ok", false}, {"error", code}, {"message", msg}};
-}
 
 // What the board and the counter share: window, fonts, languages, link, worker, control socket.
 class screen_app {

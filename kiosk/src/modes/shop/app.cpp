@@ -21,6 +21,7 @@
 #include "kh/hardware/printer/receipt_printer.hpp"
 #include "kh/hardware/printer/sim_printer.hpp"
 #include "kh/kiosk/control/control_socket.hpp"
+#include "modes/window_support.hpp"
 #include "kh/kiosk/link/image_cache.hpp"
 #include "kh/kiosk/core/shop.hpp"
 #include "kh/kiosk/modes/shop/view.hpp"
@@ -46,43 +47,8 @@ std::int64_t now_ms() {
       .count();
 }
 
-// A bounded FIFO of tasks run by one thread.
-class task_queue {
- public:
-  explicit task_queue(std::size_t cap) : cap_(cap) {}
-  bool push(std::function<void()> f) {
-    std::lock_guard lk(mu_);
-    if (q_.size() >= cap_) return false;
-    q_.push_back(std::move(f));
-    cv_.notify_one();
-    return true;
-  }
-  std::deque<std::function<void()>> take_all() {
-    std::lock_guard lk(mu_);
-    return std::exchange(q_, {});
-  }
-  // Blocks until a task or close().
-  bool pop(std::function<void()>& f) {
-    std::unique_lock lk(mu_);
-    cv_.wait(lk, [&] { return closed_ || !q_.empty(); });
-    if (q_.empty()) return false;
-    f = std::move(q_.front());
-    q_.pop_front();
-    return true;
-  }
-  void close() {
-    std::lock_guard lk(mu_);
-    closed_ = true;
-    cv_.notify_all();
-  }
-
- private:
-  std::size_t cap_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> q_;
-  bool closed_ = false;
-};
+using window::task_queue;
+using window::error_json;
 
 // Wall-clock helpers in the store's IANA time zone (the catalog's profile), whatever zone the
 // kiosk's own clock is set to: tickets, ETAs and pickup slots show the store's time, DST included
@@ -529,9 +495,6 @@ json app::state_json() const {
   return j;
 }
 
-json error_json(const std::string& code, const std::string& msg) {
-  return json{{"ok", false}, {"error", code}, {"message", msg}};
-}
 
 // Runs on the UI thread.
 std::string app::handle_control(const std::string& line) {
