@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "kh/hub/catalog/seed.hpp"
 #include "kh/hub/orders/order_service.hpp"
 #include "kh/hub/storage/sqlite.hpp"
 #include "kh/protocol/codec.hpp"
@@ -299,8 +300,6 @@ TEST_F(placement_test, eta_grows_with_the_queue) {
   EXPECT_EQ(eta(), std::chrono::seconds(420));
 }
 
-}  // namespace
-}  // namespace kh::hub
 
 namespace kh::hub {
 namespace {
@@ -336,6 +335,74 @@ TEST(placement_hold, a_device_cannot_hold_more_than_the_cap_in_unpaid_orders) {
   auto pending = s->orders().in_state_before(protocol::order_state::pending_payment, to_ms(clock.now) + 1, 10);
   for (const auto& id : pending) ASSERT_TRUE(svc.transition(id, protocol::order_state::paid, "test"));
   EXPECT_TRUE(svc.place("kiosk-1", req).accepted);
+}
+
+}  // namespace
+}  // namespace kh::hub
+
+// A new order's order.status is built from what placement holds, not read back from the database
+// (five statements fewer per order): it must be exactly what a reader of the database builds
+// (screens' orders.sync, the dashboard), and what is stored in order_events must be the bytes
+// published.
+TEST(placement_event, the_new_order_event_is_what_a_reader_of_the_database_builds) {
+  test::temp_dir dir;
+  auto s = open_sqlite_store(database_path(dir.str()));
+  seed_demo(*s);
+  const auto bid = s->businesses().all().at(0).id;
+  {
+    auto tx = s->begin();
+    s->devices().insert({"web-" + bid, bid, "Phone shop", protocol::device_mode::shop, true, false, std::nullopt, ""},
+                        0);
+    tx->commit();
+  }
+  test::manual_clock clock;
+  order_service svc(*s, clock.fn());
+  std::vector<std::pair<std::string, protocol::order_submit>> reqs;
+  auto add = [&](std::string device, auto fill) {
+    protocol::order_submit o = make_order({});
+    o.payment = protocol::payment_method::cash;
+    fill(o);
+    reqs.emplace_back(std::move(device), std::move(o));
+  };
+  add("kiosk-1", [](auto& o) { o.lines.push_back({"espresso", 1, ""}); });
+  add("kiosk-1", [](auto& o) {
+    o.lines.push_back({"latte", 2, "extra hot", {{"size", "l"}, {"milk", "oat"}}});
+    o.lines.push_back({"espresso", 1, ""});
+    o.lines.push_back({"cappuccino", 1, "", {{"milk", "soy"}}});
+    o.cust.name = "Ana";
+  });
+  add("kiosk-1", [](auto& o) {
+    o.type = protocol::order_type::eat_in;
+    o.lines.push_back({"espresso", 1, "Table 12"});
+  });
+  add("web-" + bid, [](auto& o) {
+    o.type = protocol::order_type::eat_in;
+    o.lines.push_back({"latte", 1, "", {{"size", "m"}}});
+  });
+  std::int64_t last_seq = svc.events().last_seq(bid);
+  std::int64_t queue = s->businesses().find(bid)->active_orders;
+  for (const auto& [device, req] : reqs) {
+    const auto p = svc.place(device, req);
+    ASSERT_TRUE(p.accepted) << p.body;
+    ASSERT_TRUE(p.status.has_value());
+    const auto read_back = svc.events().open_order(req.order_id);
+    ASSERT_TRUE(read_back.has_value());
+    EXPECT_EQ(p.status->order, *read_back) << req.order_id;
+    EXPECT_EQ(p.status->seq, last_seq + 1);
+    last_seq = *p.status->seq;
+    EXPECT_EQ(svc.events().last_seq(bid), last_seq);
+    EXPECT_EQ(s->businesses().find(bid)->active_orders, ++queue);  // counted in the seq's UPDATE
+    const auto stored = svc.events().since(bid, last_seq - 1, 1);
+    ASSERT_EQ(stored.size(), 1u);
+    EXPECT_EQ(stored[0].body, p.status_body);
+    EXPECT_EQ(p.status_body, protocol::to_json(*p.status).dump());
+  }
+  // The cases above did cover options, a note's table, a customer name and the phone channel.
+  const auto second = svc.events().open_order(reqs[1].second.order_id);
+  EXPECT_EQ(second->lines.at(0).options.size(), 2u);
+  EXPECT_EQ(second->customer_name, "Ana");
+  EXPECT_EQ(svc.events().open_order(reqs[2].second.order_id)->table, "12");
+  EXPECT_EQ(svc.events().open_order(reqs[3].second.order_id)->channel, protocol::order_channel::phone);
 }
 
 }  // namespace

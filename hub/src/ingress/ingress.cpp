@@ -78,6 +78,11 @@ bool device_rate_limiter::admit(const std::string& device, steady::time_point no
   return false;
 }
 
+void device_rate_limiter::refund(const std::string& device) {
+  if (rate_ <= 0) return;
+  if (auto it = buckets_.find(device); it != buckets_.end()) it->second.tokens = std::min(burst_, it->second.tokens + 1.0);
+}
+
 std::string envelope_with_raw_body(std::string_view type, std::string_view body) {
   // Every field written here is a fixed-alphabet word (type word, UUID, RFC 3339), so no escaping.
   std::string out;
@@ -109,7 +114,12 @@ ingress::~ingress() = default;
 
 void ingress::publish_status(const std::string& business_id, const std::string& device_id,
                              const protocol::order_status& st) {
-  auto msg = protocol::make_message(protocol::types::order_status, protocol::to_json(st));
+  publish_status(business_id, device_id, st, protocol::to_json(st).dump());
+}
+
+void ingress::publish_status(const std::string& business_id, const std::string& device_id,
+                             const protocol::order_status& st, std::string_view body) {
+  auto msg = envelope_with_raw_body(protocol::types::order_status, body);
   // The phone shop's device (web-…) has no broker connection: nothing to send it.
   if (!device_id.empty() && !device_id.starts_with("web-"))
     publish_(topics::device_down(device_id, protocol::types::order_status), msg, false);
@@ -450,6 +460,8 @@ std::optional<order_submission> ingress::decode_submit(const std::string& device
 }
 
 void ingress::answered(const order_submission& s, const placement& p, steady::time_point received) {
+  // The hub's failure, not the device's order: its resend must not be charged a second token.
+  if (!p.accepted && !p.duplicate && !p.stored && p.code == code::internal) rate_.refund(s.device_id);
   try {
     publish_answer(s, p, received);
   } catch (const std::exception& e) {
@@ -489,7 +501,13 @@ void ingress::publish_answer(const order_submission& s, const placement& p, stea
   }
   // A new order's event goes to the business (boards, counters, the dashboard), not back to the
   // device: its order.accepted says the same.
-  if (p.status) publish_status(p.business_id, {}, *p.status);
+  if (p.status) {
+    if (p.status_body.empty()) {
+      publish_status(p.business_id, {}, *p.status);
+    } else {
+      publish_status(p.business_id, {}, *p.status, p.status_body);
+    }
+  }
   if (p.stock_changed && catalog_changed_) catalog_changed_(p.business_id);
 }
 

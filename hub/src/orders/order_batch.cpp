@@ -26,6 +26,7 @@ std::vector<placement> order_service::place_batch(const std::vector<order_submis
   bool again = false;
   try {
     auto tx = store_.begin();
+    in_batch_ = true;  // place() tells the write observer nothing until the commit below
     for (const auto& s : batch) {
       out.push_back(place(s.device_id, s.req));
       if (failed_inside(out.back())) {
@@ -33,8 +34,13 @@ std::vector<placement> order_service::place_batch(const std::vector<order_submis
         break;
       }
     }
-    if (!again) tx->commit();  // the one fsync of the batch
+    in_batch_ = false;
+    if (!again) {
+      tx->commit();  // the one fsync of the batch
+      wrote(true);   // only now are its orders written
+    }
   } catch (const std::exception& e) {
+    in_batch_ = false;
     spdlog::error("committing a batch of {} orders failed: {}; placing them one by one", batch.size(), e.what());
     wrote(false, e.what());
     again = true;

@@ -131,6 +131,75 @@ protocol::order_status order_event_log::append(const std::string& order_id, std:
   return st;
 }
 
+protocol::order_status order_event_log::append_new(const order_record& rec, const order_details& details,
+                                                   const std::string& by, std::int64_t at_ms,
+                                                   std::int64_t queue_delta, std::string& body) {
+  // Mirrors open_order() field by field for a row just inserted (order_events_test compares the
+  // two): nothing here may differ from what a reader of the database would build.
+  protocol::open_order o;
+  o.order_id = rec.id;
+  o.number = rec.number;
+  o.state = rec.state;
+  o.type = rec.type;
+  o.channel = rec.device_id.rfind("web-", 0) == 0 ? protocol::order_channel::phone : protocol::order_channel::kiosk;
+  o.payment = rec.payment;
+  o.customer_name = rec.cust.name;
+  o.created_at = rfc3339(rec.created_at_ms);
+  if (is_queued(o.state) || o.state == order_state::ready) o.eta = rfc3339(rec.eta_ms);
+  o.subtotal = {rec.totals.subtotal, rec.currency};
+  o.discount = {rec.totals.discount, rec.currency};
+  o.tax = {rec.totals.tax, rec.currency};
+  o.total = {rec.totals.total, rec.currency};
+  o.ticket = protocol::ticket_payload(o.order_id);
+  if (!details.empty()) o.table = details.table;
+  o.lines.reserve(rec.lines.size());
+  for (const auto& l : rec.lines) {
+    protocol::open_order_line line;
+    line.product_id = l.product_id;
+    line.name = l.name;
+    line.qty = static_cast<int>(l.qty);
+    line.note = l.note;
+    if (auto it = details.line_options.find(l.line_no); it != details.line_options.end()) {
+      for (const auto& op : it->second) {
+        if (protocol::is_slug_id(op.group_id) && protocol::is_slug_id(op.option_id)) {
+          line.options.push_back({op.group_id, op.option_id, op.option_name});
+        }
+      }
+    }
+    if (o.table.empty() && o.lines.empty() && o.type == protocol::order_type::eat_in) o.table = table_from_note(line.note);
+    o.lines.push_back(std::move(line));
+  }
+
+  // One UPDATE of the business row for the seq and the queue counter (the row is written anyway).
+  auto u = db_.prepare(
+      "UPDATE businesses SET order_event_seq = order_event_seq + 1, active_orders = MAX(0, active_orders + ?2) "
+      "WHERE id = ?1 RETURNING order_event_seq");
+  u.bind(1, rec.business_id).bind(2, queue_delta);
+  if (!u.step()) throw std::runtime_error("order event for unknown business " + rec.business_id);
+  const std::int64_t seq = u.int64(0);
+  while (u.step()) {
+  }
+
+  protocol::order_status st;
+  st.order_id = o.order_id;
+  st.number = o.number;
+  st.state = o.state;
+  st.eta = o.eta;
+  st.seq = seq;
+  st.at = rfc3339(at_ms);
+  st.by = by;
+  st.order = std::move(o);
+  body = protocol::to_json(st).dump();
+  db_.prepare("INSERT INTO order_events(business_id, seq, order_id, body, at_ms) VALUES (?,?,?,?,?)")
+      .bind(1, rec.business_id)
+      .bind(2, seq)
+      .bind(3, rec.id)
+      .bind(4, body)
+      .bind(5, at_ms)
+      .run();
+  return st;
+}
+
 std::int64_t order_event_log::last_seq(const std::string& business_id) {
   auto q = db_.prepare("SELECT order_event_seq FROM businesses WHERE id = ?");
   q.bind(1, business_id);

@@ -135,7 +135,7 @@ placement order_service::place(const std::string& device_id, const protocol::ord
     auto rejected = [&](protocol::problem p) {
       auto out = reject(device_id, req, fp, bid, std::move(p), true);
       tx->commit();
-      wrote(true);
+      if (!in_batch_) wrote(true);  // in a batch: told after the batch's commit
       return out;
     };
 
@@ -150,7 +150,7 @@ placement order_service::place(const std::string& device_id, const protocol::ord
         placed = *t;
       }
     }
-    const std::string zone = store_.shop().time_zone(bid);
+    const std::string& zone = business->time_zone;
     auto prof = store_.shop().profile(bid);
     if (!prof) throw std::runtime_error("business without profile");
     if (zone.empty()) {
@@ -384,8 +384,8 @@ placement order_service::place(const std::string& device_id, const protocol::ord
     details.offline = offline;
     if (offline) details.placed_at_ms = to_ms(placed);
     if (!details.empty()) store_.shop().insert_order_details(o.id, details);
-    store_.orders().add_history(o.id, {std::nullopt, order_state::pending_payment, "device:" + device_id, "", now_ms});
-    store_.businesses().add_active_orders(bid, 1);
+    const std::string actor = "device:" + device_id;
+    store_.orders().add_history(o.id, {std::nullopt, order_state::pending_payment, actor, "", now_ms});
 
     const std::string eta = protocol::format_rfc3339(from_ms(o.eta_ms));
     nlohmann::json note = {{"order_id", o.id},
@@ -414,13 +414,14 @@ placement order_service::place(const std::string& device_id, const protocol::ord
     out.type = k_accepted;
     out.body = protocol::to_json(acc).dump();
     out.business_id = bid;
-    // The new order's event: the business' next seq, stored in this transaction.
-    out.status = events_->append(o.id, std::nullopt, "device:" + device_id, now_ms);
+    // The new order's event: the business' next seq, stored in this transaction, built from what
+    // is in hand (no read back); the same UPDATE counts the order into the queue.
+    out.status = events_->append_new(o, details, actor, now_ms, 1, out.status_body);
     out.stock_changed = stock_changed;
     out.stock_conflict = details.stock_conflict;
     store_.answers().insert({o.id, device_id, k_accepted, out.body, fp, now_ms});
     tx->commit();
-    wrote(true);
+    if (!in_batch_) wrote(true);
     return out;
   } catch (const std::exception& e) {
     spdlog::error("order {} from {} failed: {}", req.order_id, device_id, e.what());

@@ -25,7 +25,8 @@ E parse_enum(const std::string& s, E fallback) {
 
 #define KH_BUSINESS_COLS \
     "id, slug, name, currency, tax_rate_bp, tax_inclusive, base_prep_seconds, " \
-    "queue_seconds_per_order, utc_offset_minutes, always_open, catalog_version, active_orders"
+    "queue_seconds_per_order, utc_offset_minutes, always_open, catalog_version, active_orders, " \
+    "COALESCE(time_zone, '')"
 
 business_record read_business(const sqlite::statement& s) {
   business_record b;
@@ -41,6 +42,7 @@ business_record read_business(const sqlite::statement& s) {
   b.always_open = s.int64(9) != 0;
   b.catalog_version = s.int64(10);
   b.active_orders = s.int64(11);
+  b.time_zone = s.text(12);
   return b;
 }
 

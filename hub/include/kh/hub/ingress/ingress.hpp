@@ -108,6 +108,9 @@ class device_rate_limiter {
   bool admit(const std::string& device, std::chrono::steady_clock::time_point now,
              std::chrono::milliseconds& retry_after);
   bool enabled() const noexcept { return rate_ > 0; }
+  /// Gives back the token `admit` took for an order the hub failed to place (`internal`:
+  /// nothing stored): the device's resend of it is then charged once, not twice.
+  void refund(const std::string& device);
 
  private:
   struct bucket {
@@ -150,6 +153,10 @@ class ingress {
   /// down/order.status (unless empty or the phone shop's web- device), and to `on_order_event`.
   /// Every order.status the hub sends goes through here.
   void publish_status(const std::string& business_id, const std::string& device_id, const protocol::order_status& st);
+  /// The same with the event's body already serialised (`placement::status_body`, the bytes
+  /// stored in order_events): published as is, not serialised again.
+  void publish_status(const std::string& business_id, const std::string& device_id, const protocol::order_status& st,
+                      std::string_view body);
 
   /// Declares the hub's metric families with help texts (once per registry).
   static void describe_metrics(metrics_registry& m);

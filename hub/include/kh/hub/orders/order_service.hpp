@@ -32,6 +32,8 @@ struct placement {
   std::string business_id;                        ///< empty when the device is unknown
   /// Set for a newly accepted order: publish it on the business' orders topic.
   std::optional<protocol::order_status> status;
+  /// `status` as JSON, the bytes stored in order_events (publish these; empty: serialise status).
+  std::string status_body;
   /// Tracked stock changed (the retained catalog's stock/availability is now stale).
   bool stock_changed = false;
   /// An offline order was accepted although its stock ran out (see docs/protocol.md).
@@ -139,6 +141,7 @@ class order_service {
   std::unique_ptr<order_event_log> events_;
   std::int64_t hold_limit_ = 100;
   write_observer on_write_;
+  bool in_batch_ = false;  // place() runs inside place_batch's transaction: its commit is not yet durable
   void wrote(bool ok, const std::string& error = {}) noexcept;
 };
 

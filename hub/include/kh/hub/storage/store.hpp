@@ -34,6 +34,7 @@ struct business_record {
   bool always_open = false;
   std::int64_t catalog_version = 0;
   std::int64_t active_orders = 0;
+  std::string time_zone;  ///< IANA zone; empty in rows from before migration 3 (read only)
 };
 
 struct device_record {
