@@ -217,5 +217,64 @@ TEST_F(group_commit_test, answers_are_published_only_after_the_batch_is_committe
   EXPECT_EQ(bodies_of_a[0], bodies_of_a[1]);
 }
 
+// /healthz reflects the last write: inside a batch an order's savepoint is not a write yet, so the
+// observer hears of the batch once, after its commit, when a second connection sees every order.
+TEST_F(group_commit_test, the_write_observer_is_told_after_the_batch_commit_not_per_order) {
+  std::vector<std::pair<bool, std::int64_t>> told;  // ok, orders committed at that moment
+  svc_->set_write_observer(
+      [&](bool ok, const std::string&) { told.emplace_back(ok, count("SELECT COUNT(*) FROM orders")); });
+  const auto out = svc_->place_batch(
+      {sub(make_order({{"bun", 1}})), sub(make_order({{"nosuch", 1}})), sub(make_order({{"coffee", 1}}))});
+  ASSERT_EQ(out.size(), 3u);
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_TRUE(told[0].first);
+  EXPECT_EQ(told[0].second, 2);  // both accepted orders were committed when it was told
+  told.clear();
+  svc_->place("kiosk-1", make_order({{"bun", 1}}));  // alone: told after its own commit
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_EQ(told[0].second, 3);
+}
+
+// An order the hub failed to store (`internal`, a database error) is resent by the kiosk: the
+// failed attempt must not have cost the device a rate-limit token, or the resend and the next
+// order are charged twice for one order.
+TEST_F(group_commit_test, a_failed_placement_gives_its_rate_limit_token_back) {
+  metrics_registry metrics;
+  ingress::describe_metrics(metrics);
+  std::vector<std::string> topics;
+  ingress in(
+      *store_, *svc_, metrics,
+      [&](const std::string& t, std::string, bool) {
+        if (t.find("/down/") != std::string::npos) topics.push_back(t);  // answers, not board events
+        return true;
+      },
+      [](const std::string&) {}, ingress_options{.order_rate_per_second = 0.001, .order_burst = 2});
+  auto envelope = [](const protocol::order_submit& r) {
+    return protocol::make_message(protocol::types::order_submit, protocol::to_json(r));
+  };
+  const std::string up = "kh/v1/d/kiosk-1/up/order.submit";
+  const auto bad = make_order({{"bun", 1}});
+  {
+    sqlite::connection db(database_path(dir_.str()));
+    db.exec("CREATE TRIGGER boom BEFORE INSERT ON orders WHEN NEW.id = '" + bad.order_id +
+            "' BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+  }
+  in.handle_batch({{up, envelope(bad), {}}});
+  ASSERT_EQ(topics.size(), 1u);
+  EXPECT_EQ(topics.back(), "kh/v1/d/kiosk-1/down/order.rejected");  // internal, retryable
+  {
+    sqlite::connection db(database_path(dir_.str()));
+    db.exec("DROP TRIGGER boom");
+  }
+  in.handle_batch({{up, envelope(bad), {}}});                          // the resend
+  in.handle_batch({{up, envelope(make_order({{"coffee", 1}})), {}}});  // the next order
+  in.handle_batch({{up, envelope(make_order({{"coffee", 1}})), {}}});  // past the burst of 2
+  ASSERT_EQ(topics.size(), 4u);
+  EXPECT_EQ(topics[1], "kh/v1/d/kiosk-1/down/order.accepted");
+  EXPECT_EQ(topics[2], "kh/v1/d/kiosk-1/down/order.accepted");  // without the refund: rate_limited
+  EXPECT_EQ(topics[3], "kh/v1/d/kiosk-1/down/order.rejected");  // the limit still holds
+  EXPECT_EQ(count("SELECT COUNT(*) FROM orders"), 2);
+}
+
 }  // namespace
 }  // namespace kh::hub
