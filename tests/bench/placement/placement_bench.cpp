@@ -11,7 +11,11 @@
 // counted): on a shared machine wall time mostly measures the other processes, CPU time is the
 // hub's own cost. Ratios are to the plain order's CPU time.
 //
+// --drop-report-extras drops migration 8's orders_report index and its product_sales_line trigger
+// first (never in a real database): run with and without it to see what they cost an order.
+//
 //   build/bin/placement_bench [--orders 2000] [--rounds 5] [--batch 32] [--sync normal|full]
+//                             [--drop-report-extras]
 
 #include <time.h>
 
@@ -47,12 +51,20 @@ double median(std::vector<double> v) {
 
 int main(int argc, char** argv) {
   int orders = 2000, rounds = 5, batch = 32;
-  bool full = false;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--orders") == 0) orders = std::atoi(argv[i + 1]);
-    if (std::strcmp(argv[i], "--rounds") == 0) rounds = std::atoi(argv[i + 1]);
-    if (std::strcmp(argv[i], "--batch") == 0) batch = std::max(1, std::atoi(argv[i + 1]));
-    if (std::strcmp(argv[i], "--sync") == 0) full = std::strcmp(argv[i + 1], "full") == 0;
+  bool full = false, drop_extras = false;
+  for (int i = 1; i < argc; ++i) {
+    const bool has_value = i + 1 < argc;
+    if (std::strcmp(argv[i], "--drop-report-extras") == 0) {
+      drop_extras = true;
+    } else if (has_value && std::strcmp(argv[i], "--orders") == 0) {
+      orders = std::atoi(argv[++i]);
+    } else if (has_value && std::strcmp(argv[i], "--rounds") == 0) {
+      rounds = std::atoi(argv[++i]);
+    } else if (has_value && std::strcmp(argv[i], "--batch") == 0) {
+      batch = std::max(1, std::atoi(argv[++i]));
+    } else if (has_value && std::strcmp(argv[i], "--sync") == 0) {
+      full = std::strcmp(argv[++i], "full") == 0;
+    }
   }
   kh::test::temp_dir dir;
   auto s = kh::hub::open_sqlite_store(
@@ -66,6 +78,9 @@ int main(int argc, char** argv) {
     const auto b = s->businesses().all().at(0);
     for (const char* p : {"espresso", "latte"}) s->catalog().set_stock(b.id, p, std::nullopt, 0);
     tx->commit();
+  }
+  if (drop_extras) {
+    kh::hub::sqlite_connection(*s).exec("DROP INDEX orders_report; DROP TRIGGER product_sales_line;");
   }
   kh::hub::order_service svc(*s);
 
@@ -126,8 +141,9 @@ int main(int argc, char** argv) {
       m.cpu.push_back((c1 - c0) * 1e6 / orders);
     }
   }
-  std::printf("placement_bench: %d orders x %d rounds, --sync %s, failures %d\n", orders, rounds,
-              full ? "full" : "normal", failures);
+  std::printf("placement_bench: %d orders x %d rounds, --sync %s%s, failures %d\n", orders, rounds,
+              full ? "full" : "normal", drop_extras ? ", without orders_report and product_sales_line" : "",
+              failures);
   std::printf("  %-38s %10s %10s %7s\n", "", "wall us", "CPU us", "CPU/plain");
   const double base = median(modes[0].cpu);
   for (const auto& m : modes) {
