@@ -134,8 +134,9 @@ protocol::order_status order_event_log::append(const std::string& order_id, std:
 protocol::order_status order_event_log::append_new(const order_record& rec, const order_details& details,
                                                    const std::string& by, std::int64_t at_ms,
                                                    std::int64_t queue_delta, std::string& body) {
-  // Mirrors open_order() field by field for a row just inserted (order_events_test compares the
-  // two): nothing here may differ from what a reader of the database would build.
+  // Mirrors open_order() field by field for a row just inserted (the test
+  // placement_event.the_new_order_event_is_what_a_reader_of_the_database_builds compares the two):
+  // nothing here may differ from what a reader of the database would build.
   protocol::open_order o;
   o.order_id = rec.id;
   o.number = rec.number;
