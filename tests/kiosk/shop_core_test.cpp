@@ -330,8 +330,9 @@ TEST(shop_quote, offline_shows_the_estimate_and_quotes_when_back) {
   step(s, events::scan{"CROI"}, 1000);
   EXPECT_EQ(s.quote.from, cart_quote::source::estimate);
   EXPECT_FALSE(tick_quote(s, 2000, "q-1")) << "no quote while offline";
-  step(s, events::connection{true}, 3000);
-  ASSERT_TRUE(tick_quote(s, 3000, "q-1")) << "back online: the hub prices the cart";
+  const auto fx = step(s, events::connection{true}, 3000);
+  ASSERT_NE(find_effect<effects::send_quote>(fx), nullptr) << "back online: the hub prices the cart at once";
+  step(s, events::quote_sent{"q-1", s.quote_in_flight_rev}, 3000);
   step(s, events::quoted{hub_answer(s, "q-1", 170)}, 3100);
   EXPECT_EQ(s.quote.from, cart_quote::source::hub);
   step(s, events::connection{false}, 4000);

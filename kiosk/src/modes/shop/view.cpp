@@ -398,7 +398,9 @@ void menu(ctx& c, rect area) {
     if (!p.available) {
       const int bw = std::min(card.w - 2 * l.gap, l.target * 3);
       const rect badge{card.x + l.gap, card.y + l.gap, bw, l.font_body * 2};
-      c.p.box(badge, c.th.danger);
+      // As an image item (a key with no picture: a plain tile), so it is drawn over the product's
+      // picture; boxes are drawn under pictures.
+      c.out.scene.images.push_back(ui::image_item{badge, "badge:sold-out", "", c.th.danger, c.th.on_danger});
       c.p.text(badge, c.t("menu.sold_out"), l.font_body, c.th.on_danger, c.th.danger, align::center, true);
     }
     c.p.add_target(card, id, p.name, p.available);
@@ -568,10 +570,11 @@ void cart_screen(ctx& c, rect area) {
   const int small_h = l.font_small * 2;
   const int total_h = small_h + l.font_title * 2 + small_h + l.gap +
                       (order_problem || notice ? l.font_body * 2 + l.gap : 0);
-  const int list_h = body.y + body.h - y - total_h - l.target - l.gap;
   const int row_h = l.target + l.gap * 3;
-  const int per_page = std::max(1, list_h / row_h);
   const int n = static_cast<int>(c.s.cart.lines().size());
+  // Room for the pager only when the lines do not all fit without it.
+  const int room = body.y + body.h - y - total_h - l.gap;
+  const int per_page = std::max(1, n * row_h <= room ? n : (room - l.target) / row_h);
   const int pages = std::max(1, (n + per_page - 1) / per_page);
   c.out.last_page = pages - 1;
   const int page = std::min(c.s.page, pages - 1);
@@ -586,7 +589,6 @@ void cart_screen(ctx& c, rect area) {
     c.p.box(row, c.th.surface, problem ? c.th.danger : c.th.border, problem ? 3 : 1);
     const int ry = row.y + (row.h - l.target) / 2;
     const int price_w = l.target * 3;
-    const int controls_w = l.target * 3 + l.gap + l.target + l.gap * 2;
     int rx = row.x + row.w - l.gap - l.target;
     c.button({rx, ry, l.target, l.target}, {action_kind::line_remove, idx}, "×", false);
     rx -= l.gap * 2 + price_w;
@@ -595,8 +597,8 @@ void cart_screen(ctx& c, rect area) {
     if (ql != nullptr && !problem) lt = ql->line_total;
     c.p.text({rx, row.y, price_w, row.h}, problem ? std::string("–") : c.tr.money(lt), l.font_body,
              c.th.text, c.th.surface, align::right, true);
-    rx -= l.gap + controls_w - l.gap * 2 - l.target;
-    const int sx = rx - l.target * 2;
+    // The stepper right beside the price: the name gets the rest of the row.
+    const int sx = rx - l.gap * 2 - l.target * 3;
     c.button({sx, ry, l.target, l.target}, {action_kind::line_minus, idx}, "−", false);
     c.p.text({sx + l.target, ry, l.target, l.target}, std::to_string(ln.qty), l.font_body,
              c.th.text, c.th.surface, align::center, true);
