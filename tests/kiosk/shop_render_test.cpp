@@ -56,8 +56,10 @@ TEST_F(shop_render, the_camera_view_shows_the_picture_with_each_detection_outlin
     for (const auto& im : v.scene.images)
       if (im.key == "camera:view") pic = &im;
     ASSERT_NE(pic, nullptr) << w;
-    EXPECT_EQ(pic->r.w * 240, pic->r.h * 320) << "the picture keeps the preview's 4:3 (not cropped)";
-    for (const auto& t : v.scene.targets) EXPECT_FALSE(t.r.overlaps(pic->r)) << t.id << " under the camera view";
+    EXPECT_NEAR(pic->r.w * 3, pic->r.h * 4, 4) << "the picture keeps the preview's 4:3 (not cropped)";
+    for (const auto& t : v.scene.targets) {
+      EXPECT_FALSE(t.r.overlaps(pic->r)) << t.id << " under the camera view";
+    }
     // The code at (110,70)-(210,170) of the 320×240 preview: one outline at the same place.
     ASSERT_EQ(v.scene.overlays.size(), 1u);
     const auto& box = v.scene.overlays[0].r;
@@ -111,11 +113,15 @@ TEST_F(shop_render, a_long_product_name_wraps_to_two_lines_in_the_cards_one_font
       EXPECT_LE(name.size(), 2u);
       ASSERT_EQ(sizes.size(), 1u) << "one size on the card";
       EXPECT_EQ(*sizes.begin(), l.font_body) << "the card's size, not a shrunk one";
-      for (const auto* t : name) EXPECT_LE(fonts_->width(t->utf8, t->size, true), t->box.w) << t->utf8;
+      for (const auto* t : name) {
+        EXPECT_LE(fonts_->width(t->utf8, t->size, true), t->box.w) << t->utf8;
+      }
       // A short name beside it has the same size.
       const ui::target* latte = v.scene.find("product:p-latte");
       ASSERT_NE(latte, nullptr);
       for (const auto& t : v.scene.texts)
-        if (t.box.inside(latte->r) && t.bold) EXPECT_EQ(t.size, l.font_body) << t.utf8;
+        if (t.box.inside(latte->r) && t.bold) {
+          EXPECT_EQ(t.size, l.font_body) << t.utf8;
+        }
     }
 }
