@@ -401,3 +401,33 @@ TEST(kiosk_ui, the_shop_camera_adds_a_product_applies_a_discount_code_and_loads_
   k.proc().signal(SIGTERM);
   EXPECT_EQ(k.proc().wait(10s).value_or(-1), 0) << k.log();
 }
+
+TEST(kiosk_ui, the_maintenance_camera_view_shows_the_codes_the_camera_reads) {
+  kh::test::mosquitto broker;
+  kh::test::hub hub(broker);
+  hub.serve();
+  auto hashed = kh::test::run({(kh::test::bin_dir() / "kiosk").string(), "--hash-pin", "2468"});
+  ASSERT_EQ(hashed.code, 0);
+  std::string hash = hashed.out;
+  while (!hash.empty() && (hash.back() == '\n' || hash.back() == '\r')) hash.pop_back();
+  kh::test::temp_dir cam;
+  const auto frames = cam.path() / "frames";
+  std::filesystem::create_directories(frames);
+  ui_kiosk k(broker, hub, "kiosk-1", "UTC", {"--camera", "replay:" + frames.string(), "--staff-pin-hash", hash});
+  ASSERT_TRUE(kh::test::eventually([&] { auto s = k.state(); return s["targets"].size() > 2; }, 20s)) << k.log();
+  // The hidden gesture, the PIN, and the maintenance screen with its camera view.
+  for (int i = 0; i < 5; ++i) k.cmd("tap staff");
+  ASSERT_EQ(k.state().value("screen", ""), "staff_pin");
+  for (const char* d : {"2", "4", "6", "8"}) k.cmd(std::string("tap pin:") + d);
+  k.cmd("tap key-done");
+  ASSERT_EQ(k.wait_screen("maintenance", 10s).value("screen", ""), "maintenance") << k.log();
+  const auto img = kh::scan_corpus::render_code(kh::hardware::code_format::qr, "khd:STAFFTEST", 6);
+  ASSERT_FALSE(kh::hardware::write_png(frames / "01.png", *img.view()));
+  json st;
+  ASSERT_TRUE(kh::test::eventually([&] { st = k.state(); return !st["camera"]["codes"].empty(); }, 15s)) << st.dump() << k.log();
+  EXPECT_EQ(st["camera"]["codes"][0], "khd:STAFFTEST");
+  EXPECT_GT(st["camera"]["preview"][0].get<int>(), 0);
+  EXPECT_EQ(st.value("discount_code", "x"), "") << "a code read on the staff screen is not applied to a cart";
+  k.proc().signal(SIGTERM);
+  EXPECT_EQ(k.proc().wait(10s).value_or(-1), 0) << k.log();
+}
