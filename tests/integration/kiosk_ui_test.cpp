@@ -13,6 +13,8 @@
 #include <thread>
 
 #include "hub_fixture.hpp"
+#include "corpus.hpp"
+#include "kh/hardware/camera/image_file.hpp"
 #include "kh/hardware/frame.hpp"
 #include "kh/hardware/printer/render.hpp"
 #include "kh/hardware/scanner/scanner.hpp"
@@ -27,14 +29,16 @@ class ui_kiosk {
  public:
   /// `tz`: the kiosk's own clock zone (TZ), which must not matter: it shows the store's.
   ui_kiosk(kh::test::mosquitto& broker, kh::test::hub& h, const std::string& device = "kiosk-1",
-           const std::string& tz = "UTC") {
+           const std::string& tz = "UTC", std::vector<std::string> extra = {}) {
     sock_path_ = dir_.path() / "ctl";
     printed_ = dir_.path() / "printed.bin";
+    std::vector<std::string> argv = {(kh::test::bin_dir() / "kiosk").string(), "--data", (dir_.path() / "data").string(),
+                                     "--device", device, "--mqtt", broker.url(), "--business", h.business_id(),
+                                     "--control", sock_path_.string(), "--printer", "sim:" + printed_.string(),
+                                     "--size", "1280x800", "--dpi", "150"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
     proc_ = std::make_unique<kh::test::process>(kh::test::process::options{
-        .argv = {(kh::test::bin_dir() / "kiosk").string(), "--data", (dir_.path() / "data").string(),
-                 "--device", device, "--mqtt", broker.url(), "--business", h.business_id(),
-                 "--control", sock_path_.string(), "--printer", "sim:" + printed_.string(),
-                 "--size", "1280x800", "--dpi", "150"},
+        .argv = argv,
         .env = {"SDL_VIDEODRIVER=offscreen", "TZ=" + tz},
         .stderr_file = dir_.path() / "kiosk.stderr"});
     kh::test::eventually([&] { return connect(); }, 15s);
@@ -296,6 +300,134 @@ TEST(kiosk_ui, an_order_placed_while_the_broker_is_down_gets_a_local_number_prin
   broker.restart();
   ASSERT_TRUE(kh::test::eventually([&] { return k.state().value("online", false); }, 30s)) << k.log();
   EXPECT_EQ(db.count("SELECT COUNT(*) FROM orders WHERE device_id = 'kiosk-1'"), 1);
+  k.proc().signal(SIGTERM);
+  EXPECT_EQ(k.proc().wait(10s).value_or(-1), 0) << k.log();
+}
+
+TEST(kiosk_ui, the_cart_shows_the_hubs_quote_with_the_discount_and_a_product_sold_out_meanwhile) {
+  kh::test::mosquitto broker;
+  kh::test::hub hub(broker);
+  hub.add_device("kiosk-2");
+  hub.serve();
+  ui_kiosk k(broker, hub);
+  ASSERT_TRUE(kh::test::eventually([&] { auto s = k.state(); return s.value("online", false) && s["targets"].size() > 2; }, 20s))
+      << k.log();
+  // Two croissants (2.40 each, 5 in stock) scanned by their barcode, and the welcome code.
+  EXPECT_TRUE(k.cmd("scan BK-CRO").value("ok", false));
+  EXPECT_TRUE(k.cmd("scan BK-CRO").value("ok", false));
+  EXPECT_TRUE(k.cmd("scan khd:WELCOME10").value("ok", false));
+  EXPECT_EQ(k.cmd("tap cart").value("screen", ""), "cart");
+  // The kiosk's own estimate knows no discount codes; the hub's quote has 10 % off 4.80 and
+  // the tax included in what is left: round(432 × 1000 / 11000) = 0.39.
+  json st;
+  ASSERT_TRUE(kh::test::eventually([&] { st = k.state(); return st["quote"]["source"] == "hub"; }, 10s))
+      << st.dump() << k.log() << hub.log();
+  EXPECT_EQ(st["quote"]["subtotal"], 480);
+  EXPECT_EQ(st["quote"]["discount"], 48);
+  EXPECT_EQ(st["quote"]["tax"], 39);
+  EXPECT_EQ(st["quote"]["total"], 432);
+  EXPECT_TRUE(st["quote"]["ok"].get<bool>());
+  ASSERT_EQ(st["quote"]["lines"].size(), 1u);
+  EXPECT_TRUE(st["quote"]["lines"][0]["problems"].empty());
+
+  // Another kiosk buys the last five croissants meanwhile.
+  kh::test::raw_device other(broker, "kiosk-2");
+  json order = kh::test::order_body({{"croissant", 5}});
+  other.send("order.submit", order);
+  auto acc = other.next_for(order["order_id"]);
+  ASSERT_TRUE(acc) << hub.log();
+  ASSERT_EQ(acc->type, "order.accepted") << acc->envelope.dump();
+  // The next change of this cart is quoted again: the hub reports the line sold out.
+  EXPECT_TRUE(k.cmd("tap line-:0").value("ok", false));
+  ASSERT_TRUE(kh::test::eventually([&] {
+    st = k.state();
+    return st["quote"]["source"] == "hub" && st["cart"].size() == 1 && st["cart"][0]["qty"] == 1 &&
+           !st["quote"]["lines"].empty() && !st["quote"]["lines"][0]["problems"].empty();
+  }, 10s)) << st.dump() << k.log();
+  EXPECT_EQ(st["quote"]["lines"][0]["problems"][0], "out_of_stock");
+  EXPECT_FALSE(st["quote"]["ok"].get<bool>());
+  EXPECT_EQ(st["quote"]["total"], 0) << "a line with a problem counts 0";
+  bool checkout_enabled = true;
+  for (const auto& t : st["targets"])
+    if (t["id"] == "checkout") checkout_enabled = t["enabled"].get<bool>();
+  EXPECT_FALSE(checkout_enabled) << "the customer removes the sold-out line first";
+  k.proc().signal(SIGTERM);
+  EXPECT_EQ(k.proc().wait(10s).value_or(-1), 0) << k.log();
+}
+
+TEST(kiosk_ui, the_shop_camera_adds_a_product_applies_a_discount_code_and_loads_a_cart_from_rendered_codes) {
+  kh::test::mosquitto broker;
+  kh::test::hub hub(broker);
+  hub.serve();
+  kh::test::temp_dir cam;
+  const auto frames = cam.path() / "frames";
+  std::filesystem::create_directories(frames);
+  ui_kiosk k(broker, hub, "kiosk-1", "UTC", {"--camera", "replay:" + frames.string()});
+  ASSERT_TRUE(kh::test::eventually([&] { auto s = k.state(); return s.value("online", false) && s["targets"].size() > 2; }, 20s))
+      << k.log();
+  namespace sc = kh::scan_corpus;
+  using kh::hardware::code_format;
+  // The camera sees a frame: a code drawn as a label would print it, dropped into the replay folder.
+  auto show = [&](const std::string& name, code_format f, const std::string& text) {
+    const auto img = sc::render_code(f, text, f == code_format::qr ? 6 : 3);
+    ASSERT_FALSE(kh::hardware::write_png(frames / (name + ".png"), *img.view())) << name;
+  };
+  EXPECT_EQ(k.state()["camera"]["status"], "ok") << k.state().dump();
+
+  // 1. The croissant's Code 128 label (its SKU): added, the attract screen gives way to the menu.
+  show("01-croissant", code_format::code128, "BK-CRO");
+  json st;
+  ASSERT_TRUE(kh::test::eventually([&] { st = k.state(); return st["cart"].size() == 1; }, 15s)) << st.dump() << k.log();
+  EXPECT_EQ(st["cart"][0]["product_id"], "croissant");
+  EXPECT_EQ(st["screen"], "menu");
+  EXPECT_EQ(st["notice"], "notice.added");
+
+  // 2. A discount-code QR: the code is applied (the hub's quote then carries its 10 %).
+  show("02-discount", code_format::qr, "khd:WELCOME10");
+  ASSERT_TRUE(kh::test::eventually([&] { st = k.state(); return st.value("discount_code", "") == "WELCOME10"; }, 15s))
+      << st.dump() << k.log();
+  EXPECT_EQ(st["notice"], "notice.discount_applied");
+  ASSERT_TRUE(kh::test::eventually([&] { st = k.state(); return st["quote"]["source"] == "hub"; }, 10s)) << st.dump();
+  EXPECT_EQ(st["quote"]["discount"], 24) << "10 % of 2.40";
+
+  // 3. A cart QR (as the phone shop makes it): the cart is replaced and shown.
+  show("03-cart", code_format::qr, "khc:1:muffin*2,cookie*1");
+  ASSERT_TRUE(kh::test::eventually([&] { st = k.state(); return st.value("screen", "") == "cart"; }, 15s)) << st.dump() << k.log();
+  ASSERT_EQ(st["cart"].size(), 2u) << st.dump();
+  EXPECT_EQ(st["cart"][0]["product_id"], "muffin");
+  EXPECT_EQ(st["cart"][0]["qty"], 2);
+  EXPECT_EQ(st["cart"][1]["product_id"], "cookie");
+  EXPECT_EQ(st["scans"], 3) << "each code read once";
+  k.proc().signal(SIGTERM);
+  EXPECT_EQ(k.proc().wait(10s).value_or(-1), 0) << k.log();
+}
+
+TEST(kiosk_ui, the_maintenance_camera_view_shows_the_codes_the_camera_reads) {
+  kh::test::mosquitto broker;
+  kh::test::hub hub(broker);
+  hub.serve();
+  auto hashed = kh::test::run({(kh::test::bin_dir() / "kiosk").string(), "--hash-pin", "2468"});
+  ASSERT_EQ(hashed.code, 0);
+  std::string hash = hashed.out;
+  while (!hash.empty() && (hash.back() == '\n' || hash.back() == '\r')) hash.pop_back();
+  kh::test::temp_dir cam;
+  const auto frames = cam.path() / "frames";
+  std::filesystem::create_directories(frames);
+  ui_kiosk k(broker, hub, "kiosk-1", "UTC", {"--camera", "replay:" + frames.string(), "--staff-pin-hash", hash});
+  ASSERT_TRUE(kh::test::eventually([&] { auto s = k.state(); return s["targets"].size() > 2; }, 20s)) << k.log();
+  // The hidden gesture, the PIN, and the maintenance screen with its camera view.
+  for (int i = 0; i < 5; ++i) k.cmd("tap staff");
+  ASSERT_EQ(k.state().value("screen", ""), "staff_pin");
+  for (const char* d : {"2", "4", "6", "8"}) k.cmd(std::string("tap pin:") + d);
+  k.cmd("tap key-done");
+  ASSERT_EQ(k.wait_screen("maintenance", 10s).value("screen", ""), "maintenance") << k.log();
+  const auto img = kh::scan_corpus::render_code(kh::hardware::code_format::qr, "khd:STAFFTEST", 6);
+  ASSERT_FALSE(kh::hardware::write_png(frames / "01.png", *img.view()));
+  json st;
+  ASSERT_TRUE(kh::test::eventually([&] { st = k.state(); return !st["camera"]["codes"].empty(); }, 15s)) << st.dump() << k.log();
+  EXPECT_EQ(st["camera"]["codes"][0], "khd:STAFFTEST");
+  EXPECT_GT(st["camera"]["preview"][0].get<int>(), 0);
+  EXPECT_EQ(st.value("discount_code", "x"), "") << "a code read on the staff screen is not applied to a cart";
   k.proc().signal(SIGTERM);
   EXPECT_EQ(k.proc().wait(10s).value_or(-1), 0) << k.log();
 }

@@ -242,3 +242,145 @@ TEST(print_journal, each_document_prints_once_even_after_a_restart_and_a_cut_job
   EXPECT_EQ(local_prefix("front-door"), "FRONTDOO");
   EXPECT_TRUE(kh::protocol::is_local_number(local_prefix("kiosk-12") + "-007"));
 }
+
+// ---- Quotes: the cart shows the estimate at once, the hub's order.quoted when it comes.
+
+namespace {
+// Runs a tick at `now` and answers a send_quote effect with quote_sent (as the app does); returns
+// the quote sent, if any.
+std::optional<kh::protocol::order_quote> tick_quote(state& s, std::int64_t now, const std::string& id) {
+  for (const auto& f : step(s, events::tick{}, now)) {
+    if (const auto* q = std::get_if<effects::send_quote>(&f)) {
+      step(s, events::quote_sent{id, s.quote_in_flight_rev}, now);
+      return q->q;
+    }
+  }
+  return std::nullopt;
+}
+kh::protocol::order_quoted hub_answer(const state& s, const std::string& id, std::int64_t total) {
+  auto q = kh::protocol::quote_cart(s.catalog->catalog(), quote_request(s));
+  q.quote_id = id;
+  q.total = {total, "EUR"};
+  return q;
+}
+}  // namespace
+
+TEST(shop_quote, a_cart_change_shows_the_estimate_at_once_and_one_coalesced_quote_goes_out) {
+  auto s = fresh();
+  tap(s, action_kind::start);
+  EXPECT_EQ(s.quote.from, cart_quote::source::none) << "an empty cart has no prices";
+  step(s, events::scan{"CROI"}, 1000);
+  step(s, events::scan{"PCHOC"}, 1050);
+  ASSERT_EQ(s.cart.lines().size(), 2u);
+  EXPECT_EQ(s.quote.from, cart_quote::source::estimate);
+  EXPECT_EQ(s.quote.q.total.amount, 380);
+  EXPECT_EQ(s.quote.q.lines.size(), 2u);
+  // Not yet: changes within the coalescing delay send one quote, after the last one.
+  EXPECT_FALSE(tick_quote(s, 1100, "q-1"));
+  const auto sent = tick_quote(s, 1300, "q-1");
+  ASSERT_TRUE(sent);
+  EXPECT_EQ(sent->lines.size(), 2u) << "the quote carries the cart as it is after both scans";
+  EXPECT_EQ(sent->type, s.type);
+  EXPECT_FALSE(tick_quote(s, 1400, "q-2")) << "nothing changed: no second quote";
+  // The hub's answer replaces the estimate.
+  step(s, events::quoted{hub_answer(s, "q-1", 370)}, 1500);
+  EXPECT_EQ(s.quote.from, cart_quote::source::hub);
+  EXPECT_EQ(s.quote.q.total.amount, 370);
+  EXPECT_FALSE(tick_quote(s, 2000, "q-2"));
+}
+
+TEST(shop_quote, an_answer_for_an_older_cart_is_dropped_and_the_new_cart_is_quoted) {
+  auto s = fresh();
+  tap(s, action_kind::start);
+  step(s, events::scan{"CROI"}, 1000);
+  ASSERT_TRUE(tick_quote(s, 1300, "q-1"));
+  step(s, events::scan{"CROI"}, 1350);  // now 2 croissants
+  EXPECT_EQ(s.quote.q.total.amount, 360) << "estimate for the new cart at once";
+  step(s, events::quoted{hub_answer(s, "q-1", 180)}, 1400);
+  EXPECT_EQ(s.quote.from, cart_quote::source::estimate) << "q-1 priced the old cart";
+  EXPECT_EQ(s.quote.q.total.amount, 360);
+  const auto again = tick_quote(s, 1700, "q-2");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->lines[0].qty, 2);
+  step(s, events::quoted{hub_answer(s, "other", 1)}, 1750);
+  EXPECT_EQ(s.quote.from, cart_quote::source::estimate) << "an unknown quote id changes nothing";
+  step(s, events::quoted{hub_answer(s, "q-2", 360)}, 1800);
+  EXPECT_EQ(s.quote.from, cart_quote::source::hub);
+}
+
+TEST(shop_quote, the_order_type_is_part_of_the_quote) {
+  auto s = fresh();
+  tap(s, action_kind::start);
+  step(s, events::scan{"CROI"}, 1000);
+  ASSERT_TRUE(tick_quote(s, 1300, "q-1"));
+  step(s, events::quoted{hub_answer(s, "q-1", 180)}, 1400);
+  tap(s, action_kind::open_cart, {}, 1500);
+  tap(s, action_kind::checkout, {}, 1600);
+  ASSERT_EQ(s.current, screen::order_type);
+  tap(s, action_kind::order_type, "eat_in", 1700);
+  EXPECT_EQ(s.quote.from, cart_quote::source::estimate) << "another order type: re-priced";
+  const auto q = tick_quote(s, 2000, "q-2");
+  ASSERT_TRUE(q);
+  EXPECT_EQ(q->type, kh::protocol::order_type::eat_in);
+}
+
+TEST(shop_quote, offline_shows_the_estimate_and_quotes_when_back) {
+  auto s = fresh(false);
+  tap(s, action_kind::start);
+  step(s, events::scan{"CROI"}, 1000);
+  EXPECT_EQ(s.quote.from, cart_quote::source::estimate);
+  EXPECT_FALSE(tick_quote(s, 2000, "q-1")) << "no quote while offline";
+  const auto fx = step(s, events::connection{true}, 3000);
+  ASSERT_NE(find_effect<effects::send_quote>(fx), nullptr) << "back online: the hub prices the cart at once";
+  step(s, events::quote_sent{"q-1", s.quote_in_flight_rev}, 3000);
+  step(s, events::quoted{hub_answer(s, "q-1", 170)}, 3100);
+  EXPECT_EQ(s.quote.from, cart_quote::source::hub);
+  step(s, events::connection{false}, 4000);
+  EXPECT_EQ(s.quote.from, cart_quote::source::estimate) << "offline again: the estimate is shown";
+  EXPECT_EQ(s.quote.q.total.amount, 180);
+}
+
+TEST(shop_quote, a_quote_lost_on_the_way_is_asked_again_after_the_timeout) {
+  auto s = fresh();
+  tap(s, action_kind::start);
+  step(s, events::scan{"CROI"}, 1000);
+  ASSERT_TRUE(tick_quote(s, 1300, "q-1"));
+  EXPECT_FALSE(tick_quote(s, 3000, "q-2")) << "one quote in flight at a time";
+  EXPECT_TRUE(tick_quote(s, 6400, "q-2"));
+}
+
+TEST(shop_quote, a_line_the_hub_reports_sold_out_holds_checkout_until_it_is_removed) {
+  auto s = fresh();
+  tap(s, action_kind::start);
+  step(s, events::scan{"CROI"}, 1000);
+  step(s, events::scan{"PCHOC"}, 1000);
+  ASSERT_TRUE(tick_quote(s, 1300, "q-1"));
+  auto answer = hub_answer(s, "q-1", 180);
+  answer.ok = false;
+  answer.lines[1].problems.push_back({kh::protocol::code::out_of_stock, "Pain au chocolat is sold out", {}});
+  step(s, events::quoted{answer}, 1400);
+  tap(s, action_kind::open_cart, {}, 1500);
+  EXPECT_TRUE(cart_has_problems(s));
+  tap(s, action_kind::checkout, {}, 1600);
+  EXPECT_EQ(s.current, screen::cart);
+  EXPECT_EQ(s.notice, "notice.fix_cart");
+  tap(s, action_kind::line_remove, "1", 1700);
+  EXPECT_FALSE(cart_has_problems(s));
+  tap(s, action_kind::checkout, {}, 1800);
+  EXPECT_EQ(s.current, screen::order_type);
+}
+
+TEST(shop_quote, the_estimate_flags_a_product_the_cached_catalog_has_sold_out) {
+  auto s = fresh();
+  tap(s, action_kind::start);
+  step(s, events::scan{"CROI"}, 1000);
+  auto c = shop_testing::cafe_catalog();
+  c.version = 4;
+  c.products[8].stock = 0;
+  c.products[8].available = false;
+  step(s, events::catalog{std::make_shared<catalog_view>(c)}, 1100);
+  ASSERT_EQ(s.quote.q.lines.size(), 1u);
+  ASSERT_EQ(s.quote.q.lines[0].problems.size(), 1u);
+  EXPECT_EQ(s.quote.q.lines[0].problems[0].code, kh::protocol::code::out_of_stock);
+  EXPECT_TRUE(tick_quote(s, 1400, "q-1")) << "a new catalog is quoted again";
+}

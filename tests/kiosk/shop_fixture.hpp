@@ -77,6 +77,26 @@ inline shop::state state_on(shop::screen sc, bool online = true) {
     s.tracking_url = "https://cafe.example/o/7f9c2b1e-4d3a-4c8b-9e21-5a6f0d1c2b3a";
   }
   if (sc == shop::screen::staff_pin) s.pin = "12";
+  if (sc == shop::screen::cart || sc == shop::screen::payment) {
+    // The hub's quote: 10 % off with a scanned code, the quiche sold out meanwhile.
+    s.discount_code = "WELCOME10";
+    protocol::order_quote q;
+    q.lines = s.cart.order_lines();
+    s.quote.q = protocol::quote_cart(s.catalog->catalog(), q, protocol::discount_rule{protocol::discount_kind::percent, 1000});
+    if (sc == shop::screen::cart) {
+      s.quote.q.lines[2].problems.push_back({protocol::code::out_of_stock, "Quiche lorraine is sold out", {}});
+      s.quote.q.ok = false;
+    }
+    s.quote.from = shop::cart_quote::source::hub;
+    s.quote.rev = s.cart_rev;
+  }
+  if (sc == shop::screen::maintenance) {
+    // The camera view: a preview frame with one code read in it.
+    s.camera.width = 320;
+    s.camera.height = 240;
+    s.camera.status = "ok";
+    s.camera.codes.push_back({{{{110, 70}, {210, 70}, {210, 170}, {110, 170}}}, "khd:WELCOME10"});
+  }
   return s;
 }
 

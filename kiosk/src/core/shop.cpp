@@ -23,6 +23,15 @@ const char* to_string(screen s) noexcept {
   return "?";
 }
 
+const char* to_string(cart_quote::source s) noexcept {
+  switch (s) {
+    case cart_quote::source::none: return "none";
+    case cart_quote::source::estimate: return "estimate";
+    case cart_quote::source::hub: return "hub";
+  }
+  return "?";
+}
+
 namespace {
 
 const char* kind_word(action_kind k) {
@@ -293,6 +302,10 @@ std::vector<effect> on_tap(state& s, const action& a, std::int64_t now, const ti
         s.cart_changed_ms = now;
         if (s.cart.empty()) go(s, screen::menu, now);
       } else if (a.kind == action_kind::checkout && !s.cart.empty()) {
+        if (cart_has_problems(s)) {
+          s.notice = "notice.fix_cart";
+          break;
+        }
         if (!type_offered(s, s.type) && !s.types_offered.empty()) s.type = s.types_offered.front();
         go(s, screen::order_type, now);
       }
@@ -337,7 +350,9 @@ std::vector<effect> on_tap(state& s, const action& a, std::int64_t now, const ti
         s.number.clear();
         s.reject_code.clear();
         s.ticket_failed = false;
-        s.total = s.cart.estimated_total();
+        s.total = s.quote.from == cart_quote::source::hub && s.quote.rev == s.cart_rev
+                      ? s.quote.q.total
+                      : s.cart.estimated_total();
         go(s, screen::processing, now);
         out.push_back(effects::submit{s.type, m, s.table, s.address, s.pickup_slot, s.discount_code});
       }
@@ -451,7 +466,80 @@ bool idle_due(const state& s, std::int64_t now, const timings& t) {
   }
 }
 
+protocol::order_quote quote_request(const state& s) {
+  protocol::order_quote q;
+  q.type = s.type;
+  q.lines = s.cart.order_lines();
+  q.discount_code = s.discount_code;
+  return q;
+}
+
+bool cart_has_problems(const state& s) {
+  if (s.quote.rev != s.cart_rev || s.quote.from == cart_quote::source::none) return false;
+  return std::any_of(s.quote.q.lines.begin(), s.quote.q.lines.end(),
+                     [](const protocol::quoted_line& l) { return !l.problems.empty(); });
+}
+
+namespace {
+
+// What the prices depend on; a change bumps cart_rev.
+std::string pricing_key(const state& s) {
+  std::string k = std::to_string(s.catalog ? s.catalog->version() : -1);
+  k += '|';
+  k += protocol::to_string(s.type);
+  k += '|' + s.discount_code + '|' + s.pickup_slot + '|';
+  for (const auto& l : s.cart.lines()) {
+    k += l.product_id + '*' + std::to_string(l.qty);
+    for (const auto& o : l.options) k += ';' + o.group_id + '/' + o.option_id;
+    k += ',';
+  }
+  return k;
+}
+
+void estimate(state& s) {
+  s.quote = {};
+  if (s.cart.empty() || !s.catalog) return;
+  s.quote.from = cart_quote::source::estimate;
+  s.quote.q = protocol::quote_cart(s.catalog->catalog(), quote_request(s));
+  s.quote.rev = s.cart_rev;
+}
+
+// After every event: re-estimate on a change, and ask the hub when the changes have settled.
+void refresh_quote(state& s, std::int64_t now, const timings& t, std::vector<effect>& out) {
+  if (auto key = pricing_key(s); key != s.quote_key) {
+    s.quote_key = std::move(key);
+    ++s.cart_rev;
+    estimate(s);
+    s.quote_wanted = !s.cart.empty();
+    s.quote_due_ms = now + t.quote_delay_ms;
+  }
+  if (!s.quote_in_flight.empty() && now - s.quote_sent_ms >= t.quote_timeout_ms) {
+    s.quote_in_flight.clear();  // no answer: let the next tick ask again
+    if (s.quote.from != cart_quote::source::hub) s.quote_wanted = !s.cart.empty();
+  }
+  if (s.quote_wanted && s.online && s.quote_in_flight.empty() && !s.cart.empty() && s.catalog &&
+      now >= s.quote_due_ms) {
+    s.quote_wanted = false;
+    s.quote_in_flight = "-";  // until events::quote_sent names it
+    s.quote_in_flight_rev = s.cart_rev;
+    s.quote_sent_ms = now;
+    out.push_back(effects::send_quote{quote_request(s)});
+  }
+}
+
+std::vector<effect> step_event(state& s, const event& e, std::int64_t now, const timings& t);
+
+}  // namespace
+
 std::vector<effect> step(state& s, const event& e, std::int64_t now, const timings& t) {
+  auto out = step_event(s, e, now, t);
+  refresh_quote(s, now, t, out);
+  return out;
+}
+
+namespace {
+
+std::vector<effect> step_event(state& s, const event& e, std::int64_t now, const timings& t) {
   std::vector<effect> out;
   if (const auto* tp = std::get_if<events::tap>(&e)) {
     s.last_input_ms = now;
@@ -533,6 +621,31 @@ std::vector<effect> step(state& s, const event& e, std::int64_t now, const timin
   }
   if (const auto* c = std::get_if<events::connection>(&e)) {
     s.online = c->online;
+    if (!s.online) {
+      // Offline: the estimate again (the hub's prices may be stale by the time it is back).
+      s.quote_in_flight.clear();
+      if (s.quote.from == cart_quote::source::hub) estimate(s);
+    }
+    if (s.quote.from != cart_quote::source::hub && !s.cart.empty()) {
+      s.quote_wanted = true;
+      s.quote_due_ms = now;
+    }
+    return out;
+  }
+  if (const auto* q = std::get_if<events::quote_sent>(&e)) {
+    if (q->rev == s.quote_in_flight_rev && s.quote_in_flight == "-") {
+      s.quote_in_flight = q->quote_id;
+      if (q->quote_id.empty()) s.quote_wanted = true;  // could not send: try again later
+    }
+    return out;
+  }
+  if (const auto* q = std::get_if<events::quoted>(&e)) {
+    if (s.quote_in_flight.empty() || q->q.quote_id != s.quote_in_flight) return out;  // not ours / old
+    s.quote_in_flight.clear();
+    if (s.quote_in_flight_rev != s.cart_rev || !s.online) return out;  // the cart moved on
+    s.quote.from = cart_quote::source::hub;
+    s.quote.q = q->q;
+    s.quote.rev = s.cart_rev;
     return out;
   }
   if (const auto* q = std::get_if<events::queued>(&e)) {
@@ -595,5 +708,7 @@ std::vector<effect> step(state& s, const event& e, std::int64_t now, const timin
   }
   return out;
 }
+
+}  // namespace
 
 }  // namespace kh::kiosk::shop

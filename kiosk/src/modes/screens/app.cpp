@@ -16,7 +16,7 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
-#include "kh/hardware/camera/camera.hpp"
+#include "kh/kiosk/modes/camera_feed.hpp"
 #include "kh/hardware/printer/receipt_printer.hpp"
 #include "kh/hardware/printer/sim_printer.hpp"
 #include "kh/hardware/scanner/scanner.hpp"
@@ -622,68 +622,18 @@ class counter_app final : public screen_app {
       }
     }
     if (o_.camera == "none") return 0;
-    hw::scanner_options so;
-    so.decoder.formats = {true, false, false, false};  // tickets carry QR codes only
-    scanner_ = std::make_unique<hw::scanner>(so, [this](const hw::scan_event& ev) {
+    camera_feed_options co;
+    co.camera = o_.camera;
+    co.scanner.decoder.formats = {true, false, false, false};  // tickets carry QR codes only
+    camera_ = std::make_unique<camera_feed>(co, [this](const hw::scan_event& ev) {
       ++scans_;
       post_ui([this, text = ev.text] { scanned(text); });
     });
-    camera_thread_ = std::thread([this] { camera_loop(); });
+    camera_->start();
     return 0;
   }
   void stop_devices() override {
-    cam_stop_ = true;
-    if (camera_thread_.joinable()) camera_thread_.join();
-    if (scanner_) scanner_->stop();
-  }
-  // Camera thread: frames to the scanner (which decodes on its own thread). A replay folder is
-  // watched: new images are played when they appear (tests drop a rendered ticket there).
-  void camera_loop() {
-    const bool replay = o_.camera.rfind("replay:", 0) == 0;
-    const std::filesystem::path dir = replay ? std::filesystem::path(o_.camera.substr(7)) : std::filesystem::path();
-    std::set<std::string> played;
-    while (!cam_stop_) {
-      std::unique_ptr<hw::camera> cam;
-      if (replay) {
-        std::set<std::string> now;
-        std::error_code ec;
-        for (const auto& e : std::filesystem::directory_iterator(dir, ec)) now.insert(e.path().filename().string());
-        bool fresh = false;
-        for (const auto& n : now) fresh = fresh || !played.count(n);
-        if (!fresh) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(150));
-          continue;
-        }
-        // Only the new images: a copy folder would race with the writer, so play them all and
-        // remember what was there (images already played are out of view, as on a real counter).
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let the writer finish
-        played = now;
-        cam = hw::make_replay_camera({dir, 10, false});
-      } else {
-        cam = hw::make_v4l2_camera({o_.camera});
-      }
-      if (auto ec = cam->open(); ec) {
-        spdlog::warn("kiosk: camera {}: {}", o_.camera, ec.message());
-        std::this_thread::sleep_for(std::chrono::seconds(1));
-        continue;
-      }
-      if (auto ec = cam->start(); ec) {
-        spdlog::warn("kiosk: camera {}: {}", o_.camera, ec.message());
-        std::this_thread::sleep_for(std::chrono::seconds(1));
-        continue;
-      }
-      hw::camera_frame f;
-      while (!cam_stop_) {
-        const auto ec = cam->next_frame(f, std::chrono::milliseconds(500));
-        if (!ec) {
-          scanner_->submit(f);
-          continue;
-        }
-        if (ec == hw::camera_errc::timeout) continue;
-        break;  // end of the replay, or the device went away: reopen
-      }
-      cam->stop();
-    }
+    if (camera_) camera_->stop();
   }
 
   counter::state s_;
@@ -694,9 +644,7 @@ class counter_app final : public screen_app {
   std::unique_ptr<hwp::receipt_printer> printer_;
   std::atomic<int> reprints_{0};
   std::atomic<int> scans_{0};
-  std::unique_ptr<hw::scanner> scanner_;
-  std::thread camera_thread_;
-  std::atomic<bool> cam_stop_{false};
+  std::unique_ptr<camera_feed> camera_;  // capture thread + the scanner's decoder thread
 };
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include "kh/hardware/printer/receipt_printer.hpp"
 #include "kh/hardware/printer/sim_printer.hpp"
 #include "kh/kiosk/control/control_socket.hpp"
+#include "kh/kiosk/modes/camera_feed.hpp"
 #include "modes/window_support.hpp"
 #include "kh/kiosk/link/image_cache.hpp"
 #include "kh/kiosk/core/shop.hpp"
@@ -211,7 +212,56 @@ class app {
   std::atomic<std::size_t> outbox_{0};
   std::atomic<bool> connected_{false};
   ui::surface_ptr pending_shot_;  // set by handle_control (UI thread), saved by control()
+  std::unique_ptr<camera_feed> camera_;  // capture thread + the scanner's decoder thread
+  std::atomic<int> camera_scans_{0};
+  void start_camera();
+  void on_preview(camera_preview p);
 };
+
+void app::start_camera() {
+  if (o_.camera == "none") return;
+  camera_feed_options co;
+  co.camera = o_.camera;
+  // Product barcodes (EAN-13/UPC-A/Code 128) and the kiosk's QR codes: every format.
+  camera_ = std::make_unique<camera_feed>(
+      co,
+      [this](const hardware::scan_event& ev) {
+        ++camera_scans_;
+        // The same event path as the control socket's `scan`.
+        post_ui([this, text = ev.text] { apply(events::scan{text}); });
+      },
+      [this](camera_preview p) { on_preview(std::move(p)); });
+  camera_->start();
+}
+
+// Capture thread: the preview becomes an ARGB surface here, the render thread only swaps it in.
+void app::on_preview(camera_preview p) {
+  SDL_Surface* surf = SDL_CreateRGBSurfaceWithFormat(0, p.width, p.height, 32, SDL_PIXELFORMAT_ARGB8888);
+  if (surf == nullptr) return;
+  for (int y = 0; y < p.height; ++y) {
+    auto* row = reinterpret_cast<Uint32*>(static_cast<Uint8*>(surf->pixels) + y * surf->pitch);
+    for (int x = 0; x < p.width; ++x) {
+      const Uint32 v = p.pixels[static_cast<std::size_t>(y) * static_cast<std::size_t>(p.width) + static_cast<std::size_t>(x)];
+      row[x] = 0xFF000000u | (v << 16) | (v << 8) | v;
+    }
+  }
+  camera_view cv;
+  cv.width = p.width;
+  cv.height = p.height;
+  for (const auto& c : p.codes) {
+    camera_view::code k;
+    for (std::size_t i = 0; i < 4; ++i) k.corners[i] = {c.corners[i].x, c.corners[i].y};
+    k.text = c.text;
+    cv.codes.push_back(std::move(k));
+  }
+  auto shared = std::make_shared<ui::surface_ptr>(surf);
+  post_ui([this, shared, cv = std::move(cv)]() mutable {
+    renderer_->set_image("camera:view", std::move(*shared));
+    cv.status = camera_ ? camera_->state() : "none";
+    s_.camera = std::move(cv);
+    dirty_ = true;
+  });
+}
 
 void app::report_status() {
   // Worker thread. The link sends device.status when this changes (and after every connect).
@@ -220,7 +270,9 @@ void app::report_status() {
     std::lock_guard lk(printer_mu_);
     ps = !printer_.printer ? protocol::printer_state::absent : last_reported_printer_;
   }
-  if (link_) link_->report_status(ps, protocol::camera_state::absent, {});
+  protocol::camera_state cs = protocol::camera_state::absent;
+  if (camera_) cs = camera_->state() == "ok" ? protocol::camera_state::ok : protocol::camera_state::error;
+  if (link_) link_->report_status(ps, cs, {});
 }
 
 void app::print(print_job job, bool force) {
@@ -363,6 +415,17 @@ void app::run_effect(const effect& f) {
     m.order_id = fb->order_id;
     m.rating = fb->rating;
     post_work([this, m] { (void)link_->send_feedback(m); });
+  } else if (const auto* sq = std::get_if<effects::send_quote>(&f)) {
+    protocol::order_quote q = sq->q;
+    q.quote_id = protocol::new_uuid();
+    if (q.type == protocol::order_type::pickup && !s_.pickup_slot.empty())
+      q.pickup_at = slot_rfc3339(s_.pickup_slot);
+    apply(events::quote_sent{q.quote_id, s_.quote_in_flight_rev});
+    // The link's call waits on its worker: never on the render thread. The hub's order.quoted
+    // comes back as a link event; an unsent quote times out in the core and is asked again.
+    post_work([this, q = std::move(q)] {
+      if (auto r = link_->quote(q); !r) spdlog::debug("kiosk: quote not sent: {}", r.error().message);
+    });
   } else if (std::holds_alternative<effects::quit>(f)) {
     running_ = false;
   }
@@ -446,6 +509,8 @@ void app::on_link_event(const link_event& e) {
       auto v = link_->catalog();
       post_ui([this, v] { set_catalog(v); });
     });
+  } else if (const auto* q = std::get_if<kiosk::events::quoted>(&e)) {
+    post_ui([this, q = q->quote] { apply(shop::events::quoted{q}); });
   } else if (const auto* a = std::get_if<kiosk::events::order_answer>(&e)) {
     post_work([this] { outbox_ = link_->status().outbox_pending; report_status(); });
     if (a->outcome == kiosk::events::order_answer::kind::accepted && a->accepted) {
@@ -485,6 +550,31 @@ json app::state_json() const {
   }
   j["cart"] = cart;
   j["cart_total"] = s_.cart.estimated_total().amount;
+  j["scans"] = camera_scans_.load();
+  j["discount_code"] = s_.discount_code;
+  {
+    json codes = json::array();
+    for (const auto& c : s_.camera.codes) codes.push_back(c.text);
+    j["camera"] = {{"status", camera_ ? camera_->state() : std::string("none")},
+                   {"preview", {s_.camera.width, s_.camera.height}}, {"codes", codes}};
+  }
+  {
+    // What the cart screen shows: the hub's quote or the offline estimate (source says which).
+    const auto& q = s_.quote.q;
+    auto problems = [](const std::vector<protocol::issue>& v) {
+      json a = json::array();
+      for (const auto& i : v) a.push_back(protocol::to_string(i.code));
+      return a;
+    };
+    json lines = json::array();
+    for (const auto& l : q.lines)
+      lines.push_back({{"line", l.line}, {"unit_price", l.unit_price.amount},
+                       {"line_total", l.line_total.amount}, {"problems", problems(l.problems)}});
+    j["quote"] = {{"source", to_string(s_.quote.from)}, {"current", s_.quote.rev == s_.cart_rev},
+                  {"ok", q.ok}, {"subtotal", q.subtotal.amount}, {"discount", q.discount.amount},
+                  {"tax", q.tax.amount}, {"delivery_fee", q.delivery_fee.amount},
+                  {"total", q.total.amount}, {"lines", lines}, {"problems", problems(q.problems)}};
+  }
   json targets = json::array();
   for (const auto& t : view_.scene.targets)
     targets.push_back({{"id", t.id}, {"label", t.label}, {"x", t.r.x}, {"y", t.r.y}, {"w", t.r.w},
@@ -714,6 +804,7 @@ int app::run() {
   if (auto v = link_->catalog()) set_catalog(v);  // offline browsing from the cache at once
   link_->start();
 
+  start_camera();
   std::unique_ptr<control_socket> ctl;
   if (!o_.control.empty()) {
     ctl = control_socket::open(o_.control, [this](const std::string& l) { return control(l); }, ec);
@@ -775,13 +866,21 @@ int app::run() {
                        {"info.broker", connected_ ? "connected" : "offline"},
                        {"info.outbox", std::to_string(outbox_.load())},
                        {"info.printer", protocol::to_string(s_.printer)},
-                       {"info.camera", o_.camera},
+                       {"info.camera", camera_ ? o_.camera + " (" + camera_->state() + ", " +
+                                                     std::to_string(camera_scans_.load()) + " scans)"
+                                               : o_.camera},
                        {"info.language", s_.language},
                        {"info.catalog", s_.catalog ? std::to_string(s_.catalog->version()) : "-"}};
+    }
+    if (camera_) {
+      // The camera view's preview frames run only while the maintenance screen shows them.
+      camera_->set_preview(s_.current == screen::maintenance);
+      if (s_.current == screen::maintenance) s_.camera.status = camera_->state();
     }
     if (dirty_ || animating(s_, now)) redraw();
   }
   ctl.reset();
+  if (camera_) camera_->stop();
   link_->stop();
   work_.close();
   worker.join();

@@ -68,6 +68,58 @@ color tile_color(const std::string& id) {
   return palette[h % (sizeof(palette) / sizeof(palette[0]))];
 }
 
+// UTF-8: drops the last character.
+void pop_char(std::string& s) {
+  while (!s.empty()) {
+    const char ch = s.back();
+    s.pop_back();
+    if ((static_cast<unsigned char>(ch) & 0xC0) != 0x80) break;
+  }
+}
+
+// Text in ONE font size on at most `max_lines` lines: wrapped on spaces, the last line cut with
+// "…" (a word longer than a line is cut too). The painter's fitting would shrink a long name to a
+// smaller size instead, which reads as a different font on a grid of cards. Returns lines used.
+int fixed_lines(ctx& c, rect box, std::string_view text, int size, bool bold, int max_lines, color fg,
+                color bg) {
+  auto& m = c.p.measurer();
+  const int lh = m.line_height(size);
+  max_lines = std::max(1, std::min(max_lines, box.h / std::max(1, lh)));
+  std::vector<std::string> words;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto sp = text.find(' ', i);
+    const auto w = text.substr(i, sp == std::string_view::npos ? std::string_view::npos : sp - i);
+    if (!w.empty()) words.emplace_back(w);
+    if (sp == std::string_view::npos) break;
+    i = sp + 1;
+  }
+  std::vector<std::string> lines;
+  std::size_t k = 0;
+  while (k < words.size() && static_cast<int>(lines.size()) < max_lines) {
+    std::string line = words[k++];
+    while (k < words.size() && m.width(line + " " + words[k], size, bold) <= box.w) line += " " + words[k++];
+    lines.push_back(std::move(line));
+  }
+  if (lines.empty()) return 0;
+  std::string& last = lines.back();
+  const bool cut = k < words.size() || m.width(last, size, bold) > box.w;
+  if (cut) {
+    while (!last.empty() && m.width(last + "…", size, bold) > box.w) pop_char(last);
+    while (!last.empty() && last.back() == ' ') last.pop_back();
+    last += "…";
+  }
+  // Also the first lines: a single word wider than the box is cut the same way.
+  for (std::size_t i = 0; i + 1 < lines.size(); ++i)
+    if (m.width(lines[i], size, bold) > box.w) {
+      while (!lines[i].empty() && m.width(lines[i] + "…", size, bold) > box.w) pop_char(lines[i]);
+      lines[i] += "…";
+    }
+  const int top = box.y + (box.h - lh * static_cast<int>(lines.size())) / 2;
+  for (std::size_t i = 0; i < lines.size(); ++i)
+    c.out.scene.texts.push_back(ui::text_item{{box.x, top + static_cast<int>(i) * lh, box.w, lh}, lines[i], size, bold, fg, bg, align::left});
+  return static_cast<int>(lines.size());
+}
+
 // Top bar: business name at left (staff corner on attract), language, contrast, reach at right.
 // Returns the content area below it (and the offline banner).
 rect top_bar(ctx& c, rect area) {
@@ -331,18 +383,24 @@ void menu(ctx& c, rect area) {
     const int img_h = std::max(l.gap, card_h - l.font_body * 4);
     const rect img{card.x + 1, card.y + 1, card.w - 2, img_h};
     c.out.scene.images.push_back(ui::image_item{img, p.id, initials(p.name), tile_color(p.id), {255, 255, 255}});
-    const int lh = l.font_body * 2;
-    c.p.text({card.x + l.gap, card.y + img_h, card.w - 2 * l.gap, lh}, p.name, l.font_body,
-             c.th.text, c.th.surface, align::left, true);
-    c.p.text({card.x + l.gap, card.y + img_h + lh - l.gap / 2, card.w - 2 * l.gap, lh},
-             c.tr.money(p.price), l.font_body, c.th.muted, c.th.surface);
+    // Name on up to two lines in the card's one bold size, the price under it.
+    const int line = c.p.measurer().line_height(l.font_body);
+    const int text_h = card_h - img_h;
+    const int name_h = std::min(2 * line, text_h - line);
+    fixed_lines(c, {card.x + l.gap, card.y + img_h + l.gap / 4, card.w - 2 * l.gap, name_h}, p.name,
+                l.font_body, true, 2, c.th.text, c.th.surface);
+    fixed_lines(c, {card.x + l.gap, card.y + img_h + l.gap / 4 + name_h, card.w - 2 * l.gap,
+                    std::min(line, card.y + card_h - (card.y + img_h + l.gap / 4 + name_h))},
+                c.tr.money(p.price), l.font_body, false, 1, c.th.muted, c.th.surface);
     const action open{action_kind::open_product, p.id};
     const std::string id = action_id(open);
     c.out.actions[id] = open;
     if (!p.available) {
       const int bw = std::min(card.w - 2 * l.gap, l.target * 3);
       const rect badge{card.x + l.gap, card.y + l.gap, bw, l.font_body * 2};
-      c.p.box(badge, c.th.danger);
+      // As an image item (a key with no picture: a plain tile), so it is drawn over the product's
+      // picture; boxes are drawn under pictures.
+      c.out.scene.images.push_back(ui::image_item{badge, "badge:sold-out", "", c.th.danger, c.th.on_danger});
       c.p.text(badge, c.t("menu.sold_out"), l.font_body, c.th.on_danger, c.th.danger, align::center, true);
     }
     c.p.add_target(card, id, p.name, p.available);
@@ -478,46 +536,74 @@ void product(ctx& c, rect area) {
   }
 }
 
+// The quote for the cart as it is now (hub or estimate), or null.
+const protocol::order_quoted* current_quote(const state& s) {
+  if (s.quote.from == cart_quote::source::none || s.quote.rev != s.cart_rev) return nullptr;
+  return &s.quote.q;
+}
+
+std::string problem_text(ctx& c, const protocol::issue& i) {
+  const std::string key = std::string("problem.") + protocol::to_string(i.code);
+  return c.tr.has(key) ? c.t(key) : c.t("problem.other");
+}
+
+// The total the customer pays: the hub's when it priced this cart, else the estimate.
+protocol::money shown_total(const state& s) {
+  if (const auto* q = current_quote(s)) return q->total;
+  return s.cart.estimated_total();
+}
+
 void cart_screen(ctx& c, rect area) {
   const auto& l = c.l;
   rect a = top_bar(c, area);
+  const auto* quote = current_quote(c.s);
   rect body = bottom_row(c, a, action{action_kind::back, ""}, c.t("cart.add_more"),
-                         action{action_kind::checkout, ""}, c.t("cart.checkout"), !c.s.cart.empty());
+                         action{action_kind::checkout, ""}, c.t("cart.checkout"),
+                         !c.s.cart.empty() && !cart_has_problems(c.s));
   const int th = l.font_title * 2;
   c.p.text({body.x + l.pad, body.y + l.gap, body.w - 2 * l.pad, th}, c.t("cart.title"),
            l.font_title, c.th.text, c.th.background, align::left, true);
   int y = body.y + l.gap + th;
-  const int total_h = l.font_title * 2 + l.font_small * 2 + l.gap;
-  const int list_h = body.y + body.h - y - total_h - l.target - l.gap;
+  // Totals block: breakdown line, total, where the prices come from; a problem line above it.
+  const bool order_problem = quote != nullptr && !quote->problems.empty();
+  const bool notice = !c.s.notice.empty();
+  const int small_h = l.font_small * 2;
+  const int total_h = small_h + l.font_title * 2 + small_h + l.gap +
+                      (order_problem || notice ? l.font_body * 2 + l.gap : 0);
   const int row_h = l.target + l.gap * 3;
-  const int per_page = std::max(1, list_h / row_h);
   const int n = static_cast<int>(c.s.cart.lines().size());
+  // Room for the pager only when the lines do not all fit without it.
+  const int room = body.y + body.h - y - total_h - l.gap;
+  const int per_page = std::max(1, n * row_h <= room ? n : (room - l.target) / row_h);
   const int pages = std::max(1, (n + per_page - 1) / per_page);
   c.out.last_page = pages - 1;
   const int page = std::min(c.s.page, pages - 1);
   const int x0 = body.x + l.pad, w = body.w - 2 * l.pad;
   for (int i = page * per_page; i < std::min(n, (page + 1) * per_page); ++i) {
     const auto& ln = c.s.cart.lines()[static_cast<std::size_t>(i)];
+    const protocol::quoted_line* ql =
+        quote != nullptr && static_cast<std::size_t>(i) < quote->lines.size() ? &quote->lines[static_cast<std::size_t>(i)] : nullptr;
+    const bool problem = ql != nullptr && !ql->problems.empty();
     const std::string idx = std::to_string(i);
     const rect row{x0, y, w, row_h - l.gap};
-    c.p.box(row, c.th.surface, c.th.border, 1);
+    c.p.box(row, c.th.surface, problem ? c.th.danger : c.th.border, problem ? 3 : 1);
     const int ry = row.y + (row.h - l.target) / 2;
     const int price_w = l.target * 3;
-    const int controls_w = l.target * 3 + l.gap + l.target + l.gap * 2;
     int rx = row.x + row.w - l.gap - l.target;
     c.button({rx, ry, l.target, l.target}, {action_kind::line_remove, idx}, "×", false);
     rx -= l.gap * 2 + price_w;
     protocol::money lt = ln.unit_price;
     lt.amount *= ln.qty;
-    c.p.text({rx, row.y, price_w, row.h}, c.tr.money(lt), l.font_body, c.th.text, c.th.surface,
-             align::right, true);
-    rx -= l.gap + controls_w - l.gap * 2 - l.target;
-    const int sx = rx - l.target * 2;
+    if (ql != nullptr && !problem) lt = ql->line_total;
+    c.p.text({rx, row.y, price_w, row.h}, problem ? std::string("–") : c.tr.money(lt), l.font_body,
+             c.th.text, c.th.surface, align::right, true);
+    // The stepper right beside the price: the name gets the rest of the row.
+    const int sx = rx - l.gap * 2 - l.target * 3;
     c.button({sx, ry, l.target, l.target}, {action_kind::line_minus, idx}, "−", false);
     c.p.text({sx + l.target, ry, l.target, l.target}, std::to_string(ln.qty), l.font_body,
              c.th.text, c.th.surface, align::center, true);
     c.button({sx + l.target * 2, ry, l.target, l.target}, {action_kind::line_plus, idx}, "+", false,
-             ln.qty < protocol::limits::max_qty);
+             ln.qty < protocol::limits::max_qty && !problem);
     const int name_w = sx - row.x - 2 * l.gap;
     std::string detail;
     if (const auto* prod = c.s.catalog ? c.s.catalog->find_id(ln.product_id) : nullptr) {
@@ -528,7 +614,16 @@ void cart_screen(ctx& c, rect area) {
               if (ch.id == o.option_id) detail += (detail.empty() ? "" : ", ") + ch.name;
     }
     if (!ln.note.empty()) detail += (detail.empty() ? "" : " · ") + ln.note;
-    if (detail.empty()) {
+    if (problem) {
+      // The hub's (or the catalog's) reason this line cannot be ordered, in place of the details.
+      const std::string why = "⚠ " + problem_text(c, ql->problems.front());
+      c.p.text({row.x + l.gap, row.y + l.gap / 2, name_w, row.h / 2}, ln.name, l.font_body, c.th.text, c.th.surface, align::left, true);
+      // A red badge (on_danger on danger: the theme's checked contrast pair).
+      const int tw = std::min(name_w, c.p.measurer().width(why, l.font_small, true) + 2 * l.gap);
+      const rect tag{row.x + l.gap, row.y + row.h / 2, tw, row.h / 2 - l.gap / 2};
+      c.p.box(tag, c.th.danger);
+      c.p.text({tag.x + l.gap, tag.y, tag.w - 2 * l.gap, tag.h}, why, l.font_small, c.th.on_danger, c.th.danger, align::left, true);
+    } else if (detail.empty()) {
       c.p.text({row.x + l.gap, row.y, name_w, row.h}, ln.name, l.font_body, c.th.text, c.th.surface, align::left, true);
     } else {
       c.p.text({row.x + l.gap, row.y + l.gap / 2, name_w, row.h / 2}, ln.name, l.font_body, c.th.text, c.th.surface, align::left, true);
@@ -541,11 +636,34 @@ void cart_screen(ctx& c, rect area) {
     c.button({x0, y, bw, l.target}, {action_kind::page_prev, ""}, "‹ " + c.t("nav.prev"), false, page > 0);
     c.button({x0 + w - bw, y, bw, l.target}, {action_kind::page_next, ""}, c.t("nav.next") + " ›", false, page + 1 < pages);
   }
-  const int ty = body.y + body.h - total_h;
-  c.p.text({x0, ty, w, l.font_title * 2}, c.tr.format("cart.total", {c.tr.money(c.s.cart.estimated_total())}),
+  int ty = body.y + body.h - total_h;
+  if (notice) {
+    notice_line(c, {x0, ty, w, l.font_body * 2});
+    ty += l.font_body * 2 + l.gap;
+  } else if (order_problem) {
+    const rect r{x0, ty, w, l.font_body * 2};
+    c.p.box(r, c.th.danger);
+    c.p.text({r.x + l.gap, r.y, r.w - 2 * l.gap, r.h}, "⚠ " + problem_text(c, quote->problems.front()),
+             l.font_body, c.th.on_danger, c.th.danger, align::center, true);
+    ty += l.font_body * 2 + l.gap;
+  }
+  if (quote != nullptr) {
+    std::string parts = c.tr.format("cart.subtotal", {c.tr.money(quote->subtotal)});
+    if (quote->discount.amount > 0) parts += "  ·  " + c.tr.format("cart.discount", {c.tr.money(quote->discount)});
+    const bool inclusive = !c.s.catalog || !c.s.catalog->catalog().profile ||
+                           c.s.catalog->catalog().profile->tax == protocol::tax_mode::inclusive;
+    parts += "  ·  " + c.tr.format(inclusive ? "cart.tax_incl" : "cart.tax", {c.tr.money(quote->tax)});
+    if (quote->delivery_fee.amount > 0) parts += "  ·  " + c.tr.format("cart.delivery", {c.tr.money(quote->delivery_fee)});
+    c.p.text({x0, ty, w, small_h}, parts, l.font_small, c.th.muted, c.th.background, align::right);
+  }
+  ty += small_h;
+  c.p.text({x0, ty, w, l.font_title * 2}, c.tr.format("cart.total", {c.tr.money(shown_total(c.s))}),
            l.font_title, c.th.text, c.th.background, align::right, true);
-  c.p.text({x0, ty + l.font_title * 2, w, l.font_small * 2}, c.t("cart.estimate_note"), l.font_small,
-           c.th.muted, c.th.background, align::right);
+  // Which prices these are: the store's own answer, or the kiosk's estimate (checking / offline).
+  const bool from_hub = quote != nullptr && c.s.quote.from == cart_quote::source::hub;
+  const char* mark = from_hub ? "cart.price_hub" : c.s.online ? "cart.price_checking" : "cart.estimate_note";
+  c.p.text({x0, ty + l.font_title * 2, w, small_h}, (from_hub ? "✓ " : "") + c.t(mark), l.font_small,
+           from_hub ? c.th.text : c.th.muted, c.th.background, align::right, from_hub);
 }
 
 const char* type_key(protocol::order_type t) {
@@ -621,7 +739,7 @@ void payment(ctx& c, rect area) {
   int y = body.y + l.gap;
   c.p.text({x0, y, w, l.font_title * 2}, c.t("pay.title"), l.font_title, c.th.text, c.th.background, align::left, true);
   y += l.font_title * 2;
-  c.p.text({x0, y, w, l.font_title * 2}, c.tr.format("cart.total", {c.tr.money(c.s.cart.estimated_total())}),
+  c.p.text({x0, y, w, l.font_title * 2}, c.tr.format("cart.total", {c.tr.money(shown_total(c.s))}),
            l.font_title, c.th.text, c.th.background, align::left, true);
   y += l.font_title * 2 + l.gap * 2;
   const int bw = std::min(w, l.target * 10);
@@ -761,6 +879,46 @@ void staff_pin(ctx& c, rect area) {
   c.button({kx + 2 * (k + l.gap), ly, k, k}, {action_kind::key_done, ""}, "OK", true, !c.s.pin.empty() && !c.s.pin_checking, l.font_title);
 }
 
+// The camera view: the newest preview frame, the codes read in it outlined, their text below.
+void camera_panel(ctx& c, rect r) {
+  const auto& l = c.l;
+  const auto& cam = c.s.camera;
+  c.p.text({r.x, r.y, r.w, l.font_body * 2}, c.t("staff.camera") + " · " + cam.status, l.font_body,
+           c.th.text, c.th.background, align::left, true);
+  r.y += l.font_body * 2;
+  r.h -= l.font_body * 2;
+  const int list_h = l.font_small * 2 * 2;
+  rect pic{r.x, r.y, r.w, std::max(0, r.h - list_h - l.gap)};
+  if (pic.h < l.target) return;
+  if (cam.width > 0 && cam.height > 0) {
+    // The picture's own aspect (the renderer crops to cover: no crop when the box matches).
+    const int w = std::min(pic.w, pic.h * cam.width / cam.height);
+    const int h = w * cam.height / cam.width;
+    pic = {pic.x, pic.y, w, h};
+  } else {
+    pic.w = std::min(pic.w, pic.h * 4 / 3);
+    pic.h = pic.w * 3 / 4;
+  }
+  c.out.scene.images.push_back(ui::image_item{pic, "camera:view", cam.width > 0 ? "" : "…", {40, 40, 40}, {255, 255, 255}});
+  int y = pic.y + pic.h + l.gap;
+  if (cam.width <= 0) return;
+  const double sc = static_cast<double>(pic.w) / cam.width;
+  std::string texts;
+  for (const auto& code : cam.codes) {
+    int x0 = cam.width, y0 = cam.height, x1 = 0, y1 = 0;
+    for (const auto& [x, yy] : code.corners) {
+      x0 = std::min(x0, x); y0 = std::min(y0, yy); x1 = std::max(x1, x); y1 = std::max(y1, yy);
+    }
+    const rect box{pic.x + static_cast<int>(x0 * sc) - 2, pic.y + static_cast<int>(y0 * sc) - 2,
+                   std::max(6, static_cast<int>((x1 - x0) * sc) + 4), std::max(6, static_cast<int>((y1 - y0) * sc) + 4)};
+    // Outlines go over the picture (overlays are drawn last).
+    c.out.scene.overlays.push_back(ui::box_item{box, {0, 0, 0, 0}, {0, 200, 80}, 3});
+    texts += (texts.empty() ? "" : "   ") + std::string("▣ ") + code.text;
+  }
+  c.p.paragraph({r.x, y, r.w, list_h}, texts.empty() ? c.t("staff.camera_none") : texts, l.font_small,
+                texts.empty() ? c.th.muted : c.th.text, c.th.background);
+}
+
 void maintenance(ctx& c, rect area) {
   const auto& l = c.l;
   rect a = top_bar(c, area);
@@ -768,15 +926,20 @@ void maintenance(ctx& c, rect area) {
   int y = a.y + l.gap;
   c.p.text({x0, y, w, l.font_title * 2}, c.t("staff.title"), l.font_title, c.th.text, c.th.background, align::left, true);
   y += l.font_title * 2;
+  const int top = y;
+  // Landscape: the camera view beside the facts; portrait: under the buttons.
+  const bool camera = c.s.camera.status != "none";
+  const bool side = camera && !l.portrait;
+  const int info_w = side ? w / 2 - l.gap : w;
   const int lh = l.font_body * 2;
   for (const auto& [k, v] : c.s.staff_info) {
-    c.p.text({x0, y, w / 3, lh}, c.t(k), l.font_body, c.th.muted, c.th.background);
-    c.p.text({x0 + w / 3, y, w - w / 3, lh}, v, l.font_body, c.th.text, c.th.background, align::left, true);
+    c.p.text({x0, y, info_w * 2 / 5, lh}, c.t(k), l.font_body, c.th.muted, c.th.background);
+    c.p.text({x0 + info_w * 2 / 5, y, info_w - info_w * 2 / 5, lh}, v, l.font_body, c.th.text, c.th.background, align::left, true);
     y += lh;
   }
   y += l.gap * 2;
-  const int cols = l.portrait ? 2 : 4;
-  const int bw = (w - (cols - 1) * l.gap) / cols;
+  const int cols = side || l.portrait ? 2 : 4;
+  const int bw = (info_w - (cols - 1) * l.gap) / cols;
   const std::pair<action, std::string> buttons[] = {
       {{action_kind::test_print, ""}, c.t("staff.test_print")},
       {{action_kind::reprint_last, ""}, c.t("staff.reprint")},
@@ -789,6 +952,9 @@ void maintenance(ctx& c, rect area) {
              act.kind != action_kind::reprint_last || !c.s.last_printed_order.empty());
     ++i;
   }
+  y += ((i + cols - 1) / cols) * (l.target + l.gap * 2) + l.gap;
+  if (side) camera_panel(c, {x0 + w / 2 + l.gap, top, w / 2 - l.gap, a.y + a.h - top - l.pad});
+  else if (camera) camera_panel(c, {x0, y, w, a.y + a.h - y - l.pad});
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 //   → attract;  any screen → still_there (idle) → attract;  attract (staff gesture) → staff_pin →
 //   maintenance.
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -115,7 +116,33 @@ struct timings {
   std::int64_t processing_timeout_ms = 15'000;  ///< no answer while connected: offline path
   std::int64_t staff_gesture_ms = 3'000;
   int staff_taps = 5;
+  std::int64_t quote_delay_ms = 250;     ///< coalescing: changes within this send one quote
+  std::int64_t quote_timeout_ms = 5'000; ///< no order.quoted by then: the next change may send
 };
+
+/// The prices the cart screen shows: the hub's `order.quoted` for the current cart, or the
+/// offline estimate (kh::protocol::quote_cart over the cached catalog: the hub's own rules, minus
+/// opening hours, slots and discount codes) until that answer comes or while offline.
+struct cart_quote {
+  enum class source { none, estimate, hub };
+  source from = source::none;
+  protocol::order_quoted q;  ///< lines[i] prices cart line i
+  std::uint64_t rev = 0;     ///< the cart revision (state::cart_rev) it prices
+};
+/// What the maintenance screen's camera view shows (filled by the mode from the camera feed): the
+/// newest preview frame is drawn from the image key "camera:view"; codes in its pixels.
+struct camera_view {
+  struct code {
+    std::array<std::pair<int, int>, 4> corners{};  ///< preview pixels, as the scanner reports them
+    std::string text;
+  };
+  int width = 0, height = 0;  ///< preview size; 0: no picture yet
+  std::vector<code> codes;
+  std::string status = "none";  ///< "none", "starting", "ok", or an error
+};
+
+/// "none", "estimate", "hub" (the control socket's `state.quote.source`).
+const char* to_string(cart_quote::source s) noexcept;
 
 /// Everything a screen shows. Copyable; the UI draws one of these.
 struct state {
@@ -145,6 +172,19 @@ struct state {
   std::string discount_code;  ///< applied by scanning a khd: code
   std::vector<std::string> pickup_slots;  ///< offered slots (filled by the caller)
 
+  // Quotes. Every change of cart lines, order type, discount code or catalog version bumps
+  // cart_rev and re-estimates at once; a tick `quote_delay_ms` after the last change (online,
+  // cart not empty, no quote in flight) emits effects::send_quote. An answer for an older revision
+  // or another quote id is dropped.
+  cart_quote quote;
+  std::uint64_t cart_rev = 0;
+  std::string quote_key;          ///< what cart_rev was computed from (lines, type, code, catalog)
+  bool quote_wanted = false;      ///< the hub has not priced cart_rev yet
+  std::int64_t quote_due_ms = 0;  ///< send no earlier (coalescing)
+  std::string quote_in_flight;    ///< quote id awaiting order.quoted (empty: none)
+  std::uint64_t quote_in_flight_rev = 0;
+  std::int64_t quote_sent_ms = 0;
+
   // The order being placed / just placed.
   std::string order_id;
   std::string number;        ///< the hub's number, or the local one when offline
@@ -167,6 +207,7 @@ struct state {
   /// Lines the maintenance screen shows (label key → value), filled by the mode: device id,
   /// firmware, broker, outbox, printer, camera.
   std::vector<std::pair<std::string, std::string>> staff_info;
+  camera_view camera;
   std::string business_name;
   std::string banner;  ///< promo text on the attract screen (store profile)
 
@@ -203,6 +244,11 @@ struct feedback {
   int rating = 0;
 };
 struct quit {};
+/// Send this order.quote (quote_id empty: the caller makes one, sends it off the render thread
+/// and answers with events::quote_sent at once).
+struct send_quote {
+  protocol::order_quote q;
+};
 /// The language changed (reload strings, fonts stay).
 struct language_changed {
   std::string language;
@@ -210,7 +256,7 @@ struct language_changed {
 }  // namespace effects
 using effect = std::variant<effects::submit, effects::print_order, effects::print_test,
                             effects::reprint, effects::verify_pin, effects::feedback,
-                            effects::quit, effects::language_changed>;
+                            effects::quit, effects::language_changed, effects::send_quote>;
 
 namespace events {
 struct tap {
@@ -257,6 +303,15 @@ struct printed {
 struct pin_result {
   bool ok = false;
 };
+/// The caller took a send_quote effect and sent it with this id (for cart revision `rev`).
+struct quote_sent {
+  std::string quote_id;
+  std::uint64_t rev = 0;
+};
+/// The hub's order.quoted.
+struct quoted {
+  protocol::order_quoted q;
+};
 /// The kiosk assigned its own number to an order placed offline.
 struct local_number {
   std::string order_id;
@@ -266,7 +321,7 @@ struct local_number {
 using event = std::variant<events::tap, events::text, events::scan, events::tick, events::catalog,
                            events::connection, events::queued, events::submit_failed,
                            events::accepted, events::rejected, events::printed, events::pin_result,
-                           events::local_number>;
+                           events::local_number, events::quote_sent, events::quoted>;
 
 /// Applies one event at time `now_ms`; returns the effects to run, in order. Never throws on any
 /// event in any state: an action that makes no sense on the current screen is ignored.
@@ -277,6 +332,11 @@ std::vector<effect> step(state& s, const event& e, std::int64_t now_ms, const ti
 protocol::money draft_unit_price(const state& s);
 /// Whether the draft satisfies every group's min/max (the add button is enabled only then).
 bool draft_complete(const state& s);
+/// The order.quote for the current cart (quote_id empty), as send_quote carries it.
+protocol::order_quote quote_request(const state& s);
+/// Whether checkout is held back: the quote for the current cart has a line problem (sold out,
+/// option gone…); the customer removes or changes those lines first.
+bool cart_has_problems(const state& s);
 /// True when the session is idle at `now_ms` (no touch for `t.idle_ms` outside attract).
 bool idle_due(const state& s, std::int64_t now_ms, const timings& t);
 
