@@ -304,10 +304,10 @@ http_response app::impl::get_register(const http_request& req, const std::string
   http_response tmp;
   const std::string t = pre_csrf(req, tmp);
   auto body = render(R"(<h1>Register your business</h1>{{err|html}}
-<form method="post" action="/register" class="row g-3" style="max-width:40rem">
+<form method="post" action="/register" class="row g-3 w-max-40">
 <input type="hidden" name="csrf" value="{{t|attr}}">
 <div class="col-12"><label class="form-label" for="business_name">Business name</label><input class="form-control" id="business_name" name="business_name" required maxlength="100"></div>
-<div class="col-12"><label class="form-label" for="slug">Shop address (letters, digits, -)</label><input class="form-control" id="slug" name="slug" required pattern="[a-z0-9-]{2,40}"></div>
+<div class="col-12"><label class="form-label" for="slug">Shop address (letters, digits, -)</label><input class="form-control" id="slug" name="slug" required pattern="[a-z0-9\-]{2,40}"></div>
 <div class="col-6"><label class="form-label" for="currency">Currency</label><input class="form-control" id="currency" name="currency" value="EUR" maxlength="3"></div>
 <div class="col-6"><label class="form-label" for="tax_rate">Tax rate %</label><input class="form-control" id="tax_rate" name="tax_rate" value="10"></div>
 <div class="col-12 form-check ms-2"><input class="form-check-input" type="checkbox" id="tax_inclusive" name="tax_inclusive" value="1" checked><label class="form-check-label" for="tax_inclusive">Prices include tax</label></div>
@@ -455,7 +455,7 @@ http_response app::impl::get_login(const http_request& req, const std::string& e
   std::string next = nx == req.query.end() ? "/portal" : nx->second;
   if (!next.starts_with("/") || next.starts_with("//")) next = "/portal";  // no open redirect
   auto body = render(R"(<h1>Sign in</h1>{{err|html}}
-<form method="post" action="/login" style="max-width:24rem">
+<form method="post" action="/login" class="w-max-24">
 <input type="hidden" name="csrf" value="{{t|attr}}"><input type="hidden" name="next" value="{{next|attr}}">
 <div class="mb-3"><label class="form-label" for="email">Email</label><input class="form-control" type="email" id="email" name="email" required></div>
 <div class="mb-3"><label class="form-label" for="password">Password</label><input class="form-control" type="password" id="password" name="password" required></div>

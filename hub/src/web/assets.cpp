@@ -20,6 +20,11 @@ std::string_view asset_app_css() {
 .report-table th,.report-table td{white-space:nowrap}
 .support-msg.from-staff{background:#f1f6ff}
 .support-body{white-space:pre-wrap;overflow-wrap:anywhere}
+.w-max-24{max-width:24rem}.w-max-30{max-width:30rem}.w-max-40{max-width:40rem}.w-max-48{max-width:48rem}
+.w-6rem{width:6rem;flex:none}
+.hours-grid{display:grid;grid-template-columns:3.5rem repeat(4,minmax(0,1fr));gap:.4rem .5rem;align-items:center}
+.hours-grid .form-control{min-width:0}
+.cart-qr{width:220px;height:220px;image-rendering:pixelated}
 @media print{
   @page{size:A4;margin:12mm}
   nav,.no-print{display:none!important}

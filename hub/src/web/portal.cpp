@@ -163,7 +163,7 @@ http_response app::impl::portal_store(const http_request& req, const session& s)
   if (!q.step()) return not_found(req, &s);
   const bool saved = req.query.count("saved") > 0;
   auto body = render(R"(<h1>Store</h1>{{saved|html}}
-<form method="post" action="/portal/store" style="max-width:40rem">{{csrf|html}}
+<form method="post" action="/portal/store" class="w-max-40">{{csrf|html}}
 <div class="mb-3"><label class="form-label" for="name">Business name</label><input class="form-control" id="name" name="name" value="{{name|attr}}" {{ro}}></div>
 <div class="mb-3">Currency: <strong>{{currency}}</strong></div>
 <div class="mb-3"><label class="form-label" for="tax_rate">Tax rate %</label><input class="form-control" id="tax_rate" name="tax_rate" value="{{tax|attr}}"></div>
@@ -212,13 +212,13 @@ http_response app::impl::portal_categories(const http_request& req, const sessio
     q.bind(1, s.business_id);
     while (q.step())
       rows += render(R"(<tr><td><form method="post" action="/portal/categories" class="d-flex gap-2">{{csrf|html}}<input type="hidden" name="id" value="{{id|attr}}">
-<input class="form-control form-control-sm" name="name" value="{{name|attr}}" aria-label="name"><input class="form-control form-control-sm" style="width:6rem" name="position" value="{{pos|attr}}" aria-label="position">
+<input class="form-control form-control-sm" name="name" value="{{name|attr}}" aria-label="name"><input class="form-control form-control-sm w-6rem" name="position" value="{{pos|attr}}" aria-label="position">
 <button class="btn btn-sm btn-outline-primary">Save</button></form></td></tr>)",
                      {{"csrf", csrf_input(s)}, {"id", q.text(0)}, {"name", q.text(1)}, {"pos", std::to_string(q.int64(2))}}).html;
   }
   auto body = render(R"(<h1>Categories</h1><table class="table"><tbody>{{rows|html}}</tbody></table>
-<h2 class="h5">New category</h2><form method="post" action="/portal/categories" class="d-flex gap-2" style="max-width:30rem">{{csrf|html}}
-<input class="form-control" name="name" placeholder="Name" aria-label="name" required><input class="form-control" style="width:6rem" name="position" value="0" aria-label="position"><button class="btn btn-primary">Add</button></form>)",
+<h2 class="h5">New category</h2><form method="post" action="/portal/categories" class="d-flex gap-2 w-max-30">{{csrf|html}}
+<input class="form-control" name="name" placeholder="Name" aria-label="name" required><input class="form-control w-6rem" name="position" value="0" aria-label="position"><button class="btn btn-primary">Add</button></form>)",
                      {{"rows", safe_html{rows}}, {"csrf", csrf_input(s)}});
   return page(req, 200, "Categories", body, &s);
 }
@@ -545,7 +545,7 @@ http_response app::impl::portal_product(const http_request& req, const session& 
 <table class="table table-sm mt-2"><thead><tr><th>When</th><th>Change</th><th>After</th><th>Reason</th><th>Who</th></tr></thead><tbody>{{ledger|html}}</tbody></table></div></div>
 <h2 class="h5 mt-4" id="options">Options</h2>
 <p class="small text-muted">Groups such as size or milk: customers choose at least / at most that many options; the delta is added to the price. Clear a name to remove an option or group.</p>
-<form method="post" action="/portal/products/{{id|url}}/options" id="options-form" style="max-width:48rem">{{csrf|html}}{{options|html}}
+<form method="post" action="/portal/products/{{id|url}}/options" id="options-form" class="w-max-48">{{csrf|html}}{{options|html}}
 <button class="btn btn-outline-primary" type="submit">Save options</button></form>
 <p class="mt-3"><a href="/portal/qr/code.svg?for=product:{{id|url}}&amp;download=1">QR code (SVG)</a> · <a href="/portal/qr/code.png?for=product:{{id|url}}&amp;download=1">QR code (PNG)</a> · <a href="/s/{{slug|url}}/p/{{id|url}}">Shop page</a></p>)",
                    {{"id", p.id}, {"csrf", csrf_input(s)}, {"stock", p.stock ? std::to_string(*p.stock) : "not tracked"},
@@ -557,7 +557,7 @@ http_response app::impl::portal_product(const http_request& req, const session& 
                                          {{"i", product_image_url(s.business_id, image_id, image_url, true)}})}});
   }
   auto body = render(R"(<h1>{{title}}</h1>{{saved|html}}
-<form method="post" action="/portal/products/{{action|url}}" class="row g-3" style="max-width:48rem">{{csrf|html}}
+<form method="post" action="/portal/products/{{action|url}}" class="row g-3 w-max-48">{{csrf|html}}
 <div class="col-md-8"><label class="form-label" for="name">Name</label><input class="form-control" id="name" name="name" value="{{name|attr}}" required maxlength="80"></div>
 <div class="col-md-4"><label class="form-label" for="price">Price ({{currency}})</label><input class="form-control" id="price" name="price" value="{{price|attr}}" required inputmode="decimal"></div>
 <div class="col-md-6"><label class="form-label" for="category_id">Category</label><select class="form-select" id="category_id" name="category_id">{{cats|html}}</select></div>
@@ -881,7 +881,7 @@ http_response app::impl::portal_discounts(const http_request& req, const session
     }
   }
   auto body = render(R"(<h1>Discount codes</h1><table class="table"><thead><tr><th>Code</th><th>Value</th><th>Valid</th><th>Used</th><th>Minimum</th><th></th></tr></thead><tbody>{{rows|html}}</tbody></table>
-<h2 class="h5">New code</h2><form method="post" action="/portal/discounts" class="row g-2" style="max-width:48rem">{{csrf|html}}
+<h2 class="h5">New code</h2><form method="post" action="/portal/discounts" class="row g-2 w-max-48">{{csrf|html}}
 <div class="col-md-3"><input class="form-control" name="code" placeholder="CODE" aria-label="code" required></div>
 <div class="col-md-3"><select class="form-select" name="kind" aria-label="kind"><option value="percent">percent</option><option value="fixed">fixed amount</option></select></div>
 <div class="col-md-3"><input class="form-control" name="value" placeholder="10" aria-label="value" required></div>
@@ -937,7 +937,7 @@ http_response app::impl::portal_staff(const http_request& req, const session& s)
   }
   auto body = render(R"(<h1>Staff</h1><table class="table"><tbody>{{rows|html}}</tbody></table>{{add|html}})",
                      {{"rows", safe_html{rows}},
-                      {"add", s.owner() ? render(R"(<h2 class="h5">New account</h2><form method="post" action="/portal/staff" class="row g-2" style="max-width:40rem">{{csrf|html}}
+                      {"add", s.owner() ? render(R"(<h2 class="h5">New account</h2><form method="post" action="/portal/staff" class="row g-2 w-max-40">{{csrf|html}}
 <div class="col-md-5"><input class="form-control" type="email" name="email" placeholder="email" aria-label="email" required></div>
 <div class="col-md-4"><input class="form-control" type="password" name="password" placeholder="password" aria-label="password" required minlength="10"></div>
 <div class="col-md-3"><select class="form-select" name="role" aria-label="role"><option>staff</option><option>owner</option></select></div>
