@@ -276,11 +276,22 @@ class web_app : public ::testing::Test {
   void register_business(browser& b, const std::string& slug, const std::string& email) {
     ASSERT_EQ(b.get("/register").status, 200);
     auto r = b.post("/register", {{"business_name", "Shop " + slug}, {"slug", slug}, {"currency", "EUR"}, {"tax_rate", "10"},
-                                  {"tax_inclusive", "1"}, {"utc_offset", "+00:00"}, {"prep_minutes", "5"}, {"always_open", "1"},
+                                  {"tax_inclusive", "1"}, {"time_zone", "UTC"}, {"prep_minutes", "5"}, {"always_open", "1"},
                                   {"type_takeaway", "1"}, {"type_eat_in", "1"}, {"email", email}, {"password", "correct horse battery"}});
     ASSERT_EQ(r.status, 303) << r.body;
     ASSERT_EQ(header(r, "Location"), "/portal");
     ASSERT_EQ(b.get("/portal").status, 200);
+  }
+
+  /// A complete, valid store settings form (POST /portal/store).
+  static std::map<std::string, std::string> store_form() {
+    return {{"name", "Alpha!"}, {"currency", "EUR"}, {"tax_rate", "10"}, {"tax_mode", "inclusive"}, {"prep_minutes", "5"},
+            {"about", "Fresh"}, {"time_zone", "Europe/Paris"}, {"mon_opens", "07:30"}, {"mon_closes", "12:00"},
+            {"mon_opens2", "14:00"}, {"mon_closes2", "19:00"}, {"sat_opens", "09:00"}, {"sat_closes", "24:00"},
+            {"type_eat_in", "1"}, {"eat_in_tables", "1"}, {"type_pickup", "1"}, {"pickup_slot_minutes", "10"},
+            {"pickup_lead_minutes", "30"}, {"type_delivery", "1"}, {"delivery_fee", "2.50"}, {"delivery_minimum", "15"},
+            {"delivery_area", "Within 3 km"}, {"languages", "fr, en"}, {"banner", "Croissants chauds"}, {"pay_cash", "1"},
+            {"pay_card_present", "1"}};
   }
 
   std::string business_of(const std::string& slug) { return *scalar("SELECT id FROM businesses WHERE slug = '" + slug + "'"); }
@@ -352,6 +363,7 @@ TEST_F(web_app, bad_registration_fields_answer_400_naming_the_field_and_write_no
                                                    {"type_takeaway", "1"}, {"email", "a@b.example"}, {"password", "0123456789"}};
   const std::vector<std::pair<std::string, std::string>> bad = {
       {"slug", "Bad Slug!"}, {"currency", "EURO"}, {"tax_rate", "ten"}, {"utc_offset", "1"}, {"prep_minutes", "-3"},
+      {"time_zone", "Mars/Olympus"}, {"time_zone", "+01:00"},
       {"email", "nope"},     {"password", "short"}, {"slug", "test-shop"}};
   for (const auto& [k, v] : bad) {
     auto f = good;
@@ -365,6 +377,26 @@ TEST_F(web_app, bad_registration_fields_answer_400_naming_the_field_and_write_no
   // Malformed encoding.
   EXPECT_EQ(b.post_raw("/register", "application/x-www-form-urlencoded", "slug=%zz").status, 400);
   EXPECT_EQ(b.post_raw("/register", "text/plain", "hello").status, 400);
+}
+
+TEST_F(web_app, registration_takes_an_iana_zone_from_tzdata_and_old_offset_forms_still_work) {
+  browser b{router};
+  auto page = b.get("/register");
+  // The select lists tzdata's zones, not a hard-coded handful.
+  EXPECT_NE(page.body.find("<option value=\"Europe/Paris\">"), std::string::npos);
+  EXPECT_NE(page.body.find("<option value=\"Pacific/Chatham\">"), std::string::npos);
+  EXPECT_NE(page.body.find("<option value=\"UTC\" selected>"), std::string::npos);
+  EXPECT_EQ(page.body.find("utc_offset"), std::string::npos);
+  auto r = b.post("/register", {{"business_name", "Zoned"}, {"slug", "zoned"}, {"currency", "EUR"}, {"tax_rate", "10"},
+                                {"time_zone", "America/New_York"}, {"prep_minutes", "5"}, {"opens", "08:00"}, {"closes", "18:00"},
+                                {"type_takeaway", "1"}, {"email", "z@zoned.example"}, {"password", "correct horse battery"}});
+  ASSERT_EQ(r.status, 303) << r.body;
+  const auto bid = business_of("zoned");
+  EXPECT_EQ(scalar("SELECT time_zone FROM businesses WHERE id = '" + bid + "'"), "America/New_York");
+  const auto off = std::stoi(scalar("SELECT utc_offset_minutes FROM businesses WHERE id = '" + bid + "'").value());
+  EXPECT_TRUE(off == -300 || off == -240) << off;  // EST or EDT, whichever holds today
+  // The settings page shows the stored zone chosen.
+  EXPECT_NE(b.get("/portal/store").body.find("<option value=\"America/New_York\" selected>"), std::string::npos);
 }
 
 TEST_F(web_app, every_post_needs_the_csrf_token) {
@@ -434,6 +466,97 @@ TEST_F(web_app, staff_cannot_change_settings_prices_or_accounts_but_can_run_orde
   EXPECT_EQ(scalar("SELECT reason || ':' || delta || ':' || stock_after FROM stock_ledger ORDER BY id DESC LIMIT 1"), "dropped:-2:3");
   EXPECT_EQ(staff.post("/portal/products/" + pid + "/stock", {{"mode", "adjust"}, {"quantity", "-9"}, {"reason", "x"}}).status, 400);
   EXPECT_EQ(scalar("SELECT stock FROM products WHERE id = '" + pid + "'"), "3");
+}
+
+TEST_F(web_app, store_settings_save_every_profile_field_and_republish) {
+  browser a{router};
+  register_business(a, "alpha", "a@alpha.example");
+  const auto bid = business_of("alpha");
+  auto form = a.get("/portal/store");
+  ASSERT_EQ(form.status, 200);
+  for (const char* f : {"name=\"time_zone\"", "name=\"mon_opens\"", "name=\"sun_closes2\"", "name=\"pickup_slot_minutes\"",
+                        "name=\"delivery_area\"", "name=\"languages\"", "name=\"banner\"", "name=\"pay_wallet\"",
+                        "name=\"tax_mode\"", "name=\"currency\"", "name=\"eat_in_tables\""})
+    EXPECT_NE(form.body.find(f), std::string::npos) << f;
+  EXPECT_EQ(form.body.find("style="), std::string::npos);  // the CSP blocks inline styles
+  catalog_changes.clear();
+  auto r = a.post("/portal/store", store_form());
+  ASSERT_EQ(r.status, 303) << r.body;
+  EXPECT_EQ(catalog_changes, std::vector<std::string>{bid});
+  // The profile the catalog carries is what the form said.
+  const auto p = db->shop().profile(bid).value();
+  EXPECT_EQ(p.time_zone, "Europe/Paris");
+  EXPECT_EQ(p.tax, protocol::tax_mode::inclusive);
+  EXPECT_EQ(p.tax_rate_bp, 1000);
+  EXPECT_FALSE(p.always_open);
+  const std::vector<protocol::hours_span> hours = {{0, 450, 720}, {0, 840, 1140}, {5, 540, 1440}};
+  EXPECT_EQ(p.opening_hours, hours);
+  ASSERT_EQ(p.order_types.size(), 3u);
+  ASSERT_NE(p.offer(protocol::order_type::eat_in), nullptr);
+  EXPECT_TRUE(p.offer(protocol::order_type::eat_in)->table_numbers);
+  EXPECT_EQ(p.offer(protocol::order_type::takeaway), nullptr);
+  EXPECT_EQ(p.offer(protocol::order_type::pickup)->slot_minutes, 10);
+  EXPECT_EQ(p.offer(protocol::order_type::pickup)->lead_minutes, 30);
+  EXPECT_EQ(p.offer(protocol::order_type::delivery)->fee.amount, 250);
+  EXPECT_EQ(p.offer(protocol::order_type::delivery)->minimum.amount, 1500);
+  EXPECT_EQ(p.offer(protocol::order_type::delivery)->area, "Within 3 km");
+  EXPECT_EQ(p.languages, (std::vector<std::string>{"fr", "en"}));
+  EXPECT_EQ(p.banner, "Croissants chauds");
+  EXPECT_EQ(p.payment_methods, (std::vector<protocol::payment_method>{protocol::payment_method::card_present, protocol::payment_method::cash}));
+  EXPECT_EQ(scalar("SELECT name || '|' || currency || '|' || base_prep_seconds || '|' || about FROM businesses WHERE id = '" + bid + "'"),
+            "Alpha!|EUR|300|Fresh");
+  // The page shows it back.
+  auto back = a.get("/portal/store?saved=1").body;
+  EXPECT_NE(back.find("value=\"14:00\""), std::string::npos);
+  EXPECT_NE(back.find("<option value=\"Europe/Paris\" selected>"), std::string::npos);
+  EXPECT_NE(back.find("value=\"fr, en\""), std::string::npos);
+
+  // Every bad field: 400 naming it, nothing written, nothing republished.
+  catalog_changes.clear();
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"name", ""},
+      {"currency", "EURO"},
+      {"tax_rate", "abc"},
+      {"tax_mode", "sometimes"},
+      {"prep_minutes", "999"},
+      {"time_zone", "Europe/Atlantis"},
+      {"mon_opens", "7h30"},
+      {"mon_closes", "06:00"},
+      {"mon_opens2", "11:00"},
+      {"sat_closes", "24:30"},
+      {"pickup_slot_minutes", "2"},
+      {"pickup_lead_minutes", "5000"},
+      {"delivery_fee", "-1"},
+      {"delivery_minimum", "lots"},
+      {"delivery_area", std::string(201, 'a')},
+      {"languages", "french"},
+      {"languages", "fr, fr"},
+      {"languages", ""},
+      {"banner", std::string(201, 'b')},
+      {"banner", "line\nbreak"},
+      {"about", std::string(2001, 'c')},
+  };
+  for (const auto& [k, v] : bad) {
+    auto f = store_form();
+    f[k] = v;
+    f["name"] = k == "name" ? v : "Changed";
+    auto res = a.post("/portal/store", f);
+    EXPECT_EQ(res.status, 400) << k << "=" << v;
+    EXPECT_NE(res.body.find("data-field=\"" + k + "\""), std::string::npos) << k << ": " << res.body;
+  }
+  auto none = store_form();
+  for (const char* k : {"type_eat_in", "type_pickup", "type_delivery"}) none.erase(k);
+  EXPECT_NE(a.post("/portal/store", none).body.find("data-field=\"order_types\""), std::string::npos);
+  auto nopay = store_form();
+  nopay.erase("pay_cash");
+  nopay.erase("pay_card_present");
+  EXPECT_NE(a.post("/portal/store", nopay).body.find("data-field=\"payment_methods\""), std::string::npos);
+  auto nohours = store_form();
+  for (const char* k : {"mon_opens", "mon_closes", "mon_opens2", "mon_closes2", "sat_opens", "sat_closes"}) nohours.erase(k);
+  EXPECT_NE(a.post("/portal/store", nohours).body.find("data-field=\"mon_opens\""), std::string::npos);
+  EXPECT_EQ(db->shop().profile(bid).value(), p);
+  EXPECT_EQ(scalar("SELECT name FROM businesses WHERE id = '" + bid + "'"), "Alpha!");
+  EXPECT_TRUE(catalog_changes.empty());
 }
 
 TEST_F(web_app, another_business_ids_answer_404_everywhere) {
@@ -539,7 +662,8 @@ TEST_F(web_app, every_catalog_change_republishes) {
   a.post("/portal/products/" + pid, {{"name", "Green tea"}, {"price", "2.20"}, {"category_id", "menu"}, {"active", "1"}});
   a.post("/portal/products/" + pid + "/stock", {{"mode", "set"}, {"quantity", "9"}, {"reason", "delivery"}});
   a.post("/portal/categories", {{"name", "Drinks"}});
-  a.post("/portal/store", {{"name", "Alpha!"}, {"tax_rate", "10"}, {"prep_minutes", "5"}, {"about", "Fresh"}});
+  a.get("/portal/store");
+  EXPECT_EQ(a.post("/portal/store", store_form()).status, 303);
   const auto bid = business_of("alpha");
   EXPECT_EQ(catalog_changes, std::vector<std::string>(5, bid));
 }

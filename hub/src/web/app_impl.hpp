@@ -150,6 +150,9 @@ struct app::impl {
   http_response live_print(const http_request& req, const session& s, const std::string& order_id);
 };
 
+/// <option>s of every IANA zone tzdata knows (portal_store.cpp), `selected` chosen.
+safe_html time_zone_options(const std::string& selected);
+
 /// The shared page shell's CSRF hidden input.
 safe_html csrf_input(const session& s);
 

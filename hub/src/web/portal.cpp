@@ -128,56 +128,7 @@ http_response app::impl::portal_home(const http_request& req, const session& s) 
   return page(req, 200, s.business_name, body, &s);
 }
 
-// ---- store settings ----------------------------------------------------------------------
-
-http_response app::impl::portal_store(const http_request& req, const session& s) {
-  if (req.method == "POST") {
-    if (!s.owner()) return error_page(req, 403, "Only the owner can change the store settings.", &s);
-    auto f = form(req);
-    if (!f || !csrf_ok(req, *f, &s)) return error_page(req, 403, "The form expired. Reload the page and try again.", &s);
-    const std::string name = field(*f, "name");
-    if (name.empty() || name.size() > 100) return bad_field(req, {"name", "required, at most 100 characters"}, &s);
-    auto tax = parse_percent_bp(field(*f, "tax_rate"));
-    if (!tax) return bad_field(req, {"tax_rate", "a percentage such as 10 or 7.5"}, &s);
-    auto prep = parse_int(field(*f, "prep_minutes"), 0, 240);
-    if (!prep) return bad_field(req, {"prep_minutes", "whole minutes, 0–240"}, &s);
-    const std::string about = field(*f, "about");
-    if (about.size() > 2000) return bad_field(req, {"about", "at most 2000 characters"}, &s);
-    write([&](connection& c) {
-      c.prepare("UPDATE businesses SET name = ?, tax_rate_bp = ?, tax_inclusive = ?, base_prep_seconds = ?, always_open = ?, about = ? WHERE id = ?")
-          .bind(1, name)
-          .bind(2, *tax)
-          .bind(3, field(*f, "tax_inclusive") == "1")
-          .bind(4, *prep * 60)
-          .bind(5, field(*f, "always_open") == "1")
-          .bind(6, about)
-          .bind(7, s.business_id)
-          .run();
-    });
-    catalog_changed(s.business_id);
-    return redirect("/portal/store?saved=1");
-  }
-  auto db = reads.get();
-  auto q = db->prepare("SELECT name, currency, tax_rate_bp, tax_inclusive, base_prep_seconds, always_open, about FROM businesses WHERE id = ?");
-  q.bind(1, s.business_id);
-  if (!q.step()) return not_found(req, &s);
-  const bool saved = req.query.count("saved") > 0;
-  auto body = render(R"(<h1>Store</h1>{{saved|html}}
-<form method="post" action="/portal/store" class="w-max-40">{{csrf|html}}
-<div class="mb-3"><label class="form-label" for="name">Business name</label><input class="form-control" id="name" name="name" value="{{name|attr}}" {{ro}}></div>
-<div class="mb-3">Currency: <strong>{{currency}}</strong></div>
-<div class="mb-3"><label class="form-label" for="tax_rate">Tax rate %</label><input class="form-control" id="tax_rate" name="tax_rate" value="{{tax|attr}}"></div>
-<div class="form-check mb-3"><input class="form-check-input" type="checkbox" id="tax_inclusive" name="tax_inclusive" value="1" {{incl}}><label class="form-check-label" for="tax_inclusive">Prices include tax</label></div>
-<div class="mb-3"><label class="form-label" for="prep_minutes">Base preparation (minutes)</label><input class="form-control" id="prep_minutes" name="prep_minutes" value="{{prep|attr}}"></div>
-<div class="form-check mb-3"><input class="form-check-input" type="checkbox" id="always_open" name="always_open" value="1" {{open}}><label class="form-check-label" for="always_open">Always open</label></div>
-<div class="mb-3"><label class="form-label" for="about">About (shown on the shop page and kiosks)</label><textarea class="form-control" id="about" name="about" rows="3">{{about}}</textarea></div>
-<button class="btn btn-primary" type="submit">Save</button></form>)",
-                     {{"csrf", csrf_input(s)}, {"saved", saved ? safe_html{R"(<div class="alert alert-success">Saved.</div>)"} : safe_html{}},
-                      {"name", q.text(0)}, {"currency", q.text(1)}, {"tax", money_input(q.int64(2))},
-                      {"incl", q.int64(3) ? "checked" : ""}, {"prep", std::to_string(q.int64(4) / 60)},
-                      {"open", q.int64(5) ? "checked" : ""}, {"about", q.text(6)}, {"ro", ""}});
-  return page(req, 200, "Store", body, &s);
-}
+// ---- store settings: portal_store.cpp -----------------------------------------------------
 
 // ---- categories --------------------------------------------------------------------------
 
