@@ -201,7 +201,7 @@ try {
   await tab2.waitForURL(/\/s\/corner\/o\/[0-9a-f-]{36}$/);
   const orderNumber = (await tab2.textContent('#order-number')).trim();
   check(/^A-\d{3}$/.test(orderNumber), 'confirmation shows the order number ' + orderNumber);
-  check((await tab2.textContent('#tracking')).includes('10.30 EUR'), 'two flat whites and a large latte priced by the hub');
+  check((await tab2.textContent('#tracking')).includes('\u20ac10.30'), 'two flat whites and a large latte priced by the hub');
   check((await tab2.textContent('#tracking')).includes('Large'), 'the confirmation lists the chosen option');
   await shot(tab2, 'phone-confirmation');
 

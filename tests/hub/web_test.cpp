@@ -730,7 +730,16 @@ TEST_F(web_app, a_phone_order_goes_through_the_order_service_and_is_tracked_to_c
   auto page = phone.get("/s/alpha/o/" + oid);
   ASSERT_EQ(page.status, 200);
   EXPECT_NE(page.body.find("A-001"), std::string::npos);
-  EXPECT_NE(page.body.find("8.50 EUR"), std::string::npos);
+  EXPECT_NE(page.body.find("\u20ac8.50"), std::string::npos);  // an English-speaking store: "€8.50"
+  EXPECT_EQ(page.body.find("8.50 EUR"), std::string::npos);
+  {
+    // A French store writes "8,50 €" (protocol::format_money, the kiosk's formatter too).
+    sqlite_connection(*db).exec("UPDATE businesses SET languages = 'fr,en' WHERE slug = 'alpha'");
+    EXPECT_NE(phone.get("/s/alpha/o/" + oid).body.find("8,50\u00a0\u20ac"), std::string::npos);
+    auto shell = phone.get("/s/alpha/cart").body;
+    EXPECT_NE(shell.find("data-money-decimal=\",\" data-money-after=\"1\""), std::string::npos);
+    sqlite_connection(*db).exec("UPDATE businesses SET languages = 'en' WHERE slug = 'alpha'");
+  }
   EXPECT_NE(page.body.find(R"(class="alert alert-info" id="pay-due")"), std::string::npos);  // unpaid: asks for money
   {
     // The ETA is on the store's wall clock: its IANA zone once the profile has one (here 14 h
@@ -962,7 +971,7 @@ TEST_F(web_app, product_options_are_edited_validated_and_priced_by_the_hub) {
   EXPECT_NE(browse.body.find("/s/alpha/p/" + latte + "\">Choose"), std::string::npos);
   auto pp = phone.get("/s/alpha/p/" + latte);
   EXPECT_NE(pp.body.find("id=\"opt-size-large\""), std::string::npos);
-  EXPECT_NE(pp.body.find("+0.80 EUR"), std::string::npos);
+  EXPECT_NE(pp.body.find("+\u20ac0.80"), std::string::npos);
   EXPECT_NE(pp.body.find("type=\"radio\""), std::string::npos);
   EXPECT_EQ(pp.body.find("<script>alert(1)"), std::string::npos);
   phone.get("/s/alpha/cart");

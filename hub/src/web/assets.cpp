@@ -55,7 +55,15 @@ std::string_view asset_shop_js() {
   function $(id) { return document.getElementById(id); }
   function load() { try { return JSON.parse(localStorage.getItem(KEY)) || {}; } catch (e) { return {}; } }
   function save(c) { localStorage.setItem(KEY, JSON.stringify(c)); render(); }
-  function money(m) { return (m / 100).toFixed(2) + ' ' + cur; }
+  // The page carries protocol::format_money's style for the store's language ("€3.60", "3,60 €").
+  var ms = body.dataset;
+  function money(m) {
+    var d = +(ms.moneyDigits || 2), neg = m < 0, a = Math.abs(m), div = Math.pow(10, d);
+    var num = String(Math.floor(a / div)) + (d ? (ms.moneyDecimal || '.') + String(a % div).padStart(d, '0') : '');
+    var sym = ms.moneySymbol || cur, word = sym === cur;
+    var out = ms.moneyAfter === '1' ? num + '\u00a0' + sym : sym + (word ? '\u00a0' : '') + num;
+    return (neg ? '-' : '') + out;
+  }
   function count(c) { var n = 0; for (var k in c) n += c[k]; return n; }
   // Cart keys: "product" or "product|group/option;group/option" (one line per choice of options).
   function pid(key) { return key.split('|')[0]; }

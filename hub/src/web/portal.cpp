@@ -178,12 +178,15 @@ http_response app::impl::portal_categories(const http_request& req, const sessio
 
 http_response app::impl::portal_products(const http_request& req, const session& s) {
   if (req.method != "GET" && req.method != "HEAD") return not_found(req, &s);
-  std::string rows, currency;
+  std::string rows, currency, lang = "en";
   {
     auto db = reads.get();
-    auto b = db->prepare("SELECT currency FROM businesses WHERE id = ?");
+    auto b = db->prepare("SELECT currency, languages FROM businesses WHERE id = ?");
     b.bind(1, s.business_id);
-    if (b.step()) currency = b.text(0);
+    if (b.step()) {
+      currency = b.text(0);
+      lang = b.text(1).substr(0, 2);
+    }
     auto q = db->prepare(
         "SELECT p.id, p.name, p.price, p.active, p.stock, COALESCE(c.name, ''), p.image_id, p.image_url FROM products p "
         "LEFT JOIN categories c ON c.business_id = p.business_id AND c.id = p.category_id "
@@ -192,7 +195,7 @@ http_response app::impl::portal_products(const http_request& req, const session&
     while (q.step()) {
       const std::string img = product_image_url(s.business_id, q.is_null(6) ? "" : q.text(6), q.text(7), true);
       rows += render(R"(<tr><td>{{img|html}}</td><td><a href="/portal/products/{{id|url}}">{{name}}</a></td><td>{{cat}}</td><td>{{price}}</td><td>{{stock}}</td><td>{{active}}</td></tr>)",
-                     {{"id", q.text(0)}, {"name", q.text(1)}, {"price", format_money(q.int64(2), currency)},
+                     {{"id", q.text(0)}, {"name", q.text(1)}, {"price", format_money(q.int64(2), currency, lang)},
                       {"active", q.int64(3) ? "active" : "inactive"}, {"stock", q.is_null(4) ? "—" : std::to_string(q.int64(4))},
                       {"cat", q.text(5)},
                       {"img", img.empty() ? safe_html{} : render(R"(<img src="{{s|attr}}" alt="" width="48" height="48" class="thumb">)", {{"s", img}})}}).html;
@@ -815,19 +818,19 @@ http_response app::impl::portal_discounts(const http_request& req, const session
   std::string rows;
   {
     auto db = reads.get();
-    auto q = db->prepare("SELECT code, kind, value, active, valid_from_ms, valid_until_ms, max_uses, uses, min_order, b.currency FROM discount_codes d "
+    auto q = db->prepare("SELECT code, kind, value, active, valid_from_ms, valid_until_ms, max_uses, uses, min_order, b.currency, b.languages FROM discount_codes d "
                          "JOIN businesses b ON b.id = d.business_id WHERE d.business_id = ? ORDER BY code");
     q.bind(1, s.business_id);
     while (q.step()) {
-      const std::string cur = q.text(9);
-      const std::string value = q.text(1) == "percent" ? money_input(q.int64(2)) + " %" : format_money(q.int64(2), cur);
+      const std::string cur = q.text(9), lang = q.text(10).substr(0, 2);
+      const std::string value = q.text(1) == "percent" ? money_input(q.int64(2)) + " %" : format_money(q.int64(2), cur, lang);
       std::string valid = (q.is_null(4) ? std::string("any time") : "from " + date_of(q.int64(4))) +
                           (q.is_null(5) ? "" : " until " + date_of(q.int64(5) - 1));
       rows += render(R"(<tr><td>{{code}}</td><td>{{value}}</td><td>{{valid}}</td><td>{{uses}}</td><td>{{min}}</td><td>
 <form method="post" action="/portal/discounts/{{code|url}}/toggle">{{csrf|html}}<button class="btn btn-sm btn-outline-secondary">{{toggle}}</button></form></td></tr>)",
                      {{"code", q.text(0)}, {"value", value}, {"valid", valid},
                       {"uses", std::to_string(q.int64(7)) + (q.is_null(6) ? "" : " / " + std::to_string(q.int64(6)))},
-                      {"min", q.int64(8) ? format_money(q.int64(8), cur) : "—"}, {"csrf", csrf_input(s)},
+                      {"min", q.int64(8) ? format_money(q.int64(8), cur, lang) : "—"}, {"csrf", csrf_input(s)},
                       {"toggle", q.int64(3) ? "Deactivate" : "Activate"}}).html;
     }
   }

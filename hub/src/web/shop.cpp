@@ -30,7 +30,7 @@ constexpr std::string_view k_shop_shell = R"(<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{{title}}</title>
 <link rel="stylesheet" href="/static/bootstrap/css/bootstrap.min.css"><link rel="stylesheet" href="/static/app.css">
-</head><body class="shop" data-slug="{{slug|attr}}" data-currency="{{currency|attr}}">
+</head><body class="shop" data-slug="{{slug|attr}}" data-currency="{{currency|attr}}" data-money-symbol="{{msym|attr}}" data-money-decimal="{{mdec|attr}}" data-money-after="{{mafter|attr}}" data-money-digits="{{mdigits|attr}}">
 <nav class="navbar navbar-light bg-light px-3 sticky-top"><a class="navbar-brand text-truncate" href="/s/{{slug|url}}">{{name}}</a>
 <a class="btn btn-primary" href="/s/{{slug|url}}/cart" id="cart-link">Cart <span class="badge bg-light text-dark" id="cart-count">0</span></a></nav>
 <main class="container py-3">{{body|html}}</main>
@@ -42,6 +42,7 @@ struct shop_business {
   bool always_open = false;
   int utc_offset = 0;
   std::string time_zone;  ///< IANA name from the store profile; empty: only the fixed offset is known
+  std::string lang = "en";  ///< the store's default language: how prices are written
 };
 
 bool is_id(const std::string& s) {
@@ -114,6 +115,7 @@ http_response app::impl::shop(const http_request& req) {
     auto db = reads.get();
     profile = make_sqlite_shop(*db)->profile(b.id);
   }
+  if (profile && !profile->languages.empty()) b.lang = profile->languages.front();
   if (profile && !profile->order_types.empty()) {
     // The store profile's offered types (issue 9) win over the legacy per-type rows.
     types.clear();
@@ -122,7 +124,11 @@ http_response app::impl::shop(const http_request& req) {
   if (types.empty()) types = {"takeaway", "eat_in"};
   const std::vector<std::string> rest(segs->begin() + 2, segs->end());
   auto shell = [&](int status, const std::string& title, const safe_html& body) {
-    auto html = render(k_shop_shell, {{"title", title}, {"slug", b.slug}, {"name", b.name}, {"currency", b.currency}, {"body", body}});
+    const auto style = protocol::money_style_for(b.lang);
+    auto html = render(k_shop_shell, {{"title", title}, {"slug", b.slug}, {"name", b.name}, {"currency", b.currency}, {"body", body},
+                                      {"msym", protocol::currency_symbol(b.currency)}, {"mdec", style.decimal},
+                                      {"mafter", style.symbol_after ? "1" : "0"},
+                                      {"mdigits", std::to_string(protocol::minor_digits(b.currency))}});
     return finish(req, html_page(status, std::move(html.html)));
   };
   auto shop_error = [&](int status, const std::string& msg) {
@@ -169,7 +175,7 @@ http_response app::impl::shop(const http_request& req) {
         cards += render(R"(<div class="col-12 col-sm-6 col-lg-4"><div class="card h-100 product" data-id="{{id|attr}}"><div class="card-body d-flex gap-3">
 {{img|html}}<div class="flex-grow-1"><h3 class="h6 mb-1"><a href="/s/{{slug|url}}/p/{{id|url}}" class="stretched-link-off">{{name}}</a></h3>
 <p class="small text-muted mb-1">{{desc}}</p><div class="d-flex justify-content-between align-items-center"><span class="price">{{price}}</span>{{button|html}}</div></div></div></div></div>)",
-                        {{"id", q.text(0)}, {"slug", b.slug}, {"name", q.text(1)}, {"desc", q.text(2)}, {"price", format_money(q.int64(3), b.currency)},
+                        {{"id", q.text(0)}, {"slug", b.slug}, {"name", q.text(1)}, {"desc", q.text(2)}, {"price", format_money(q.int64(3), b.currency, b.lang)},
                          {"img", [&] {
                            const auto u = product_image_url(b.id, q.is_null(5) ? "" : q.text(5), q.text(6), true);
                            return u.empty() ? safe_html{} : render(R"(<img src="{{i|attr}}" alt="" width="72" height="72" class="thumb" loading="lazy">)", {{"i", u}});
@@ -213,7 +219,7 @@ http_response app::impl::shop(const http_request& req) {
                           {{"type", one ? "radio" : "checkbox"}, {"g", g.id}, {"o", c.id}, {"name", c.name},
                            {"checked", c.preselected && c.available ? "checked" : ""}, {"disabled", c.available ? "" : "disabled"},
                            {"na", c.available ? "" : " (not available)"},
-                           {"delta", c.price_delta.amount ? "+" + format_money(c.price_delta.amount, b.currency) : ""}}).html;
+                           {"delta", c.price_delta.amount ? "+" + format_money(c.price_delta.amount, b.currency, b.lang) : ""}}).html;
       const std::string hint = g.min_choices == g.max_choices
                                    ? (g.min_choices == 1 ? "choose 1" : "choose " + std::to_string(g.min_choices))
                                    : (g.min_choices == 0 ? "optional, up to " + std::to_string(g.max_choices)
@@ -225,7 +231,7 @@ http_response app::impl::shop(const http_request& req) {
     auto body = render(R"(<article class="product-page" data-id="{{id|attr}}" data-autoadd="{{autoadd|attr}}">{{img|html}}<h1 class="h3">{{name}}</h1><p>{{desc}}</p>
 <p class="fs-4 price">{{price}}</p><form id="product-options" class="mb-3">{{opts|html}}</form><p class="text-danger small" id="options-error" role="alert"></p>{{button|html}}<p class="mt-3"><a href="/s/{{slug|url}}">← All products</a></p></article>
 <script type="application/json" id="kh-products">{{json|html}}</script>)",
-                       {{"id", q.text(0)}, {"name", q.text(1)}, {"desc", q.text(2)}, {"price", format_money(q.int64(3), b.currency)}, {"slug", b.slug},
+                       {{"id", q.text(0)}, {"name", q.text(1)}, {"desc", q.text(2)}, {"price", format_money(q.int64(3), b.currency, b.lang)}, {"slug", b.slug},
                         {"autoadd", req.query.count("add") ? "1" : ""}, {"opts", safe_html{opts_html}},
                         {"img", [&] {
                           const auto u = product_image_url(b.id, q.is_null(5) ? "" : q.text(5), q.text(6), false);
@@ -386,7 +392,7 @@ http_response app::impl::shop(const http_request& req) {
           if (auto it = details.line_options.find(l.int32(4)); it != details.line_options.end())
             for (const auto& op : it->second) chosen += (chosen.empty() ? "" : ", ") + op.option_name;
           lines += render(R"(<li class="list-group-item d-flex justify-content-between"><span>{{q}} × {{n}} <small class="text-muted line-options">{{opts}}</small> <small class="text-muted">{{note}}</small></span><span>{{t}}</span></li>)",
-                          {{"q", std::to_string(l.int64(0))}, {"n", l.text(1)}, {"t", format_money(l.int64(2), currency)}, {"note", l.text(3)},
+                          {{"q", std::to_string(l.int64(0))}, {"n", l.text(1)}, {"t", format_money(l.int64(2), currency, b.lang)}, {"note", l.text(3)},
                            {"opts", chosen}}).html;
         }
       }
@@ -449,7 +455,7 @@ http_response app::impl::shop(const http_request& req) {
 <textarea class="form-control mb-2" name="comment" rows="2" placeholder="Comment, optional" aria-label="comment"></textarea>
 <button class="btn btn-primary" type="submit">Send feedback</button></form>{{support|html}}</div>)",
                        {{"slug", b.slug}, {"oid", oid}, {"state", state}, {"number", number}, {"label", label(state)},
-                        {"eta", local_hhmm(eta, b)}, {"total", format_money(total, currency)}, {"type", label(type)},
+                        {"eta", local_hhmm(eta, b)}, {"total", format_money(total, currency, b.lang)}, {"type", label(type)},
                         {"lines", safe_html{lines}}, {"csrf", t}, {"support", support},
                         {"thanks", req.query.count("thanks") || has_feedback ? safe_html{R"(<div class="alert alert-success" id="thanks">Thank you for your feedback!</div>)"} : safe_html{}},
                         {"fbclass", done && !has_feedback ? "" : "d-none"},
