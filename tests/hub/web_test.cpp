@@ -264,6 +264,7 @@ class web_app : public ::testing::Test {
     o.db_path = database_path(dir.path().string());
     o.data_dir = dir.path().string();
     o.login_failures_per_account = 3;
+    o.phone_session_orders_per_minute = 1000;  // tests here place many orders from one phone
     w::web_hooks h;
     h.catalog_changed = [this](const std::string& b) { catalog_changes.push_back(b); };
     h.order_placed = [this](const placement& p) { placed.push_back(p); };
@@ -821,6 +822,99 @@ TEST_F(web_app, discount_limits_hold_in_the_order_transaction) {
   EXPECT_EQ(scalar("SELECT group_concat(total, ',') FROM (SELECT total FROM orders ORDER BY created_at_ms, number)"), "100,500");
 }
 
+TEST_F(web_app, a_cancelled_order_gives_its_discount_use_back_on_staff_cancel_and_expiry) {
+  browser a{router};
+  register_business(a, "alpha", "a@alpha.example");
+  const auto tea = add_product(a, "Tea", "2.00");
+  a.get("/portal/discounts");
+  ASSERT_EQ(a.post("/portal/discounts", {{"code", "ONCE"}, {"kind", "fixed"}, {"value", "1.00"}, {"max_uses", "1"}}).status, 303);
+  browser phone{router};
+  phone.get("/s/alpha/cart");
+  auto order = [&](const std::string& oid) {
+    return phone.post("/s/alpha/checkout", {{"order_id", oid}, {"cart", tea + ":1"}, {"type", "takeaway"}, {"name", "A"}, {"discount_code", "ONCE"}});
+  };
+  const auto first = protocol::new_uuid();
+  ASSERT_EQ(order(first).status, 303);
+  EXPECT_EQ(scalar("SELECT uses FROM discount_codes WHERE code = 'ONCE'"), "1");
+  EXPECT_EQ(order(protocol::new_uuid()).status, 409);  // the only use is taken
+  // Staff cancel the unpaid order: the use comes back and the next customer gets it.
+  a.get("/portal/orders");
+  ASSERT_EQ(a.post("/portal/orders/" + first + "/state", {{"to", "cancelled"}}).status, 303);
+  EXPECT_EQ(scalar("SELECT state FROM orders WHERE id = '" + first + "'"), "cancelled");
+  EXPECT_EQ(scalar("SELECT uses FROM discount_codes WHERE code = 'ONCE'"), "0");
+  const auto second = protocol::new_uuid();
+  ASSERT_EQ(order(second).status, 303);
+  EXPECT_EQ(scalar("SELECT uses FROM discount_codes WHERE code = 'ONCE'"), "1");
+  // Expiry of an unpaid order gives it back too.
+  const auto expired = orders->expire_unpaid(std::chrono::minutes(0), 10);
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_EQ(scalar("SELECT state FROM orders WHERE id = '" + second + "'"), "cancelled");
+  EXPECT_EQ(scalar("SELECT uses FROM discount_codes WHERE code = 'ONCE'"), "0");
+  // A paid order that is refunded was a real sale: its use stays counted.
+  const auto third = protocol::new_uuid();
+  ASSERT_EQ(order(third).status, 303);
+  a.get("/portal/orders");
+  ASSERT_EQ(a.post("/portal/orders/" + third + "/state", {{"to", "paid"}}).status, 303);
+  EXPECT_EQ(scalar("SELECT uses FROM discount_codes WHERE code = 'ONCE'"), "1");
+  // Cancelling an order a second time (a resend) gives nothing more back.
+  EXPECT_EQ(a.post("/portal/orders/" + first + "/state", {{"to", "cancelled"}}).status, 409);
+  EXPECT_EQ(scalar("SELECT uses FROM discount_codes WHERE code = 'ONCE'"), "1");
+}
+
+TEST_F(web_app, each_phone_session_has_its_own_limits_under_a_business_wide_ceiling) {
+  w::web_options o;
+  o.public_url = "http://shop.test";
+  o.db_path = database_path(dir.path().string());
+  o.data_dir = dir.path().string();
+  o.phone_session_hold_units = 5;
+  o.phone_session_orders_per_minute = 4;
+  o.phone_business_hold_units = 9;
+  w::app limited(o, *db, *orders, {});
+  http_router r2;
+  limited.add_routes(r2);
+  browser a{r2};
+  register_business(a, "alpha", "a@alpha.example");
+  const auto tea = add_product(a, "Tea", "2.00", "100");
+  auto order = [&](browser& phone, int qty) {
+    return phone.post("/s/alpha/checkout", {{"order_id", protocol::new_uuid()}, {"cart", tea + ":" + std::to_string(qty)},
+                                            {"type", "takeaway"}, {"name", "A"}});
+  };
+  browser greedy{r2}, other{r2}, third{r2};
+  for (auto* p : {&greedy, &other, &third}) p->get("/s/alpha/cart");
+  EXPECT_EQ(order(greedy, 3).status, 303);
+  EXPECT_EQ(order(greedy, 2).status, 303);
+  auto blocked = order(greedy, 1);  // 6 > 5 for this session
+  EXPECT_EQ(blocked.status, 409);
+  EXPECT_EQ(header(blocked, "X-Order-Code"), "hold_limit");
+  EXPECT_NE(blocked.body.find("this phone already has 5 items"), std::string::npos) << blocked.body;
+  // Another phone of the same business is not blocked by the greedy one.
+  EXPECT_EQ(order(other, 3).status, 303);
+  // The business-wide ceiling still holds for all phones together (5 + 3 + 2 > 9).
+  auto ceiling = order(third, 2);
+  EXPECT_EQ(ceiling.status, 409);
+  EXPECT_EQ(header(ceiling, "X-Order-Code"), "hold_limit");
+  EXPECT_EQ(order(third, 1).status, 303);  // 9: at the ceiling, not past it
+  EXPECT_EQ(count("SELECT COUNT(*) FROM orders WHERE state = 'pending_payment'"), 4);
+  EXPECT_EQ(count("SELECT COUNT(DISTINCT web_session) FROM orders"), 3);
+  // Paying frees the session's units: the greedy phone may order again.
+  const auto greedy_session = *scalar("SELECT web_session FROM orders ORDER BY created_at_ms, number LIMIT 1");
+  {
+    auto& c = sqlite_connection(*db);
+    auto q = c.prepare("SELECT id FROM orders WHERE web_session = ?");
+    q.bind(1, greedy_session);
+    std::vector<std::string> ids;
+    while (q.step()) ids.push_back(q.text(0));
+    ASSERT_EQ(ids.size(), 2u);
+    for (const auto& id : ids) ASSERT_TRUE(orders->transition(id, protocol::order_state::paid, "test"));
+  }
+  EXPECT_EQ(order(greedy, 1).status, 303);  // its 4th order this minute
+  // A fifth within the minute is refused for this session only.
+  auto fast = order(greedy, 1);
+  EXPECT_EQ(fast.status, 429);
+  EXPECT_EQ(header(fast, "X-Order-Code"), "rate_limited");
+  EXPECT_EQ(order(other, 1).status, 303);
+}
+
 TEST_F(web_app, csv_export_and_import_with_preview_and_per_row_errors) {
   browser a{router};
   register_business(a, "alpha", "a@alpha.example");
@@ -984,6 +1078,21 @@ TEST_F(web_app, product_options_are_edited_validated_and_priced_by_the_hub) {
   EXPECT_EQ(d.line_options.at(1).size(), 2u);
   auto conf = phone.get("/s/alpha/o/" + oid);
   EXPECT_NE(conf.body.find("Big, Oat milk"), std::string::npos);
+  {
+    // The cart page offers the cart as a QR code a kiosk scans: protocol's cart code, version 2
+    // with options, version 1 without.
+    auto cart_page = phone.get("/s/alpha/cart").body;
+    EXPECT_NE(cart_page.find("id=\"cart-qr\""), std::string::npos);
+    auto qr = phone.get("/s/alpha/cart-qr.svg?cart=" + w::escape_url_component(latte + ":2:size/large;extras/oat-milk," + latte + ":1:size/small"));
+    ASSERT_EQ(qr.status, 200) << qr.body;
+    EXPECT_EQ(qr.content_type, "image/svg+xml");
+    const std::string want = "khc:2:" + latte + "*2/size=large/extras=oat-milk," + latte + "*1/size=small";
+    EXPECT_EQ(qr.body, w::qr_svg(w::make_qr(want)));
+    EXPECT_EQ(zbar_decode(w::qr_png(w::make_qr(want), 6)), want);
+    EXPECT_EQ(phone.get("/s/alpha/cart-qr.svg?cart=" + latte + ":3").body, w::qr_svg(w::make_qr("khc:1:" + latte + "*3")));
+    EXPECT_EQ(phone.get("/s/alpha/cart-qr.svg?cart=" + w::escape_url_component("x:<b>")).status, 400);
+    EXPECT_EQ(phone.get("/s/alpha/cart-qr.svg?cart=").status, 400);
+  }
   // What the hub refuses comes back with its code; malformed option lists are 400.
   phone.get("/s/alpha/cart");
   auto un = phone.post("/s/alpha/checkout", {{"order_id", protocol::new_uuid()}, {"cart", latte + ":1:size/small;extras/" + groups[1].options[1].id}, {"type", "takeaway"}, {"name", "Ann"}});

@@ -220,17 +220,17 @@ placement order_service::place(const std::string& device_id, const protocol::ord
       products.push_back(std::move(*p));
     }
     // A device may not take the shelf hostage with unpaid orders (they hold stock until expiry).
-    if (hold_limit_ > 0) {
+    if (const auto hold_limit = unpaid_hold_limit(device_id); hold_limit > 0) {
       std::int64_t tracked = 0;
       for (std::size_t i = 0; i < totals.size(); ++i) {
         if (products[i].stock) tracked += totals[i].qty;
       }
       if (tracked > 0) {
         const auto held = store_.orders().unpaid_units_held(device_id);
-        if (held + tracked > hold_limit_) {
+        if (held + tracked > hold_limit) {
           return reject(device_id, req, fp, bid,
                         make_problem(code::hold_limit, "this device holds too much stock in unpaid orders; retry later",
-                                     {{"held", held}, {"requested", tracked}, {"limit", hold_limit_}}),
+                                     {{"held", held}, {"requested", tracked}, {"limit", hold_limit}}),
                         false);
         }
       }
@@ -468,6 +468,9 @@ protocol::result<transition_outcome> order_service::transition(const std::string
         out.stock_changed = true;
       }
     }
+    // A cancelled order never happened for the discount's usage limit: its use goes back.
+    if (to == order_state::cancelled && !o->discount_code.empty())
+      store_.catalog().return_discount_use(o->business_id, o->discount_code);
     // The event (next seq of the business) in the same transaction; published after the commit.
     out.status = events_->append(order_id, from, actor, now_ms);
     tx->commit();

@@ -80,6 +80,9 @@ struct app::impl {
   // Sign-in failures: key "a:<email>" or "i:<address>" → failure times (ms).
   std::mutex limits_mu;
   std::map<std::string, std::vector<std::int64_t>> failures;
+  // Phone orders per browser session (shop.cpp): times (ms) of the last minute.
+  std::mutex phone_mu;
+  std::map<std::string, std::vector<std::int64_t>> phone_orders;
   // Customer support messages per client address (support.cpp): times (ms).
   std::mutex support_mu;
   std::map<std::string, std::vector<std::int64_t>> support_posts;

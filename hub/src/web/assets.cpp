@@ -116,6 +116,12 @@ std::string_view asset_shop_js() {
     else { box.appendChild(list); box.appendChild(el('p', 'fw-bold text-end', 'Total about ' + money(total))); }
     if ($('cart-field')) $('cart-field').value = items.join(',');
     if ($('place')) $('place').disabled = !items.length;
+    var qr = $('cart-qr');  // the hub draws protocol's cart code for these lines
+    if (qr) {
+      var src = items.length ? '/s/' + encodeURIComponent(slug) + '/cart-qr.svg?cart=' + encodeURIComponent(items.join(',')) : '';
+      if (src && qr.getAttribute('src') !== src) qr.setAttribute('src', src);
+      $('cart-qr-box').classList.toggle('d-none', !items.length);
+    }
   }
 
   // The product page's chosen options as a cart key, or an error message naming the group.

@@ -9,10 +9,12 @@
 #include "kh/hub/catalog/store_profile.hpp"
 #include "kh/hub/orders/order_rules.hpp"
 #include "kh/hub/storage/shop_repository.hpp"
+#include "kh/protocol/cart_code.hpp"
 #include "kh/protocol/codec.hpp"
 #include "kh/protocol/ids.hpp"
 #include "kh/protocol/time.hpp"
 #include "storage/sqlite_shop.hpp"
+#include "web/qr.hpp"
 #include "web/app_impl.hpp"
 #include "web/dashboard.hpp"
 #include "web/options.hpp"
@@ -69,6 +71,35 @@ std::string script_json(const nlohmann::json& j) {
     else if (c == '>') out += "\\u003e";
     else if (c == '&') out += "\\u0026";
     else out += c;
+  }
+  return out;
+}
+
+// The cart page's field: "product:qty" or "product:qty:group/option;group/option", comma-separated
+// (options are priced by the hub). nullopt with `error` set for a malformed item or > 50 lines.
+std::optional<std::vector<protocol::order_line>> parse_cart_field(const std::string& cart, std::string& error) {
+  std::vector<protocol::order_line> out;
+  std::size_t i = 0;
+  while (i < cart.size()) {
+    auto comma = cart.find(',', i);
+    if (comma == std::string::npos) comma = cart.size();
+    const std::string item = cart.substr(i, comma - i);
+    const auto colon = item.find(':');
+    const auto colon2 = colon == std::string::npos ? std::string::npos : item.find(':', colon + 1);
+    auto qty = colon == std::string::npos ? std::nullopt
+                                          : parse_int(item.substr(colon + 1, colon2 == std::string::npos ? std::string::npos : colon2 - colon - 1), 1, 99);
+    auto chosen = colon2 == std::string::npos ? std::optional<std::vector<protocol::line_option>>(std::vector<protocol::line_option>{})
+                                              : parse_line_options(item.substr(colon2 + 1));
+    if (!qty || !chosen || !is_id(item.substr(0, colon))) {
+      error = "cart: malformed item '" + item + "'.";
+      return std::nullopt;
+    }
+    out.push_back({item.substr(0, colon), static_cast<int>(*qty), "", std::move(*chosen)});
+    if (out.size() > 50) {
+      error = "cart: at most 50 lines.";
+      return std::nullopt;
+    }
+    i = comma + 1;
   }
   return out;
 }
@@ -262,6 +293,7 @@ http_response app::impl::shop(const http_request& req) {
 <div class="col-6"><label class="form-label" for="email">or email</label><input class="form-control" id="email" name="email" type="email" autocomplete="email"></div>
 <div class="col-12"><label class="form-label" for="discount_code">Discount code</label><input class="form-control" id="discount_code" name="discount_code" autocapitalize="characters"></div>
 <div class="col-12"><button class="btn btn-lg btn-success w-100" type="submit" id="place">Order — pay at the counter</button></div></form>
+<div id="cart-qr-box" class="text-center mt-4 d-none"><h2 class="h6">Or pay at a kiosk</h2><p class="small text-muted mb-2">Show this code to a kiosk's camera: it takes over your cart.</p><img id="cart-qr" class="cart-qr" alt="Cart code for a kiosk"></div>
 <script type="application/json" id="kh-products">{{json|html}}</script>)",
                        {{"slug", b.slug}, {"csrf", t}, {"oid", protocol::new_uuid()}, {"types", safe_html{type_opts}},
                         {"slots", safe_html{[&] {
@@ -281,6 +313,24 @@ http_response app::impl::shop(const http_request& req) {
     return r;
   }
 
+  // ---- the cart as a QR code a kiosk scans (protocol's cart code, docs/protocol.md) ----
+  if (rest.size() == 1 && rest[0] == "cart-qr.svg" && get) {
+    const auto c = req.query.find("cart");
+    std::string bad_item;
+    auto lines = parse_cart_field(c == req.query.end() ? std::string() : c->second, bad_item);
+    if (!lines) return finish(req, text(400, bad_item));
+    std::vector<protocol::cart_code_line> code_lines;
+    for (auto& l : *lines) code_lines.push_back({l.product_id, l.qty, std::move(l.options)});
+    auto code = protocol::encode_cart_code(code_lines);
+    if (!code) return finish(req, text(400, code.error().message));
+    http_response r;
+    r.status = 200;
+    r.content_type = "image/svg+xml";
+    r.body = qr_svg(make_qr(*code));
+    r.headers.emplace_back("Cache-Control", "private, max-age=300");
+    return finish(req, std::move(r));
+  }
+
   if (rest.size() == 1 && rest[0] == "checkout" && req.method == "POST") {
     auto f = form(req);
     if (!f) return shop_error(400, "Expected a form.");
@@ -291,24 +341,10 @@ http_response app::impl::shop(const http_request& req) {
     if (!protocol::is_uuid(o.order_id)) return shop_error(400, "order_id: missing or malformed; open the cart again.");
     if (!protocol::from_string(get_f("type"), o.type) || std::find(types.begin(), types.end(), get_f("type")) == types.end())
       return shop_error(400, "type: choose how you get your order.");
-    const std::string cart = get_f("cart");
-    std::size_t i = 0;
-    while (i < cart.size()) {
-      auto comma = cart.find(',', i);
-      if (comma == std::string::npos) comma = cart.size();
-      // "product:qty" or "product:qty:group/option;group/option" (options are priced by the hub).
-      const std::string item = cart.substr(i, comma - i);
-      const auto colon = item.find(':');
-      const auto colon2 = colon == std::string::npos ? std::string::npos : item.find(':', colon + 1);
-      auto qty = colon == std::string::npos ? std::nullopt
-                                            : parse_int(item.substr(colon + 1, colon2 == std::string::npos ? std::string::npos : colon2 - colon - 1), 1, 99);
-      auto chosen = colon2 == std::string::npos ? std::optional<std::vector<protocol::line_option>>(std::vector<protocol::line_option>{})
-                                                : parse_line_options(item.substr(colon2 + 1));
-      if (!qty || !chosen || !is_id(item.substr(0, colon))) return shop_error(400, "cart: malformed item '" + item + "'.");
-      o.lines.push_back({item.substr(0, colon), static_cast<int>(*qty), "", std::move(*chosen)});
-      if (o.lines.size() > 50) return shop_error(400, "cart: at most 50 lines.");
-      i = comma + 1;
-    }
+    std::string bad_item;
+    auto lines = parse_cart_field(get_f("cart"), bad_item);
+    if (!lines) return shop_error(400, bad_item);
+    o.lines = std::move(*lines);
     if (o.lines.empty()) return shop_error(400, "cart: your cart is empty.");
     o.cust.name = get_f("name");
     o.cust.phone = get_f("phone");
@@ -338,7 +374,24 @@ http_response app::impl::shop(const http_request& req) {
     if (o.discount_code.size() > 24) return shop_error(400, "discount_code: unknown code.");
     o.payment = protocol::payment_method::cash;  // pay at the counter (card comes with the payments issue)
     const std::string device = web_device_id(b.id);
+    // Each browser session has its own limits (the device is shared by every phone of the
+    // business): a greedy session is refused without blocking the others.
+    const std::string web_session = sha256_hex(cookie(req, "kh_pre")).substr(0, 32);
+    if (opts.phone_session_orders_per_minute > 0) {
+      const auto now = now_ms();
+      std::lock_guard lock(phone_mu);
+      if (phone_orders.size() > 100'000) phone_orders.clear();  // bounded under a spray of sessions
+      auto& times = phone_orders[web_session];
+      times.erase(std::remove_if(times.begin(), times.end(), [&](std::int64_t t) { return t <= now - 60'000; }), times.end());
+      if (static_cast<int>(times.size()) >= opts.phone_session_orders_per_minute) {
+        auto r = shop_error(429, "Too many orders from this phone in a minute. Please wait a moment and retry.");
+        r.headers.emplace_back("X-Order-Code", protocol::to_string(protocol::code::rate_limited));
+        return r;
+      }
+      times.push_back(now);
+    }
     placement p;
+    std::optional<std::int64_t> session_held;
     on_writer([&] {
       if (!writer.devices().find(device)) {
         auto tx = writer.begin();
@@ -350,9 +403,45 @@ http_response app::impl::shop(const http_request& req) {
         writer.devices().insert(d, now_ms());
         tx->commit();
       }
+      orders.set_unpaid_hold_limit_for(device, opts.phone_business_hold_units);
+      auto& c = sqlite_connection(writer);
+      if (opts.phone_session_hold_units > 0) {
+        // Units of stock-tracked products this session would hold; a resend of a stored order
+        // (same order_id) is left to the order service, which answers it again.
+        auto known = c.prepare("SELECT 1 FROM orders WHERE id = ?");
+        known.bind(1, o.order_id);
+        if (!known.step()) {
+          std::int64_t tracked = 0;
+          for (const auto& l : o.lines) {
+            auto t = c.prepare("SELECT 1 FROM products WHERE business_id = ? AND id = ? AND stock IS NOT NULL");
+            t.bind(1, b.id).bind(2, l.product_id);
+            if (t.step()) tracked += l.qty;
+          }
+          auto h = c.prepare(
+              "SELECT COALESCE(SUM(l.qty), 0) FROM orders o INDEXED BY orders_pending_by_web_session "
+              "JOIN order_lines l ON l.order_id = o.id "
+              "WHERE o.web_session = ? AND o.state = 'pending_payment' AND l.stock_tracked = 1");
+          h.bind(1, web_session);
+          h.step();
+          if (tracked > 0 && h.int64(0) + tracked > opts.phone_session_hold_units) {
+            session_held = h.int64(0);
+            return;
+          }
+        }
+      }
       p = orders.place(device, o);
+      if (p.accepted) {
+        c.prepare("UPDATE orders SET web_session = ? WHERE id = ? AND web_session IS NULL").bind(1, web_session).bind(2, o.order_id).run();
+      }
       if (hooks.order_placed) hooks.order_placed(p);
     });
+    if (session_held) {
+      auto r = shop_error(409, "Sorry, we could not take this order: this phone already has " + std::to_string(*session_held) +
+                                   " items in unpaid orders (at most " + std::to_string(opts.phone_session_hold_units) +
+                                   "). Pay for them at the counter or wait until they expire.");
+      r.headers.emplace_back("X-Order-Code", protocol::to_string(protocol::code::hold_limit));
+      return r;
+    }
     if (p.accepted) return redirect("/s/" + escape_url_component(b.slug) + "/o/" + o.order_id);
     const auto j = nlohmann::json::parse(p.body, nullptr, false);
     const std::string msg = j.is_object() && j.contains("message") && j["message"].is_string() ? j["message"].get<std::string>() : "the order was refused";
