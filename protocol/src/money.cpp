@@ -1,4 +1,4 @@
-#include "kh/protocol/money.hpp"
+#include "kh/protocol/money_format.hpp"
 
 namespace kh::protocol {
 

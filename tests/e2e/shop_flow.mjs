@@ -1,7 +1,8 @@
 // Browser test of issue 11's "done when": an owner registers, sets up the store, adds a product
 // with an image, downloads its QR code; the QR (decoded by zbar) opens the product on a phone-
 // sized page, which orders and pays at the counter; staff marks it ready on the plain orders
-// page; the phone's tracking page follows without a reload; the customer leaves feedback.
+// page; the phone's tracking page follows without a reload; the customer leaves feedback. Then a
+// table QR's eat-in order and a pickup-slot order, checked in the hub's database.
 // Real Mosquitto, real kioskhub, Debian's chromium driven by playwright-core.
 //   node tests/e2e/shop_flow.mjs --bin BUILD/bin --out DIR   (screenshots go to DIR)
 import { spawn, execFileSync } from 'node:child_process';
@@ -120,8 +121,20 @@ try {
   check((await owner.textContent('h1')).includes('Corner Café'), 'registered and signed in');
   await owner.goto(base + '/portal/store');
   await owner.fill('#about', 'Fresh coffee since this morning.');
+  // The store profile: its IANA zone (from tzdata), pickup later with 15-minute slots, eat-in
+  // with table numbers, a banner.
+  await owner.selectOption('#time_zone', 'Europe/Paris');
+  await owner.check('#type_pickup');
+  await owner.fill('#pickup_slot_minutes', '15');
+  await owner.fill('#pickup_lead_minutes', '0');
+  await owner.check('#type_eat_in');
+  await owner.check('#eat_in_tables');
+  await owner.fill('#banner', 'Pastries until noon');
+  await shot(owner, 'store-settings');
   await owner.click('button[type=submit]');
   await owner.waitForURL(/saved=1/);
+  check((await owner.inputValue('#time_zone')) === 'Europe/Paris', 'the store keeps its IANA time zone');
+  check(await owner.isChecked('#type_pickup'), 'pickup is offered');
   await shot(owner, 'store-setup');
 
   // 3. A product with an image.
@@ -238,6 +251,46 @@ try {
   await tab2.click('text=Send feedback');
   await tab2.waitForSelector('#thanks');
   await shot(tab2, 'phone-feedback');
+
+  // 8. A table QR (?type=eat_in&table=12) and a pickup slot: the orders the hub stores carry them.
+  const dbFile = path.join(tmp, 'hub', 'kioskhub.db');
+  const stored = (oid) => execFileSync('/usr/bin/sqlite3', ['-readonly', dbFile,
+    `SELECT o.order_type || '|' || d.table_number || '|' || COALESCE(d.pickup_at_ms, '') FROM orders o JOIN order_details d ON d.order_id = o.id WHERE o.id = '${oid}'`]).toString().trim();
+  const tableCtx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const seat = await tableCtx.newPage();
+  await seat.goto(base + '/s/corner?type=eat_in&table=12');
+  await seat.click('button.add');
+  await seat.waitForFunction(() => document.getElementById('cart-count').textContent === '1');
+  await seat.goto(base + '/s/corner/cart');
+  await seat.waitForSelector('#cart-lines li');
+  check((await seat.inputValue('#type')) === 'eat_in', 'the table QR chose eat-in');
+  check((await seat.inputValue('#table')) === '12', 'the table number came from the QR');
+  check(await seat.isVisible('#cart-qr'), 'the cart page shows the cart as a QR code for a kiosk');
+  await seat.waitForFunction(() => { const i = document.getElementById('cart-qr'); return i.complete && i.naturalWidth > 0; });
+  await shot(seat, 'phone-cart-table-and-qr');
+  await seat.fill('#name', 'Table twelve');
+  await seat.click('#place');
+  await seat.waitForURL(/\/s\/corner\/o\/[0-9a-f-]{36}$/);
+  const eatId = seat.url().split('/').pop();
+  check(stored(eatId) === 'eat_in|12|', 'the stored eat-in order carries table 12: ' + stored(eatId));
+
+  await seat.goto(base + '/s/corner/p/' + productUrl.split('/').pop() + '?add=1');
+  await seat.waitForFunction(() => document.getElementById('cart-count').textContent === '1');
+  await seat.goto(base + '/s/corner/cart');
+  await seat.waitForSelector('#cart-lines li');
+  await seat.selectOption('#type', 'pickup');
+  check(await seat.isVisible('#pickup_at'), 'pickup shows the slot list');
+  const slots = await seat.$$eval('#pickup_at option', (os) => os.map((o) => ({ v: o.value, l: o.textContent })));
+  check(slots.length >= 2 && slots[1].v, 'the store offers pickup slots: ' + slots.length);
+  await seat.selectOption('#pickup_at', slots[1].v);
+  await seat.fill('#name', 'Later please');
+  await shot(seat, 'phone-pickup-slot');
+  await seat.click('#place');
+  await seat.waitForURL(/\/s\/corner\/o\/[0-9a-f-]{36}$/);
+  const pickId = seat.url().split('/').pop();
+  const wantMs = String(Date.parse(slots[1].v));
+  check(stored(pickId) === 'pickup||' + wantMs, 'the stored pickup order carries the chosen slot ' + slots[1].v + ': ' + stored(pickId));
+  await shot(seat, 'phone-pickup-confirmation');
   console.log('e2e shop flow: passed');
 } catch (e) {
   failed = true;

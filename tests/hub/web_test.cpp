@@ -868,7 +868,7 @@ TEST_F(web_app, each_phone_session_has_its_own_limits_under_a_business_wide_ceil
   o.data_dir = dir.path().string();
   o.phone_session_hold_units = 5;
   o.phone_session_orders_per_minute = 4;
-  o.phone_business_hold_units = 9;
+  orders->set_unpaid_hold_limit(9);  // the shared device web-<business>: the business-wide ceiling
   w::app limited(o, *db, *orders, {});
   http_router r2;
   limited.add_routes(r2);

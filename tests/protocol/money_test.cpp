@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <limits>
 
-#include "kh/protocol/money.hpp"
+#include "kh/protocol/money_format.hpp"
 
 namespace kp = kh::protocol;
 

@@ -220,17 +220,17 @@ placement order_service::place(const std::string& device_id, const protocol::ord
       products.push_back(std::move(*p));
     }
     // A device may not take the shelf hostage with unpaid orders (they hold stock until expiry).
-    if (const auto hold_limit = unpaid_hold_limit(device_id); hold_limit > 0) {
+    if (hold_limit_ > 0) {
       std::int64_t tracked = 0;
       for (std::size_t i = 0; i < totals.size(); ++i) {
         if (products[i].stock) tracked += totals[i].qty;
       }
       if (tracked > 0) {
         const auto held = store_.orders().unpaid_units_held(device_id);
-        if (held + tracked > hold_limit) {
+        if (held + tracked > hold_limit_) {
           return reject(device_id, req, fp, bid,
                         make_problem(code::hold_limit, "this device holds too much stock in unpaid orders; retry later",
-                                     {{"held", held}, {"requested", tracked}, {"limit", hold_limit}}),
+                                     {{"held", held}, {"requested", tracked}, {"limit", hold_limit_}}),
                         false);
         }
       }
@@ -469,8 +469,13 @@ protocol::result<transition_outcome> order_service::transition(const std::string
       }
     }
     // A cancelled order never happened for the discount's usage limit: its use goes back.
-    if (to == order_state::cancelled && !o->discount_code.empty())
-      store_.catalog().return_discount_use(o->business_id, o->discount_code);
+    if (to == order_state::cancelled && !o->discount_code.empty()) {
+      sqlite_connection(store_)
+          .prepare("UPDATE discount_codes SET uses = uses - 1 WHERE business_id = ? AND code = ? AND uses > 0")
+          .bind(1, o->business_id)
+          .bind(2, o->discount_code)
+          .run();
+    }
     // The event (next seq of the business) in the same transaction; published after the commit.
     out.status = events_->append(order_id, from, actor, now_ms);
     tx->commit();

@@ -354,12 +354,6 @@ class sqlite_catalog final : public catalog_repository {
                .bind(2, code)
                .run() == 1;
   }
-  void return_discount_use(const std::string& business_id, const std::string& code) override {
-    db_.prepare("UPDATE discount_codes SET uses = uses - 1 WHERE business_id = ? AND code = upper(?) AND uses > 0")
-        .bind(1, business_id)
-        .bind(2, code)
-        .run();
-  }
 
  private:
   sqlite::connection& db_;

@@ -10,6 +10,7 @@
 #include "kh/hub/orders/order_rules.hpp"
 #include "kh/hub/storage/shop_repository.hpp"
 #include "kh/protocol/cart_code.hpp"
+#include "kh/protocol/money_format.hpp"
 #include "kh/protocol/codec.hpp"
 #include "kh/protocol/ids.hpp"
 #include "kh/protocol/time.hpp"
@@ -403,7 +404,6 @@ http_response app::impl::shop(const http_request& req) {
         writer.devices().insert(d, now_ms());
         tx->commit();
       }
-      orders.set_unpaid_hold_limit_for(device, opts.phone_business_hold_units);
       auto& c = sqlite_connection(writer);
       if (opts.phone_session_hold_units > 0) {
         // Units of stock-tracked products this session would hold; a resend of a stored order

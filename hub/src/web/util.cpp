@@ -1,6 +1,6 @@
 #include "web/util.hpp"
 
-#include "kh/protocol/money.hpp"
+#include "kh/protocol/money_format.hpp"
 
 #include "http/request_target.hpp"
 

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kh/protocol/money_format.hpp"
+
 namespace kh::kiosk::ui {
 
 strings strings::load(const std::filesystem::path& file, std::string lang) {

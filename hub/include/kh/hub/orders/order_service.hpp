@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -124,19 +123,12 @@ class order_service {
   /// (default 100; 0: no cap). An order that would go past it is answered `hold_limit`
   /// (retryable, not stored): once earlier orders are paid or expire, the resend goes through.
   void set_unpaid_hold_limit(std::int64_t units) noexcept { hold_limit_ = units; }
-  /// The same cap for one device instead of the default (the phone shop's shared device
-  /// web-<business> gets a business-wide ceiling; its sessions are capped by the web room).
-  void set_unpaid_hold_limit_for(const std::string& device_id, std::int64_t units) { hold_limit_for_[device_id] = units; }
 
   /// Told after every write attempt of `place` and `transition`: ok, or the database's error text
   /// (disk full, I/O error, …). The hub's health reflects the last one.
   using write_observer = std::function<void(bool ok, const std::string& error)>;
   void set_write_observer(write_observer f) { on_write_ = std::move(f); }
   std::int64_t unpaid_hold_limit() const noexcept { return hold_limit_; }
-  std::int64_t unpaid_hold_limit(const std::string& device_id) const {
-    const auto it = hold_limit_for_.find(device_id);
-    return it == hold_limit_for_.end() ? hold_limit_ : it->second;
-  }
 
  private:
   placement reject(const std::string& device_id, const protocol::order_submit& req, const std::string& fp,
@@ -146,7 +138,6 @@ class order_service {
   std::string public_url_;
   std::unique_ptr<order_event_log> events_;
   std::int64_t hold_limit_ = 100;
-  std::map<std::string, std::int64_t> hold_limit_for_;  // per-device overrides of hold_limit_
   write_observer on_write_;
   void wrote(bool ok, const std::string& error = {}) noexcept;
 };

@@ -196,8 +196,6 @@ class catalog_repository {
   /// Counts one use if the code has uses left (conditional UPDATE, like take_stock): false when
   /// the last use is gone, so two orders can never both take it.
   virtual bool take_discount_use(const std::string& business_id, const std::string& code) = 0;
-  /// Gives one use back (a cancelled order's), never below 0.
-  virtual void return_discount_use(const std::string& business_id, const std::string& code) = 0;
 };
 
 class order_repository {
