@@ -207,6 +207,7 @@ try {
   check((await tab2.textContent('#cart-lines')).includes('Flat white'), 'cart kept across page loads and tabs');
   check((await tab2.textContent('#cart-lines')).includes('Large'), 'the cart line shows its option');
   await tab2.click('#cart-lines li .plus');
+  await tab2.selectOption('#type', 'takeaway');  // eat-in now asks for a table (the settings above)
   await tab2.fill('#name', 'Robin');
   await tab2.fill('#phone', '+44 20 7946 0000');
   await shot(tab2, 'phone-checkout');

@@ -54,7 +54,7 @@ TEST(cart_code, options_of_one_group_are_written_together_in_order) {
 }
 
 TEST(cart_code, bad_texts_are_refused_with_a_message) {
-  for (const std::string t : {"", "khc:", "khc:1:", "khc:3:latte*1", "khc:1:latte", "khc:1:latte*0", "khc:1:latte*100",
+  for (const std::string& t : std::vector<std::string>{"", "khc:", "khc:1:", "khc:3:latte*1", "khc:1:latte", "khc:1:latte*0", "khc:1:latte*100",
                               "khc:1:latte*01", "khc:1:latte*1x", "khc:1:latte*1,", "khc:1:,latte*1", "khc:1:la te*1",
                               "khc:1:latte*1/size=l", "khc:2:latte*1/size", "khc:2:latte*1/size=", "khc:2:latte*1/=l",
                               "khc:2:latte*1/size=l+", "khc:2:latte*1/size=l//x=y", "https://example.com/khc:1:a*1",
