@@ -109,6 +109,13 @@ try {
 
   // 2. The owner registers and sets up the store.
   const owner = await (await browser.newContext({ acceptDownloads: true, viewport: { width: 1200, height: 900 } })).newPage();
+  // Every console error on the owner's pages (a CSP-blocked inline style, a pattern Chromium's
+  // v-mode regex rejects) is a defect.
+  const consoleErrors = [];
+  owner.on('console', (m) => {
+    const where = (m.location() && m.location().url) || '';
+    if (m.type() === 'error' && !where.endsWith('/favicon.ico')) consoleErrors.push(owner.url() + ': ' + m.text() + ' ' + where);
+  });
   await owner.goto(base + '/register');
   await shot(owner, 'register');
   await owner.fill('#business_name', 'Corner Café');
@@ -181,6 +188,10 @@ try {
   check(qrUrl.startsWith(base + '/s/corner/p/p-') && qrUrl.endsWith('?add=1'), 'QR decodes to the product URL: ' + qrUrl);
   await owner.goto(base + '/portal/qr');
   await shot(owner, 'qr-sheet');
+
+  for (const pg of ['/portal/products', '/portal/categories', '/portal/staff', '/portal/store']) await owner.goto(base + pg);
+  await owner.goto(productUrl);
+  check(consoleErrors.length === 0, 'no console errors (CSP, form patterns) on the owner pages: ' + JSON.stringify(consoleErrors));
 
   // 5. A phone opens the QR's URL, orders with pay-at-counter.
   const phoneCtx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
