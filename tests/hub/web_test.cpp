@@ -398,6 +398,15 @@ TEST_F(web_app, registration_takes_an_iana_zone_from_tzdata_and_old_offset_forms
   EXPECT_TRUE(off == -300 || off == -240) << off;  // EST or EDT, whichever holds today
   // The settings page shows the stored zone chosen.
   EXPECT_NE(b.get("/portal/store").body.find("<option value=\"America/New_York\" selected>"), std::string::npos);
+  // A store registered with a fixed offset (+01:00, no zone) gets tzdata's fixed zone preselected,
+  // so saving its settings keeps its clock.
+  browser old{router};
+  old.get("/register");
+  ASSERT_EQ(old.post("/register", {{"business_name", "Old"}, {"slug", "old-form"}, {"currency", "EUR"}, {"tax_rate", "10"},
+                                   {"utc_offset", "+01:00"}, {"prep_minutes", "5"}, {"always_open", "1"}, {"type_takeaway", "1"},
+                                   {"email", "o@old.example"}, {"password", "correct horse battery"}}).status, 303);
+  EXPECT_FALSE(scalar("SELECT time_zone FROM businesses WHERE slug = 'old-form'").has_value());
+  EXPECT_NE(old.get("/portal/store").body.find("<option value=\"Etc/GMT-1\" selected>"), std::string::npos);
 }
 
 TEST_F(web_app, every_post_needs_the_csrf_token) {

@@ -4,6 +4,7 @@
 // Every field is checked before anything is written; a bad one answers 400 naming it. Saving
 // republishes the retained catalog, so kiosks update live.
 #include <array>
+#include <cstdlib>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -222,11 +223,17 @@ http_response app::impl::portal_store(const http_request& req, const session& s)
     return redirect("/portal/store?saved=1");
   }
   auto db = reads.get();
-  auto q = db->prepare("SELECT name, currency, base_prep_seconds, about FROM businesses WHERE id = ?");
+  auto q = db->prepare("SELECT name, currency, base_prep_seconds, about, COALESCE(time_zone, ''), utc_offset_minutes FROM businesses WHERE id = ?");
   q.bind(1, s.business_id);
   if (!q.step()) return not_found(req, &s);
-  const auto profile = make_sqlite_shop(*db)->profile(s.business_id);
+  auto profile = make_sqlite_shop(*db)->profile(s.business_id);
   if (!profile) return not_found(req, &s);
+  // A row from before IANA zones keeps a fixed offset: preselect the tz database's fixed zone for
+  // it (Etc/GMT-1 is UTC+01:00), so saving the page does not move the store's clock to UTC.
+  if (q.text(4).empty() && q.int64(5) != 0 && q.int64(5) % 60 == 0 && std::abs(q.int64(5)) <= 12 * 60) {
+    const auto h = q.int64(5) / 60;
+    profile->time_zone = "Etc/GMT" + std::string(h > 0 ? "-" : "+") + std::to_string(h > 0 ? h : -h);
+  }
   const auto& p = *profile;
   const bool saved = req.query.count("saved") > 0;
 
