@@ -1,4 +1,4 @@
-#include "kh/protocol/money.hpp"
+#include "kh/protocol/money_format.hpp"
 
 namespace kh::protocol {
 
@@ -26,6 +26,49 @@ std::string format_money(const money& m) {
   out.push_back(' ');
   out += m.currency;
   return out;
+}
+
+money_style money_style_for(std::string_view language) noexcept {
+  for (std::string_view comma : {"fr", "de", "es", "it", "nl", "pt"}) {
+    if (language == comma) return money_style{",", true};
+  }
+  return money_style{".", false};
+}
+
+int minor_digits(std::string_view currency) noexcept {
+  return currency == "JPY" || currency == "KRW" ? 0 : 2;
+}
+
+std::string currency_symbol(std::string_view currency) {
+  if (currency == "EUR") return "\u20ac";
+  if (currency == "USD") return "$";
+  if (currency == "GBP") return "\u00a3";
+  return std::string(currency);
+}
+
+std::string format_money(const money& m, const money_style& style) {
+  const int exp = minor_digits(m.currency);
+  const std::string sym = currency_symbol(m.currency);
+  const bool negative = m.amount < 0;
+  const std::uint64_t mag = negative ? static_cast<std::uint64_t>(-(m.amount + 1)) + 1u
+                                     : static_cast<std::uint64_t>(m.amount);
+  std::uint64_t div = 1;
+  for (int i = 0; i < exp; ++i) div *= 10;
+  std::string num = std::to_string(mag / div);
+  if (exp > 0) {
+    std::string frac = std::to_string(mag % div);
+    frac.insert(0, static_cast<std::size_t>(exp) - frac.size(), '0');
+    num += style.decimal + frac;
+  }
+  const bool word = sym == m.currency;  // "CHF 3.60" / "3,60 CHF"
+  std::string out = negative ? "-" : "";
+  if (style.symbol_after) out += num + "\u00a0" + sym;
+  else out += sym + (word ? "\u00a0" : "") + num;
+  return out;
+}
+
+std::string format_money(const money& m, std::string_view language) {
+  return format_money(m, money_style_for(language));
 }
 
 std::int64_t div_round_half_away(std::int64_t num, std::int64_t den) noexcept {

@@ -1,7 +1,8 @@
 // Browser test of issue 11's "done when": an owner registers, sets up the store, adds a product
 // with an image, downloads its QR code; the QR (decoded by zbar) opens the product on a phone-
 // sized page, which orders and pays at the counter; staff marks it ready on the plain orders
-// page; the phone's tracking page follows without a reload; the customer leaves feedback.
+// page; the phone's tracking page follows without a reload; the customer leaves feedback. Then a
+// table QR's eat-in order and a pickup-slot order, checked in the hub's database.
 // Real Mosquitto, real kioskhub, Debian's chromium driven by playwright-core.
 //   node tests/e2e/shop_flow.mjs --bin BUILD/bin --out DIR   (screenshots go to DIR)
 import { spawn, execFileSync } from 'node:child_process';
@@ -108,6 +109,13 @@ try {
 
   // 2. The owner registers and sets up the store.
   const owner = await (await browser.newContext({ acceptDownloads: true, viewport: { width: 1200, height: 900 } })).newPage();
+  // Every console error on the owner's pages (a CSP-blocked inline style, a pattern Chromium's
+  // v-mode regex rejects) is a defect.
+  const consoleErrors = [];
+  owner.on('console', (m) => {
+    const where = (m.location() && m.location().url) || '';
+    if (m.type() === 'error' && !where.endsWith('/favicon.ico')) consoleErrors.push(owner.url() + ': ' + m.text() + ' ' + where);
+  });
   await owner.goto(base + '/register');
   await shot(owner, 'register');
   await owner.fill('#business_name', 'Corner Café');
@@ -120,8 +128,20 @@ try {
   check((await owner.textContent('h1')).includes('Corner Café'), 'registered and signed in');
   await owner.goto(base + '/portal/store');
   await owner.fill('#about', 'Fresh coffee since this morning.');
+  // The store profile: its IANA zone (from tzdata), pickup later with 15-minute slots, eat-in
+  // with table numbers, a banner.
+  await owner.selectOption('#time_zone', 'Europe/Paris');
+  await owner.check('#type_pickup');
+  await owner.fill('#pickup_slot_minutes', '15');
+  await owner.fill('#pickup_lead_minutes', '0');
+  await owner.check('#type_eat_in');
+  await owner.check('#eat_in_tables');
+  await owner.fill('#banner', 'Pastries until noon');
+  await shot(owner, 'store-settings');
   await owner.click('button[type=submit]');
   await owner.waitForURL(/saved=1/);
+  check((await owner.inputValue('#time_zone')) === 'Europe/Paris', 'the store keeps its IANA time zone');
+  check(await owner.isChecked('#type_pickup'), 'pickup is offered');
   await shot(owner, 'store-setup');
 
   // 3. A product with an image.
@@ -169,6 +189,10 @@ try {
   await owner.goto(base + '/portal/qr');
   await shot(owner, 'qr-sheet');
 
+  for (const pg of ['/portal/products', '/portal/categories', '/portal/staff', '/portal/store']) await owner.goto(base + pg);
+  await owner.goto(productUrl);
+  check(consoleErrors.length === 0, 'no console errors (CSP, form patterns) on the owner pages: ' + JSON.stringify(consoleErrors));
+
   // 5. A phone opens the QR's URL, orders with pay-at-counter.
   const phoneCtx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
   const phone = await phoneCtx.newPage();
@@ -194,6 +218,7 @@ try {
   check((await tab2.textContent('#cart-lines')).includes('Flat white'), 'cart kept across page loads and tabs');
   check((await tab2.textContent('#cart-lines')).includes('Large'), 'the cart line shows its option');
   await tab2.click('#cart-lines li .plus');
+  await tab2.selectOption('#type', 'takeaway');  // eat-in now asks for a table (the settings above)
   await tab2.fill('#name', 'Robin');
   await tab2.fill('#phone', '+44 20 7946 0000');
   await shot(tab2, 'phone-checkout');
@@ -201,7 +226,7 @@ try {
   await tab2.waitForURL(/\/s\/corner\/o\/[0-9a-f-]{36}$/);
   const orderNumber = (await tab2.textContent('#order-number')).trim();
   check(/^A-\d{3}$/.test(orderNumber), 'confirmation shows the order number ' + orderNumber);
-  check((await tab2.textContent('#tracking')).includes('10.30 EUR'), 'two flat whites and a large latte priced by the hub');
+  check((await tab2.textContent('#tracking')).includes('\u20ac10.30'), 'two flat whites and a large latte priced by the hub');
   check((await tab2.textContent('#tracking')).includes('Large'), 'the confirmation lists the chosen option');
   await shot(tab2, 'phone-confirmation');
 
@@ -238,6 +263,46 @@ try {
   await tab2.click('text=Send feedback');
   await tab2.waitForSelector('#thanks');
   await shot(tab2, 'phone-feedback');
+
+  // 8. A table QR (?type=eat_in&table=12) and a pickup slot: the orders the hub stores carry them.
+  const dbFile = path.join(tmp, 'hub', 'kioskhub.db');
+  const stored = (oid) => execFileSync('/usr/bin/sqlite3', ['-readonly', dbFile,
+    `SELECT o.order_type || '|' || d.table_number || '|' || COALESCE(d.pickup_at_ms, '') FROM orders o JOIN order_details d ON d.order_id = o.id WHERE o.id = '${oid}'`]).toString().trim();
+  const tableCtx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const seat = await tableCtx.newPage();
+  await seat.goto(base + '/s/corner?type=eat_in&table=12');
+  await seat.click('button.add');
+  await seat.waitForFunction(() => document.getElementById('cart-count').textContent === '1');
+  await seat.goto(base + '/s/corner/cart');
+  await seat.waitForSelector('#cart-lines li');
+  check((await seat.inputValue('#type')) === 'eat_in', 'the table QR chose eat-in');
+  check((await seat.inputValue('#table')) === '12', 'the table number came from the QR');
+  check(await seat.isVisible('#cart-qr'), 'the cart page shows the cart as a QR code for a kiosk');
+  await seat.waitForFunction(() => { const i = document.getElementById('cart-qr'); return i.complete && i.naturalWidth > 0; });
+  await shot(seat, 'phone-cart-table-and-qr');
+  await seat.fill('#name', 'Table twelve');
+  await seat.click('#place');
+  await seat.waitForURL(/\/s\/corner\/o\/[0-9a-f-]{36}$/);
+  const eatId = seat.url().split('/').pop();
+  check(stored(eatId) === 'eat_in|12|', 'the stored eat-in order carries table 12: ' + stored(eatId));
+
+  await seat.goto(base + '/s/corner/p/' + productUrl.split('/').pop() + '?add=1');
+  await seat.waitForFunction(() => document.getElementById('cart-count').textContent === '1');
+  await seat.goto(base + '/s/corner/cart');
+  await seat.waitForSelector('#cart-lines li');
+  await seat.selectOption('#type', 'pickup');
+  check(await seat.isVisible('#pickup_at'), 'pickup shows the slot list');
+  const slots = await seat.$$eval('#pickup_at option', (os) => os.map((o) => ({ v: o.value, l: o.textContent })));
+  check(slots.length >= 2 && slots[1].v, 'the store offers pickup slots: ' + slots.length);
+  await seat.selectOption('#pickup_at', slots[1].v);
+  await seat.fill('#name', 'Later please');
+  await shot(seat, 'phone-pickup-slot');
+  await seat.click('#place');
+  await seat.waitForURL(/\/s\/corner\/o\/[0-9a-f-]{36}$/);
+  const pickId = seat.url().split('/').pop();
+  const wantMs = String(Date.parse(slots[1].v));
+  check(stored(pickId) === 'pickup||' + wantMs, 'the stored pickup order carries the chosen slot ' + slots[1].v + ': ' + stored(pickId));
+  await shot(seat, 'phone-pickup-confirmation');
   console.log('e2e shop flow: passed');
 } catch (e) {
   failed = true;

@@ -264,6 +264,7 @@ class web_app : public ::testing::Test {
     o.db_path = database_path(dir.path().string());
     o.data_dir = dir.path().string();
     o.login_failures_per_account = 3;
+    o.phone_session_orders_per_minute = 1000;  // tests here place many orders from one phone
     w::web_hooks h;
     h.catalog_changed = [this](const std::string& b) { catalog_changes.push_back(b); };
     h.order_placed = [this](const placement& p) { placed.push_back(p); };
@@ -276,11 +277,22 @@ class web_app : public ::testing::Test {
   void register_business(browser& b, const std::string& slug, const std::string& email) {
     ASSERT_EQ(b.get("/register").status, 200);
     auto r = b.post("/register", {{"business_name", "Shop " + slug}, {"slug", slug}, {"currency", "EUR"}, {"tax_rate", "10"},
-                                  {"tax_inclusive", "1"}, {"utc_offset", "+00:00"}, {"prep_minutes", "5"}, {"always_open", "1"},
+                                  {"tax_inclusive", "1"}, {"time_zone", "UTC"}, {"prep_minutes", "5"}, {"always_open", "1"},
                                   {"type_takeaway", "1"}, {"type_eat_in", "1"}, {"email", email}, {"password", "correct horse battery"}});
     ASSERT_EQ(r.status, 303) << r.body;
     ASSERT_EQ(header(r, "Location"), "/portal");
     ASSERT_EQ(b.get("/portal").status, 200);
+  }
+
+  /// A complete, valid store settings form (POST /portal/store).
+  static std::map<std::string, std::string> store_form() {
+    return {{"name", "Alpha!"}, {"currency", "EUR"}, {"tax_rate", "10"}, {"tax_mode", "inclusive"}, {"prep_minutes", "5"},
+            {"about", "Fresh"}, {"time_zone", "Europe/Paris"}, {"mon_opens", "07:30"}, {"mon_closes", "12:00"},
+            {"mon_opens2", "14:00"}, {"mon_closes2", "19:00"}, {"sat_opens", "09:00"}, {"sat_closes", "24:00"},
+            {"type_eat_in", "1"}, {"eat_in_tables", "1"}, {"type_pickup", "1"}, {"pickup_slot_minutes", "10"},
+            {"pickup_lead_minutes", "30"}, {"type_delivery", "1"}, {"delivery_fee", "2.50"}, {"delivery_minimum", "15"},
+            {"delivery_area", "Within 3 km"}, {"languages", "fr, en"}, {"banner", "Croissants chauds"}, {"pay_cash", "1"},
+            {"pay_card_present", "1"}};
   }
 
   std::string business_of(const std::string& slug) { return *scalar("SELECT id FROM businesses WHERE slug = '" + slug + "'"); }
@@ -352,6 +364,7 @@ TEST_F(web_app, bad_registration_fields_answer_400_naming_the_field_and_write_no
                                                    {"type_takeaway", "1"}, {"email", "a@b.example"}, {"password", "0123456789"}};
   const std::vector<std::pair<std::string, std::string>> bad = {
       {"slug", "Bad Slug!"}, {"currency", "EURO"}, {"tax_rate", "ten"}, {"utc_offset", "1"}, {"prep_minutes", "-3"},
+      {"time_zone", "Mars/Olympus"}, {"time_zone", "+01:00"},
       {"email", "nope"},     {"password", "short"}, {"slug", "test-shop"}};
   for (const auto& [k, v] : bad) {
     auto f = good;
@@ -365,6 +378,35 @@ TEST_F(web_app, bad_registration_fields_answer_400_naming_the_field_and_write_no
   // Malformed encoding.
   EXPECT_EQ(b.post_raw("/register", "application/x-www-form-urlencoded", "slug=%zz").status, 400);
   EXPECT_EQ(b.post_raw("/register", "text/plain", "hello").status, 400);
+}
+
+TEST_F(web_app, registration_takes_an_iana_zone_from_tzdata_and_old_offset_forms_still_work) {
+  browser b{router};
+  auto page = b.get("/register");
+  // The select lists tzdata's zones, not a hard-coded handful.
+  EXPECT_NE(page.body.find("<option value=\"Europe/Paris\">"), std::string::npos);
+  EXPECT_NE(page.body.find("<option value=\"Pacific/Chatham\">"), std::string::npos);
+  EXPECT_NE(page.body.find("<option value=\"UTC\" selected>"), std::string::npos);
+  EXPECT_EQ(page.body.find("utc_offset"), std::string::npos);
+  auto r = b.post("/register", {{"business_name", "Zoned"}, {"slug", "zoned"}, {"currency", "EUR"}, {"tax_rate", "10"},
+                                {"time_zone", "America/New_York"}, {"prep_minutes", "5"}, {"opens", "08:00"}, {"closes", "18:00"},
+                                {"type_takeaway", "1"}, {"email", "z@zoned.example"}, {"password", "correct horse battery"}});
+  ASSERT_EQ(r.status, 303) << r.body;
+  const auto bid = business_of("zoned");
+  EXPECT_EQ(scalar("SELECT time_zone FROM businesses WHERE id = '" + bid + "'"), "America/New_York");
+  const auto off = std::stoi(scalar("SELECT utc_offset_minutes FROM businesses WHERE id = '" + bid + "'").value());
+  EXPECT_TRUE(off == -300 || off == -240) << off;  // EST or EDT, whichever holds today
+  // The settings page shows the stored zone chosen.
+  EXPECT_NE(b.get("/portal/store").body.find("<option value=\"America/New_York\" selected>"), std::string::npos);
+  // A store registered with a fixed offset (+01:00, no zone) gets tzdata's fixed zone preselected,
+  // so saving its settings keeps its clock.
+  browser old{router};
+  old.get("/register");
+  ASSERT_EQ(old.post("/register", {{"business_name", "Old"}, {"slug", "old-form"}, {"currency", "EUR"}, {"tax_rate", "10"},
+                                   {"utc_offset", "+01:00"}, {"prep_minutes", "5"}, {"always_open", "1"}, {"type_takeaway", "1"},
+                                   {"email", "o@old.example"}, {"password", "correct horse battery"}}).status, 303);
+  EXPECT_FALSE(scalar("SELECT time_zone FROM businesses WHERE slug = 'old-form'").has_value());
+  EXPECT_NE(old.get("/portal/store").body.find("<option value=\"Etc/GMT-1\" selected>"), std::string::npos);
 }
 
 TEST_F(web_app, every_post_needs_the_csrf_token) {
@@ -434,6 +476,97 @@ TEST_F(web_app, staff_cannot_change_settings_prices_or_accounts_but_can_run_orde
   EXPECT_EQ(scalar("SELECT reason || ':' || delta || ':' || stock_after FROM stock_ledger ORDER BY id DESC LIMIT 1"), "dropped:-2:3");
   EXPECT_EQ(staff.post("/portal/products/" + pid + "/stock", {{"mode", "adjust"}, {"quantity", "-9"}, {"reason", "x"}}).status, 400);
   EXPECT_EQ(scalar("SELECT stock FROM products WHERE id = '" + pid + "'"), "3");
+}
+
+TEST_F(web_app, store_settings_save_every_profile_field_and_republish) {
+  browser a{router};
+  register_business(a, "alpha", "a@alpha.example");
+  const auto bid = business_of("alpha");
+  auto form = a.get("/portal/store");
+  ASSERT_EQ(form.status, 200);
+  for (const char* f : {"name=\"time_zone\"", "name=\"mon_opens\"", "name=\"sun_closes2\"", "name=\"pickup_slot_minutes\"",
+                        "name=\"delivery_area\"", "name=\"languages\"", "name=\"banner\"", "name=\"pay_wallet\"",
+                        "name=\"tax_mode\"", "name=\"currency\"", "name=\"eat_in_tables\""})
+    EXPECT_NE(form.body.find(f), std::string::npos) << f;
+  EXPECT_EQ(form.body.find("style="), std::string::npos);  // the CSP blocks inline styles
+  catalog_changes.clear();
+  auto r = a.post("/portal/store", store_form());
+  ASSERT_EQ(r.status, 303) << r.body;
+  EXPECT_EQ(catalog_changes, std::vector<std::string>{bid});
+  // The profile the catalog carries is what the form said.
+  const auto p = db->shop().profile(bid).value();
+  EXPECT_EQ(p.time_zone, "Europe/Paris");
+  EXPECT_EQ(p.tax, protocol::tax_mode::inclusive);
+  EXPECT_EQ(p.tax_rate_bp, 1000);
+  EXPECT_FALSE(p.always_open);
+  const std::vector<protocol::hours_span> hours = {{0, 450, 720}, {0, 840, 1140}, {5, 540, 1440}};
+  EXPECT_EQ(p.opening_hours, hours);
+  ASSERT_EQ(p.order_types.size(), 3u);
+  ASSERT_NE(p.offer(protocol::order_type::eat_in), nullptr);
+  EXPECT_TRUE(p.offer(protocol::order_type::eat_in)->table_numbers);
+  EXPECT_EQ(p.offer(protocol::order_type::takeaway), nullptr);
+  EXPECT_EQ(p.offer(protocol::order_type::pickup)->slot_minutes, 10);
+  EXPECT_EQ(p.offer(protocol::order_type::pickup)->lead_minutes, 30);
+  EXPECT_EQ(p.offer(protocol::order_type::delivery)->fee.amount, 250);
+  EXPECT_EQ(p.offer(protocol::order_type::delivery)->minimum.amount, 1500);
+  EXPECT_EQ(p.offer(protocol::order_type::delivery)->area, "Within 3 km");
+  EXPECT_EQ(p.languages, (std::vector<std::string>{"fr", "en"}));
+  EXPECT_EQ(p.banner, "Croissants chauds");
+  EXPECT_EQ(p.payment_methods, (std::vector<protocol::payment_method>{protocol::payment_method::card_present, protocol::payment_method::cash}));
+  EXPECT_EQ(scalar("SELECT name || '|' || currency || '|' || base_prep_seconds || '|' || about FROM businesses WHERE id = '" + bid + "'"),
+            "Alpha!|EUR|300|Fresh");
+  // The page shows it back.
+  auto back = a.get("/portal/store?saved=1").body;
+  EXPECT_NE(back.find("value=\"14:00\""), std::string::npos);
+  EXPECT_NE(back.find("<option value=\"Europe/Paris\" selected>"), std::string::npos);
+  EXPECT_NE(back.find("value=\"fr, en\""), std::string::npos);
+
+  // Every bad field: 400 naming it, nothing written, nothing republished.
+  catalog_changes.clear();
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"name", ""},
+      {"currency", "EURO"},
+      {"tax_rate", "abc"},
+      {"tax_mode", "sometimes"},
+      {"prep_minutes", "999"},
+      {"time_zone", "Europe/Atlantis"},
+      {"mon_opens", "7h30"},
+      {"mon_closes", "06:00"},
+      {"mon_opens2", "11:00"},
+      {"sat_closes", "24:30"},
+      {"pickup_slot_minutes", "2"},
+      {"pickup_lead_minutes", "5000"},
+      {"delivery_fee", "-1"},
+      {"delivery_minimum", "lots"},
+      {"delivery_area", std::string(201, 'a')},
+      {"languages", "french"},
+      {"languages", "fr, fr"},
+      {"languages", ""},
+      {"banner", std::string(201, 'b')},
+      {"banner", "line\nbreak"},
+      {"about", std::string(2001, 'c')},
+  };
+  for (const auto& [k, v] : bad) {
+    auto f = store_form();
+    f[k] = v;
+    f["name"] = k == "name" ? v : "Changed";
+    auto res = a.post("/portal/store", f);
+    EXPECT_EQ(res.status, 400) << k << "=" << v;
+    EXPECT_NE(res.body.find("data-field=\"" + k + "\""), std::string::npos) << k << ": " << res.body;
+  }
+  auto none = store_form();
+  for (const char* k : {"type_eat_in", "type_pickup", "type_delivery"}) none.erase(k);
+  EXPECT_NE(a.post("/portal/store", none).body.find("data-field=\"order_types\""), std::string::npos);
+  auto nopay = store_form();
+  nopay.erase("pay_cash");
+  nopay.erase("pay_card_present");
+  EXPECT_NE(a.post("/portal/store", nopay).body.find("data-field=\"payment_methods\""), std::string::npos);
+  auto nohours = store_form();
+  for (const char* k : {"mon_opens", "mon_closes", "mon_opens2", "mon_closes2", "sat_opens", "sat_closes"}) nohours.erase(k);
+  EXPECT_NE(a.post("/portal/store", nohours).body.find("data-field=\"mon_opens\""), std::string::npos);
+  EXPECT_EQ(db->shop().profile(bid).value(), p);
+  EXPECT_EQ(scalar("SELECT name FROM businesses WHERE id = '" + bid + "'"), "Alpha!");
+  EXPECT_TRUE(catalog_changes.empty());
 }
 
 TEST_F(web_app, another_business_ids_answer_404_everywhere) {
@@ -539,7 +672,8 @@ TEST_F(web_app, every_catalog_change_republishes) {
   a.post("/portal/products/" + pid, {{"name", "Green tea"}, {"price", "2.20"}, {"category_id", "menu"}, {"active", "1"}});
   a.post("/portal/products/" + pid + "/stock", {{"mode", "set"}, {"quantity", "9"}, {"reason", "delivery"}});
   a.post("/portal/categories", {{"name", "Drinks"}});
-  a.post("/portal/store", {{"name", "Alpha!"}, {"tax_rate", "10"}, {"prep_minutes", "5"}, {"about", "Fresh"}});
+  a.get("/portal/store");
+  EXPECT_EQ(a.post("/portal/store", store_form()).status, 303);
   const auto bid = business_of("alpha");
   EXPECT_EQ(catalog_changes, std::vector<std::string>(5, bid));
 }
@@ -606,7 +740,16 @@ TEST_F(web_app, a_phone_order_goes_through_the_order_service_and_is_tracked_to_c
   auto page = phone.get("/s/alpha/o/" + oid);
   ASSERT_EQ(page.status, 200);
   EXPECT_NE(page.body.find("A-001"), std::string::npos);
-  EXPECT_NE(page.body.find("8.50 EUR"), std::string::npos);
+  EXPECT_NE(page.body.find("\u20ac8.50"), std::string::npos);  // an English-speaking store: "€8.50"
+  EXPECT_EQ(page.body.find("8.50 EUR"), std::string::npos);
+  {
+    // A French store writes "8,50 €" (protocol::format_money, the kiosk's formatter too).
+    sqlite_connection(*db).exec("UPDATE businesses SET languages = 'fr,en' WHERE slug = 'alpha'");
+    EXPECT_NE(phone.get("/s/alpha/o/" + oid).body.find("8,50\u00a0\u20ac"), std::string::npos);
+    auto shell = phone.get("/s/alpha/cart").body;
+    EXPECT_NE(shell.find("data-money-decimal=\",\" data-money-after=\"1\""), std::string::npos);
+    sqlite_connection(*db).exec("UPDATE businesses SET languages = 'en' WHERE slug = 'alpha'");
+  }
   EXPECT_NE(page.body.find(R"(class="alert alert-info" id="pay-due")"), std::string::npos);  // unpaid: asks for money
   {
     // The ETA is on the store's wall clock: its IANA zone once the profile has one (here 14 h
@@ -686,6 +829,99 @@ TEST_F(web_app, discount_limits_hold_in_the_order_transaction) {
   EXPECT_EQ(order(tea + ":1", "OLD").status, 409);
   EXPECT_EQ(scalar("SELECT uses FROM discount_codes WHERE code = 'ONCE'"), "1");
   EXPECT_EQ(scalar("SELECT group_concat(total, ',') FROM (SELECT total FROM orders ORDER BY created_at_ms, number)"), "100,500");
+}
+
+TEST_F(web_app, a_cancelled_order_gives_its_discount_use_back_on_staff_cancel_and_expiry) {
+  browser a{router};
+  register_business(a, "alpha", "a@alpha.example");
+  const auto tea = add_product(a, "Tea", "2.00");
+  a.get("/portal/discounts");
+  ASSERT_EQ(a.post("/portal/discounts", {{"code", "ONCE"}, {"kind", "fixed"}, {"value", "1.00"}, {"max_uses", "1"}}).status, 303);
+  browser phone{router};
+  phone.get("/s/alpha/cart");
+  auto order = [&](const std::string& oid) {
+    return phone.post("/s/alpha/checkout", {{"order_id", oid}, {"cart", tea + ":1"}, {"type", "takeaway"}, {"name", "A"}, {"discount_code", "ONCE"}});
+  };
+  const auto first = protocol::new_uuid();
+  ASSERT_EQ(order(first).status, 303);
+  EXPECT_EQ(scalar("SELECT uses FROM discount_codes WHERE code = 'ONCE'"), "1");
+  EXPECT_EQ(order(protocol::new_uuid()).status, 409);  // the only use is taken
+  // Staff cancel the unpaid order: the use comes back and the next customer gets it.
+  a.get("/portal/orders");
+  ASSERT_EQ(a.post("/portal/orders/" + first + "/state", {{"to", "cancelled"}}).status, 303);
+  EXPECT_EQ(scalar("SELECT state FROM orders WHERE id = '" + first + "'"), "cancelled");
+  EXPECT_EQ(scalar("SELECT uses FROM discount_codes WHERE code = 'ONCE'"), "0");
+  const auto second = protocol::new_uuid();
+  ASSERT_EQ(order(second).status, 303);
+  EXPECT_EQ(scalar("SELECT uses FROM discount_codes WHERE code = 'ONCE'"), "1");
+  // Expiry of an unpaid order gives it back too.
+  const auto expired = orders->expire_unpaid(std::chrono::minutes(-1), 10);  // everything unpaid now
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_EQ(scalar("SELECT state FROM orders WHERE id = '" + second + "'"), "cancelled");
+  EXPECT_EQ(scalar("SELECT uses FROM discount_codes WHERE code = 'ONCE'"), "0");
+  // A paid order that is refunded was a real sale: its use stays counted.
+  const auto third = protocol::new_uuid();
+  ASSERT_EQ(order(third).status, 303);
+  a.get("/portal/orders");
+  ASSERT_EQ(a.post("/portal/orders/" + third + "/state", {{"to", "paid"}}).status, 303);
+  EXPECT_EQ(scalar("SELECT uses FROM discount_codes WHERE code = 'ONCE'"), "1");
+  // Cancelling an order a second time (a resend) gives nothing more back.
+  EXPECT_EQ(a.post("/portal/orders/" + first + "/state", {{"to", "cancelled"}}).status, 409);
+  EXPECT_EQ(scalar("SELECT uses FROM discount_codes WHERE code = 'ONCE'"), "1");
+}
+
+TEST_F(web_app, each_phone_session_has_its_own_limits_under_a_business_wide_ceiling) {
+  w::web_options o;
+  o.public_url = "http://shop.test";
+  o.db_path = database_path(dir.path().string());
+  o.data_dir = dir.path().string();
+  o.phone_session_hold_units = 5;
+  o.phone_session_orders_per_minute = 4;
+  orders->set_unpaid_hold_limit(9);  // the shared device web-<business>: the business-wide ceiling
+  w::app limited(o, *db, *orders, {});
+  http_router r2;
+  limited.add_routes(r2);
+  browser a{r2};
+  register_business(a, "alpha", "a@alpha.example");
+  const auto tea = add_product(a, "Tea", "2.00", "100");
+  auto order = [&](browser& phone, int qty) {
+    return phone.post("/s/alpha/checkout", {{"order_id", protocol::new_uuid()}, {"cart", tea + ":" + std::to_string(qty)},
+                                            {"type", "takeaway"}, {"name", "A"}});
+  };
+  browser greedy{r2}, other{r2}, third{r2};
+  for (auto* p : {&greedy, &other, &third}) p->get("/s/alpha/cart");
+  EXPECT_EQ(order(greedy, 3).status, 303);
+  EXPECT_EQ(order(greedy, 2).status, 303);
+  auto blocked = order(greedy, 1);  // 6 > 5 for this session
+  EXPECT_EQ(blocked.status, 409);
+  EXPECT_EQ(header(blocked, "X-Order-Code"), "hold_limit");
+  EXPECT_NE(blocked.body.find("this phone already has 5 items"), std::string::npos) << blocked.body;
+  // Another phone of the same business is not blocked by the greedy one.
+  EXPECT_EQ(order(other, 3).status, 303);
+  // The business-wide ceiling still holds for all phones together (5 + 3 + 2 > 9).
+  auto ceiling = order(third, 2);
+  EXPECT_EQ(ceiling.status, 409);
+  EXPECT_EQ(header(ceiling, "X-Order-Code"), "hold_limit");
+  EXPECT_EQ(order(third, 1).status, 303);  // 9: at the ceiling, not past it
+  EXPECT_EQ(count("SELECT COUNT(*) FROM orders WHERE state = 'pending_payment'"), 4);
+  EXPECT_EQ(count("SELECT COUNT(DISTINCT web_session) FROM orders"), 3);
+  // Paying frees the session's units: the greedy phone may order again.
+  const auto greedy_session = *scalar("SELECT web_session FROM orders ORDER BY created_at_ms, number LIMIT 1");
+  {
+    auto& c = sqlite_connection(*db);
+    auto q = c.prepare("SELECT id FROM orders WHERE web_session = ?");
+    q.bind(1, greedy_session);
+    std::vector<std::string> ids;
+    while (q.step()) ids.push_back(q.text(0));
+    ASSERT_EQ(ids.size(), 2u);
+    for (const auto& id : ids) ASSERT_TRUE(orders->transition(id, protocol::order_state::paid, "test"));
+  }
+  EXPECT_EQ(order(greedy, 1).status, 303);  // its 4th order this minute
+  // A fifth within the minute is refused for this session only.
+  auto fast = order(greedy, 1);
+  EXPECT_EQ(fast.status, 429);
+  EXPECT_EQ(header(fast, "X-Order-Code"), "rate_limited");
+  EXPECT_EQ(order(other, 1).status, 303);
 }
 
 TEST_F(web_app, csv_export_and_import_with_preview_and_per_row_errors) {
@@ -838,7 +1074,7 @@ TEST_F(web_app, product_options_are_edited_validated_and_priced_by_the_hub) {
   EXPECT_NE(browse.body.find("/s/alpha/p/" + latte + "\">Choose"), std::string::npos);
   auto pp = phone.get("/s/alpha/p/" + latte);
   EXPECT_NE(pp.body.find("id=\"opt-size-large\""), std::string::npos);
-  EXPECT_NE(pp.body.find("+0.80 EUR"), std::string::npos);
+  EXPECT_NE(pp.body.find("+\u20ac0.80"), std::string::npos);
   EXPECT_NE(pp.body.find("type=\"radio\""), std::string::npos);
   EXPECT_EQ(pp.body.find("<script>alert(1)"), std::string::npos);
   phone.get("/s/alpha/cart");
@@ -851,6 +1087,21 @@ TEST_F(web_app, product_options_are_edited_validated_and_priced_by_the_hub) {
   EXPECT_EQ(d.line_options.at(1).size(), 2u);
   auto conf = phone.get("/s/alpha/o/" + oid);
   EXPECT_NE(conf.body.find("Big, Oat milk"), std::string::npos);
+  {
+    // The cart page offers the cart as a QR code a kiosk scans: protocol's cart code, version 2
+    // with options, version 1 without.
+    auto cart_page = phone.get("/s/alpha/cart").body;
+    EXPECT_NE(cart_page.find("id=\"cart-qr\""), std::string::npos);
+    auto qr = phone.get("/s/alpha/cart-qr.svg?cart=" + w::escape_url_component(latte + ":2:size/large;extras/oat-milk," + latte + ":1:size/small"));
+    ASSERT_EQ(qr.status, 200) << qr.body;
+    EXPECT_EQ(qr.content_type, "image/svg+xml");
+    const std::string want = "khc:2:" + latte + "*2/size=large/extras=oat-milk," + latte + "*1/size=small";
+    EXPECT_EQ(qr.body, w::qr_svg(w::make_qr(want)));
+    EXPECT_EQ(zbar_decode(w::qr_png(w::make_qr(want), 6)), want);
+    EXPECT_EQ(phone.get("/s/alpha/cart-qr.svg?cart=" + latte + ":3").body, w::qr_svg(w::make_qr("khc:1:" + latte + "*3")));
+    EXPECT_EQ(phone.get("/s/alpha/cart-qr.svg?cart=" + w::escape_url_component("x:<b>")).status, 400);
+    EXPECT_EQ(phone.get("/s/alpha/cart-qr.svg?cart=").status, 400);
+  }
   // What the hub refuses comes back with its code; malformed option lists are 400.
   phone.get("/s/alpha/cart");
   auto un = phone.post("/s/alpha/checkout", {{"order_id", protocol::new_uuid()}, {"cart", latte + ":1:size/small;extras/" + groups[1].options[1].id}, {"type", "takeaway"}, {"name", "Ann"}});

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "hub_fixture.hpp"
+#include "kh/protocol/codec.hpp"
 
 using namespace std::chrono_literals;
 using kh::test::json;
@@ -235,4 +236,57 @@ TEST(web_http, a_portal_change_republishes_the_retained_catalog) {
     else std::this_thread::sleep_for(100ms);
   }
   EXPECT_TRUE(seen) << hub.log();
+
+  // A device already subscribed (a kiosk) gets the new store profile live when the owner saves
+  // the settings page.
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> got;
+  kh::mqtt::client kiosk(kh::mqtt::options{.uri = broker.url(), .client_id = "web-test-kiosk", .clean_session = true});
+  kiosk.subscribe_on_connect({{"kh/v1/b/" + bid + "/catalog", 1}});
+  kiosk.on_message([&](kh::mqtt::message m) {
+    std::lock_guard lk(mu);
+    got.push_back(m.payload);
+    cv.notify_all();
+  });
+  kiosk.start();
+  {
+    std::unique_lock lk(mu);
+    ASSERT_TRUE(cv.wait_for(lk, 5s, [&] { return !got.empty(); }));  // the retained one first
+  }
+  auto settings = request(port, "GET", "/portal/store", "Cookie: kh_session=" + session + "\r\n");
+  ASSERT_NE(settings.body.find("<option value=\"Europe/Paris\">"), std::string::npos);
+  auto saved = request(port, "POST", "/portal/store",
+                       "Cookie: kh_session=" + session + "\r\nContent-Type: application/x-www-form-urlencoded\r\n",
+                       form({{"csrf", csrf}, {"name", "Second"}, {"currency", "EUR"}, {"tax_rate", "5.5"}, {"tax_mode", "exclusive"},
+                             {"prep_minutes", "4"}, {"time_zone", "Europe/Paris"}, {"tue_opens", "08:00"}, {"tue_closes", "17:00"},
+                             {"type_pickup", "1"}, {"pickup_slot_minutes", "20"}, {"pickup_lead_minutes", "15"},
+                             {"languages", "fr,en"}, {"banner", "Nouveau : citronnade"}, {"pay_cash", "1"}}));
+  ASSERT_EQ(saved.status, 303) << saved.body;
+  std::optional<kh::protocol::store_profile> profile;
+  {
+    std::unique_lock lk(mu);
+    cv.wait_for(lk, 10s, [&] {
+      for (const auto& g : got)
+        if (g.find("Nouveau") != std::string::npos) return true;
+      return false;
+    });
+    for (const auto& g : got) {
+      if (g.find("Nouveau") == std::string::npos) continue;
+      auto cat = kh::protocol::decode_catalog(nlohmann::json::parse(g)["body"]);
+      ASSERT_TRUE(cat) << cat.error().message;
+      profile = cat->profile;
+    }
+  }
+  kiosk.stop();
+  ASSERT_TRUE(profile.has_value()) << hub.log();
+  EXPECT_EQ(profile->time_zone, "Europe/Paris");
+  EXPECT_EQ(profile->tax, kh::protocol::tax_mode::exclusive);
+  EXPECT_EQ(profile->tax_rate_bp, 550);
+  ASSERT_EQ(profile->order_types.size(), 1u);
+  EXPECT_EQ(profile->order_types[0].slot_minutes, 20);
+  EXPECT_EQ(profile->languages, (std::vector<std::string>{"fr", "en"}));
+  EXPECT_EQ(profile->payment_methods, std::vector<kh::protocol::payment_method>{kh::protocol::payment_method::cash});
+  ASSERT_EQ(profile->opening_hours.size(), 1u);
+  EXPECT_EQ(profile->opening_hours[0].weekday, 1);
 }

@@ -175,6 +175,19 @@ TEST(shop_core, scans_add_products_apply_codes_and_load_carts_all_or_nothing) {
   EXPECT_EQ(s.notice, "notice.unknown_code");
 }
 
+TEST(shop_core, a_version_2_cart_code_loads_lines_with_their_options) {
+  auto s = fresh();
+  step(s, events::scan{"khc:2:p-latte*2/size=zz,p-croissant*1"}, 1000);  // no such size
+  EXPECT_EQ(s.notice, "notice.bad_code");
+  EXPECT_TRUE(s.cart.empty()) << "a bad cart code changes nothing";
+  step(s, events::scan{"khc:2:p-latte*2/size=m/milk=oat,p-croissant*1"}, 1100);
+  EXPECT_EQ(s.current, screen::cart);
+  ASSERT_EQ(s.cart.lines().size(), 2u);
+  EXPECT_EQ(s.cart.lines()[0].qty, 2);
+  EXPECT_EQ(s.cart.lines()[0].unit_price.amount, 440);  // 3.60 + medium 0.40 + oat 0.40, as a tap prices it
+  EXPECT_EQ(s.cart.order_lines()[0].options.size(), 2u);
+}
+
 TEST(shop_core, staff_gesture_then_pin_opens_maintenance_and_a_wrong_pin_does_not) {
   auto s = fresh();
   for (int i = 0; i < 4; ++i) tap(s, action_kind::staff_corner, "", 100 * i);

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <limits>
 
-#include "kh/protocol/money.hpp"
+#include "kh/protocol/money_format.hpp"
 
 namespace kp = kh::protocol;
 
@@ -74,4 +74,22 @@ TEST(money_currency, exactly_three_upper_case_ascii_letters) {
   EXPECT_FALSE(kp::is_currency_code("EURO"));
   EXPECT_FALSE(kp::is_currency_code("E1R"));
   EXPECT_FALSE(kp::is_currency_code(""));
+}
+
+TEST(money_format, per_language_and_currency_in_one_place) {
+  using kh::protocol::format_money;
+  const std::string nb = "\u00a0";
+  EXPECT_EQ(format_money({360, "EUR"}, "fr"), "3,60" + nb + "\u20ac");
+  EXPECT_EQ(format_money({360, "EUR"}, "en"), "\u20ac3.60");
+  EXPECT_EQ(format_money({360, "EUR"}, "de"), "3,60" + nb + "\u20ac");
+  EXPECT_EQ(format_money({1205, "USD"}, "en"), "$12.05");
+  EXPECT_EQ(format_money({99, "GBP"}, "en"), "\u00a30.99");
+  EXPECT_EQ(format_money({360, "CHF"}, "en"), "CHF" + nb + "3.60");
+  EXPECT_EQ(format_money({360, "CHF"}, "fr"), "3,60" + nb + "CHF");
+  EXPECT_EQ(format_money({500, "JPY"}, "en"), "JPY" + nb + "500");  // no minor digits
+  EXPECT_EQ(format_money({-5, "EUR"}, "en"), "-\u20ac0.05");
+  EXPECT_EQ(format_money({INT64_MIN, "EUR"}, "en"), "-\u20ac92233720368547758.08");
+  EXPECT_EQ(format_money({360, "EUR"}, "xx"), "\u20ac3.60");  // unknown language: English style
+  // The kiosk's language files carry a style; the same function applies it.
+  EXPECT_EQ(format_money({360, "EUR"}, kh::protocol::money_style{",", true}), "3,60" + nb + "\u20ac");
 }

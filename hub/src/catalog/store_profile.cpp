@@ -1,5 +1,6 @@
 #include "kh/hub/catalog/store_profile.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include <date/tz.h>
@@ -35,6 +36,30 @@ bool in_spans(const protocol::store_profile& p, int weekday, int from_minute, in
 }  // namespace
 
 bool is_known_time_zone(const std::string& name) noexcept { return find_zone(name) != nullptr; }
+
+std::vector<std::string> known_time_zones() {
+  std::vector<std::string> out;
+  try {
+    const auto& db = date::get_tzdb();
+    out.reserve(db.zones.size());
+    for (const auto& z : db.zones) out.emplace_back(z.name());
+  } catch (...) {  // tzdata unreadable: the caller shows what it has
+    return {};
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::optional<int> utc_offset_minutes_in(const std::string& name, time_point t) noexcept {
+  const auto* zone = find_zone(name);
+  if (zone == nullptr) return std::nullopt;
+  try {
+    const auto info = zone->get_info(std::chrono::floor<std::chrono::seconds>(t));
+    return static_cast<int>(std::chrono::duration_cast<std::chrono::minutes>(info.offset).count());
+  } catch (...) {
+    return std::nullopt;
+  }
+}
 
 std::optional<wall_time> wall_time_in(const std::string& name, time_point t) noexcept {
   const auto* zone = find_zone(name);

@@ -469,6 +469,14 @@ protocol::result<transition_outcome> order_service::transition(const std::string
         out.stock_changed = true;
       }
     }
+    // A cancelled order never happened for the discount's usage limit: its use goes back.
+    if (to == order_state::cancelled && !o->discount_code.empty()) {
+      sqlite_connection(store_)
+          .prepare("UPDATE discount_codes SET uses = uses - 1 WHERE business_id = ? AND code = ? AND uses > 0")
+          .bind(1, o->business_id)
+          .bind(2, o->discount_code)
+          .run();
+    }
     // The event (next seq of the business) in the same transaction; published after the commit.
     out.status = events_->append(order_id, from, actor, now_ms);
     tx->commit();

@@ -530,7 +530,15 @@ struct migration {
 };
 // Forward-only, in ascending version order. Versions may skip numbers (parallel branches take
 // their own), but a released version is never changed or reordered.
-constexpr migration k_migrations[] = {{1, k_v1}, {2, k_v2}, {3, k_v3}, {4, k_v4}, {5, k_v5}, {6, k_v6}, {7, k_v7}, {8, k_v8}};
+// Migration 11 (issue 11, the phone shop): which browser session placed a phone order, so each
+// session has its own cap on unpaid units (all phones of a business share the device web-<id>).
+constexpr const char* k_v11 = R"sql(
+ALTER TABLE orders ADD COLUMN web_session TEXT;
+CREATE INDEX orders_pending_by_web_session ON orders(web_session)
+  WHERE state = 'pending_payment' AND web_session IS NOT NULL;
+)sql";
+
+constexpr migration k_migrations[] = {{1, k_v1}, {2, k_v2}, {3, k_v3}, {4, k_v4}, {5, k_v5}, {6, k_v6}, {7, k_v7}, {8, k_v8}, {11, k_v11}};
 
 }  // namespace
 

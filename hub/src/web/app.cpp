@@ -10,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "kh/hub/catalog/store_profile.hpp"
 #include "kh/hub/orders/order_rules.hpp"
 #include "kh/protocol/ids.hpp"
 #include "kh/protocol/time.hpp"
@@ -304,14 +305,14 @@ http_response app::impl::get_register(const http_request& req, const std::string
   http_response tmp;
   const std::string t = pre_csrf(req, tmp);
   auto body = render(R"(<h1>Register your business</h1>{{err|html}}
-<form method="post" action="/register" class="row g-3" style="max-width:40rem">
+<form method="post" action="/register" class="row g-3 w-max-40">
 <input type="hidden" name="csrf" value="{{t|attr}}">
 <div class="col-12"><label class="form-label" for="business_name">Business name</label><input class="form-control" id="business_name" name="business_name" required maxlength="100"></div>
-<div class="col-12"><label class="form-label" for="slug">Shop address (letters, digits, -)</label><input class="form-control" id="slug" name="slug" required pattern="[a-z0-9-]{2,40}"></div>
+<div class="col-12"><label class="form-label" for="slug">Shop address (letters, digits, -)</label><input class="form-control" id="slug" name="slug" required pattern="[a-z0-9\-]{2,40}"></div>
 <div class="col-6"><label class="form-label" for="currency">Currency</label><input class="form-control" id="currency" name="currency" value="EUR" maxlength="3"></div>
 <div class="col-6"><label class="form-label" for="tax_rate">Tax rate %</label><input class="form-control" id="tax_rate" name="tax_rate" value="10"></div>
 <div class="col-12 form-check ms-2"><input class="form-check-input" type="checkbox" id="tax_inclusive" name="tax_inclusive" value="1" checked><label class="form-check-label" for="tax_inclusive">Prices include tax</label></div>
-<div class="col-6"><label class="form-label" for="utc_offset">UTC offset (e.g. +01:00)</label><input class="form-control" id="utc_offset" name="utc_offset" value="+00:00"></div>
+<div class="col-6"><label class="form-label" for="time_zone">Time zone</label><select class="form-select" id="time_zone" name="time_zone">{{zones|html}}</select></div>
 <div class="col-6"><label class="form-label" for="prep_minutes">Base preparation (minutes)</label><input class="form-control" id="prep_minutes" name="prep_minutes" value="5"></div>
 <div class="col-6"><label class="form-label" for="opens">Opens (every day)</label><input class="form-control" id="opens" name="opens" value="08:00"></div>
 <div class="col-6"><label class="form-label" for="closes">Closes</label><input class="form-control" id="closes" name="closes" value="18:00"></div>
@@ -324,7 +325,7 @@ http_response app::impl::get_register(const http_request& req, const std::string
 <div class="col-12"><label class="form-label" for="email">Your email</label><input class="form-control" type="email" id="email" name="email" required></div>
 <div class="col-12"><label class="form-label" for="password">Password (at least 10 characters)</label><input class="form-control" type="password" id="password" name="password" required minlength="10"></div>
 <div class="col-12"><button class="btn btn-primary" type="submit">Register</button></div></form>)",
-                     {{"t", t}, {"err", error.empty() ? safe_html{} : render(R"(<div class="alert alert-danger">{{e}}</div>)", {{"e", error}})}});
+                     {{"t", t}, {"zones", time_zone_options("UTC")}, {"err", error.empty() ? safe_html{} : render(R"(<div class="alert alert-danger">{{e}}</div>)", {{"e", error}})}});
   auto r = page(req, error.empty() ? 200 : 400, "Register", body, nullptr);
   for (auto& h : tmp.headers) r.headers.push_back(h);
   return r;
@@ -371,9 +372,17 @@ http_response app::impl::post_register(const http_request& req) {
   if (!tax) return bad_field(req, {"tax_rate", "a percentage such as 10 or 7.5"}, nullptr);
   b.tax_rate_bp = *tax;
   b.tax_inclusive = get("tax_inclusive") == "1";
-  auto off = parse_offset(get("utc_offset"));
-  if (!off) return bad_field(req, {"utc_offset", "like +01:00 or -05:00"}, nullptr);
-  b.utc_offset_minutes = *off;
+  // An IANA zone (DST-correct). Forms from before it sent a fixed `utc_offset`: still taken.
+  const std::string zone = get("time_zone");
+  if (!zone.empty() || f->count("utc_offset") == 0) {
+    const auto off = zone.size() <= protocol::limits::max_time_zone ? utc_offset_minutes_in(zone, std::chrono::system_clock::now()) : std::nullopt;
+    if (!off) return bad_field(req, {"time_zone", "choose a time zone from the list"}, nullptr);
+    b.utc_offset_minutes = *off;  // kept for code that still reads the fixed offset
+  } else {
+    auto off = parse_offset(get("utc_offset"));
+    if (!off) return bad_field(req, {"utc_offset", "like +01:00 or -05:00"}, nullptr);
+    b.utc_offset_minutes = *off;
+  }
   auto prep = parse_int(get("prep_minutes"), 0, 240);
   if (!prep) return bad_field(req, {"prep_minutes", "whole minutes, 0–240"}, nullptr);
   b.base_prep_seconds = *prep * 60;
@@ -420,6 +429,7 @@ http_response app::impl::post_register(const http_request& req) {
     }
     const auto now = now_ms();
     writer.businesses().insert(b, now);
+    if (!zone.empty()) c.prepare("UPDATE businesses SET time_zone = ? WHERE id = ?").bind(1, zone).bind(2, b.id).run();
     if (!b.always_open)
       for (int d = 0; d < 7; ++d) writer.businesses().add_opening_span(b.id, {d, *opens, *closes});
     for (const auto& t : types)
@@ -455,7 +465,7 @@ http_response app::impl::get_login(const http_request& req, const std::string& e
   std::string next = nx == req.query.end() ? "/portal" : nx->second;
   if (!next.starts_with("/") || next.starts_with("//")) next = "/portal";  // no open redirect
   auto body = render(R"(<h1>Sign in</h1>{{err|html}}
-<form method="post" action="/login" style="max-width:24rem">
+<form method="post" action="/login" class="w-max-24">
 <input type="hidden" name="csrf" value="{{t|attr}}"><input type="hidden" name="next" value="{{next|attr}}">
 <div class="mb-3"><label class="form-label" for="email">Email</label><input class="form-control" type="email" id="email" name="email" required></div>
 <div class="mb-3"><label class="form-label" for="password">Password</label><input class="form-control" type="password" id="password" name="password" required></div>

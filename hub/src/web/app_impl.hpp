@@ -80,6 +80,9 @@ struct app::impl {
   // Sign-in failures: key "a:<email>" or "i:<address>" → failure times (ms).
   std::mutex limits_mu;
   std::map<std::string, std::vector<std::int64_t>> failures;
+  // Phone orders per browser session (shop.cpp): times (ms) of the last minute.
+  std::mutex phone_mu;
+  std::map<std::string, std::vector<std::int64_t>> phone_orders;
   // Customer support messages per client address (support.cpp): times (ms).
   std::mutex support_mu;
   std::map<std::string, std::vector<std::int64_t>> support_posts;
@@ -149,6 +152,9 @@ struct app::impl {
   http_response live_action(const http_request& req, const session& s, const std::string& order_id);
   http_response live_print(const http_request& req, const session& s, const std::string& order_id);
 };
+
+/// <option>s of every IANA zone tzdata knows (portal_store.cpp), `selected` chosen.
+safe_html time_zone_options(const std::string& selected);
 
 /// The shared page shell's CSRF hidden input.
 safe_html csrf_input(const session& s);

@@ -20,6 +20,11 @@ std::string_view asset_app_css() {
 .report-table th,.report-table td{white-space:nowrap}
 .support-msg.from-staff{background:#f1f6ff}
 .support-body{white-space:pre-wrap;overflow-wrap:anywhere}
+.w-max-24{max-width:24rem}.w-max-30{max-width:30rem}.w-max-40{max-width:40rem}.w-max-48{max-width:48rem}
+.w-6rem{width:6rem;flex:none}
+.hours-grid{display:grid;grid-template-columns:3.5rem repeat(4,minmax(0,1fr));gap:.4rem .5rem;align-items:center}
+.hours-grid .form-control{min-width:0}
+.cart-qr{width:220px;height:220px;image-rendering:pixelated}
 @media print{
   @page{size:A4;margin:12mm}
   nav,.no-print{display:none!important}
@@ -50,7 +55,15 @@ std::string_view asset_shop_js() {
   function $(id) { return document.getElementById(id); }
   function load() { try { return JSON.parse(localStorage.getItem(KEY)) || {}; } catch (e) { return {}; } }
   function save(c) { localStorage.setItem(KEY, JSON.stringify(c)); render(); }
-  function money(m) { return (m / 100).toFixed(2) + ' ' + cur; }
+  // The page carries protocol::format_money's style for the store's language ("€3.60", "3,60 €").
+  var ms = body.dataset;
+  function money(m) {
+    var d = +(ms.moneyDigits || 2), neg = m < 0, a = Math.abs(m), div = Math.pow(10, d);
+    var num = String(Math.floor(a / div)) + (d ? (ms.moneyDecimal || '.') + String(a % div).padStart(d, '0') : '');
+    var sym = ms.moneySymbol || cur, word = sym === cur;
+    var out = ms.moneyAfter === '1' ? num + '\u00a0' + sym : sym + (word ? '\u00a0' : '') + num;
+    return (neg ? '-' : '') + out;
+  }
   function count(c) { var n = 0; for (var k in c) n += c[k]; return n; }
   // Cart keys: "product" or "product|group/option;group/option" (one line per choice of options).
   function pid(key) { return key.split('|')[0]; }
@@ -103,6 +116,12 @@ std::string_view asset_shop_js() {
     else { box.appendChild(list); box.appendChild(el('p', 'fw-bold text-end', 'Total about ' + money(total))); }
     if ($('cart-field')) $('cart-field').value = items.join(',');
     if ($('place')) $('place').disabled = !items.length;
+    var qr = $('cart-qr');  // the hub draws protocol's cart code for these lines
+    if (qr) {
+      var src = items.length ? '/s/' + encodeURIComponent(slug) + '/cart-qr.svg?cart=' + encodeURIComponent(items.join(',')) : '';
+      if (src && qr.getAttribute('src') !== src) qr.setAttribute('src', src);
+      $('cart-qr-box').classList.toggle('d-none', !items.length);
+    }
   }
 
   // The product page's chosen options as a cart key, or an error message naming the group.

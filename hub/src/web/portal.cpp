@@ -128,56 +128,7 @@ http_response app::impl::portal_home(const http_request& req, const session& s) 
   return page(req, 200, s.business_name, body, &s);
 }
 
-// ---- store settings ----------------------------------------------------------------------
-
-http_response app::impl::portal_store(const http_request& req, const session& s) {
-  if (req.method == "POST") {
-    if (!s.owner()) return error_page(req, 403, "Only the owner can change the store settings.", &s);
-    auto f = form(req);
-    if (!f || !csrf_ok(req, *f, &s)) return error_page(req, 403, "The form expired. Reload the page and try again.", &s);
-    const std::string name = field(*f, "name");
-    if (name.empty() || name.size() > 100) return bad_field(req, {"name", "required, at most 100 characters"}, &s);
-    auto tax = parse_percent_bp(field(*f, "tax_rate"));
-    if (!tax) return bad_field(req, {"tax_rate", "a percentage such as 10 or 7.5"}, &s);
-    auto prep = parse_int(field(*f, "prep_minutes"), 0, 240);
-    if (!prep) return bad_field(req, {"prep_minutes", "whole minutes, 0–240"}, &s);
-    const std::string about = field(*f, "about");
-    if (about.size() > 2000) return bad_field(req, {"about", "at most 2000 characters"}, &s);
-    write([&](connection& c) {
-      c.prepare("UPDATE businesses SET name = ?, tax_rate_bp = ?, tax_inclusive = ?, base_prep_seconds = ?, always_open = ?, about = ? WHERE id = ?")
-          .bind(1, name)
-          .bind(2, *tax)
-          .bind(3, field(*f, "tax_inclusive") == "1")
-          .bind(4, *prep * 60)
-          .bind(5, field(*f, "always_open") == "1")
-          .bind(6, about)
-          .bind(7, s.business_id)
-          .run();
-    });
-    catalog_changed(s.business_id);
-    return redirect("/portal/store?saved=1");
-  }
-  auto db = reads.get();
-  auto q = db->prepare("SELECT name, currency, tax_rate_bp, tax_inclusive, base_prep_seconds, always_open, about FROM businesses WHERE id = ?");
-  q.bind(1, s.business_id);
-  if (!q.step()) return not_found(req, &s);
-  const bool saved = req.query.count("saved") > 0;
-  auto body = render(R"(<h1>Store</h1>{{saved|html}}
-<form method="post" action="/portal/store" style="max-width:40rem">{{csrf|html}}
-<div class="mb-3"><label class="form-label" for="name">Business name</label><input class="form-control" id="name" name="name" value="{{name|attr}}" {{ro}}></div>
-<div class="mb-3">Currency: <strong>{{currency}}</strong></div>
-<div class="mb-3"><label class="form-label" for="tax_rate">Tax rate %</label><input class="form-control" id="tax_rate" name="tax_rate" value="{{tax|attr}}"></div>
-<div class="form-check mb-3"><input class="form-check-input" type="checkbox" id="tax_inclusive" name="tax_inclusive" value="1" {{incl}}><label class="form-check-label" for="tax_inclusive">Prices include tax</label></div>
-<div class="mb-3"><label class="form-label" for="prep_minutes">Base preparation (minutes)</label><input class="form-control" id="prep_minutes" name="prep_minutes" value="{{prep|attr}}"></div>
-<div class="form-check mb-3"><input class="form-check-input" type="checkbox" id="always_open" name="always_open" value="1" {{open}}><label class="form-check-label" for="always_open">Always open</label></div>
-<div class="mb-3"><label class="form-label" for="about">About (shown on the shop page and kiosks)</label><textarea class="form-control" id="about" name="about" rows="3">{{about}}</textarea></div>
-<button class="btn btn-primary" type="submit">Save</button></form>)",
-                     {{"csrf", csrf_input(s)}, {"saved", saved ? safe_html{R"(<div class="alert alert-success">Saved.</div>)"} : safe_html{}},
-                      {"name", q.text(0)}, {"currency", q.text(1)}, {"tax", money_input(q.int64(2))},
-                      {"incl", q.int64(3) ? "checked" : ""}, {"prep", std::to_string(q.int64(4) / 60)},
-                      {"open", q.int64(5) ? "checked" : ""}, {"about", q.text(6)}, {"ro", ""}});
-  return page(req, 200, "Store", body, &s);
-}
+// ---- store settings: portal_store.cpp -----------------------------------------------------
 
 // ---- categories --------------------------------------------------------------------------
 
@@ -212,13 +163,13 @@ http_response app::impl::portal_categories(const http_request& req, const sessio
     q.bind(1, s.business_id);
     while (q.step())
       rows += render(R"(<tr><td><form method="post" action="/portal/categories" class="d-flex gap-2">{{csrf|html}}<input type="hidden" name="id" value="{{id|attr}}">
-<input class="form-control form-control-sm" name="name" value="{{name|attr}}" aria-label="name"><input class="form-control form-control-sm" style="width:6rem" name="position" value="{{pos|attr}}" aria-label="position">
+<input class="form-control form-control-sm" name="name" value="{{name|attr}}" aria-label="name"><input class="form-control form-control-sm w-6rem" name="position" value="{{pos|attr}}" aria-label="position">
 <button class="btn btn-sm btn-outline-primary">Save</button></form></td></tr>)",
                      {{"csrf", csrf_input(s)}, {"id", q.text(0)}, {"name", q.text(1)}, {"pos", std::to_string(q.int64(2))}}).html;
   }
   auto body = render(R"(<h1>Categories</h1><table class="table"><tbody>{{rows|html}}</tbody></table>
-<h2 class="h5">New category</h2><form method="post" action="/portal/categories" class="d-flex gap-2" style="max-width:30rem">{{csrf|html}}
-<input class="form-control" name="name" placeholder="Name" aria-label="name" required><input class="form-control" style="width:6rem" name="position" value="0" aria-label="position"><button class="btn btn-primary">Add</button></form>)",
+<h2 class="h5">New category</h2><form method="post" action="/portal/categories" class="d-flex gap-2 w-max-30">{{csrf|html}}
+<input class="form-control" name="name" placeholder="Name" aria-label="name" required><input class="form-control w-6rem" name="position" value="0" aria-label="position"><button class="btn btn-primary">Add</button></form>)",
                      {{"rows", safe_html{rows}}, {"csrf", csrf_input(s)}});
   return page(req, 200, "Categories", body, &s);
 }
@@ -227,12 +178,15 @@ http_response app::impl::portal_categories(const http_request& req, const sessio
 
 http_response app::impl::portal_products(const http_request& req, const session& s) {
   if (req.method != "GET" && req.method != "HEAD") return not_found(req, &s);
-  std::string rows, currency;
+  std::string rows, currency, lang = "en";
   {
     auto db = reads.get();
-    auto b = db->prepare("SELECT currency FROM businesses WHERE id = ?");
+    auto b = db->prepare("SELECT currency, languages FROM businesses WHERE id = ?");
     b.bind(1, s.business_id);
-    if (b.step()) currency = b.text(0);
+    if (b.step()) {
+      currency = b.text(0);
+      lang = b.text(1).substr(0, 2);
+    }
     auto q = db->prepare(
         "SELECT p.id, p.name, p.price, p.active, p.stock, COALESCE(c.name, ''), p.image_id, p.image_url FROM products p "
         "LEFT JOIN categories c ON c.business_id = p.business_id AND c.id = p.category_id "
@@ -241,7 +195,7 @@ http_response app::impl::portal_products(const http_request& req, const session&
     while (q.step()) {
       const std::string img = product_image_url(s.business_id, q.is_null(6) ? "" : q.text(6), q.text(7), true);
       rows += render(R"(<tr><td>{{img|html}}</td><td><a href="/portal/products/{{id|url}}">{{name}}</a></td><td>{{cat}}</td><td>{{price}}</td><td>{{stock}}</td><td>{{active}}</td></tr>)",
-                     {{"id", q.text(0)}, {"name", q.text(1)}, {"price", format_money(q.int64(2), currency)},
+                     {{"id", q.text(0)}, {"name", q.text(1)}, {"price", format_money(q.int64(2), currency, lang)},
                       {"active", q.int64(3) ? "active" : "inactive"}, {"stock", q.is_null(4) ? "—" : std::to_string(q.int64(4))},
                       {"cat", q.text(5)},
                       {"img", img.empty() ? safe_html{} : render(R"(<img src="{{s|attr}}" alt="" width="48" height="48" class="thumb">)", {{"s", img}})}}).html;
@@ -545,7 +499,7 @@ http_response app::impl::portal_product(const http_request& req, const session& 
 <table class="table table-sm mt-2"><thead><tr><th>When</th><th>Change</th><th>After</th><th>Reason</th><th>Who</th></tr></thead><tbody>{{ledger|html}}</tbody></table></div></div>
 <h2 class="h5 mt-4" id="options">Options</h2>
 <p class="small text-muted">Groups such as size or milk: customers choose at least / at most that many options; the delta is added to the price. Clear a name to remove an option or group.</p>
-<form method="post" action="/portal/products/{{id|url}}/options" id="options-form" style="max-width:48rem">{{csrf|html}}{{options|html}}
+<form method="post" action="/portal/products/{{id|url}}/options" id="options-form" class="w-max-48">{{csrf|html}}{{options|html}}
 <button class="btn btn-outline-primary" type="submit">Save options</button></form>
 <p class="mt-3"><a href="/portal/qr/code.svg?for=product:{{id|url}}&amp;download=1">QR code (SVG)</a> · <a href="/portal/qr/code.png?for=product:{{id|url}}&amp;download=1">QR code (PNG)</a> · <a href="/s/{{slug|url}}/p/{{id|url}}">Shop page</a></p>)",
                    {{"id", p.id}, {"csrf", csrf_input(s)}, {"stock", p.stock ? std::to_string(*p.stock) : "not tracked"},
@@ -557,7 +511,7 @@ http_response app::impl::portal_product(const http_request& req, const session& 
                                          {{"i", product_image_url(s.business_id, image_id, image_url, true)}})}});
   }
   auto body = render(R"(<h1>{{title}}</h1>{{saved|html}}
-<form method="post" action="/portal/products/{{action|url}}" class="row g-3" style="max-width:48rem">{{csrf|html}}
+<form method="post" action="/portal/products/{{action|url}}" class="row g-3 w-max-48">{{csrf|html}}
 <div class="col-md-8"><label class="form-label" for="name">Name</label><input class="form-control" id="name" name="name" value="{{name|attr}}" required maxlength="80"></div>
 <div class="col-md-4"><label class="form-label" for="price">Price ({{currency}})</label><input class="form-control" id="price" name="price" value="{{price|attr}}" required inputmode="decimal"></div>
 <div class="col-md-6"><label class="form-label" for="category_id">Category</label><select class="form-select" id="category_id" name="category_id">{{cats|html}}</select></div>
@@ -864,24 +818,24 @@ http_response app::impl::portal_discounts(const http_request& req, const session
   std::string rows;
   {
     auto db = reads.get();
-    auto q = db->prepare("SELECT code, kind, value, active, valid_from_ms, valid_until_ms, max_uses, uses, min_order, b.currency FROM discount_codes d "
+    auto q = db->prepare("SELECT code, kind, value, active, valid_from_ms, valid_until_ms, max_uses, uses, min_order, b.currency, b.languages FROM discount_codes d "
                          "JOIN businesses b ON b.id = d.business_id WHERE d.business_id = ? ORDER BY code");
     q.bind(1, s.business_id);
     while (q.step()) {
-      const std::string cur = q.text(9);
-      const std::string value = q.text(1) == "percent" ? money_input(q.int64(2)) + " %" : format_money(q.int64(2), cur);
+      const std::string cur = q.text(9), lang = q.text(10).substr(0, 2);
+      const std::string value = q.text(1) == "percent" ? money_input(q.int64(2)) + " %" : format_money(q.int64(2), cur, lang);
       std::string valid = (q.is_null(4) ? std::string("any time") : "from " + date_of(q.int64(4))) +
                           (q.is_null(5) ? "" : " until " + date_of(q.int64(5) - 1));
       rows += render(R"(<tr><td>{{code}}</td><td>{{value}}</td><td>{{valid}}</td><td>{{uses}}</td><td>{{min}}</td><td>
 <form method="post" action="/portal/discounts/{{code|url}}/toggle">{{csrf|html}}<button class="btn btn-sm btn-outline-secondary">{{toggle}}</button></form></td></tr>)",
                      {{"code", q.text(0)}, {"value", value}, {"valid", valid},
                       {"uses", std::to_string(q.int64(7)) + (q.is_null(6) ? "" : " / " + std::to_string(q.int64(6)))},
-                      {"min", q.int64(8) ? format_money(q.int64(8), cur) : "—"}, {"csrf", csrf_input(s)},
+                      {"min", q.int64(8) ? format_money(q.int64(8), cur, lang) : "—"}, {"csrf", csrf_input(s)},
                       {"toggle", q.int64(3) ? "Deactivate" : "Activate"}}).html;
     }
   }
   auto body = render(R"(<h1>Discount codes</h1><table class="table"><thead><tr><th>Code</th><th>Value</th><th>Valid</th><th>Used</th><th>Minimum</th><th></th></tr></thead><tbody>{{rows|html}}</tbody></table>
-<h2 class="h5">New code</h2><form method="post" action="/portal/discounts" class="row g-2" style="max-width:48rem">{{csrf|html}}
+<h2 class="h5">New code</h2><form method="post" action="/portal/discounts" class="row g-2 w-max-48">{{csrf|html}}
 <div class="col-md-3"><input class="form-control" name="code" placeholder="CODE" aria-label="code" required></div>
 <div class="col-md-3"><select class="form-select" name="kind" aria-label="kind"><option value="percent">percent</option><option value="fixed">fixed amount</option></select></div>
 <div class="col-md-3"><input class="form-control" name="value" placeholder="10" aria-label="value" required></div>
@@ -937,7 +891,7 @@ http_response app::impl::portal_staff(const http_request& req, const session& s)
   }
   auto body = render(R"(<h1>Staff</h1><table class="table"><tbody>{{rows|html}}</tbody></table>{{add|html}})",
                      {{"rows", safe_html{rows}},
-                      {"add", s.owner() ? render(R"(<h2 class="h5">New account</h2><form method="post" action="/portal/staff" class="row g-2" style="max-width:40rem">{{csrf|html}}
+                      {"add", s.owner() ? render(R"(<h2 class="h5">New account</h2><form method="post" action="/portal/staff" class="row g-2 w-max-40">{{csrf|html}}
 <div class="col-md-5"><input class="form-control" type="email" name="email" placeholder="email" aria-label="email" required></div>
 <div class="col-md-4"><input class="form-control" type="password" name="password" placeholder="password" aria-label="password" required minlength="10"></div>
 <div class="col-md-3"><select class="form-select" name="role" aria-label="role"><option>staff</option><option>owner</option></select></div>

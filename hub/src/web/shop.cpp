@@ -9,10 +9,13 @@
 #include "kh/hub/catalog/store_profile.hpp"
 #include "kh/hub/orders/order_rules.hpp"
 #include "kh/hub/storage/shop_repository.hpp"
+#include "kh/protocol/cart_code.hpp"
+#include "kh/protocol/money_format.hpp"
 #include "kh/protocol/codec.hpp"
 #include "kh/protocol/ids.hpp"
 #include "kh/protocol/time.hpp"
 #include "storage/sqlite_shop.hpp"
+#include "web/qr.hpp"
 #include "web/app_impl.hpp"
 #include "web/dashboard.hpp"
 #include "web/options.hpp"
@@ -30,7 +33,7 @@ constexpr std::string_view k_shop_shell = R"(<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{{title}}</title>
 <link rel="stylesheet" href="/static/bootstrap/css/bootstrap.min.css"><link rel="stylesheet" href="/static/app.css">
-</head><body class="shop" data-slug="{{slug|attr}}" data-currency="{{currency|attr}}">
+</head><body class="shop" data-slug="{{slug|attr}}" data-currency="{{currency|attr}}" data-money-symbol="{{msym|attr}}" data-money-decimal="{{mdec|attr}}" data-money-after="{{mafter|attr}}" data-money-digits="{{mdigits|attr}}">
 <nav class="navbar navbar-light bg-light px-3 sticky-top"><a class="navbar-brand text-truncate" href="/s/{{slug|url}}">{{name}}</a>
 <a class="btn btn-primary" href="/s/{{slug|url}}/cart" id="cart-link">Cart <span class="badge bg-light text-dark" id="cart-count">0</span></a></nav>
 <main class="container py-3">{{body|html}}</main>
@@ -42,6 +45,7 @@ struct shop_business {
   bool always_open = false;
   int utc_offset = 0;
   std::string time_zone;  ///< IANA name from the store profile; empty: only the fixed offset is known
+  std::string lang = "en";  ///< the store's default language: how prices are written
 };
 
 bool is_id(const std::string& s) {
@@ -68,6 +72,35 @@ std::string script_json(const nlohmann::json& j) {
     else if (c == '>') out += "\\u003e";
     else if (c == '&') out += "\\u0026";
     else out += c;
+  }
+  return out;
+}
+
+// The cart page's field: "product:qty" or "product:qty:group/option;group/option", comma-separated
+// (options are priced by the hub). nullopt with `error` set for a malformed item or > 50 lines.
+std::optional<std::vector<protocol::order_line>> parse_cart_field(const std::string& cart, std::string& error) {
+  std::vector<protocol::order_line> out;
+  std::size_t i = 0;
+  while (i < cart.size()) {
+    auto comma = cart.find(',', i);
+    if (comma == std::string::npos) comma = cart.size();
+    const std::string item = cart.substr(i, comma - i);
+    const auto colon = item.find(':');
+    const auto colon2 = colon == std::string::npos ? std::string::npos : item.find(':', colon + 1);
+    auto qty = colon == std::string::npos ? std::nullopt
+                                          : parse_int(item.substr(colon + 1, colon2 == std::string::npos ? std::string::npos : colon2 - colon - 1), 1, 99);
+    auto chosen = colon2 == std::string::npos ? std::optional<std::vector<protocol::line_option>>(std::vector<protocol::line_option>{})
+                                              : parse_line_options(item.substr(colon2 + 1));
+    if (!qty || !chosen || !is_id(item.substr(0, colon))) {
+      error = "cart: malformed item '" + item + "'.";
+      return std::nullopt;
+    }
+    out.push_back({item.substr(0, colon), static_cast<int>(*qty), "", std::move(*chosen)});
+    if (out.size() > 50) {
+      error = "cart: at most 50 lines.";
+      return std::nullopt;
+    }
+    i = comma + 1;
   }
   return out;
 }
@@ -114,6 +147,7 @@ http_response app::impl::shop(const http_request& req) {
     auto db = reads.get();
     profile = make_sqlite_shop(*db)->profile(b.id);
   }
+  if (profile && !profile->languages.empty()) b.lang = profile->languages.front();
   if (profile && !profile->order_types.empty()) {
     // The store profile's offered types (issue 9) win over the legacy per-type rows.
     types.clear();
@@ -122,7 +156,11 @@ http_response app::impl::shop(const http_request& req) {
   if (types.empty()) types = {"takeaway", "eat_in"};
   const std::vector<std::string> rest(segs->begin() + 2, segs->end());
   auto shell = [&](int status, const std::string& title, const safe_html& body) {
-    auto html = render(k_shop_shell, {{"title", title}, {"slug", b.slug}, {"name", b.name}, {"currency", b.currency}, {"body", body}});
+    const auto style = protocol::money_style_for(b.lang);
+    auto html = render(k_shop_shell, {{"title", title}, {"slug", b.slug}, {"name", b.name}, {"currency", b.currency}, {"body", body},
+                                      {"msym", protocol::currency_symbol(b.currency)}, {"mdec", style.decimal},
+                                      {"mafter", style.symbol_after ? "1" : "0"},
+                                      {"mdigits", std::to_string(protocol::minor_digits(b.currency))}});
     return finish(req, html_page(status, std::move(html.html)));
   };
   auto shop_error = [&](int status, const std::string& msg) {
@@ -169,7 +207,7 @@ http_response app::impl::shop(const http_request& req) {
         cards += render(R"(<div class="col-12 col-sm-6 col-lg-4"><div class="card h-100 product" data-id="{{id|attr}}"><div class="card-body d-flex gap-3">
 {{img|html}}<div class="flex-grow-1"><h3 class="h6 mb-1"><a href="/s/{{slug|url}}/p/{{id|url}}" class="stretched-link-off">{{name}}</a></h3>
 <p class="small text-muted mb-1">{{desc}}</p><div class="d-flex justify-content-between align-items-center"><span class="price">{{price}}</span>{{button|html}}</div></div></div></div></div>)",
-                        {{"id", q.text(0)}, {"slug", b.slug}, {"name", q.text(1)}, {"desc", q.text(2)}, {"price", format_money(q.int64(3), b.currency)},
+                        {{"id", q.text(0)}, {"slug", b.slug}, {"name", q.text(1)}, {"desc", q.text(2)}, {"price", format_money(q.int64(3), b.currency, b.lang)},
                          {"img", [&] {
                            const auto u = product_image_url(b.id, q.is_null(5) ? "" : q.text(5), q.text(6), true);
                            return u.empty() ? safe_html{} : render(R"(<img src="{{i|attr}}" alt="" width="72" height="72" class="thumb" loading="lazy">)", {{"i", u}});
@@ -213,7 +251,7 @@ http_response app::impl::shop(const http_request& req) {
                           {{"type", one ? "radio" : "checkbox"}, {"g", g.id}, {"o", c.id}, {"name", c.name},
                            {"checked", c.preselected && c.available ? "checked" : ""}, {"disabled", c.available ? "" : "disabled"},
                            {"na", c.available ? "" : " (not available)"},
-                           {"delta", c.price_delta.amount ? "+" + format_money(c.price_delta.amount, b.currency) : ""}}).html;
+                           {"delta", c.price_delta.amount ? "+" + format_money(c.price_delta.amount, b.currency, b.lang) : ""}}).html;
       const std::string hint = g.min_choices == g.max_choices
                                    ? (g.min_choices == 1 ? "choose 1" : "choose " + std::to_string(g.min_choices))
                                    : (g.min_choices == 0 ? "optional, up to " + std::to_string(g.max_choices)
@@ -225,7 +263,7 @@ http_response app::impl::shop(const http_request& req) {
     auto body = render(R"(<article class="product-page" data-id="{{id|attr}}" data-autoadd="{{autoadd|attr}}">{{img|html}}<h1 class="h3">{{name}}</h1><p>{{desc}}</p>
 <p class="fs-4 price">{{price}}</p><form id="product-options" class="mb-3">{{opts|html}}</form><p class="text-danger small" id="options-error" role="alert"></p>{{button|html}}<p class="mt-3"><a href="/s/{{slug|url}}">← All products</a></p></article>
 <script type="application/json" id="kh-products">{{json|html}}</script>)",
-                       {{"id", q.text(0)}, {"name", q.text(1)}, {"desc", q.text(2)}, {"price", format_money(q.int64(3), b.currency)}, {"slug", b.slug},
+                       {{"id", q.text(0)}, {"name", q.text(1)}, {"desc", q.text(2)}, {"price", format_money(q.int64(3), b.currency, b.lang)}, {"slug", b.slug},
                         {"autoadd", req.query.count("add") ? "1" : ""}, {"opts", safe_html{opts_html}},
                         {"img", [&] {
                           const auto u = product_image_url(b.id, q.is_null(5) ? "" : q.text(5), q.text(6), false);
@@ -256,6 +294,7 @@ http_response app::impl::shop(const http_request& req) {
 <div class="col-6"><label class="form-label" for="email">or email</label><input class="form-control" id="email" name="email" type="email" autocomplete="email"></div>
 <div class="col-12"><label class="form-label" for="discount_code">Discount code</label><input class="form-control" id="discount_code" name="discount_code" autocapitalize="characters"></div>
 <div class="col-12"><button class="btn btn-lg btn-success w-100" type="submit" id="place">Order — pay at the counter</button></div></form>
+<div id="cart-qr-box" class="text-center mt-4 d-none"><h2 class="h6">Or pay at a kiosk</h2><p class="small text-muted mb-2">Show this code to a kiosk's camera: it takes over your cart.</p><img id="cart-qr" class="cart-qr" alt="Cart code for a kiosk"></div>
 <script type="application/json" id="kh-products">{{json|html}}</script>)",
                        {{"slug", b.slug}, {"csrf", t}, {"oid", protocol::new_uuid()}, {"types", safe_html{type_opts}},
                         {"slots", safe_html{[&] {
@@ -275,6 +314,24 @@ http_response app::impl::shop(const http_request& req) {
     return r;
   }
 
+  // ---- the cart as a QR code a kiosk scans (protocol's cart code, docs/protocol.md) ----
+  if (rest.size() == 1 && rest[0] == "cart-qr.svg" && get) {
+    const auto c = req.query.find("cart");
+    std::string bad_item;
+    auto lines = parse_cart_field(c == req.query.end() ? std::string() : c->second, bad_item);
+    if (!lines) return finish(req, text(400, bad_item));
+    std::vector<protocol::cart_code_line> code_lines;
+    for (auto& l : *lines) code_lines.push_back({l.product_id, l.qty, std::move(l.options)});
+    auto code = protocol::encode_cart_code(code_lines);
+    if (!code) return finish(req, text(400, code.error().message));
+    http_response r;
+    r.status = 200;
+    r.content_type = "image/svg+xml";
+    r.body = qr_svg(make_qr(*code));
+    r.headers.emplace_back("Cache-Control", "private, max-age=300");
+    return finish(req, std::move(r));
+  }
+
   if (rest.size() == 1 && rest[0] == "checkout" && req.method == "POST") {
     auto f = form(req);
     if (!f) return shop_error(400, "Expected a form.");
@@ -285,24 +342,10 @@ http_response app::impl::shop(const http_request& req) {
     if (!protocol::is_uuid(o.order_id)) return shop_error(400, "order_id: missing or malformed; open the cart again.");
     if (!protocol::from_string(get_f("type"), o.type) || std::find(types.begin(), types.end(), get_f("type")) == types.end())
       return shop_error(400, "type: choose how you get your order.");
-    const std::string cart = get_f("cart");
-    std::size_t i = 0;
-    while (i < cart.size()) {
-      auto comma = cart.find(',', i);
-      if (comma == std::string::npos) comma = cart.size();
-      // "product:qty" or "product:qty:group/option;group/option" (options are priced by the hub).
-      const std::string item = cart.substr(i, comma - i);
-      const auto colon = item.find(':');
-      const auto colon2 = colon == std::string::npos ? std::string::npos : item.find(':', colon + 1);
-      auto qty = colon == std::string::npos ? std::nullopt
-                                            : parse_int(item.substr(colon + 1, colon2 == std::string::npos ? std::string::npos : colon2 - colon - 1), 1, 99);
-      auto chosen = colon2 == std::string::npos ? std::optional<std::vector<protocol::line_option>>(std::vector<protocol::line_option>{})
-                                                : parse_line_options(item.substr(colon2 + 1));
-      if (!qty || !chosen || !is_id(item.substr(0, colon))) return shop_error(400, "cart: malformed item '" + item + "'.");
-      o.lines.push_back({item.substr(0, colon), static_cast<int>(*qty), "", std::move(*chosen)});
-      if (o.lines.size() > 50) return shop_error(400, "cart: at most 50 lines.");
-      i = comma + 1;
-    }
+    std::string bad_item;
+    auto lines = parse_cart_field(get_f("cart"), bad_item);
+    if (!lines) return shop_error(400, bad_item);
+    o.lines = std::move(*lines);
     if (o.lines.empty()) return shop_error(400, "cart: your cart is empty.");
     o.cust.name = get_f("name");
     o.cust.phone = get_f("phone");
@@ -332,7 +375,24 @@ http_response app::impl::shop(const http_request& req) {
     if (o.discount_code.size() > 24) return shop_error(400, "discount_code: unknown code.");
     o.payment = protocol::payment_method::cash;  // pay at the counter (card comes with the payments issue)
     const std::string device = web_device_id(b.id);
+    // Each browser session has its own limits (the device is shared by every phone of the
+    // business): a greedy session is refused without blocking the others.
+    const std::string web_session = sha256_hex(cookie(req, "kh_pre")).substr(0, 32);
+    if (opts.phone_session_orders_per_minute > 0) {
+      const auto now = now_ms();
+      std::lock_guard lock(phone_mu);
+      if (phone_orders.size() > 100'000) phone_orders.clear();  // bounded under a spray of sessions
+      auto& times = phone_orders[web_session];
+      times.erase(std::remove_if(times.begin(), times.end(), [&](std::int64_t t) { return t <= now - 60'000; }), times.end());
+      if (static_cast<int>(times.size()) >= opts.phone_session_orders_per_minute) {
+        auto r = shop_error(429, "Too many orders from this phone in a minute. Please wait a moment and retry.");
+        r.headers.emplace_back("X-Order-Code", protocol::to_string(protocol::code::rate_limited));
+        return r;
+      }
+      times.push_back(now);
+    }
     placement p;
+    std::optional<std::int64_t> session_held;
     on_writer([&] {
       if (!writer.devices().find(device)) {
         auto tx = writer.begin();
@@ -344,9 +404,44 @@ http_response app::impl::shop(const http_request& req) {
         writer.devices().insert(d, now_ms());
         tx->commit();
       }
+      auto& c = sqlite_connection(writer);
+      if (opts.phone_session_hold_units > 0) {
+        // Units of stock-tracked products this session would hold; a resend of a stored order
+        // (same order_id) is left to the order service, which answers it again.
+        auto known = c.prepare("SELECT 1 FROM orders WHERE id = ?");
+        known.bind(1, o.order_id);
+        if (!known.step()) {
+          std::int64_t tracked = 0;
+          for (const auto& l : o.lines) {
+            auto t = c.prepare("SELECT 1 FROM products WHERE business_id = ? AND id = ? AND stock IS NOT NULL");
+            t.bind(1, b.id).bind(2, l.product_id);
+            if (t.step()) tracked += l.qty;
+          }
+          auto h = c.prepare(
+              "SELECT COALESCE(SUM(l.qty), 0) FROM orders o INDEXED BY orders_pending_by_web_session "
+              "JOIN order_lines l ON l.order_id = o.id "
+              "WHERE o.web_session = ? AND o.state = 'pending_payment' AND l.stock_tracked = 1");
+          h.bind(1, web_session);
+          h.step();
+          if (tracked > 0 && h.int64(0) + tracked > opts.phone_session_hold_units) {
+            session_held = h.int64(0);
+            return;
+          }
+        }
+      }
       p = orders.place(device, o);
+      if (p.accepted) {
+        c.prepare("UPDATE orders SET web_session = ? WHERE id = ? AND web_session IS NULL").bind(1, web_session).bind(2, o.order_id).run();
+      }
       if (hooks.order_placed) hooks.order_placed(p);
     });
+    if (session_held) {
+      auto r = shop_error(409, "Sorry, we could not take this order: this phone already has " + std::to_string(*session_held) +
+                                   " items in unpaid orders (at most " + std::to_string(opts.phone_session_hold_units) +
+                                   "). Pay for them at the counter or wait until they expire.");
+      r.headers.emplace_back("X-Order-Code", protocol::to_string(protocol::code::hold_limit));
+      return r;
+    }
     if (p.accepted) return redirect("/s/" + escape_url_component(b.slug) + "/o/" + o.order_id);
     const auto j = nlohmann::json::parse(p.body, nullptr, false);
     const std::string msg = j.is_object() && j.contains("message") && j["message"].is_string() ? j["message"].get<std::string>() : "the order was refused";
@@ -386,7 +481,7 @@ http_response app::impl::shop(const http_request& req) {
           if (auto it = details.line_options.find(l.int32(4)); it != details.line_options.end())
             for (const auto& op : it->second) chosen += (chosen.empty() ? "" : ", ") + op.option_name;
           lines += render(R"(<li class="list-group-item d-flex justify-content-between"><span>{{q}} × {{n}} <small class="text-muted line-options">{{opts}}</small> <small class="text-muted">{{note}}</small></span><span>{{t}}</span></li>)",
-                          {{"q", std::to_string(l.int64(0))}, {"n", l.text(1)}, {"t", format_money(l.int64(2), currency)}, {"note", l.text(3)},
+                          {{"q", std::to_string(l.int64(0))}, {"n", l.text(1)}, {"t", format_money(l.int64(2), currency, b.lang)}, {"note", l.text(3)},
                            {"opts", chosen}}).html;
         }
       }
@@ -449,7 +544,7 @@ http_response app::impl::shop(const http_request& req) {
 <textarea class="form-control mb-2" name="comment" rows="2" placeholder="Comment, optional" aria-label="comment"></textarea>
 <button class="btn btn-primary" type="submit">Send feedback</button></form>{{support|html}}</div>)",
                        {{"slug", b.slug}, {"oid", oid}, {"state", state}, {"number", number}, {"label", label(state)},
-                        {"eta", local_hhmm(eta, b)}, {"total", format_money(total, currency)}, {"type", label(type)},
+                        {"eta", local_hhmm(eta, b)}, {"total", format_money(total, currency, b.lang)}, {"type", label(type)},
                         {"lines", safe_html{lines}}, {"csrf", t}, {"support", support},
                         {"thanks", req.query.count("thanks") || has_feedback ? safe_html{R"(<div class="alert alert-success" id="thanks">Thank you for your feedback!</div>)"} : safe_html{}},
                         {"fbclass", done && !has_feedback ? "" : "d-none"},

@@ -1,5 +1,7 @@
 #include "web/util.hpp"
 
+#include "kh/protocol/money_format.hpp"
+
 #include "http/request_target.hpp"
 
 #include <brotli/encode.h>
@@ -296,12 +298,11 @@ std::optional<std::int64_t> parse_money(std::string_view in) {
 }
 
 std::string format_money(std::int64_t minor, std::string_view currency) {
-  char buf[64];
-  const bool neg = minor < 0;
-  const auto a = neg ? -minor : minor;
-  std::snprintf(buf, sizeof buf, "%s%lld.%02lld %.*s", neg ? "-" : "", static_cast<long long>(a / 100),
-                static_cast<long long>(a % 100), static_cast<int>(currency.size()), currency.data());
-  return buf;
+  return protocol::format_money(protocol::money{minor, std::string(currency)});
+}
+
+std::string format_money(std::int64_t minor, std::string_view currency, std::string_view language) {
+  return protocol::format_money(protocol::money{minor, std::string(currency)}, language);
 }
 
 std::optional<std::int64_t> parse_int(std::string_view in, std::int64_t lo, std::int64_t hi) {

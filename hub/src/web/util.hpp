@@ -57,7 +57,10 @@ bool equal_ct(std::string_view a, std::string_view b);
 std::string trim(std::string_view s);
 /// Money "12.50" → 1250 (at most 2 decimals, 0…1,000,000.00); nullopt otherwise.
 std::optional<std::int64_t> parse_money(std::string_view s);
+/// "3.40 EUR" (protocol::format_money's log form: pages not yet switched to a language).
 std::string format_money(std::int64_t minor, std::string_view currency);
+/// For customers, in `language`'s style (protocol::format_money): "€3.40", "3,40 €".
+std::string format_money(std::int64_t minor, std::string_view currency, std::string_view language);
 /// Where a product's picture is served (GET /img/{business}/{name}, one route for every image):
 /// an uploaded image (`image_id`) as `{id}.jpg` or its `{id}-thumb.jpg`; otherwise the product's
 /// `image_url` (the seed's drawn pictures), which has no thumbnail; "" when it has neither.

@@ -1,5 +1,7 @@
 #include "kh/kiosk/core/shop.hpp"
 
+#include "kh/protocol/cart_code.hpp"
+
 #include <algorithm>
 #include <charconv>
 
@@ -406,21 +408,13 @@ std::vector<effect> on_tap(state& s, const action& a, std::int64_t now, const ti
 }
 
 bool parse_cart_qr(state& s, std::string_view text) {
-  // khc:1:PRODUCT_ID*QTY[,PRODUCT_ID*QTY…] (docs/protocol.md, "Codes the kiosk scans").
-  constexpr std::string_view prefix = "khc:1:";
-  if (text.substr(0, prefix.size()) != prefix || !s.catalog) return false;
+  // khc:1 / khc:2 cart codes: protocol's decoder (docs/protocol.md, "Codes the kiosk scans").
+  const auto lines = protocol::decode_cart_code(text);
+  if (!lines || !s.catalog) return false;
   kiosk::cart next;
-  std::string_view rest = text.substr(prefix.size());
-  if (rest.empty()) return false;
-  while (!rest.empty()) {
-    const auto comma = rest.find(',');
-    const auto item = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-    const auto star = item.find('*');
-    if (star == std::string_view::npos) return false;
-    const auto q = to_int(item.substr(star + 1));
-    const auto* p = s.catalog->find_id(item.substr(0, star));
-    if (!q || p == nullptr || !p->available || !next.add(*p, *q).ok()) return false;
+  for (const auto& l : *lines) {
+    const auto* p = s.catalog->find_id(l.product_id);
+    if (p == nullptr || !p->available || !next.add(*p, l.qty, {}, l.options).ok()) return false;
   }
   s.cart = std::move(next);  // all or nothing: a bad cart code changes nothing
   return true;

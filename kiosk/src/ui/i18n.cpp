@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kh/protocol/money_format.hpp"
+
 namespace kh::kiosk::ui {
 
 strings strings::load(const std::filesystem::path& file, std::string lang) {
@@ -59,27 +61,8 @@ std::string strings::format(std::string_view key, const std::vector<std::string>
 }
 
 std::string strings::money(const protocol::money& m) const {
-  int exp = 2;
-  if (m.currency == "JPY" || m.currency == "KRW") exp = 0;
-  std::string sym = m.currency;
-  if (m.currency == "EUR") sym = "€";
-  else if (m.currency == "USD") sym = "$";
-  else if (m.currency == "GBP") sym = "£";
-  const bool neg = m.amount < 0;
-  const std::int64_t a = neg ? -m.amount : m.amount;
-  std::int64_t div = 1;
-  for (int i = 0; i < exp; ++i) div *= 10;
-  std::string num = std::to_string(a / div);
-  if (exp > 0) {
-    std::string frac = std::to_string(a % div);
-    frac.insert(0, static_cast<std::size_t>(exp) - frac.size(), '0');
-    num += decimal_ + frac;
-  }
-  const bool word = sym.size() == 3 && sym == m.currency;  // "CHF 3.60" / "3,60 CHF"
-  std::string out = neg ? "-" : "";
-  if (symbol_after_) out += num + "\u00a0" + sym;  // no-break space: "3,60 €" never splits
-  else out += sym + (word ? "\u00a0" : "") + num;
-  return out;
+  // The language file's `_money` style, through the one formatter hub pages use too.
+  return protocol::format_money(m, protocol::money_style{decimal_, symbol_after_});
 }
 
 }  // namespace kh::kiosk::ui

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "kh/hub/storage/store.hpp"
 #include "kh/protocol/messages.hpp"
@@ -18,6 +19,14 @@ using time_point = std::chrono::system_clock::time_point;
 
 /// True when tzdata knows the zone `name` (e.g. "Europe/Paris"; "Mars/Olympus" is false).
 bool is_known_time_zone(const std::string& name) noexcept;
+
+/// Every zone name tzdata knows (read from the tz database, not a list in the code), sorted;
+/// links (old names such as "US/Eastern") are left out. Empty when tzdata is unreadable.
+std::vector<std::string> known_time_zones();
+
+/// The zone's offset from UTC at `t` in minutes (e.g. 60 for Europe/Paris in winter); nullopt for
+/// an unknown zone. Registration keeps it in the row's legacy `utc_offset_minutes`.
+std::optional<int> utc_offset_minutes_in(const std::string& name, std::chrono::system_clock::time_point t) noexcept;
 
 /// A moment as the store's clock on the wall shows it.
 struct wall_time {

@@ -40,6 +40,12 @@ struct web_options {
   /// Largest ordinary form body (default 64 KiB).
   std::size_t max_form_bytes = 64 * 1024;
   bool secure_cookies = false;  ///< adds `Secure` (behind TLS)
+  /// Phones all order as the business' device web-<business>, whose cap on unpaid units
+  /// (--unpaid-hold-limit, default 100) is the business-wide ceiling. Each browser session (its
+  /// `kh_pre` cookie) may hold at most this many stock-tracked units in unpaid orders (default
+  /// 20; 0: no cap) and place this many orders a minute (default 6; 0: no limit).
+  std::int64_t phone_session_hold_units = 20;
+  int phone_session_orders_per_minute = 6;
 };
 
 struct web_hooks {
