@@ -269,5 +269,54 @@ TEST_F(web_live, a_stream_resumed_with_last_event_id_gets_exactly_the_missed_eve
   s.stream->close();
 }
 
+// Page reads call repository helpers inside row loops; a helper that prepares the same SQL as
+// the loop (on the same read connection) used to get the loop's own cached statement back while
+// it was stepping: its bind failed ("bad parameter or other API misuse") and its reset cut the
+// loop short.
+TEST(read_connection, the_same_sql_prepared_while_its_statement_is_stepping_gets_a_statement_of_its_own) {
+  temp_dir dir;
+  const auto path = database_path(dir.path().string());
+  {
+    auto db = open_sqlite_store(path);
+    seed_small(*db);
+    auto& c = sqlite_connection(*db);
+    c.exec("CREATE TABLE t(k INTEGER PRIMARY KEY, parent INTEGER)");
+    c.exec("INSERT INTO t VALUES (1, NULL), (2, 1), (3, 1), (4, 2), (5, 2), (6, 3)");
+  }
+  sqlite::open_options o;
+  o.read_only = true;
+  sqlite::connection c(path, o);  // as the read pool opens them
+  constexpr const char* children = "SELECT k FROM t WHERE parent IS ? ORDER BY k";
+  // children(n) with the same SQL text, called for each row of an outer children() loop.
+  auto count_children = [&](std::int64_t k) {
+    auto q = c.prepare(children);
+    q.bind(1, k);
+    int n = 0;
+    while (q.step()) ++n;
+    return n;
+  };
+  std::vector<std::pair<std::int64_t, int>> seen;
+  {
+    auto outer = c.prepare(children);
+    outer.bind(1, std::int64_t{1});
+    while (outer.step()) seen.emplace_back(outer.int64(0), count_children(outer.int64(0)));
+  }
+  EXPECT_EQ(seen, (std::vector<std::pair<std::int64_t, int>>{{2, 2}, {3, 1}}));
+  // Nested two deep, then the cached statement is free again and works as before.
+  int grandchildren = 0;
+  {
+    auto outer = c.prepare(children);
+    outer.bind(1, std::int64_t{1});
+    while (outer.step()) {
+      auto mid = c.prepare(children);
+      mid.bind(1, outer.int64(0));
+      while (mid.step()) grandchildren += 1 + count_children(mid.int64(0));
+    }
+  }
+  EXPECT_EQ(grandchildren, 3);
+  EXPECT_EQ(count_children(2), 2);
+  EXPECT_EQ(count_children(6), 0);
+}
+
 }  // namespace
 }  // namespace kh::hub::test
