@@ -213,7 +213,23 @@ TEST_F(web_live, staff_run_an_order_to_collected_through_the_counter_rules) {
 
   detail = s.get("/portal/live/" + oid);
   EXPECT_NE(detail.body.find("No action: the order is closed."), std::string::npos);
-  EXPECT_NE(detail.body.find("web:staff:"), std::string::npos);  // who, in the history
+  EXPECT_NE(detail.body.find("data-actor=\"web:staff:"), std::string::npos);  // who, as stored
+  // …and as staff know them: the account, the phone shop device; not the raw ids.
+  EXPECT_NE(detail.body.find(">s@alpha.example (staff)</td>"), std::string::npos) << detail.body;
+  EXPECT_NE(detail.body.find(">Phone shop (web-"), std::string::npos);
+  EXPECT_EQ(detail.body.find(">web:staff:"), std::string::npos);
+  EXPECT_EQ(detail.body.find(">device:"), std::string::npos);
+  // Times on the store's wall clock: a +14 h zone moves every history time by 14 h.
+  sqlite_connection(*db).exec("UPDATE businesses SET time_zone = 'Pacific/Kiritimati'");
+  detail = s.get("/portal/live/" + oid);
+  EXPECT_NE(detail.body.find("When (Pacific/Kiritimati)"), std::string::npos);
+  const auto placed_ms = std::stoll(scalar("SELECT MIN(at_ms) FROM order_state_history WHERE order_id = '" + oid + "'"));
+  auto wall = protocol::format_rfc3339(protocol::clock::time_point(std::chrono::milliseconds(placed_ms + 14 * 3'600'000)))
+                  .substr(0, 19)
+                  .replace(10, 1, " ");
+  EXPECT_NE(detail.body.find("<td>" + wall + "</td>"), std::string::npos) << wall;
+  auto utc = protocol::format_rfc3339(protocol::clock::time_point(std::chrono::milliseconds(placed_ms))).substr(0, 19).replace(10, 1, " ");
+  EXPECT_EQ(detail.body.find("<td>" + utc + "</td>"), std::string::npos);
   EXPECT_NE(detail.body.find("change 1.00 EUR"), std::string::npos);
   EXPECT_EQ(scalar("SELECT COUNT(*) FROM order_state_history WHERE order_id = '" + oid + "'"), "5");
   EXPECT_EQ(scalar("SELECT COUNT(*) FROM payments WHERE order_id = '" + oid + "' AND method = 'cash'"), "1");
