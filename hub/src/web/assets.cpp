@@ -20,6 +20,8 @@ std::string_view asset_app_css() {
 .report-table th,.report-table td{white-space:nowrap}
 .support-msg.from-staff{background:#f1f6ff}
 .support-body{white-space:pre-wrap;overflow-wrap:anywhere}
+.portal-nav .navbar-brand{max-width:16rem}
+.portal-nav .portal-email{max-width:14rem}
 @media print{
   @page{size:A4;margin:12mm}
   nav,.no-print{display:none!important}
