@@ -3,10 +3,15 @@
 // resumed with Last-Event-ID gets exactly the missed events, then the live ones once.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "kh/hardware/printer/layout.hpp"
+#include "kh/hardware/printer/render.hpp"
 #include "kh/hub/web/escape.hpp"
 #include "kh/hub/web/web.hpp"
 #include "kh/protocol/codec.hpp"
 #include "test_support.hpp"
+#include "web/image.hpp"
 #include "web/util.hpp"
 
 namespace kh::hub::test {
@@ -283,6 +288,70 @@ TEST_F(web_live, a_stream_resumed_with_last_event_id_gets_exactly_the_missed_eve
   auto s3 = a.get("/portal/live/events?after=0", {{"last-event-id", "4"}});
   EXPECT_EQ(s3.body.find("id: "), std::string::npos);
   s.stream->close();
+}
+
+// The rows of the printer renderer's drawing of `number` in the receipt's huge order-number
+// print (the tallest band of inked rows of a receipt with nothing else on it).
+std::vector<std::vector<bool>> number_band(const std::string& number) {
+  namespace hwp = kh::hardware::printer;
+  hwp::receipt_doc d;
+  d.order_number = number;
+  const auto prof = hwp::printer_profile::mm80();
+  const auto img = hwp::render_escpos(hwp::layout_receipt(d, prof), prof).image;
+  std::vector<std::vector<bool>> rows;
+  for (int y = 0; y < img.height; ++y) {
+    std::vector<bool> r(static_cast<std::size_t>(img.width));
+    for (int x = 0; x < img.width; ++x) r[static_cast<std::size_t>(x)] = img.get(x, y);
+    rows.push_back(std::move(r));
+  }
+  std::size_t best = 0, best_len = 0;
+  for (std::size_t y = 0; y < rows.size();) {
+    std::size_t e = y;
+    while (e < rows.size() && std::find(rows[e].begin(), rows[e].end(), true) != rows[e].end()) ++e;
+    if (e - y > best_len) best = y, best_len = e - y;
+    y = e + 1;
+  }
+  return {rows.begin() + static_cast<std::ptrdiff_t>(best), rows.begin() + static_cast<std::ptrdiff_t>(best + best_len)};
+}
+
+// Whether `band` appears, pixel for pixel, somewhere down the black-and-white image.
+bool shows(const w::rgb_image& img, const std::vector<std::vector<bool>>& band) {
+  if (band.empty() || static_cast<int>(band[0].size()) != img.width) return false;
+  auto black = [&](int x, int y) { return img.rgb[(static_cast<std::size_t>(y) * img.width + x) * 3] < 128; };
+  for (int y0 = 0; y0 + static_cast<int>(band.size()) <= img.height; ++y0) {
+    bool all = true;
+    for (std::size_t r = 0; r < band.size() && all; ++r)
+      for (int x = 0; x < img.width && all; ++x)
+        if (black(x, y0 + static_cast<int>(r)) != band[r][static_cast<std::size_t>(x)]) all = false;
+    if (all) return true;
+  }
+  return false;
+}
+
+TEST_F(web_live, the_order_page_shows_the_customer_receipt_drawn_by_the_printer_renderer) {
+  client a{router}, b{router}, anon{router};
+  register_business(a, "alpha", "a@alpha.example");
+  register_business(b, "beta", "b@beta.example");
+  const auto tea = add_product(a, "Tea", "2.00");
+  const auto oid = phone_order("alpha", tea, "Ann");
+  const std::string number = scalar("SELECT number FROM orders WHERE id = '" + oid + "'");
+  ASSERT_FALSE(number.empty());
+  auto detail = a.get("/portal/live/" + oid);
+  EXPECT_NE(detail.body.find("src=\"/portal/live/" + oid + "/receipt.png\""), std::string::npos);
+  auto r = a.get("/portal/live/" + oid + "/receipt.png");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.content_type, "image/png");
+  const auto png = w::decode_image(r.body, 40'000'000);
+  ASSERT_TRUE(png.ok) << png.error;
+  EXPECT_EQ(png.image.width, 576);   // an 80 mm roll's dots
+  EXPECT_GT(png.image.height, 600);  // header, number, lines, totals, QR, footer
+  // The order's number, as the printer draws it, is on the receipt; another number is not.
+  EXPECT_TRUE(shows(png.image, number_band(number))) << number;
+  EXPECT_FALSE(shows(png.image, number_band(number == "A-999" ? "A-998" : "A-999")));
+  // Only the order's own business sees it.
+  EXPECT_EQ(b.get("/portal/live/" + oid + "/receipt.png").status, 404);
+  EXPECT_EQ(anon.get("/portal/live/" + oid + "/receipt.png").status, 303);
+  EXPECT_EQ(a.get("/portal/live/" + protocol::new_uuid() + "/receipt.png").status, 404);
 }
 
 // Page reads call repository helpers inside row loops; a helper that prepares the same SQL as

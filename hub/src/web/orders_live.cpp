@@ -11,6 +11,8 @@
 #include "kh/hub/orders/order_events.hpp"
 #include "kh/hub/orders/order_transitions.hpp"
 #include "kh/hub/reports/reports.hpp"
+#include "kh/hardware/printer/layout.hpp"
+#include "kh/hardware/printer/render.hpp"
 #include "kh/protocol/codec.hpp"
 #include "kh/protocol/ids.hpp"
 #include "kh/protocol/time.hpp"
@@ -157,6 +159,57 @@ std::optional<field_error> read_filters(const http_request& req, filters& f) {
 
 }  // namespace
 
+namespace {
+
+// The customer's receipt as the kiosk's printer would print it: composed by hardware's
+// customer_receipt (the kiosk's own composition), laid out as ESC/POS for an 80 mm roll and
+// drawn by the printer renderer. Money, times and labels are the hub's (store's zone).
+http_response receipt_preview(app::impl& d, const http_request& req, const session& s, const std::string& id) {
+  namespace hwp = kh::hardware::printer;
+  std::optional<protocol::open_order> o;
+  hwp::order_receipt_text t;
+  {
+    auto db = d.reads.get();
+    order_event_log log(*db);
+    o = log.open_order(id);
+    if (!o) return d.not_found(req, &s);
+    const auto cal = reports::calendar_of(*db, s.business_id);
+    std::vector<std::int64_t> totals;
+    auto q = db->prepare("SELECT line_total FROM order_lines WHERE order_id = ? ORDER BY line_no");
+    q.bind(1, id);
+    while (q.step()) totals.push_back(q.int64(0));
+    for (std::size_t i = 0; i < o->lines.size(); ++i) {
+      const auto& l = o->lines[i];
+      hwp::doc_line dl{l.qty, l.name, {}, i < totals.size() ? format_money(totals[i], o->total.currency) : std::string()};
+      for (const auto& op : l.options) dl.notes.push_back(op.name);
+      if (!l.note.empty()) dl.notes.push_back(l.note);
+      t.lines.push_back(std::move(dl));
+    }
+    t.date_time = local_time(cal, o->created_at).substr(0, 16);
+    if (!o->eta.empty()) t.eta = "Ready around " + local_time(cal, o->eta).substr(11, 5);
+  }
+  t.business = s.business_name;
+  t.order_number = o->number;
+  t.order_type = label(protocol::to_string(o->type)) + (o->table.empty() ? "" : " · Table " + o->table);
+  t.total = format_money(o->total.amount, o->total.currency);
+  t.payment_method = label(protocol::to_string(o->payment));
+  t.tracking_url = d.base_url(req) + "/o/" + id;
+  t.thanks = "Thank you!";
+  t.order_id = id;
+  const auto profile = hwp::printer_profile::mm80();
+  const auto bytes = hwp::layout_receipt(hwp::customer_receipt(t), profile);
+  const auto png = hwp::encode_png(hwp::render_escpos(bytes, profile).image);
+  if (png.empty()) return d.error_page(req, 500, "The receipt could not be drawn.", &s);
+  http_response r;
+  r.content_type = "image/png";
+  r.body.assign(png.begin(), png.end());
+  r.headers.emplace_back("Cache-Control", "no-store");
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  return r;
+}
+
+}  // namespace
+
 // ---- the board ---------------------------------------------------------------------------
 
 http_response app::impl::live(const http_request& req, const session& s, const std::vector<std::string>& rest) {
@@ -180,6 +233,7 @@ http_response app::impl::live(const http_request& req, const session& s, const s
   if (rest.size() == 1 && req.method == "GET") return live_detail(req, s, oid);
   if (rest.size() == 2 && rest[1] == "action" && req.method == "POST") return live_action(req, s, oid);
   if (rest.size() == 2 && rest[1] == "print" && req.method == "GET") return live_print(req, s, oid);
+  if (rest.size() == 2 && rest[1] == "receipt.png" && req.method == "GET") return receipt_preview(*this, req, s, oid);
   return not_found(req, &s);
 }
 
@@ -424,6 +478,7 @@ http_response app::impl::live_detail(const http_request& req, const session& s, 
 <div class="col-md-6"><h2 class="h5">Customer</h2><p>{{name}}<br>{{phone}}<br>{{email}}{{table|html}}</p>
 <h2 class="h5">Payment</h2><p>{{pay}}{{paid|html}}</p><ul>{{payments|html}}</ul>
 <h2 class="h5 no-print">Actions</h2><div class="no-print" id="order-actions">{{buttons|html}}</div></div></div>
+<h2 class="h5 mt-3 no-print">Customer receipt</h2><p class="no-print"><img class="receipt-preview border" src="/portal/live/{{id|url}}/receipt.png" alt="Receipt of order {{num|attr}} as the kiosk prints it" width="288" loading="lazy"></p>
 <h2 class="h5 mt-3">History</h2><div class="table-responsive"><table class="table table-sm" id="order-history"><thead><tr><th>When ({{zone}})</th><th>From</th><th>To</th><th>Who</th><th>Reason</th></tr></thead><tbody>{{history|html}}</tbody></table></div>)",
                      {{"notice", notice},
                       {"num", o->number},
