@@ -10,6 +10,7 @@
 #include "kh/hub/web/escape.hpp"
 #include "kh/hub/web/web.hpp"
 #include "kh/protocol/codec.hpp"
+#include "kh/protocol/time.hpp"
 #include "test_support.hpp"
 #include "web/image.hpp"
 #include "web/util.hpp"

@@ -93,11 +93,11 @@ bool has_column(sqlite::connection& db, const char* table_name, const char* col)
 // summed per 15-minute UTC slot (every zone's offset is a whole number of quarter hours, so a
 // slot lies in one local hour and one local day), and per UTC hour and product for best
 // sellers (from migration 8's product_sales_hourly). Each request brings them up to date in its
-// own read transaction, from what changed since the last one: orders inserted since (rowid >
-// the last seen) and orders changed since (order_events seq > the last seen; every state change
-// appends one in its transaction). Only those slots are read again. A change made behind the
-// order service's back (no event: an edit by hand in the database) shows once the entry is
-// rebuilt, at the latest after k_max_age.
+// own read transaction, from what changed since the last one: orders placed or changed since
+// (order_events seq > the last seen: placement and every state change append one in their
+// transaction) and orders newer than the newest seen (created_at_ms, one index probe). Only those
+// hours are read again. A back-dated order written behind the order service's back (no event: an
+// edit by hand in the database) shows once the entry is rebuilt, at the latest after k_max_age.
 
 constexpr std::int64_t k_slot_ms = 15 * 60'000;
 constexpr std::int64_t k_hour_ms = 3'600'000;
@@ -147,7 +147,7 @@ struct cache_entry {
   std::mutex mu;
   bool built = false;
   std::int64_t lo = 0, hi = 0;  // loaded range of created_at_ms, whole hours
-  std::int64_t seq = 0, rowid = 0;
+  std::int64_t seq = 0, newest = 0;  // last event seq and newest created_at_ms seen
   std::chrono::steady_clock::time_point built_at;
   std::map<std::int64_t, figures> slots;                     // created_at_ms / k_slot_ms
   std::map<std::int64_t, std::vector<product_sold>> hours;  // created_at_ms / k_hour_ms
@@ -182,16 +182,17 @@ struct cache_entry {
 
   /// Up to date for [from, to) (whole hours) as of `db`'s read transaction.
   void refresh(sqlite::connection& db, const std::string& biz, std::int64_t from, std::int64_t to) {
-    std::int64_t seq = 0, rowid = 0;
+    std::int64_t seq = 0, newest = 0;
     {
       auto q = db.prepare("SELECT order_event_seq FROM businesses WHERE id = ?");
       q.bind(1, biz);
       if (q.step()) seq = q.int64(0);
-      auto r = db.prepare("SELECT COALESCE(MAX(rowid), 0) FROM orders");
-      if (r.step()) rowid = r.int64(0);
+      auto r = db.prepare("SELECT COALESCE(MAX(created_at_ms), 0) FROM orders WHERE business_id = ?");
+      r.bind(1, biz);
+      if (r.step()) newest = r.int64(0);
     }
     const auto now = std::chrono::steady_clock::now();
-    if (built && (seq < this->seq || rowid < this->rowid || seq - this->seq > k_max_changes || now - built_at > k_max_age)) built = false;
+    if (built && (seq < this->seq || newest < this->newest || seq - this->seq > k_max_changes || now - built_at > k_max_age)) built = false;
     if (!built) {
       slots.clear();
       hours.clear();
@@ -203,14 +204,14 @@ struct cache_entry {
       built = true;
       built_at = now;
       this->seq = seq;
-      this->rowid = rowid;
+      this->newest = newest;
       return;
     }
     // The hours holding orders inserted or changed since the last request.
     std::set<std::int64_t> dirty;
-    if (rowid > this->rowid) {
-      auto q = db.prepare("SELECT created_at_ms FROM orders WHERE rowid > ? AND business_id = ?");
-      q.bind(1, this->rowid).bind(2, biz);
+    if (newest > this->newest) {
+      auto q = db.prepare("SELECT created_at_ms FROM orders WHERE business_id = ? AND created_at_ms > ?");
+      q.bind(1, biz).bind(2, this->newest);
       while (q.step()) dirty.insert(floor_div(q.int64(0), k_hour_ms));
     }
     if (seq > this->seq) {
@@ -232,7 +233,7 @@ struct cache_entry {
       hi = to;
     }
     this->seq = seq;
-    this->rowid = rowid;
+    this->newest = newest;
   }
 };
 

@@ -125,7 +125,7 @@ safe_html section(const rp::table& t, const safe_html& chart, const std::string&
 namespace {
 
 // Everything a report page shows besides its query: the business' last order change (event seq),
-// the last order written (rowid), its feedback, its low-stock list, its name, currency and zone,
+// its newest order, its feedback, its low-stock list, its name, currency and zone,
 // and the quarter hour (the kept figures' own refresh bound). Read in one go, in microseconds.
 std::string page_signature(sqlite::connection& db, const std::string& business_id) {
   std::string sig;
@@ -136,7 +136,7 @@ std::string page_signature(sqlite::connection& db, const std::string& business_i
       for (int i = 0; i < 4; ++i) sig += q.text(i) + "|";
   };
   add("SELECT order_event_seq, name, currency, COALESCE(time_zone, utc_offset_minutes) FROM businesses WHERE id = ?", true);
-  add("SELECT COALESCE(MAX(rowid), 0), 0, 0, 0 FROM orders", false);
+  add("SELECT COALESCE(MAX(created_at_ms), 0), 0, 0, 0 FROM orders WHERE business_id = ?", true);
   add("SELECT COUNT(*), COALESCE(MAX(created_at_ms), 0), 0, 0 FROM order_feedback WHERE business_id = ?", true);
   add("SELECT COALESCE(group_concat(id || ':' || stock || ':' || COALESCE(low_stock_threshold, 0) || ':' || name, ','), ''), 0, 0, 0 "
       "FROM products WHERE business_id = ? AND active = 1 AND stock IS NOT NULL", true);
