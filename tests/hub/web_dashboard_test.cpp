@@ -541,7 +541,7 @@ TEST_F(web_dashboard, kept_figures_equal_a_full_read_after_every_change) {
     set_zone(bid, zone);
     same("2026-03-01", "2026-04-30", rp::granularity::day, zone);
   }
-  EXPECT_EQ(checks, 10);
+  EXPECT_EQ(checks, 9);
 }
 
 TEST_F(web_dashboard, report_csv_escapes_formula_names_and_the_page_draws_svg_charts) {
