@@ -207,15 +207,18 @@ try {
   await staff.waitForURL(/\/portal/);
   await staff.goto(base + '/portal/counter');
   await staff.waitForFunction(() => document.body.dataset.live === '1', null, { timeout: 10000 });
-  await phone.goto(`${base}/s/live/p/${productId}?add=1`);
-  await phone.goto(base + '/s/live/cart');
-  await phone.waitForSelector('#cart-lines li');
-  await phone.fill('#name', 'Sam');
-  await phone.fill('#phone', '+44 20 7946 0001');
-  await phone.click('#place');
-  await phone.waitForURL(/\/s\/live\/o\/[0-9a-f-]{36}$/);
-  const second = (await phone.textContent('#order-number')).trim();
-  const secondId = phone.url().split('/o/')[1];
+  // A second customer's phone (a QR code adds its product once per visit).
+  const phone2 = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })).newPage();
+  await phone2.goto(`${base}/s/live/p/${productId}?add=1`);
+  await phone2.waitForFunction(() => document.getElementById('cart-count').textContent === '1');
+  await phone2.goto(base + '/s/live/cart');
+  await phone2.waitForSelector('#cart-lines li');
+  await phone2.fill('#name', 'Sam');
+  await phone2.fill('#phone', '+44 20 7946 0001');
+  await phone2.click('#place');
+  await phone2.waitForURL(/\/s\/live\/o\/[0-9a-f-]{36}$/);
+  const second = (await phone2.textContent('#order-number')).trim();
+  const secondId = phone2.url().split('/o/')[1];
   const scard = (lane) => `section[data-lane="${lane}"] article[data-number="${second}"]`;
   await staff.waitForSelector(scard('pending_payment'), { timeout: 1000 });
   for (const [from, action, to] of [['pending_payment', 'take_cash', 'paid'], ['paid', 'preparing', 'preparing'], ['preparing', 'ready', 'ready']]) {
