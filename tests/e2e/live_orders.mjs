@@ -1,7 +1,8 @@
 // Browser test of issue 12's live orders: the dashboard open in one context shows an order placed
 // from a phone context within 1 s, with its alert; staff take the cash and move it to ready on the
 // board; a counter device's staff action over MQTT (collect with the ticket's payload) moves the
-// same card off the board. Real Mosquitto, real kioskhub, Debian's chromium via playwright-core.
+// same card off the board; a staff account runs a second order to collected on the counter view;
+// the order page's receipt preview loads; the menu at 390 and 1400 px on every dashboard page. Real Mosquitto, real kioskhub, Debian's chromium via playwright-core.
 //   node tests/e2e/live_orders.mjs --bin BUILD/bin --out DIR   (screenshots go to DIR)
 import { spawn, execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -168,7 +169,13 @@ try {
   // The order's detail, with its whole history, and the closed board.
   await owner.goto(`${base}/portal/live/${orderId}`);
   const history = await owner.textContent('#order-history');
-  check(history.includes('device:counter-9') && history.includes('web:owner:'), 'history names the counter and the dashboard user');
+  check(history.includes('Counter · counter-9 (counter)') && history.includes('owner@live.example (owner)'),
+        'history names the counter (name, id, mode) and the dashboard user (e-mail, role)');
+  check(!history.includes('web:owner:') && !history.includes('device:counter-9'), 'not their raw actor ids');
+  // The customer's receipt, drawn by the printer renderer: an 80 mm roll is 576 dots wide.
+  await owner.waitForFunction(() => { const i = document.querySelector('img.receipt-preview'); return i && i.complete && i.naturalWidth > 0; },
+                              null, { timeout: 5000 });
+  check(await owner.evaluate(() => document.querySelector('img.receipt-preview').naturalWidth) === 576, 'the receipt preview image loaded (576 dots wide)');
   await shot(owner, 'order-detail');
   await owner.goto(`${base}/portal/live?state=all`);
   await owner.waitForSelector(`section[data-lane="closed"] article[data-number="${number}"]`);
@@ -182,6 +189,80 @@ try {
   await tablet.goto(base + '/portal/counter');
   await tablet.waitForSelector('#lanes section');
   await shot(tablet, 'counter-view-tablet');
+
+  // A staff account runs a second phone order through to collected from the counter view.
+  await owner.goto(base + '/portal/staff');
+  await owner.fill('input[name=email]', 'staff@live.example');
+  await owner.fill('input[name=password]', 'a long staff password');
+  await owner.selectOption('select[name=role]', 'staff');
+  await owner.click('form[action="/portal/staff"] button');
+  await owner.waitForURL(/\/portal\/staff/);
+  const staffCtx = await browser.newContext({ viewport: { width: 1024, height: 768 }, hasTouch: true });
+  const staff = await staffCtx.newPage();
+  staff.on('dialog', async (d) => { if (d.type() === 'prompt') await d.accept('10.00'); else await d.accept(); });
+  await staff.goto(base + '/login');
+  await staff.fill('#email', 'staff@live.example');
+  await staff.fill('#password', 'a long staff password');
+  await staff.click('button[type=submit]');
+  await staff.waitForURL(/\/portal/);
+  await staff.goto(base + '/portal/counter');
+  await staff.waitForFunction(() => document.body.dataset.live === '1', null, { timeout: 10000 });
+  // A second customer's phone (a QR code adds its product once per visit).
+  const phone2 = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })).newPage();
+  await phone2.goto(`${base}/s/live/p/${productId}?add=1`);
+  await phone2.waitForFunction(() => document.getElementById('cart-count').textContent === '1');
+  await phone2.goto(base + '/s/live/cart');
+  await phone2.waitForSelector('#cart-lines li');
+  await phone2.fill('#name', 'Sam');
+  await phone2.fill('#phone', '+44 20 7946 0001');
+  await phone2.click('#place');
+  await phone2.waitForURL(/\/s\/live\/o\/[0-9a-f-]{36}$/);
+  const second = (await phone2.textContent('#order-number')).trim();
+  const secondId = phone2.url().split('/o/')[1];
+  const scard = (lane) => `section[data-lane="${lane}"] article[data-number="${second}"]`;
+  await staff.waitForSelector(scard('pending_payment'), { timeout: 1000 });
+  for (const [from, action, to] of [['pending_payment', 'take_cash', 'paid'], ['paid', 'preparing', 'preparing'], ['preparing', 'ready', 'ready']]) {
+    await staff.click(`${scard(from)} button[data-action="${action}"]`);
+    await staff.waitForSelector(scard(to), { timeout: 3000 });
+  }
+  await shot(staff, 'counter-staff-ready');
+  await staff.click(`${scard('ready')} button[data-action="collect"]`);
+  await staff.waitForSelector(`article[data-number="${second}"]`, { state: 'detached', timeout: 3000 });
+  check(true, `staff moved ${second} through to collected on the counter view`);
+  await staff.goto(`${base}/portal/live/${secondId}`);
+  check((await staff.textContent('#order-state')).trim() === 'Collected', 'its page says Collected');
+  check((await staff.textContent('#order-history')).includes('staff@live.example (staff)'), 'and its history names the staff account');
+
+  // The menu at phone and desktop widths on every dashboard page: collapsed behind one button
+  // at 390 px, one line (log out included) at 1400 px.
+  for (const width of [390, 1400]) {
+    const ctx = await browser.newContext({ viewport: { width, height: 900 }, storageState: await owner.context().storageState() });
+    const pg = await ctx.newPage();
+    for (const p of ['/portal/live', '/portal/counter', `/portal/live/${orderId}`, '/portal/reports', '/portal/devices', '/portal/feedback', '/portal/support']) {
+      await pg.goto(base + p);
+      const nav = await pg.evaluate(() => {
+        const n = document.querySelector('nav.portal-nav');
+        const out = document.querySelector('nav.portal-nav form[action="/logout"] button');
+        const brand = document.querySelector('nav.portal-nav .navbar-brand');
+        const r = out.getBoundingClientRect(), b = brand.getBoundingClientRect();
+        return { h: n.getBoundingClientRect().height, outVisible: r.width > 0, outH: r.height, sameLine: Math.abs(r.top - b.top) < 20,
+                 scroll: document.documentElement.scrollWidth - window.innerWidth };
+      });
+      check(nav.h < 70, `${p} at ${width} px: the menu bar is one line (${Math.round(nav.h)} px)`);
+      check(nav.scroll <= 0, `${p} at ${width} px: no sideways scrolling`);
+      if (width === 1400) check(nav.outVisible && nav.sameLine && nav.outH < 40, `${p} at 1400 px: log out sits on the bar, unwrapped`);
+      else check(!nav.outVisible, `${p} at 390 px: the links wait behind the Menu button`);
+      await shot(pg, `nav-${width}-${p.split('/').filter(Boolean).slice(1, 2).join('') || 'home'}`);
+    }
+    if (width === 390) {
+      await pg.goto(base + '/portal/live');
+      await pg.click('nav.portal-nav .navbar-toggler');
+      await pg.waitForSelector('#portal-menu.show', { timeout: 3000 });
+      check(await pg.isVisible('nav.portal-nav a[href="/portal/reports"]'), 'at 390 px the Menu button opens the links');
+      await shot(pg, 'nav-390-open');
+    }
+    await ctx.close();
+  }
   console.log('e2e live orders: passed');
 } catch (e) {
   failed = true;

@@ -127,3 +127,24 @@ TEST(receipt_layout, kitchen_slip_has_no_prices) {
   EXPECT_TRUE(contains(out, "Allergy: nuts"));
   EXPECT_FALSE(contains(out, "7.80"));
 }
+
+// The kiosk prints and the hub previews this one composition: every field lands on the paper.
+TEST(receipt_layout, an_orders_customer_receipt_prints_every_field_it_is_given) {
+  const receipt_doc d = customer_receipt({.business = "Cafe Nord",
+                                          .order_number = "B-017",
+                                          .order_type = "Take away",
+                                          .date_time = "2026-12-02 09:41",
+                                          .lines = {{2, "Cappuccino", {"oat milk"}, "7.00 EUR"}},
+                                          .total = "7.00 EUR",
+                                          .payment_method = "Cash",
+                                          .eta = "Ready around 09:50",
+                                          .tracking_url = "http://shop.test/o/abc",
+                                          .thanks = "Thank you!",
+                                          .order_id = "0b7e3c1a-0000-4000-8000-000000000017"});
+  EXPECT_EQ(d.header, (std::vector<std::string>{"Cafe Nord"}));
+  EXPECT_EQ(d.qr_url, "http://shop.test/o/abc");
+  const auto out = layout_receipt(d, printer_profile::mm80());
+  for (const char* text : {"Cafe Nord", "B-017", "Take away", "2026-12-02 09:41", "2 x Cappuccino", "+ oat milk", "7.00 EUR", "Cash",
+                           "Ready around 09:50", "Thank you!", "0b7e3c1a-0000-4000-8000-000000000017", "http://shop.test/o/abc"})
+    EXPECT_TRUE(contains(out, text)) << text;
+}

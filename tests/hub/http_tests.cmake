@@ -13,3 +13,5 @@ target_include_directories(hub_test PRIVATE ${PROJECT_SOURCE_DIR}/hub/src)
 pkg_check_modules(KH_BROTLIDEC REQUIRED IMPORTED_TARGET libbrotlidec)
 find_package(ZLIB REQUIRED)
 target_link_libraries(hub_test PRIVATE PkgConfig::KH_BROTLIDEC ZLIB::ZLIB)
+# The order page's receipt preview is checked against the printer renderer's own drawing.
+target_link_libraries(hub_test PRIVATE kh::hardware)

@@ -468,6 +468,82 @@ TEST_F(web_dashboard, best_sellers_follow_payments_and_refunds_in_whole_hour_and
   (void)c;
 }
 
+// The figures kept in memory between requests equal a full read of the orders after every kind
+// of change: new orders (also ones written straight into the table), state changes, refunds,
+// cancellations, periods growing and moving, a half-hour zone.
+TEST_F(web_dashboard, kept_figures_equal_a_full_read_after_every_change) {
+  browser owner{router};
+  register_business(owner, "alpha", "a@alpha.example");
+  const auto bid = business_of("alpha");
+  add_kiosk(bid, "kiosk-a");
+  const auto tea = add_product(owner, "Tea", "2.00");
+  const auto cake = add_product(owner, "Cake", "4.00");
+  using T = protocol::order_type;
+  using P = protocol::payment_method;
+  sqlite::open_options ro;
+  ro.read_only = true;
+  sqlite::connection rd(database_path(dir.path().string()), ro);
+  auto flat = [](const rp::report_set& r) {
+    std::string out;
+    for (const auto& id : rp::report_ids()) {
+      const auto* t = rp::find(r, id);
+      out += id + ":";
+      for (const auto& row : t->rows) {
+        out += row.key + "=";
+        for (auto v : row.values) out += std::to_string(v) + ",";
+        out += ";";
+      }
+      out += "\n";
+    }
+    return out;
+  };
+  int checks = 0;
+  auto same = [&](const std::string& from, const std::string& to, rp::granularity g, const std::string& why) {
+    const auto cal = rp::calendar_of(rd, bid);
+    const rp::period p{*rp::parse_date(from), *rp::parse_date(to), g};
+    const auto kept = rp::compute(rd, bid, cal, p);
+    const auto full = rp::compute(rd, bid, cal, p, {.cached = false});
+    EXPECT_EQ(flat(kept), flat(full)) << why << " " << from << ".." << to;
+    ++checks;
+    return kept;
+  };
+  set_zone(bid, "Europe/Berlin");
+  const auto a = place("kiosk-a", utc(2026, 3, 29, 21, 30), "", 0, 0, {{tea, 3}, {cake, 1}}, T::takeaway, P::cash, "collected");
+  const auto b = place("kiosk-a", utc(2026, 3, 30, 8, 10), "", 0, 0, {{tea, 2}}, T::eat_in, P::card_present, "paid");
+  const auto pending = place("kiosk-a", utc(2026, 3, 30, 8, 50), "", 0, 0, {{cake, 2}}, T::takeaway, P::cash, "pending");
+  auto first = same("2026-03-01", "2026-03-31", rp::granularity::day, "first build");
+  ASSERT_EQ(first.summary.rows[0].values[0], 2);  // two sales
+  // A new order in an hour already kept, one in a new hour, one outside the kept range.
+  place("kiosk-a", utc(2026, 3, 30, 8, 20), "", 0, 0, {{cake, 1}}, T::takeaway, P::wallet, "paid");
+  place("kiosk-a", utc(2026, 3, 31, 18, 0), "", 0, 0, {{tea, 1}}, T::takeaway, P::cash, "paid");
+  place("kiosk-a", utc(2026, 4, 2, 9, 0), "", 0, 0, {{tea, 4}}, T::takeaway, P::cash, "collected");
+  same("2026-03-01", "2026-03-31", rp::granularity::day, "new orders");
+  same("2026-03-01", "2026-04-30", rp::granularity::week, "range grown");
+  // State changes of old orders: paid, cancelled, refunded.
+  clk.now = utc(2026, 4, 3, 12, 0);
+  ASSERT_TRUE(orders->transition(pending.id, protocol::order_state::paid, "test"));
+  same("2026-03-01", "2026-04-30", rp::granularity::day, "paid later");
+  ASSERT_TRUE(orders->transition(b.id, protocol::order_state::refunded, "test"));
+  ASSERT_TRUE(orders->transition(a.id, protocol::order_state::refunded, "test"));
+  place("kiosk-a", utc(2026, 3, 30, 9, 0), "", 0, 0, {{tea, 1}}, T::takeaway, P::cash, "cancelled");
+  auto after = same("2026-02-15", "2026-04-30", rp::granularity::month, "refunds and a cancellation");
+  EXPECT_EQ(after.cancellations.rows.size(), 3u);
+  // An order written into the table by hand (no event) is still seen when it is the newest.
+  exec("INSERT INTO orders(id, business_id, device_id, day, seq, number, order_type, payment_method, state, currency, subtotal, "
+       "discount, tax, delivery_fee, total, tax_rate_bp, tax_inclusive, customer_name, eta_ms, created_at_ms, updated_at_ms) "
+       "VALUES ('00000000-0000-4000-8000-000000000001', '" + bid + "', 'kiosk-a', '2026-03-30', 99, 'Z-1', 'takeaway', 'cash', "
+       "'collected', 'EUR', 900, 0, 0, 0, 900, 1000, 1, '', 0, " +
+       std::to_string(duration_cast<milliseconds>(utc(2026, 4, 5, 8, 40).time_since_epoch()).count()) + ", 0)");
+  auto hand = same("2026-03-01", "2026-04-30", rp::granularity::day, "by hand");
+  EXPECT_EQ(hand.summary.rows[0].values[1], after.summary.rows[0].values[1] + 900);
+  // Another zone: different local days from the same kept slots; +05:30 has no whole-hour days.
+  for (const std::string zone : {"America/New_York", "Asia/Kolkata", "Asia/Kathmandu"}) {
+    set_zone(bid, zone);
+    same("2026-03-01", "2026-04-30", rp::granularity::day, zone);
+  }
+  EXPECT_EQ(checks, 9);
+}
+
 TEST_F(web_dashboard, report_csv_escapes_formula_names_and_the_page_draws_svg_charts) {
   browser owner{router};
   register_business(owner, "alpha", "a@alpha.example");

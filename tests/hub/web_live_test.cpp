@@ -3,10 +3,16 @@
 // resumed with Last-Event-ID gets exactly the missed events, then the live ones once.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "kh/hardware/printer/layout.hpp"
+#include "kh/hardware/printer/render.hpp"
 #include "kh/hub/web/escape.hpp"
 #include "kh/hub/web/web.hpp"
 #include "kh/protocol/codec.hpp"
+#include "kh/protocol/time.hpp"
 #include "test_support.hpp"
+#include "web/image.hpp"
 #include "web/util.hpp"
 
 namespace kh::hub::test {
@@ -213,7 +219,23 @@ TEST_F(web_live, staff_run_an_order_to_collected_through_the_counter_rules) {
 
   detail = s.get("/portal/live/" + oid);
   EXPECT_NE(detail.body.find("No action: the order is closed."), std::string::npos);
-  EXPECT_NE(detail.body.find("web:staff:"), std::string::npos);  // who, in the history
+  EXPECT_NE(detail.body.find("data-actor=\"web:staff:"), std::string::npos);  // who, as stored
+  // …and as staff know them: the account, the phone shop device; not the raw ids.
+  EXPECT_NE(detail.body.find(">s@alpha.example (staff)</td>"), std::string::npos) << detail.body;
+  EXPECT_NE(detail.body.find(">Phone shop (web-"), std::string::npos);
+  EXPECT_EQ(detail.body.find(">web:staff:"), std::string::npos);
+  EXPECT_EQ(detail.body.find(">device:"), std::string::npos);
+  // Times on the store's wall clock: a +14 h zone moves every history time by 14 h.
+  sqlite_connection(*db).exec("UPDATE businesses SET time_zone = 'Pacific/Kiritimati'");
+  detail = s.get("/portal/live/" + oid);
+  EXPECT_NE(detail.body.find("When (Pacific/Kiritimati)"), std::string::npos);
+  const auto placed_ms = std::stoll(scalar("SELECT MIN(at_ms) FROM order_state_history WHERE order_id = '" + oid + "'"));
+  auto wall = protocol::format_rfc3339(protocol::clock::time_point(std::chrono::milliseconds(placed_ms + 14 * 3'600'000)))
+                  .substr(0, 19)
+                  .replace(10, 1, " ");
+  EXPECT_NE(detail.body.find("<td>" + wall + "</td>"), std::string::npos) << wall;
+  auto utc = protocol::format_rfc3339(protocol::clock::time_point(std::chrono::milliseconds(placed_ms))).substr(0, 19).replace(10, 1, " ");
+  EXPECT_EQ(detail.body.find("<td>" + utc + "</td>"), std::string::npos);
   EXPECT_NE(detail.body.find("change 1.00 EUR"), std::string::npos);
   EXPECT_EQ(scalar("SELECT COUNT(*) FROM order_state_history WHERE order_id = '" + oid + "'"), "5");
   EXPECT_EQ(scalar("SELECT COUNT(*) FROM payments WHERE order_id = '" + oid + "' AND method = 'cash'"), "1");
@@ -267,6 +289,119 @@ TEST_F(web_live, a_stream_resumed_with_last_event_id_gets_exactly_the_missed_eve
   auto s3 = a.get("/portal/live/events?after=0", {{"last-event-id", "4"}});
   EXPECT_EQ(s3.body.find("id: "), std::string::npos);
   s.stream->close();
+}
+
+// The rows of the printer renderer's drawing of `number` in the receipt's huge order-number
+// print (the tallest band of inked rows of a receipt with nothing else on it).
+std::vector<std::vector<bool>> number_band(const std::string& number) {
+  namespace hwp = kh::hardware::printer;
+  hwp::receipt_doc d;
+  d.order_number = number;
+  const auto prof = hwp::printer_profile::mm80();
+  const auto img = hwp::render_escpos(hwp::layout_receipt(d, prof), prof).image;
+  std::vector<std::vector<bool>> rows;
+  for (int y = 0; y < img.height; ++y) {
+    std::vector<bool> r(static_cast<std::size_t>(img.width));
+    for (int x = 0; x < img.width; ++x) r[static_cast<std::size_t>(x)] = img.get(x, y);
+    rows.push_back(std::move(r));
+  }
+  std::size_t best = 0, best_len = 0;
+  for (std::size_t y = 0; y < rows.size();) {
+    std::size_t e = y;
+    while (e < rows.size() && std::find(rows[e].begin(), rows[e].end(), true) != rows[e].end()) ++e;
+    if (e - y > best_len) best = y, best_len = e - y;
+    y = e + 1;
+  }
+  return {rows.begin() + static_cast<std::ptrdiff_t>(best), rows.begin() + static_cast<std::ptrdiff_t>(best + best_len)};
+}
+
+// Whether `band` appears, pixel for pixel, somewhere down the black-and-white image.
+bool shows(const w::rgb_image& img, const std::vector<std::vector<bool>>& band) {
+  if (band.empty() || static_cast<int>(band[0].size()) != img.width) return false;
+  auto black = [&](int x, int y) { return img.rgb[(static_cast<std::size_t>(y) * img.width + x) * 3] < 128; };
+  for (int y0 = 0; y0 + static_cast<int>(band.size()) <= img.height; ++y0) {
+    bool all = true;
+    for (std::size_t r = 0; r < band.size() && all; ++r)
+      for (int x = 0; x < img.width && all; ++x)
+        if (black(x, y0 + static_cast<int>(r)) != band[r][static_cast<std::size_t>(x)]) all = false;
+    if (all) return true;
+  }
+  return false;
+}
+
+TEST_F(web_live, the_order_page_shows_the_customer_receipt_drawn_by_the_printer_renderer) {
+  client a{router}, b{router}, anon{router};
+  register_business(a, "alpha", "a@alpha.example");
+  register_business(b, "beta", "b@beta.example");
+  const auto tea = add_product(a, "Tea", "2.00");
+  const auto oid = phone_order("alpha", tea, "Ann");
+  const std::string number = scalar("SELECT number FROM orders WHERE id = '" + oid + "'");
+  ASSERT_FALSE(number.empty());
+  auto detail = a.get("/portal/live/" + oid);
+  EXPECT_NE(detail.body.find("src=\"/portal/live/" + oid + "/receipt.png\""), std::string::npos);
+  auto r = a.get("/portal/live/" + oid + "/receipt.png");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.content_type, "image/png");
+  const auto png = w::decode_image(r.body, 40'000'000);
+  ASSERT_TRUE(png.ok) << png.error;
+  EXPECT_EQ(png.image.width, 576);   // an 80 mm roll's dots
+  EXPECT_GT(png.image.height, 600);  // header, number, lines, totals, QR, footer
+  // The order's number, as the printer draws it, is on the receipt; another number is not.
+  EXPECT_TRUE(shows(png.image, number_band(number))) << number;
+  EXPECT_FALSE(shows(png.image, number_band(number == "A-999" ? "A-998" : "A-999")));
+  // Only the order's own business sees it.
+  EXPECT_EQ(b.get("/portal/live/" + oid + "/receipt.png").status, 404);
+  EXPECT_EQ(anon.get("/portal/live/" + oid + "/receipt.png").status, 303);
+  EXPECT_EQ(a.get("/portal/live/" + protocol::new_uuid() + "/receipt.png").status, 404);
+}
+
+// Page reads call repository helpers inside row loops; a helper that prepares the same SQL as
+// the loop (on the same read connection) used to get the loop's own cached statement back while
+// it was stepping: its bind failed ("bad parameter or other API misuse") and its reset cut the
+// loop short.
+TEST(read_connection, the_same_sql_prepared_while_its_statement_is_stepping_gets_a_statement_of_its_own) {
+  temp_dir dir;
+  const auto path = database_path(dir.path().string());
+  {
+    auto db = open_sqlite_store(path);
+    seed_small(*db);
+    auto& c = sqlite_connection(*db);
+    c.exec("CREATE TABLE t(k INTEGER PRIMARY KEY, parent INTEGER)");
+    c.exec("INSERT INTO t VALUES (1, NULL), (2, 1), (3, 1), (4, 2), (5, 2), (6, 3)");
+  }
+  sqlite::open_options o;
+  o.read_only = true;
+  sqlite::connection c(path, o);  // as the read pool opens them
+  constexpr const char* children = "SELECT k FROM t WHERE parent IS ? ORDER BY k";
+  // children(n) with the same SQL text, called for each row of an outer children() loop.
+  auto count_children = [&](std::int64_t k) {
+    auto q = c.prepare(children);
+    q.bind(1, k);
+    int n = 0;
+    while (q.step()) ++n;
+    return n;
+  };
+  std::vector<std::pair<std::int64_t, int>> seen;
+  {
+    auto outer = c.prepare(children);
+    outer.bind(1, std::int64_t{1});
+    while (outer.step()) seen.emplace_back(outer.int64(0), count_children(outer.int64(0)));
+  }
+  EXPECT_EQ(seen, (std::vector<std::pair<std::int64_t, int>>{{2, 2}, {3, 1}}));
+  // Nested two deep, then the cached statement is free again and works as before.
+  int grandchildren = 0;
+  {
+    auto outer = c.prepare(children);
+    outer.bind(1, std::int64_t{1});
+    while (outer.step()) {
+      auto mid = c.prepare(children);
+      mid.bind(1, outer.int64(0));
+      while (mid.step()) grandchildren += 1 + count_children(mid.int64(0));
+    }
+  }
+  EXPECT_EQ(grandchildren, 3);
+  EXPECT_EQ(count_children(2), 2);
+  EXPECT_EQ(count_children(6), 0);
 }
 
 }  // namespace

@@ -247,6 +247,22 @@ std::vector<std::uint8_t> layout_kitchen_slip(const kitchen_slip_doc& d, const p
   return e.take();
 }
 
+receipt_doc customer_receipt(const order_receipt_text& o) {
+  receipt_doc r;
+  r.header = {o.business};
+  r.order_number = o.order_number;
+  r.order_type = o.order_type;
+  r.date_time = o.date_time;
+  r.lines = o.lines;
+  r.total = o.total;
+  r.subtotal = o.total;
+  r.payment_method = o.payment_method;
+  r.eta = o.eta;
+  r.qr_url = o.tracking_url;
+  r.footer = {o.thanks, o.order_id};
+  return r;
+}
+
 receipt_doc sample_receipt() {
   receipt_doc d;
   d.header = {"Café Kioskhub", "12 Rue de la Gare, 75010 Paris", "VAT FR40123456789"};

@@ -345,7 +345,7 @@ int connection::on_wal_commit(void* self, sqlite3* db, const char* name, int fra
 }
 
 connection::~connection() {
-  for (auto& [sql, s] : cache_) sqlite3_finalize(s);
+  for (auto& [sql, s] : cache_) sqlite3_finalize(s.stmt);
   // sqlite3_close_v2 defers the close until every statement is finalised; all are, above.
   sqlite3_close_v2(db_);
 }
@@ -368,9 +368,18 @@ statement connection::prepare(std::string_view sql) {
     const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                                       SQLITE_PREPARE_PERSISTENT, &s, nullptr);
     if (rc != SQLITE_OK) fail(db_, rc, "prepare failed for: " + std::string(sql.substr(0, 120)));
-    it = cache_.emplace(std::string(sql), s).first;
+    it = cache_.emplace(std::string(sql), cached{s, false}).first;
+  } else if (it->second.in_use) {
+    // The cached statement belongs to a handle that is still alive (it may be stepping):
+    // binding or resetting it here would break that handle ("bad parameter or other API
+    // misuse"). This handle gets its own statement.
+    sqlite3_stmt* s = nullptr;
+    const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), 0, &s, nullptr);
+    if (rc != SQLITE_OK) fail(db_, rc, "prepare failed for: " + std::string(sql.substr(0, 120)));
+    return statement(*this, s, nullptr);
   }
-  return statement(*this, it->second);
+  it->second.in_use = true;
+  return statement(*this, it->second.stmt, &it->second.in_use);
 }
 
 std::int64_t connection::last_insert_rowid() const noexcept { return sqlite3_last_insert_rowid(db_); }
@@ -378,10 +387,14 @@ int connection::changes() const noexcept { return sqlite3_changes(db_); }
 bool connection::in_transaction() const noexcept { return sqlite3_get_autocommit(db_) == 0; }
 
 statement::~statement() {
-  if (stmt_) {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
+  if (!stmt_) return;
+  if (!in_use_) {
+    sqlite3_finalize(stmt_);
+    return;
   }
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  *in_use_ = false;
 }
 
 statement& statement::bind(int i, std::int64_t v) {

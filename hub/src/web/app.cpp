@@ -40,9 +40,14 @@ constexpr std::string_view k_shell = R"(<!doctype html>
 </head><body>{{nav|html}}<main class="container py-3">{{body|html}}</main>{{scripts|html}}</body></html>
 )";
 
-constexpr std::string_view k_nav = R"(<nav class="navbar navbar-expand navbar-dark bg-dark px-3 flex-wrap">
-<a class="navbar-brand" href="/portal">{{business}}</a>
-<div class="navbar-nav flex-wrap">
+// Collapsed behind a "Menu" button below 1200 px (Bootstrap's collapse, from its bundle: no
+// inline script); the settings an owner rarely opens sit in one "Settings" drop-down so the bar
+// fits on one line at 1200 px and up.
+constexpr std::string_view k_nav = R"(<nav class="navbar navbar-expand-xl navbar-dark bg-dark px-3 portal-nav">
+<a class="navbar-brand text-truncate" href="/portal">{{business}}</a>
+<button class="navbar-toggler" type="button" data-bs-toggle="collapse" data-bs-target="#portal-menu" aria-controls="portal-menu" aria-expanded="false" aria-label="Menu"><span class="navbar-toggler-icon"></span></button>
+<div class="collapse navbar-collapse" id="portal-menu">
+<div class="navbar-nav me-auto">
 <a class="nav-link" href="/portal/live">Live orders</a>
 <a class="nav-link" href="/portal/counter">Counter</a>
 <a class="nav-link" href="/portal/orders">Orders</a>
@@ -53,15 +58,19 @@ constexpr std::string_view k_nav = R"(<nav class="navbar navbar-expand navbar-da
 {{owner_links|html}}<a class="nav-link" href="/portal/qr">QR codes</a>
 <a class="nav-link" href="/s/{{slug|url}}">Shop</a>
 </div>
-<form method="post" action="/logout" class="ms-auto">{{csrf|html}}<button class="btn btn-sm btn-outline-light">Log out {{email}}</button></form>
+<form method="post" action="/logout" class="d-flex align-items-center gap-2 py-2 py-xl-0">{{csrf|html}}<span class="navbar-text small text-truncate portal-email">{{email}}</span><button class="btn btn-sm btn-outline-light text-nowrap">Log out</button></form>
+</div>
 </nav>)";
 
 // Settings a staff account may look at but not change: only owners get them in the menu.
 constexpr std::string_view k_owner_links = R"(<a class="nav-link" href="/portal/reports">Reports</a>
-<a class="nav-link" href="/portal/categories">Categories</a>
-<a class="nav-link" href="/portal/discounts">Discounts</a>
-<a class="nav-link" href="/portal/store">Store</a>
-<a class="nav-link" href="/portal/staff">Staff</a>
+<div class="nav-item dropdown"><a class="nav-link dropdown-toggle" href="#" role="button" data-bs-toggle="dropdown" aria-expanded="false">Settings</a>
+<div class="dropdown-menu dropdown-menu-dark">
+<a class="dropdown-item" href="/portal/categories">Categories</a>
+<a class="dropdown-item" href="/portal/discounts">Discounts</a>
+<a class="dropdown-item" href="/portal/store">Store</a>
+<a class="dropdown-item" href="/portal/staff">Staff</a>
+</div></div>
 )";
 
 bool valid_slug(const std::string& s) {
@@ -171,7 +180,9 @@ http_response app::impl::page(const http_request& req, int status, const std::st
                          {"owner_links", s->owner() ? render(k_owner_links, {}) : safe_html{}}});
   }
   safe_html sc{};
-  if (!scripts.empty()) sc = render(R"(<script src="{{src|attr}}" defer></script>)", {{"src", scripts}});
+  // The menu's collapse and drop-down.
+  if (s) sc = safe_html{R"(<script src="/static/bootstrap/js/bootstrap.bundle.min.js" defer></script>)"};
+  if (!scripts.empty()) sc = render(R"({{b|html}}<script src="{{src|attr}}" defer></script>)", {{"b", sc}, {"src", scripts}});
   auto html = render(k_shell, {{"title", title}, {"nav", nav}, {"body", body}, {"scripts", sc}});
   return finish(req, html_page(status, std::move(html.html)));
 }

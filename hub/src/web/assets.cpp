@@ -25,6 +25,8 @@ std::string_view asset_app_css() {
 .hours-grid{display:grid;grid-template-columns:3.5rem repeat(4,minmax(0,1fr));gap:.4rem .5rem;align-items:center}
 .hours-grid .form-control{min-width:0}
 .cart-qr{width:220px;height:220px;image-rendering:pixelated}
+.portal-nav .navbar-brand{max-width:16rem}
+.portal-nav .portal-email{max-width:14rem}
 @media print{
   @page{size:A4;margin:12mm}
   nav,.no-print{display:none!important}

@@ -10,6 +10,9 @@
 
 #include "kh/hub/orders/order_events.hpp"
 #include "kh/hub/orders/order_transitions.hpp"
+#include "kh/hub/reports/reports.hpp"
+#include "kh/hardware/printer/layout.hpp"
+#include "kh/hardware/printer/render.hpp"
 #include "kh/protocol/codec.hpp"
 #include "kh/protocol/ids.hpp"
 #include "kh/protocol/time.hpp"
@@ -89,6 +92,42 @@ std::int64_t day_start_ms(const std::string& d, int offset_min) {
   return to_ms(*t) - static_cast<std::int64_t>(offset_min) * 60'000;
 }
 
+// "2026-03-29 23:30:05" on the store's wall clock (its IANA zone, else the fixed offset).
+std::string local_time(const reports::local_calendar& cal, std::int64_t utc_ms) {
+  const std::int64_t local = utc_ms + static_cast<std::int64_t>(cal.offset_minutes(utc_ms)) * 60'000;
+  return protocol::format_rfc3339(from_ms(local)).substr(0, 19).replace(10, 1, " ");
+}
+std::string local_time(const reports::local_calendar& cal, const std::string& rfc3339) {
+  const auto t = protocol::parse_rfc3339(rfc3339);
+  return t ? local_time(cal, to_ms(*t)) : rfc3339;
+}
+
+// Who made a change, as staff know them: the account's e-mail (and role) for `web:<role>:<id>`,
+// the device's name, id and mode for `device:<id>` ("phone shop" for the web device), a sentence
+// for the system. Looked up in the order's own business only; unknown ids stay as stored.
+std::string actor_name(sqlite::connection& db, const std::string& business_id, const std::string& actor) {
+  if (actor.rfind("web:", 0) == 0) {
+    const auto colon = actor.find(':', 4);
+    const std::string role = colon == std::string::npos ? "" : actor.substr(4, colon - 4);
+    const std::string id = colon == std::string::npos ? actor.substr(4) : actor.substr(colon + 1);
+    auto q = db.prepare("SELECT email, role FROM owners WHERE id = ? AND business_id = ?");
+    q.bind(1, id).bind(2, business_id);
+    if (q.step()) return q.text(0) + " (" + q.text(1) + ")";
+    return role.empty() ? actor : label(role) + " account " + id;
+  }
+  if (actor.rfind("device:", 0) == 0) {
+    const std::string id = actor.substr(7);
+    if (id.rfind("web-", 0) == 0) return "Phone shop (" + id + ")";
+    auto q = db.prepare("SELECT name, mode FROM devices WHERE id = ? AND business_id = ?");
+    q.bind(1, id).bind(2, business_id);
+    if (q.step()) return q.text(0) + " · " + id + " (" + q.text(1) + ")";
+    return "Device " + id;
+  }
+  if (actor == "system:expiry") return "System: unpaid order expired";
+  if (actor.rfind("system:", 0) == 0) return "System (" + actor.substr(7) + ")";
+  return actor;
+}
+
 struct filters {
   std::string state;    // "" = open orders, "all", or a state word
   std::string channel;  // "" | kiosk | phone
@@ -120,6 +159,57 @@ std::optional<field_error> read_filters(const http_request& req, filters& f) {
 
 }  // namespace
 
+namespace {
+
+// The customer's receipt as the kiosk's printer would print it: composed by hardware's
+// customer_receipt (the kiosk's own composition), laid out as ESC/POS for an 80 mm roll and
+// drawn by the printer renderer. Money, times and labels are the hub's (store's zone).
+http_response receipt_preview(app::impl& d, const http_request& req, const session& s, const std::string& id) {
+  namespace hwp = kh::hardware::printer;
+  std::optional<protocol::open_order> o;
+  hwp::order_receipt_text t;
+  {
+    auto db = d.reads.get();
+    order_event_log log(*db);
+    o = log.open_order(id);
+    if (!o) return d.not_found(req, &s);
+    const auto cal = reports::calendar_of(*db, s.business_id);
+    std::vector<std::int64_t> totals;
+    auto q = db->prepare("SELECT line_total FROM order_lines WHERE order_id = ? ORDER BY line_no");
+    q.bind(1, id);
+    while (q.step()) totals.push_back(q.int64(0));
+    for (std::size_t i = 0; i < o->lines.size(); ++i) {
+      const auto& l = o->lines[i];
+      hwp::doc_line dl{l.qty, l.name, {}, i < totals.size() ? format_money(totals[i], o->total.currency) : std::string()};
+      for (const auto& op : l.options) dl.notes.push_back(op.name);
+      if (!l.note.empty()) dl.notes.push_back(l.note);
+      t.lines.push_back(std::move(dl));
+    }
+    t.date_time = local_time(cal, o->created_at).substr(0, 16);
+    if (!o->eta.empty()) t.eta = "Ready around " + local_time(cal, o->eta).substr(11, 5);
+  }
+  t.business = s.business_name;
+  t.order_number = o->number;
+  t.order_type = label(protocol::to_string(o->type)) + (o->table.empty() ? "" : " · Table " + o->table);
+  t.total = format_money(o->total.amount, o->total.currency);
+  t.payment_method = label(protocol::to_string(o->payment));
+  t.tracking_url = d.base_url(req) + "/o/" + id;
+  t.thanks = "Thank you!";
+  t.order_id = id;
+  const auto profile = hwp::printer_profile::mm80();
+  const auto bytes = hwp::layout_receipt(hwp::customer_receipt(t), profile);
+  const auto png = hwp::encode_png(hwp::render_escpos(bytes, profile).image);
+  if (png.empty()) return d.error_page(req, 500, "The receipt could not be drawn.", &s);
+  http_response r;
+  r.content_type = "image/png";
+  r.body.assign(png.begin(), png.end());
+  r.headers.emplace_back("Cache-Control", "no-store");
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  return r;
+}
+
+}  // namespace
+
 // ---- the board ---------------------------------------------------------------------------
 
 http_response app::impl::live(const http_request& req, const session& s, const std::vector<std::string>& rest) {
@@ -143,6 +233,7 @@ http_response app::impl::live(const http_request& req, const session& s, const s
   if (rest.size() == 1 && req.method == "GET") return live_detail(req, s, oid);
   if (rest.size() == 2 && rest[1] == "action" && req.method == "POST") return live_action(req, s, oid);
   if (rest.size() == 2 && rest[1] == "print" && req.method == "GET") return live_print(req, s, oid);
+  if (rest.size() == 2 && rest[1] == "receipt.png" && req.method == "GET") return receipt_preview(*this, req, s, oid);
   return not_found(req, &s);
 }
 
@@ -312,11 +403,14 @@ http_response app::impl::live_events(const http_request& req, const session& s) 
 
 http_response app::impl::live_detail(const http_request& req, const session& s, const std::string& id) {
   std::optional<protocol::open_order> o;
-  std::string phone, email, payments, history;
+  std::string phone, email, payments, history, zone, paid_local;
   {
     auto db = reads.get();
+    const auto cal = reports::calendar_of(*db, s.business_id);
+    zone = cal.name();
     order_event_log log(*db);
     o = log.open_order(id);
+    if (o && !o->paid_at.empty()) paid_local = local_time(cal, o->paid_at);
     auto c = db->prepare("SELECT customer_phone, customer_email FROM orders WHERE id = ?");
     c.bind(1, id);
     if (c.step()) {
@@ -328,16 +422,17 @@ http_response app::impl::live_detail(const http_request& req, const session& s, 
     while (p.step()) {
       payments += render("<li>{{m}} {{amt}} ({{st}}, {{at}})</li>",
                          {{"m", label(p.text(0))}, {"amt", format_money(p.int64(2), p.text(3))}, {"st", p.text(4)},
-                          {"at", protocol::format_rfc3339(from_ms(p.int64(5))).substr(0, 19)}}).html;
+                          {"at", local_time(cal, p.int64(5))}}).html;
     }
     auto h = db->prepare("SELECT COALESCE(from_state, ''), to_state, actor, reason, at_ms FROM order_state_history WHERE order_id = ? ORDER BY step");
     h.bind(1, id);
     while (h.step()) {
-      history += render(R"(<tr><td>{{at}}</td><td>{{from}}</td><td>{{to}}</td><td>{{who}}</td><td>{{why}}</td></tr>)",
-                        {{"at", protocol::format_rfc3339(from_ms(h.int64(4))).substr(0, 19).replace(10, 1, " ")},
+      history += render(R"(<tr><td>{{at}}</td><td>{{from}}</td><td>{{to}}</td><td data-actor="{{actor|attr}}">{{who}}</td><td>{{why}}</td></tr>)",
+                        {{"at", local_time(cal, h.int64(4))},
+                         {"actor", h.text(2)},
                          {"from", h.text(0).empty() ? std::string("—") : label(h.text(0))},
                          {"to", label(h.text(1))},
-                         {"who", h.text(2)},
+                         {"who", actor_name(*db, s.business_id, h.text(2))},
                          {"why", h.text(3)}}).html;
     }
   }
@@ -383,7 +478,8 @@ http_response app::impl::live_detail(const http_request& req, const session& s, 
 <div class="col-md-6"><h2 class="h5">Customer</h2><p>{{name}}<br>{{phone}}<br>{{email}}{{table|html}}</p>
 <h2 class="h5">Payment</h2><p>{{pay}}{{paid|html}}</p><ul>{{payments|html}}</ul>
 <h2 class="h5 no-print">Actions</h2><div class="no-print" id="order-actions">{{buttons|html}}</div></div></div>
-<h2 class="h5 mt-3">History</h2><div class="table-responsive"><table class="table table-sm" id="order-history"><thead><tr><th>When (UTC)</th><th>From</th><th>To</th><th>Who</th><th>Reason</th></tr></thead><tbody>{{history|html}}</tbody></table></div>)",
+<h2 class="h5 mt-3 no-print">Customer receipt</h2><p class="no-print"><img class="receipt-preview border" src="/portal/live/{{id|url}}/receipt.png" alt="Receipt of order {{num|attr}} as the kiosk prints it" width="288" loading="lazy"></p>
+<h2 class="h5 mt-3">History</h2><div class="table-responsive"><table class="table table-sm" id="order-history"><thead><tr><th>When ({{zone}})</th><th>From</th><th>To</th><th>Who</th><th>Reason</th></tr></thead><tbody>{{history|html}}</tbody></table></div>)",
                      {{"notice", notice},
                       {"num", o->number},
                       {"st", protocol::to_string(o->state)},
@@ -401,10 +497,11 @@ http_response app::impl::live_detail(const http_request& req, const session& s, 
                       {"email", email},
                       {"table", o->table.empty() ? safe_html{} : render("<br>Table {{t}}", {{"t", o->table}})},
                       {"pay", label(protocol::to_string(o->payment))},
-                      {"paid", o->paid_at.empty() ? safe_html{" — not paid yet"} : render(" — paid {{t}}", {{"t", o->paid_at.substr(0, 19)}})},
+                      {"paid", o->paid_at.empty() ? safe_html{" — not paid yet"} : render(" — paid {{t}}", {{"t", paid_local}})},
                       {"payments", safe_html{payments}},
                       {"buttons", buttons.empty() ? safe_html{"<p class=\"text-muted\">No action: the order is closed.</p>"} : safe_html{buttons}},
-                      {"history", safe_html{history}}});
+                      {"history", safe_html{history}},
+                      {"zone", zone}});
   return page(req, 200, "Order " + o->number, body, &s);
 }
 
@@ -471,10 +568,12 @@ http_response app::impl::live_print(const http_request& req, const session& s, c
   const std::string paper = qfield(req, "paper").empty() ? "80mm" : qfield(req, "paper");
   if (paper != "80mm" && paper != "a4") return bad_field(req, {"paper", "80mm or a4"}, &s);
   std::optional<protocol::open_order> o;
+  std::string at;
   {
     auto db = reads.get();
     order_event_log log(*db);
     o = log.open_order(id);
+    if (o) at = local_time(reports::calendar_of(*db, s.business_id), o->created_at).substr(0, 16);
   }
   if (!o) return not_found(req, &s);
   std::string lines;
@@ -496,7 +595,7 @@ http_response app::impl::live_print(const http_request& req, const session& s, c
                      {{"num", o->number},
                       {"paper", paper},
                       {"type", label(protocol::to_string(o->type)) + (o->table.empty() ? "" : " · Table " + o->table)},
-                      {"at", o->created_at.substr(0, 16).replace(10, 1, " ")},
+                      {"at", at},
                       {"who", o->customer_name.empty() ? safe_html{} : render(R"(<div class="t-name">{{n}}</div>)", {{"n", o->customer_name}})},
                       {"lines", safe_html{lines}},
                       {"items", std::to_string([&] { int n = 0; for (const auto& l : o->lines) n += l.qty; return n; }())},

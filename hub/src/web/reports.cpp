@@ -2,6 +2,9 @@
 // beside it, and each as CSV. Owner only (figures of the business). Runs on the web's read-only
 // connections on the HTTP thread, never on the writer.
 #include <algorithm>
+#include <map>
+#include <memory>
+#include <mutex>
 
 #include <spdlog/spdlog.h>
 
@@ -119,6 +122,63 @@ safe_html section(const rp::table& t, const safe_html& chart, const std::string&
                 {{"id", t.id}, {"title", t.title}, {"q", q}, {"chart", chart}, {"table", table_html(t, currency)}});
 }
 
+namespace {
+
+// Everything a report page shows besides its query: the business' last order change (event seq),
+// its newest order, its feedback, its low-stock list, its name, currency and zone,
+// and the quarter hour (the kept figures' own refresh bound). Read in one go, in microseconds.
+std::string page_signature(sqlite::connection& db, const std::string& business_id) {
+  std::string sig;
+  auto add = [&](const char* sql, bool bind) {
+    auto q = db.prepare(sql);
+    if (bind) q.bind(1, business_id);
+    if (q.step())
+      for (int i = 0; i < 4; ++i) sig += q.text(i) + "|";
+  };
+  add("SELECT order_event_seq, name, currency, COALESCE(time_zone, utc_offset_minutes) FROM businesses WHERE id = ?", true);
+  add("SELECT COALESCE(MAX(created_at_ms), 0), 0, 0, 0 FROM orders WHERE business_id = ?", true);
+  add("SELECT COUNT(*), COALESCE(MAX(created_at_ms), 0), 0, 0 FROM order_feedback WHERE business_id = ?", true);
+  add("SELECT COALESCE(group_concat(id || ':' || stock || ':' || COALESCE(low_stock_threshold, 0) || ':' || name, ','), ''), 0, 0, 0 "
+      "FROM products WHERE business_id = ? AND active = 1 AND stock IS NOT NULL", true);
+  return sig + std::to_string(now_ms() / (15 * 60'000));
+}
+
+// Finished report answers (page or CSV, compressed as sent) by session, query, encoding and
+// signature: a reload of an unchanged business costs the signature's queries only.
+struct answer_cache {
+  std::mutex mu;
+  std::map<std::string, std::pair<std::uint64_t, http_response>> entries;
+  std::uint64_t tick = 0;
+  static constexpr std::size_t k_max = 32;
+  std::optional<http_response> get(const std::string& key) {
+    std::lock_guard lock(mu);
+    auto it = entries.find(key);
+    if (it == entries.end()) return std::nullopt;
+    it->second.first = ++tick;
+    return it->second.second;
+  }
+  void put(const std::string& key, const http_response& r) {
+    std::lock_guard lock(mu);
+    if (entries.size() >= k_max) {
+      auto oldest = entries.begin();
+      for (auto it = entries.begin(); it != entries.end(); ++it)
+        if (it->second.first < oldest->second.first) oldest = it;
+      entries.erase(oldest);
+    }
+    entries[key] = {++tick, r};
+  }
+};
+
+answer_cache& answers() {
+  static answer_cache c;
+  return c;
+}
+
+http_response compute_reports_page(app::impl& d, const http_request& req, const session& s, const std::vector<std::string>& rest,
+                                   sqlite::connection& db, const rp::local_calendar& cal, const rp::period& p);
+
+}  // namespace
+
 http_response reports_page(app::impl& d, const http_request& req, const session& s, const std::vector<std::string>& rest) {
   if (rest.size() > 1) return d.not_found(req, &s);
   auto db = d.reads.get();
@@ -126,7 +186,20 @@ http_response reports_page(app::impl& d, const http_request& req, const session&
   const auto pp = read_period(req, cal);
   if (pp.error) return d.bad_field(req, *pp.error, &s);
   const auto& p = pp.p;
+  const auto enc = req.headers.find("accept-encoding");
+  const std::string key = s.csrf + "\n" + s.business_id + "\n" + (rest.empty() ? std::string() : rest[0]) + "\n" + query_of(p) + "\n" +
+                          (enc == req.headers.end() ? std::string() : enc->second) + "\n" + page_signature(*db, s.business_id);
+  if (auto hit = answers().get(key)) return *hit;
+  auto r = compute_reports_page(d, req, s, rest, *db, cal, p);
+  if (r.status == 200) answers().put(key, r);
+  return r;
+}
 
+namespace {
+
+http_response compute_reports_page(app::impl& d, const http_request& req, const session& s, const std::vector<std::string>& rest,
+                                   sqlite::connection& db_, const rp::local_calendar& cal, const rp::period& p) {
+  auto* db = &db_;
   if (rest.size() == 1) {  // {id}.csv
     const std::string& name = rest[0];
     if (!name.ends_with(".csv")) return d.not_found(req, &s);
@@ -204,6 +277,8 @@ http_response reports_page(app::impl& d, const http_request& req, const session&
                       {"canc", std::to_string(sum[3])}, {"share", fixed2(sum[4]) + " %"}, {"sections", safe_html{sections}}});
   return d.page(req, 200, "Reports", body, &s);
 }
+
+}  // namespace
 
 }  // namespace
 

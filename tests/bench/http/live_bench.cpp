@@ -134,7 +134,7 @@ int main(int argc, char** argv) {
                            "&prep_minutes=5&always_open=1&type_takeaway=1&email=bench%40example.com&password=" +
                            enc("a long bench password");
   auto done = request(port, "POST", "/register", pre, form);
-  const std::string session = cookie_of(done.head, "kh_session");
+  const std::string session = cookie_of(done.head, "kh_session");  // "kh_session=<token>"
   if (done.status != 303 || session.empty()) {
     std::fprintf(stderr, "registration failed: %d\n%s\n", done.status, done.head.c_str());
     return 1;
@@ -159,7 +159,7 @@ int main(int argc, char** argv) {
   std::size_t page_bytes = 0;
   for (int i = 0; i < requests + 20; ++i) {
     auto t = steady_clock::now();
-    auto r = request(port, "GET", "/portal/live", "kh_session=" + session);
+    auto r = request(port, "GET", "/portal/live", session);
     const double p = ms_since(t) * 1000;
     t = steady_clock::now();
     auto h = request(port, "GET", "/healthz", {});
@@ -191,7 +191,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "stream %d: connect failed\n", i);
       return 1;
     }
-    const std::string q = "GET /portal/live/events?after=" + after + " HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: kh_session=" + session + "\r\n\r\n";
+    const std::string q = "GET /portal/live/events?after=" + after + " HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: " + session + "\r\n\r\n";
     ::send(fd, q.data(), q.size(), MSG_NOSIGNAL);
     epoll_event e{};
     e.events = EPOLLIN;

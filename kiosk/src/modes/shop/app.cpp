@@ -282,18 +282,18 @@ void app::print(print_job job, bool force) {
     post_ui([this, id = job.order_id] { apply(events::printed{id, protocol::printer_state::absent, false}); });
     return;
   }
-  hwp::receipt_doc r;
-  r.header = {job.business};
-  r.order_number = job.number;
-  r.order_type = job.type_label;
-  r.date_time = local_day() + " " + local_hhmm(now_s());
-  r.lines = job.lines;
-  r.total = job.total;
-  r.subtotal = job.total;
-  r.payment_method = job.payment_label;
-  r.eta = job.eta;
-  r.qr_url = job.tracking_url;
-  r.footer = {job.footer, job.order_id};
+  // The same composition the hub's order page previews (hardware's customer_receipt).
+  const hwp::receipt_doc r = hwp::customer_receipt({.business = job.business,
+                                                     .order_number = job.number,
+                                                     .order_type = job.type_label,
+                                                     .date_time = local_day() + " " + local_hhmm(now_s()),
+                                                     .lines = job.lines,
+                                                     .total = job.total,
+                                                     .payment_method = job.payment_label,
+                                                     .eta = job.eta,
+                                                     .tracking_url = job.tracking_url,
+                                                     .thanks = job.footer,
+                                                     .order_id = job.order_id});
   hwp::pickup_ticket_doc t;
   t.business_name = job.business;
   t.order_number = job.number;

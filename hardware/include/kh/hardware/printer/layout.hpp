@@ -35,6 +35,21 @@ struct receipt_doc {
   std::vector<std::string> footer;  ///< centered closing lines
 };
 
+/// One order as its customer receipt tells it, every field already text (money, time and labels
+/// formatted by the caller in the store's language).
+struct order_receipt_text {
+  std::string business;  ///< printed big at the top
+  std::string order_number, order_type, date_time;
+  std::vector<doc_line> lines;
+  std::string total, payment_method, eta, tracking_url;
+  std::string thanks;    ///< closing line ("Thank you!")
+  std::string order_id;  ///< printed last: staff find the order by it
+};
+
+/// The customer receipt of an order: what the kiosk prints and the hub's order page previews
+/// (one composition for both, so the preview is the paper).
+receipt_doc customer_receipt(const order_receipt_text& o);
+
 /// Pickup ticket the customer keeps; the counter scans its QR.
 struct pickup_ticket_doc {
   std::string business_name;

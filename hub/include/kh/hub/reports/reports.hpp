@@ -120,8 +120,17 @@ const std::vector<std::string>& report_ids();
 /// is set, else `utc_offset_minutes`). Throws sqlite::error for an unknown business.
 local_calendar calendar_of(sqlite::connection& db, const std::string& business_id);
 
-/// Computes every report of `p` for `business_id` on `db` (a read connection).
-report_set compute(sqlite::connection& db, const std::string& business_id, const local_calendar& cal, const period& p);
+struct compute_options {
+  /// Order figures (and best sellers) from the business' figures kept in memory, brought up to
+  /// date from the orders inserted or changed since the last request (default: true). False:
+  /// every order row of the period is read (the reference the tests compare with).
+  bool cached = true;
+};
+
+/// Computes every report of `p` for `business_id` on `db` (a read connection; it opens its own
+/// read transaction unless one is open).
+report_set compute(sqlite::connection& db, const std::string& business_id, const local_calendar& cal, const period& p,
+                   const compute_options& opts = {});
 
 /// One table of the set by id, nullptr for an unknown id.
 const table* find(const report_set& r, const std::string& id);

@@ -128,7 +128,9 @@ class connection {
   void exec(std::string_view sql);
 
   /// A prepared statement cached for the connection's lifetime, keyed by the SQL text. The
-  /// returned handle resets the statement when it goes out of scope.
+  /// returned handle resets the statement when it goes out of scope. While the cached one is
+  /// still in use (an open handle of the same SQL, e.g. a helper called inside a row loop), a
+  /// fresh statement is prepared for this handle alone and finalised with it.
   statement prepare(std::string_view sql);
 
   /// Tells `cp` the WAL's size after each commit (`background_checkpoint` connections only;
@@ -154,15 +156,21 @@ class connection {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
   };
-  std::unordered_map<std::string, sqlite3_stmt*, sv_hash, std::equal_to<>> cache_;
+  struct cached {
+    sqlite3_stmt* stmt = nullptr;
+    bool in_use = false;  ///< a statement handle holds it now
+  };
+  std::unordered_map<std::string, cached, sv_hash, std::equal_to<>> cache_;
 };
 
 /// A borrowed, cached prepared statement. Bind with 1-based indices, then step().
 class statement {
  public:
-  statement(connection& c, sqlite3_stmt* s) noexcept : conn_(&c), stmt_(s) {}
+  /// `in_use`: the cache entry's flag, cleared when this handle ends; nullptr for a statement
+  /// of this handle alone (finalised when it ends).
+  statement(connection& c, sqlite3_stmt* s, bool* in_use) noexcept : conn_(&c), stmt_(s), in_use_(in_use) {}
   ~statement();
-  statement(statement&& o) noexcept : conn_(o.conn_), stmt_(o.stmt_) { o.stmt_ = nullptr; }
+  statement(statement&& o) noexcept : conn_(o.conn_), stmt_(o.stmt_), in_use_(o.in_use_) { o.stmt_ = nullptr; }
   statement(const statement&) = delete;
   statement& operator=(const statement&) = delete;
   statement& operator=(statement&&) = delete;
@@ -196,6 +204,7 @@ class statement {
  private:
   connection* conn_;
   sqlite3_stmt* stmt_;
+  bool* in_use_ = nullptr;
 };
 
 /// BEGIN IMMEDIATE … COMMIT; rolls back in the destructor unless committed.
