@@ -615,10 +615,15 @@ staff_service& app::impl::staff() {
 void app::order_event(const std::string& business_id, const protocol::order_status& st) {
   if (!st.seq) return;
   auto* d = impl_.get();
-  // Formatted once here (writer thread); pushed to every stream on the HTTP thread.
-  auto frame = std::make_shared<const std::string>(sse_hub::frame(*st.seq, "order", event_json(protocol::to_json(st))));
-  const std::int64_t seq = *st.seq;
-  auto task = [d, business_id, seq, frame] { d->sse->publish(business_id, seq, frame); };
+  // Formatted once, on the HTTP thread and only when the business has a live stream open: most
+  // events of a busy hub reach no dashboard, and the writer thread should not pay for them. The
+  // check runs on the HTTP thread, where streams are also added after reading their backlog, so a
+  // stream opening at this moment either finds this event in its backlog or is open here.
+  auto task = [d, business_id, st] {
+    if (d->sse->open(business_id) == 0) return;
+    auto frame = std::make_shared<const std::string>(sse_hub::frame(*st.seq, "order", event_json(protocol::to_json(st))));
+    d->sse->publish(business_id, *st.seq, frame);
+  };
   if (d->hooks.on_http) {
     d->hooks.on_http(std::move(task));
   } else {
