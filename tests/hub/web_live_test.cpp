@@ -236,6 +236,12 @@ TEST_F(web_live, staff_run_an_order_to_collected_through_the_counter_rules) {
   EXPECT_NE(detail.body.find("<td>" + wall + "</td>"), std::string::npos) << wall;
   auto utc = protocol::format_rfc3339(protocol::clock::time_point(std::chrono::milliseconds(placed_ms))).substr(0, 19).replace(10, 1, " ");
   EXPECT_EQ(detail.body.find("<td>" + utc + "</td>"), std::string::npos);
+  // The board's date filters are the store's days too: placed 11:30 UTC on 29 March is 01:30 on
+  // 30 March in Kiritimati, so it is found under the 30th and not under the 29th.
+  sqlite_connection(*db).exec("UPDATE orders SET created_at_ms = 1774783800000 WHERE id = '" + oid + "'");
+  EXPECT_NE(s.get("/portal/live?state=all&from=2026-03-30&to=2026-03-30").body.find(oid), std::string::npos);
+  EXPECT_EQ(s.get("/portal/live?state=all&from=2026-03-29&to=2026-03-29").body.find(oid), std::string::npos);
+  EXPECT_NE(s.get("/portal/live?state=all&from=2026-03-29&to=2026-03-30").body.find(oid), std::string::npos);
   EXPECT_NE(detail.body.find("change 1.00 EUR"), std::string::npos);
   EXPECT_EQ(scalar("SELECT COUNT(*) FROM order_state_history WHERE order_id = '" + oid + "'"), "5");
   EXPECT_EQ(scalar("SELECT COUNT(*) FROM payments WHERE order_id = '" + oid + "' AND method = 'cash'"), "1");

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -87,9 +88,13 @@ std::string label(std::string s) {
 
 bool valid_date(const std::string& d) { return d.size() == 10 && protocol::parse_rfc3339(d + "T00:00:00Z").has_value(); }
 
-std::int64_t day_start_ms(const std::string& d, int offset_min) {
+// Midnight starting the date `d` (YYYY-MM-DD, checked by valid_date) on the store's wall clock,
+// DST-correct in its IANA zone; `days_after` moves to a later date (the end of a range).
+std::int64_t day_start_ms(const reports::local_calendar& cal, const std::string& d, int days_after = 0) {
   const auto t = protocol::parse_rfc3339(d + "T00:00:00Z");
-  return to_ms(*t) - static_cast<std::int64_t>(offset_min) * 60'000;
+  const std::string day =
+      protocol::format_rfc3339(from_ms(to_ms(*t) + static_cast<std::int64_t>(days_after) * 86'400'000)).substr(0, 10);
+  return cal.day_start_ms(std::stoi(day.substr(0, 4)), std::stoi(day.substr(5, 2)), std::stoi(day.substr(8, 2)));
 }
 
 // "2026-03-29 23:30:05" on the store's wall clock (its IANA zone, else the fixed offset).
@@ -243,18 +248,15 @@ http_response app::impl::live_board(const http_request& req, const session& s, b
   if (counter) f = filters{};
   json orders = json::array();
   std::int64_t seq = 0;
+  std::optional<reports::local_calendar> cal;
   {
     auto db = reads.get();
     db->exec("BEGIN");  // one snapshot: the orders and the seq they reflect
     try {
       order_event_log log(*db);
       seq = log.last_seq(s.business_id);
-      int offset = 0;
-      {
-        auto b = db->prepare("SELECT utc_offset_minutes FROM businesses WHERE id = ?");
-        b.bind(1, s.business_id);
-        if (b.step()) offset = b.int32(0);
-      }
+      // The date filters are the store's days (its IANA zone, else the fixed offset).
+      cal.emplace(reports::calendar_of(*db, s.business_id));
       std::string sql = "SELECT id, customer_phone FROM orders WHERE business_id = ?1";
       if (f.state.empty()) {
         sql += " AND state IN ('pending_payment','paid','preparing','ready','out_for_delivery')";
@@ -272,8 +274,8 @@ http_response app::impl::live_board(const http_request& req, const session& s, b
       q.bind(1, s.business_id);
       if (!f.state.empty() && f.state != "all") q.bind(2, f.state);
       if (!f.type.empty()) q.bind(3, f.type);
-      if (!f.from.empty()) q.bind(4, day_start_ms(f.from, offset));
-      if (!f.to.empty()) q.bind(5, day_start_ms(f.to, offset) + 24 * 3600 * 1000);
+      if (!f.from.empty()) q.bind(4, day_start_ms(*cal, f.from));
+      if (!f.to.empty()) q.bind(5, day_start_ms(*cal, f.to, 1));
       if (!f.q.empty()) {
         std::string like = "%";
         for (char c : f.q) {
@@ -329,7 +331,7 @@ http_response app::impl::live_board(const http_request& req, const session& s, b
                            {"from", f.from},
                            {"to", f.to},
                            {"q", f.q},
-                           {"today", protocol::format_rfc3339(std::chrono::system_clock::now()).substr(0, 10)}});
+                           {"today", local_time(*cal, to_ms(std::chrono::system_clock::now())).substr(0, 10)}});
   }
   auto body = render(R"(<link rel="stylesheet" href="/static/orders_live.css"><div class="live {{cls}}" id="live">
 <div class="d-flex align-items-center gap-3 mb-2"><h1 class="h3 mb-0">{{title}}</h1>
