@@ -5,7 +5,7 @@
 // the demo café; kiosk-1 places the orders over MQTT. Fan-out is measured from the kiosk's
 // order.submit (and from its order.accepted, i.e. after the commit) to the moment each stream has
 // read the event's frame (one epoll thread reads all streams). Goals: dashboard p99 ≤ 20 ms,
-// fan-out to 1,000 streams ≤ 200 ms.
+// fan-out to 1,000 streams ≤ 200 ms; the order round trip p99 with the streams open ≤ 2× without.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -16,6 +16,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <atomic>
 #include <cstdio>
 #include <map>
 #include <thread>
@@ -105,11 +106,12 @@ std::string enc(const std::string& s) {
 
 int main(int argc, char** argv) {
   CLI::App app{"live_bench: dashboard page and SSE fan-out"};
-  int streams = 1000, open_orders = 50, requests = 300, events = 5;
+  int streams = 1000, open_orders = 50, requests = 300, events = 5, round_trips = 200;
   app.add_option("--streams", streams, "open SSE streams (default 1000)");
   app.add_option("--open-orders", open_orders, "open orders on the board (default 50)");
   app.add_option("--requests", requests, "dashboard requests measured (default 300)");
   app.add_option("--events", events, "order events timed through the fan-out (default 5)");
+  app.add_option("--round-trips", round_trips, "orders timed one at a time without and with the streams open (default 200)");
   CLI11_PARSE(app, argc, argv);
   rlimit rl{};
   ::getrlimit(RLIMIT_NOFILE, &rl);
@@ -153,6 +155,20 @@ int main(int argc, char** argv) {
     return r && r->type == "order.accepted";
   };
   for (int i = 0; i < open_orders; ++i) place();
+  // The order round trip, one at a time: idle now, and again below with every stream open.
+  auto time_orders = [&](stats& st) {
+    for (int i = 0; i < round_trips; ++i) {
+      const auto t = steady_clock::now();
+      if (!place()) {
+        std::fprintf(stderr, "order %d not accepted\n", i);
+        return false;
+      }
+      st.us.push_back(ms_since(t) * 1000);
+    }
+    return true;
+  };
+  stats order_idle, order_streams;
+  if (!time_orders(order_idle)) return 1;
 
   // Dashboard page vs /healthz, one client, sequential, fresh connection each (as a browser tab).
   stats page, health;
@@ -253,6 +269,20 @@ int main(int argc, char** argv) {
                 e, got, at.empty() ? -1 : at.front(), median_from_submit.back(), last_from_submit.back(), acc_ms,
                 last_from_accept.back());
   }
+  // Orders while every stream is open and reading (a reader thread drains them as a browser would).
+  std::atomic<bool> stop{false};
+  std::thread drain([&] {
+    epoll_event evs[256];
+    char b[8192];
+    while (!stop) {
+      const int n = ::epoll_wait(ep, evs, 256, 50);
+      for (int k = 0; k < n; ++k) (void)::recv(fds[evs[k].data.u32], b, sizeof b, MSG_DONTWAIT);
+    }
+  });
+  const bool streamed_ok = time_orders(order_streams);
+  stop = true;
+  drain.join();
+  if (!streamed_ok) return 1;
   for (int fd : fds) ::close(fd);
 
   std::printf("\n%-44s %10s %10s %6s\n", "", "p50 (ms)", "p99 (ms)", "n");
@@ -261,6 +291,11 @@ int main(int argc, char** argv) {
               page.pct(50) / 1000, page.pct(99) / 1000, page.us.size());
   std::printf("%-44s %10.2f %10.2f %6zu\n", "/healthz (baseline, same run)", health.pct(50) / 1000, health.pct(99) / 1000,
               health.us.size());
+  std::printf("%-44s %10.2f %10.2f %6zu\n", "order round trip, no stream open", order_idle.pct(50) / 1000,
+              order_idle.pct(99) / 1000, order_idle.us.size());
+  std::printf("%-44s %10.2f %10.2f %6zu\n", ("order round trip, " + std::to_string(streams) + " streams open").c_str(),
+              order_streams.pct(50) / 1000, order_streams.pct(99) / 1000, order_streams.us.size());
+  std::printf("order p99 with streams / without: %.2f (goal <= 2)\n", order_streams.pct(99) / order_idle.pct(99));
   std::sort(last_from_submit.begin(), last_from_submit.end());
   std::sort(last_from_accept.begin(), last_from_accept.end());
   std::printf("fan-out to %d streams, last stream: from order.submit median %.1f ms, worst %.1f ms; from order.accepted median %.1f ms, worst %.1f ms\n",
