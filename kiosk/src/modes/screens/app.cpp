@@ -78,6 +78,7 @@ class screen_app {
   void on_catalog();
 
   // Mode hooks (UI thread unless said otherwise).
+  virtual const char* mode_title() const = 0;  // "board", "counter" (window title)
   virtual void on_link(const link_event& e) = 0;  // link thread: post only
   virtual const ui::scene& build(std::int64_t now) = 0;
   virtual json state_json() = 0;
@@ -249,7 +250,10 @@ int screen_app::run() {
   const bool headless_driver = driver == "offscreen" || driver == "dummy";
   Uint32 flags = SDL_WINDOW_SHOWN | SDL_WINDOW_ALLOW_HIGHDPI | SDL_WINDOW_RESIZABLE;
   if (o_.fullscreen && !headless_driver) flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
-  win_ = SDL_CreateWindow("Kioskhub", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, o_.width, o_.height, flags);
+  // The title says which screen this is (the demo opens three windows side by side).
+  std::string title = std::string("Kioskhub ") + mode_title();
+  if (!o_.link.engine.device_id.empty()) title += " — " + o_.link.engine.device_id;
+  win_ = SDL_CreateWindow(title.c_str(), SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, o_.width, o_.height, flags);
   if (win_ == nullptr) throw std::runtime_error(std::string("SDL_CreateWindow: ") + SDL_GetError());
   sdl_r_ = headless_driver ? nullptr : SDL_CreateRenderer(win_, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
   if (sdl_r_ == nullptr) sdl_r_ = SDL_CreateRenderer(win_, -1, SDL_RENDERER_SOFTWARE);
@@ -415,6 +419,7 @@ class board_app final : public screen_app {
             {"number_px", view_.number_px}, {"shown_preparing", view_.shown_preparing},
             {"shown_ready", view_.shown_ready}};
   }
+  const char* mode_title() const override { return "board"; }
   void tapped(const std::string&) override {}
   void tick() override { apply(board::events::tick{}); }
   bool animating() override { return board::animating(s_, steady_ms(), t_); }
@@ -604,6 +609,7 @@ class counter_app final : public screen_app {
     const auto a = it->second;
     apply(counter::events::tap{a});
   }
+  const char* mode_title() const override { return "counter"; }
   void scanned(const std::string& text) override { apply(counter::events::scan{text}); }
   void catalog_changed(const catalog_view& v) override {
     // Per business: the store profile's thresholds (the flags, when given, still win).

@@ -94,7 +94,10 @@ class renderer {
     SDL_Texture* t = nullptr;
     int w = 0, h = 0;
   };
-  tex text_texture(const text_item& t);
+  /// `opaque`: the text pre-composited onto its `bg` (drawn as a plain copy, no blending); only
+  /// when the renderer checked that `bg` is exactly what lies under it.
+  tex text_texture(const text_item& t, bool opaque = false);
+  bool solid_under(const scene& s, const rect& d, color bg) const;
   tex qr_texture(const std::string& text);
   void fill_rect(const rect& r, color c);
   void blend(bool on);
