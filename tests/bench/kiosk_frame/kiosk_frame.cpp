@@ -220,7 +220,13 @@ int main(int argc, char** argv) {
     const std::string number = r->body()["number"];
     staff.send("order.action", json{{"action_id", kh::protocol::new_uuid()}, {"action", "take_cash"}, {"order_id", body["order_id"]}, {"tendered", r->body()["total"]}});
     staff.next_for(body["order_id"]);
-    kh::test::eventually([&] { for (auto& n : board.state()["preparing"]) if (n == number) return true; return false; }, 5s);
+    // A local copy: a range-for over a member of a temporary json is undefined before C++23.
+    kh::test::eventually([&] {
+      const json st = board.state();
+      if (!st.is_object() || !st.contains("preparing")) return false;
+      for (const auto& n : st["preparing"]) if (n == number) return true;
+      return false;
+    }, 5s);
     staff.send("order.action", json{{"action_id", kh::protocol::new_uuid()}, {"action", "preparing"}, {"order_id", body["order_id"]}});
     staff.next_for(body["order_id"]);
     const auto t0 = steady_clock::now();
@@ -230,9 +236,12 @@ int main(int argc, char** argv) {
       answer.v.push_back(duration<double, std::milli>(steady_clock::now() - t0).count());
     });
     bool seen = false;
-    while (!seen && steady_clock::now() - t0 < 5s)
-      for (auto& n : board.state()["ready"])
+    while (!seen && steady_clock::now() - t0 < 5s) {
+      const json st = board.state();
+      if (!st.is_object() || !st.contains("ready")) continue;
+      for (const auto& n : st["ready"])
         if (n.value("number", "") == number) seen = true;
+    }
     ev.v.push_back(duration<double, std::milli>(steady_clock::now() - t0).count());
     waiter.join();
   }
