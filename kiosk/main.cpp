@@ -59,9 +59,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 3600));
   app.add_option("--categories", categories,
                  "Counter: route only these catalog category ids, comma-separated (default: all)");
-  app.add_option("--age-amber-seconds", amber_s, "Counter: card age that turns amber (default: 300)")
+  app.add_option("--age-amber-seconds", amber_s, "Counter: card age that turns amber (overrides the store profile's; default: the profile's, else 300)")
       ->check(CLI::Range(1, 86400));
-  app.add_option("--age-red-seconds", red_s, "Counter: card age that turns red (default: 600)")
+  app.add_option("--age-red-seconds", red_s, "Counter: card age that turns red (overrides the store profile's; default: the profile's, else 600)")
       ->check(CLI::Range(1, 86400));
   app.add_flag("--large-text", large_text, "Counter: start in large text mode (a button toggles it)");
   app.add_flag("--no-sound", no_sound, "Counter and board: no tones or chimes");
@@ -162,8 +162,9 @@ int main(int argc, char** argv) {
         if (e == std::string::npos) break;
         b = e + 1;
       }
-      scr.amber = std::chrono::seconds(amber_s);
-      scr.red = std::chrono::seconds(std::max(red_s, amber_s));
+      // Given, they override the store profile's thresholds (else the counter follows the catalog).
+      if (app.count("--age-amber-seconds") > 0) scr.amber = std::chrono::seconds(amber_s);
+      if (app.count("--age-red-seconds") > 0) scr.red = std::chrono::seconds(red_s);
       scr.large_text = large_text;
       scr.staff_pin_hash = ui.staff_pin_hash;
       return mode == "board" ? kh::kiosk::screens::run_board(std::move(scr))

@@ -598,6 +598,13 @@ maybe_problem read_profile_at(const json& j, const std::string& at, store_profil
     if (out.accepts(m)) return malformed(pat, "listed twice");
     out.payment_methods.push_back(m);
   }
+  // Counter card ages: optional (profiles from before them mean the defaults).
+  for (auto [key, field] : {std::pair{"age_amber_seconds", &out.age_amber_seconds},
+                            std::pair{"age_red_seconds", &out.age_red_seconds}})
+    if (find_member(j, key) != nullptr)
+      if (auto p = read_int(j, at, key, *field, 60, 14400)) return p;
+  if (out.age_red_seconds < out.age_amber_seconds)
+    return malformed(path_of(at, "age_red_seconds"), "must be at least age_amber_seconds");
   return std::nullopt;
 }
 }  // namespace
@@ -851,14 +858,19 @@ json to_json(const store_profile& m) {
   }
   json pays = json::array();
   for (auto p : m.payment_methods) pays.push_back(to_string(p));
-  return json{{"time_zone", m.time_zone},
-              {"tax", {{"mode", to_string(m.tax)}, {"rate_bp", m.tax_rate_bp}}},
-              {"order_types", std::move(types)},
-              {"always_open", m.always_open},
-              {"opening_hours", std::move(hours)},
-              {"languages", m.languages},
-              {"banner", m.banner},
-              {"payment_methods", std::move(pays)}};
+  json j{{"time_zone", m.time_zone},
+         {"tax", {{"mode", to_string(m.tax)}, {"rate_bp", m.tax_rate_bp}}},
+         {"order_types", std::move(types)},
+         {"always_open", m.always_open},
+         {"opening_hours", std::move(hours)},
+         {"languages", m.languages},
+         {"banner", m.banner},
+         {"payment_methods", std::move(pays)}};
+  // Left out at their defaults, so profiles from before them stay byte-for-byte the same.
+  const store_profile defaults;
+  if (m.age_amber_seconds != defaults.age_amber_seconds) j["age_amber_seconds"] = m.age_amber_seconds;
+  if (m.age_red_seconds != defaults.age_red_seconds) j["age_red_seconds"] = m.age_red_seconds;
+  return j;
 }
 
 json to_json(const order_quote& m) {

@@ -217,3 +217,25 @@ TEST(counter_core, age_turns_amber_then_red_at_the_thresholds_and_a_gap_resyncs)
   EXPECT_EQ(age_of(s, *o, 1'000 + 600'000), age_level::red);
   EXPECT_NE(find<effects::request_snapshot>(step(s, events::status{13, test::make_order(5, st::paid)}, 0)), std::nullopt);
 }
+
+TEST(counter_core, age_thresholds_come_from_the_store_profile_and_the_flags_override_them) {
+  settings c;
+  apply_age_thresholds(c, {});
+  EXPECT_EQ(c.amber_ms, 300'000) << "no profile, no flags: 5 min";
+  EXPECT_EQ(c.red_ms, 600'000);
+  apply_age_thresholds(c, {.profile_amber_s = 120, .profile_red_s = 240});
+  EXPECT_EQ(c.amber_ms, 120'000) << "the business' own thresholds";
+  EXPECT_EQ(c.red_ms, 240'000);
+  apply_age_thresholds(c, {.flag_amber_s = 60, .profile_amber_s = 120, .profile_red_s = 240});
+  EXPECT_EQ(c.amber_ms, 60'000) << "a flag overrides the profile";
+  EXPECT_EQ(c.red_ms, 240'000) << "… only for its own threshold";
+  apply_age_thresholds(c, {.flag_amber_s = 900, .profile_amber_s = 120, .profile_red_s = 240});
+  EXPECT_EQ(c.red_ms, 900'000) << "red never below amber";
+
+  auto s = synced({test::make_order(2, st::paid, 1'000)});
+  apply_age_thresholds(s.cfg, {.profile_amber_s = 120, .profile_red_s = 240});
+  const auto* o = s.feed.find(test::uuid_for(2));
+  EXPECT_EQ(age_of(s, *o, 1'000 + 119'999), age_level::fresh);
+  EXPECT_EQ(age_of(s, *o, 1'000 + 120'000), age_level::amber);
+  EXPECT_EQ(age_of(s, *o, 1'000 + 240'000), age_level::red);
+}

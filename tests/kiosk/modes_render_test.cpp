@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include <SDL.h>
@@ -76,6 +77,21 @@ void check_scene(ui::fonts& f, const ui::scene& sc, const ui::layout& l, const u
       EXPECT_TRUE(own) << where << ": text cut to fit: " << t.utf8;
     }
   }
+  // Nothing overlaps: the drawn extent of every text (its width where its alignment puts it, one
+  // line high, centred in its box) is apart from every other text's.
+  std::vector<ui::rect> ink;
+  for (const auto& t : sc.texts) {
+    const int w = f.width(t.utf8, t.size, t.bold), lh = f.line_height(t.size);
+    int x = t.box.x;
+    if (t.how == ui::align::center) x = t.box.x + (t.box.w - w) / 2;
+    if (t.how == ui::align::right) x = t.box.x + t.box.w - w;
+    // One pixel less at each edge: line skips of neighbouring rows may touch.
+    ink.push_back({x + 1, t.box.y + (t.box.h - lh) / 2 + 1, std::max(1, w - 2), std::max(1, lh - 2)});
+  }
+  for (std::size_t i = 0; i < ink.size(); ++i)
+    for (std::size_t k = i + 1; k < ink.size(); ++k)
+      EXPECT_FALSE(ink[i].overlaps(ink[k])) << where << ": texts overlap: '" << sc.texts[i].utf8 << "' / '"
+                                            << sc.texts[k].utf8 << "'";
   const int min_px = static_cast<int>(std::ceil(ui::min_target_mm * l.px_per_mm)) - 1;
   std::set<std::string> ids;
   for (std::size_t i = 0; i < sc.targets.size(); ++i) {
@@ -175,7 +191,25 @@ TEST_F(modes_render, board_at_three_sizes_with_0_5_and_60_orders_fits_and_number
         // Numbers are never shrunk to fit.
         for (const auto& t : v.scene.texts)
           if (t.utf8.rfind("A-", 0) == 0) { EXPECT_EQ(t.size, v.number_px) << where << ": " << t.utf8; }
-        SDL_FreeSurface(draw(*fonts_, v.scene, r.w, r.h, out / (name(r, n, lang) + ".png")));
+        SDL_Surface* drawn = draw(*fonts_, v.scene, r.w, r.h, out / (name(r, n, lang) + ".png"));
+        if (r.w == 1920 && n > 0) {
+          // The numbers' height as drawn on this screen: white ink rows in the first Preparing cell.
+          ASSERT_FALSE(v.number_cells.empty()) << where;
+          const auto cell = v.number_cells.front();
+          const auto* px = static_cast<const std::uint32_t*>(drawn->pixels);
+          int top = cell.h, bottom = -1;
+          for (int y = 0; y < cell.h; ++y)
+            for (int x = 0; x < cell.w; ++x) {
+              const auto p = px[static_cast<std::size_t>(cell.y + y) * (drawn->pitch / 4) + cell.x + x];
+              if (((p >> 16) & 0xff) > 200 && ((p >> 8) & 0xff) > 200 && (p & 0xff) > 200) {
+                top = std::min(top, y);
+                bottom = std::max(bottom, y);
+              }
+            }
+          EXPECT_GE(bottom - top + 1, static_cast<int>(std::ceil(0.08 * 1080)))
+              << where << ": a drawn number is less than 8 % of the screen height";
+        }
+        SDL_FreeSurface(drawn);
       }
     }
   }
@@ -274,6 +308,77 @@ TEST_F(modes_render, counter_dialogs_fit_at_three_sizes) {
       EXPECT_TRUE(has_close) << where;
       SDL_FreeSurface(draw(*fonts_, v.scene, r.w, r.h,
                            fs::current_path() / "render" / "counter" / (std::string("dialog-") + counter::to_string(d) + "-" + name(r, 5, "fr") + ".png")));
+    }
+  }
+}
+
+TEST_F(modes_render, counter_amber_and_red_ages_differ_without_colour_in_both_themes) {
+  const auto tr = load("en");
+  for (const auto& r : k_resolutions) {
+    for (bool hc : {false, true}) {
+      counter::state s;
+      counter::step(s, counter::events::connection{true}, k_now);
+      // One fresh (1 min), one amber (6 min) and one red (12 min) order in each lane that has one.
+      std::vector<feed_order> orders;
+      int i = 1;
+      for (auto state : {st::paid, st::preparing})
+        for (int mins : {1, 6, 12}) orders.push_back(test::make_order(i++, state, k_now - mins * 60'000LL));
+      counter::step(s, counter::events::snapshot{1, orders}, k_now);
+      const auto l = ui::make_layout(r.w, r.h, r.dpi, hc);
+      const auto th = hc ? ui::high_contrast_theme() : ui::normal_theme();
+      const auto v = counter::build_view(s, l, th, tr, *fonts_, k_now);
+      const std::string where = std::string("counter ages ") + (hc ? "high contrast " : "") + name(r, 6, "en");
+      check_scene(*fonts_, v.scene, l, tr, where);
+      SDL_FreeSurface(draw(*fonts_, v.scene, r.w, r.h,
+                           fs::current_path() / "render" / "counter" / ("ages-" + name(r, 6, "en", hc ? "-hc" : "") + ".png")));
+      // Each card's border: fresh one pixel, amber one thick band, red a double band.
+      std::map<counter::age_level, int> seen;
+      for (const auto& a : v.ages) {
+        ++seen[a.age];
+        if (a.age == counter::age_level::fresh) {
+          EXPECT_EQ(a.band_px, 1) << where;
+        }
+        if (a.age == counter::age_level::amber) {
+          EXPECT_GE(a.band_px, 3) << where;
+          EXPECT_FALSE(a.double_band) << where;
+        }
+        if (a.age == counter::age_level::red) {
+          EXPECT_GE(a.band_px, 3) << where;
+          EXPECT_TRUE(a.double_band) << where << ": red needs its second band";
+        }
+      }
+      // Oldest first: the two fresh cards may be in "+N more" on short screens in large text.
+      int hidden = 0;
+      for (const auto& [ln, k] : v.hidden) hidden += k;
+      EXPECT_EQ(seen[counter::age_level::fresh] + hidden, 2) << where;
+      EXPECT_EQ(seen[counter::age_level::amber], 2) << where;
+      EXPECT_EQ(seen[counter::age_level::red], 2) << where;
+      // Each chip's text says which: "⚠ 6 min" (amber), "‼ 12 min" (red), readable on its chip,
+      // and amber and red chips differ in lightness (not only in hue) by at least 3:1.
+      const ui::color* amber_fill = nullptr;
+      const ui::color* red_fill = nullptr;
+      for (const auto& c : v.chips) {
+        const ui::text_item* text = nullptr;
+        for (const auto& t : v.scene.texts)
+          if (t.box == c.r) text = &t;
+        ASSERT_NE(text, nullptr) << where << ": a chip without its text";
+        EXPECT_GE(ui::contrast_ratio(text->fg, text->bg), 4.5) << where << ": " << text->utf8;
+        EXPECT_EQ(text->bg, c.fill) << where;
+        if (c.age == counter::age_level::amber) {
+          EXPECT_EQ(text->utf8, tr.format("counter.age_amber", {"6"})) << where;
+          EXPECT_EQ(text->utf8.rfind("⚠", 0), 0u) << where;
+          amber_fill = &c.fill;
+        } else if (c.age == counter::age_level::red) {
+          EXPECT_EQ(text->utf8, tr.format("counter.age_red", {"12"})) << where;
+          EXPECT_EQ(text->utf8.rfind("‼", 0), 0u) << where;
+          red_fill = &c.fill;
+        } else {
+          EXPECT_EQ(text->utf8, tr.format("counter.age_min", {"1"})) << where;
+        }
+      }
+      ASSERT_NE(amber_fill, nullptr) << where;
+      ASSERT_NE(red_fill, nullptr) << where;
+      EXPECT_GE(ui::contrast_ratio(*amber_fill, *red_fill), 3.0) << where << ": amber and red chips alike in lightness";
     }
   }
 }

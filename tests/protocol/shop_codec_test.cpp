@@ -296,3 +296,34 @@ TEST(hhmm, parse_and_format) {
   EXPECT_EQ(kp::parse_weekday("sun"), 6);
   EXPECT_EQ(kp::parse_weekday("Sun"), -1);
 }
+
+TEST(store_profile_codec, counter_age_thresholds_default_to_5_and_10_minutes_and_are_checked) {
+  const auto plain = kp::decode_store_profile(profile_json(), "EUR");
+  ASSERT_TRUE(plain.ok()) << plain.error().message;
+  EXPECT_EQ(plain->age_amber_seconds, 300);
+  EXPECT_EQ(plain->age_red_seconds, 600);
+  EXPECT_FALSE(kp::to_json(*plain).contains("age_amber_seconds")) << "defaults stay off the wire";
+
+  json j = profile_json();
+  j["age_amber_seconds"] = 240;
+  j["age_red_seconds"] = 480;
+  const auto set = kp::decode_store_profile(j, "EUR");
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  EXPECT_EQ(set->age_amber_seconds, 240);
+  EXPECT_EQ(set->age_red_seconds, 480);
+  EXPECT_EQ(kp::to_json(*set), j);
+
+  auto with = [](const char* key, const json& v) {
+    json b = profile_json();
+    b[key] = v;
+    return kp::decode_store_profile(b, "EUR");
+  };
+  expect_field(with("age_amber_seconds", 59), "age_amber_seconds");
+  expect_field(with("age_amber_seconds", "300"), "age_amber_seconds");
+  expect_field(with("age_red_seconds", 14401), "age_red_seconds");
+  expect_field(with("age_red_seconds", 120), "age_red_seconds");  // below the default amber 300
+  json both = profile_json();
+  both["age_amber_seconds"] = 900;
+  both["age_red_seconds"] = 600;
+  expect_field(kp::decode_store_profile(both, "EUR"), "age_red_seconds");
+}

@@ -265,6 +265,18 @@ age_level age_of(const state& s, const feed_order& o, std::int64_t now_ms) noexc
   return age_level::fresh;
 }
 
+void apply_age_thresholds(settings& c, const age_sources& src) noexcept {
+  const settings defaults;
+  const std::int64_t amber = src.flag_amber_s   ? *src.flag_amber_s * 1000
+                             : src.profile_amber_s ? *src.profile_amber_s * 1000
+                                                   : defaults.amber_ms;
+  const std::int64_t red = src.flag_red_s   ? *src.flag_red_s * 1000
+                           : src.profile_red_s ? *src.profile_red_s * 1000
+                                               : defaults.red_ms;
+  c.amber_ms = amber;
+  c.red_ms = std::max(red, amber);
+}
+
 std::vector<std::pair<std::string, int>> all_day(const state& s) {
   std::map<std::string, int> n;
   for (const auto& [id, o] : s.feed.orders()) {

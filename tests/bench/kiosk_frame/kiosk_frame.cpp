@@ -64,8 +64,10 @@ std::vector<k::feed_order> orders(int n, std::int64_t now) {
   return v;
 }
 
+// `changed_only`: the window's path (renderer::draw_if_changed): a frame equal to the last one is
+// built and compared, not drawn.
 template <class Build>
-stats frames(k::ui::fonts& f, int w, int h, int n, Build build) {
+stats frames(k::ui::fonts& f, int w, int h, int n, Build build, bool changed_only = false) {
   SDL_Surface* surf = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
   SDL_Renderer* sr = SDL_CreateSoftwareRenderer(surf);
   stats s;
@@ -75,8 +77,12 @@ stats frames(k::ui::fonts& f, int w, int h, int n, Build build) {
       const auto t0 = steady_clock::now();
       const auto sc = build(i);
       const auto t1 = steady_clock::now();
-      rd.draw(sc);
-      SDL_RenderPresent(sr);
+      if (!changed_only) {
+        rd.draw(sc);
+        SDL_RenderPresent(sr);
+      } else if (rd.draw_if_changed(sc)) {
+        SDL_RenderPresent(sr);
+      }
       const double ms = duration<double, std::milli>(steady_clock::now() - t0).count();
       if (i >= 10) {  // the first frames fill the text caches
         s.v.push_back(ms);
@@ -87,6 +93,18 @@ stats frames(k::ui::fonts& f, int w, int h, int n, Build build) {
   SDL_DestroyRenderer(sr);
   SDL_FreeSurface(surf);
   return s;
+}
+
+// The machine is shared: every result line carries the load average it was measured at.
+std::string load_average() {
+  std::FILE* f = std::fopen("/proc/loadavg", "r");
+  if (f == nullptr) return "?";
+  char b[64] = {};
+  const bool ok = std::fgets(b, sizeof b, f) != nullptr;
+  std::fclose(f);
+  std::string s = ok ? std::string(b) : "?";
+  const auto third = s.find(' ', s.find(' ', s.find(' ') + 1) + 1);
+  return third == std::string::npos ? s : s.substr(0, third);
 }
 
 stats bare_round_trip(kh::test::mosquitto& broker, int n) {
@@ -135,7 +153,7 @@ int main(int argc, char** argv) {
     k::ui::fonts f;
     const auto tr = k::ui::strings::load(std::filesystem::path(KH_KIOSK_ASSETS) / "i18n" / "en.json", "en");
     const std::int64_t now = 1'800'000'000'000;
-    std::printf("kiosk_frame: 200 open orders, SDL software renderer, ms\n");
+    std::printf("kiosk_frame: 200 open orders, SDL software renderer, ms (load average %s)\n", load_average().c_str());
     std::printf("%-34s %8s %8s %12s\n", "screen", "p50", "p99", "build p50");
     for (auto [w, h] : {std::pair{1920, 1080}, std::pair{1080, 1920}}) {
       k::board::state b;
@@ -156,16 +174,31 @@ int main(int argc, char** argv) {
         sc.boxes.push_back({{0, 0, w, h}, {40, 40, 40}});
         return sc;
       });
+      // The window's steady state: nothing changed since the last frame (the 250 ms tick, a
+      // control-socket poll): built and compared, not drawn.
+      auto bq = frames(f, w, h, n_frames, [&](int) { return k::board::build_view(b, l, tr, f, 0).scene; }, true);
+      auto cq = frames(f, w, h, n_frames, [&](int) {
+        return k::counter::build_view(c, l, k::ui::normal_theme(), tr, f, now).scene;
+      }, true);
       const std::string sz = std::to_string(w) + "x" + std::to_string(h);
       std::printf("%-34s %8.2f %8.2f\n", ("baseline clear+fill " + sz).c_str(), base.pct(50), base.pct(99));
       out["baseline_" + sz] = {{"p50_ms", base.pct(50)}, {"p99_ms", base.pct(99)}};
       std::printf("%-34s %8.2f %8.2f %12.2f\n", ("board " + sz).c_str(), bs.pct(50), bs.pct(99), bs.build_p50());
       std::printf("%-34s %8.2f %8.2f %12.2f\n", ("counter " + sz).c_str(), cs.pct(50), cs.pct(99), cs.build_p50());
+      std::printf("%-34s %8.2f %8.2f\n", ("board unchanged " + sz).c_str(), bq.pct(50), bq.pct(99));
+      std::printf("%-34s %8.2f %8.2f\n", ("counter unchanged " + sz).c_str(), cq.pct(50), cq.pct(99));
+      std::printf("%-34s %8.2f %8.2f\n", ("ratio board/baseline " + sz).c_str(), bs.pct(50) / std::max(1e-9, base.pct(50)),
+                  bs.pct(99) / std::max(1e-9, base.pct(99)));
+      std::printf("%-34s %8.2f %8.2f\n", ("ratio counter/baseline " + sz).c_str(), cs.pct(50) / std::max(1e-9, base.pct(50)),
+                  cs.pct(99) / std::max(1e-9, base.pct(99)));
+      out["board_unchanged_" + sz] = {{"p50_ms", bq.pct(50)}, {"p99_ms", bq.pct(99)}};
+      out["counter_unchanged_" + sz] = {{"p50_ms", cq.pct(50)}, {"p99_ms", cq.pct(99)}};
       out["board_" + sz] = {{"p50_ms", bs.pct(50)}, {"p99_ms", bs.pct(99)}};
       out["counter_" + sz] = {{"p50_ms", cs.pct(50)}, {"p99_ms", cs.pct(99)}};
       ok = ok && bs.pct(99) <= 16 && cs.pct(99) <= 16;
     }
-    std::printf("goal frame p99 <= 16 ms: %s\n", ok ? "PASS" : "FAIL");
+    std::printf("goal frame p99 <= 16 ms: %s (load average %s)\n", ok ? "PASS" : "FAIL", load_average().c_str());
+    out["frames_load_average"] = load_average();
   }
   if (n_events <= 0) return ok ? 0 : 1;
   // 2. Event to screen.
@@ -187,7 +220,13 @@ int main(int argc, char** argv) {
     const std::string number = r->body()["number"];
     staff.send("order.action", json{{"action_id", kh::protocol::new_uuid()}, {"action", "take_cash"}, {"order_id", body["order_id"]}, {"tendered", r->body()["total"]}});
     staff.next_for(body["order_id"]);
-    kh::test::eventually([&] { for (auto& n : board.state()["preparing"]) if (n == number) return true; return false; }, 5s);
+    // A local copy: a range-for over a member of a temporary json is undefined before C++23.
+    kh::test::eventually([&] {
+      const json st = board.state();
+      if (!st.is_object() || !st.contains("preparing")) return false;
+      for (const auto& n : st["preparing"]) if (n == number) return true;
+      return false;
+    }, 5s);
     staff.send("order.action", json{{"action_id", kh::protocol::new_uuid()}, {"action", "preparing"}, {"order_id", body["order_id"]}});
     staff.next_for(body["order_id"]);
     const auto t0 = steady_clock::now();
@@ -197,13 +236,17 @@ int main(int argc, char** argv) {
       answer.v.push_back(duration<double, std::milli>(steady_clock::now() - t0).count());
     });
     bool seen = false;
-    while (!seen && steady_clock::now() - t0 < 5s)
-      for (auto& n : board.state()["ready"])
+    while (!seen && steady_clock::now() - t0 < 5s) {
+      const json st = board.state();
+      if (!st.is_object() || !st.contains("ready")) continue;
+      for (const auto& n : st["ready"])
         if (n.value("number", "") == number) seen = true;
+    }
     ev.v.push_back(duration<double, std::milli>(steady_clock::now() - t0).count());
     waiter.join();
   }
-  std::printf("\n%-44s %8s %8s\n", "ms", "p50", "p99");
+  std::printf("\n%-44s %8s %8s   (load average %s)\n", "ms", "p50", "p99", load_average().c_str());
+  out["events_load_average"] = load_average();
   std::printf("%-44s %8.2f %8.2f\n", "bare broker QoS 1 round trip (baseline)", bare.pct(50), bare.pct(99));
   std::printf("%-44s %8.2f %8.2f\n", "staff action -> hub answer", answer.pct(50), answer.pct(99));
   std::printf("%-44s %8.2f %8.2f\n", "staff action -> board state shows it", ev.pct(50), ev.pct(99));

@@ -99,9 +99,11 @@ std::string money(const ui::strings& tr, std::int64_t amount, const std::string&
   return tr.money({amount, cur});
 }
 
-std::string age_text(const ui::strings& tr, std::int64_t ms) {
+std::string age_text(const ui::strings& tr, std::int64_t ms, age_level age) {
   const auto min = std::max<std::int64_t>(0, ms / 60'000);
-  return tr.format("counter.age_min", {std::to_string(min)});
+  // Amber and red differ without colour too: a sign in the chip (⚠ late, ‼ very late).
+  const char* key = age == age_level::red ? "counter.age_red" : age == age_level::amber ? "counter.age_amber" : "counter.age_min";
+  return tr.format(key, {std::to_string(min)});
 }
 
 // One card; returns its height (0 when it does not fit in `max_h`).
@@ -148,20 +150,31 @@ int card(ctx& c, const feed_order& o, lane ln, rect r, int max_h, bool measure_o
   const auto age = age_of(c.s, o, c.now);
   const color fill = c.th.surface;
   const color edge = age == age_level::red ? c.th.danger : age == age_level::amber ? k_amber : c.th.border;
-  c.p.box({r.x, r.y, r.w, h}, fill, edge, age == age_level::fresh ? 1 : std::max(3, g / 2));
+  const int band = age == age_level::fresh ? 1 : std::max(3, g / 2);
+  c.p.box({r.x, r.y, r.w, h}, fill, edge, band);
+  if (age == age_level::red && band + 4 <= g) {
+    // Red has a second, inner band (a double border): told from amber's single band in grey too.
+    const int in = band + 2;
+    c.p.box({r.x + in, r.y + in, r.w - 2 * in, h - 2 * in}, {0, 0, 0, 0}, edge, 2);
+  }
   c.out.cards.push_back({r.x, r.y, r.w, h});
+  c.out.ages.push_back({{r.x, r.y, r.w, h}, age, band, age == age_level::red && band + 4 <= g});
   const int ix = r.x + g, iw = r.w - 2 * g;
   int y = r.y + g;
   // Header: number (bold), type, age chip at right.
-  const std::string age_s = o.placed_ms > 0 ? age_text(c.tr, c.now - o.placed_ms) : "";
+  const std::string age_s = o.placed_ms > 0 ? age_text(c.tr, c.now - o.placed_ms, age) : "";
   const int chip_w = age_s.empty() ? 0 : m.width(age_s, line_px, true) + g;
   const int num_w = iw - chip_w - g;
   c.p.text({ix, y, num_w, head_h}, o.number, head_px, c.th.text, fill, align::left, true);
   if (!age_s.empty()) {
-    const color cf = age == age_level::red ? c.th.danger : age == age_level::amber ? k_amber : c.th.secondary;
-    const color cfg = age == age_level::red ? c.th.on_danger : age == age_level::amber ? k_on_amber : c.th.on_secondary;
+    // High contrast has no red: its "danger" is white, next to amber's yellow. There the red chip
+    // is inverted (black, white text, white outline), so it differs from amber in lightness.
+    const bool hc_red = age == age_level::red && c.th.high_contrast;
+    const color cf = hc_red ? c.th.background : age == age_level::red ? c.th.danger : age == age_level::amber ? k_amber : c.th.secondary;
+    const color cfg = hc_red ? c.th.text : age == age_level::red ? c.th.on_danger : age == age_level::amber ? k_on_amber : c.th.on_secondary;
     const rect chip{ix + iw - chip_w, y + (head_h - line_h) / 2, chip_w, line_h};
-    c.p.box(chip, cf);
+    c.p.box(chip, cf, hc_red ? c.th.text : color{0, 0, 0, 0}, hc_red ? 2 : 0);
+    c.out.chips.push_back({chip, age, cf, cfg});
     c.p.text(chip, age_s, line_px, cfg, cf, align::center, true);
   }
   y += head_h + g / 2;

@@ -78,6 +78,7 @@ class screen_app {
   void on_catalog();
 
   // Mode hooks (UI thread unless said otherwise).
+  virtual const char* mode_title() const = 0;  // "board", "counter" (window title)
   virtual void on_link(const link_event& e) = 0;  // link thread: post only
   virtual const ui::scene& build(std::int64_t now) = 0;
   virtual json state_json() = 0;
@@ -123,11 +124,14 @@ void screen_app::redraw() {
   layout_.height = h;
   const auto& sc = build(steady_ms());
   shown_ = &sc;
-  renderer_->draw(sc);
-  SDL_RenderPresent(sdl_r_);
-  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  frame_ms_.push_back(ms);
-  if (frame_ms_.size() > 240) frame_ms_.pop_front();
+  // A frame equal to the one on screen is neither drawn nor presented: the 250 ms tick and the
+  // control socket's polling cost a scene build and a compare, not 2 million pixels.
+  if (renderer_->draw_if_changed(sc)) {
+    SDL_RenderPresent(sdl_r_);
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    frame_ms_.push_back(ms);
+    if (frame_ms_.size() > 240) frame_ms_.pop_front();
+  }
   dirty_ = false;
 }
 
@@ -165,6 +169,8 @@ std::string screen_app::handle_control(const std::string& line) {
     std::vector<double> f(frame_ms_.begin(), frame_ms_.end());
     std::sort(f.begin(), f.end());
     j["frame_p99_ms"] = f.empty() ? 0.0 : f[std::min(f.size() - 1, f.size() * 99 / 100)];
+    j["frames_drawn"] = renderer_->drawn_frames();
+    j["frames_skipped"] = renderer_->skipped_frames();
     json targets = json::array();
     for (const auto& t : shown_->targets)
       targets.push_back({{"id", t.id}, {"label", t.label}, {"x", t.r.x}, {"y", t.r.y}, {"w", t.r.w},
@@ -193,7 +199,11 @@ std::string screen_app::handle_control(const std::string& line) {
   }
   if (cmd == "screenshot") {
     if (rest.empty()) return error_json("bad_command", "screenshot needs a file name").dump();
+    // What a renderer holds after a present is undefined (GPU back buffers): draw the frame
+    // again, read it, then present it.
+    renderer_->draw(*shown_);
     auto surf = renderer_->read_pixels(layout_.width, layout_.height);
+    SDL_RenderPresent(sdl_r_);
     if (!surf) return error_json("screenshot_failed", SDL_GetError()).dump();
     pending_shot_ = std::move(surf);
     return json{{"ok", true}, {"file", rest}}.dump();
@@ -240,7 +250,10 @@ int screen_app::run() {
   const bool headless_driver = driver == "offscreen" || driver == "dummy";
   Uint32 flags = SDL_WINDOW_SHOWN | SDL_WINDOW_ALLOW_HIGHDPI | SDL_WINDOW_RESIZABLE;
   if (o_.fullscreen && !headless_driver) flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
-  win_ = SDL_CreateWindow("Kioskhub", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, o_.width, o_.height, flags);
+  // The title says which screen this is (the demo opens three windows side by side).
+  std::string title = std::string("Kioskhub ") + mode_title();
+  if (!o_.link.engine.device_id.empty()) title += " — " + o_.link.engine.device_id;
+  win_ = SDL_CreateWindow(title.c_str(), SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, o_.width, o_.height, flags);
   if (win_ == nullptr) throw std::runtime_error(std::string("SDL_CreateWindow: ") + SDL_GetError());
   sdl_r_ = headless_driver ? nullptr : SDL_CreateRenderer(win_, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
   if (sdl_r_ == nullptr) sdl_r_ = SDL_CreateRenderer(win_, -1, SDL_RENDERER_SOFTWARE);
@@ -326,6 +339,7 @@ int screen_app::run() {
           if (!keyboard_scan_.empty()) scanned(std::exchange(keyboard_scan_, {}));
         } else if (ev.type == SDL_WINDOWEVENT) {
           dirty_ = true;
+          renderer_->invalidate();  // exposed or resized: what the window shows is not ours
         }
       } while (SDL_PollEvent(&ev));
     }
@@ -405,6 +419,7 @@ class board_app final : public screen_app {
             {"number_px", view_.number_px}, {"shown_preparing", view_.shown_preparing},
             {"shown_ready", view_.shown_ready}};
   }
+  const char* mode_title() const override { return "board"; }
   void tapped(const std::string&) override {}
   void tick() override { apply(board::events::tick{}); }
   bool animating() override { return board::animating(s_, steady_ms(), t_); }
@@ -422,8 +437,9 @@ class counter_app final : public screen_app {
     s_.cfg.device_id = o_.link.engine.device_id;
     s_.cfg.business_id = o_.link.engine.business_id;
     s_.cfg.categories = o_.categories;
-    s_.cfg.amber_ms = o_.amber.count() * 1000;
-    s_.cfg.red_ms = o_.red.count() * 1000;
+    age_.flag_amber_s = o_.amber ? std::optional<std::int64_t>(o_.amber->count()) : std::nullopt;
+    age_.flag_red_s = o_.red ? std::optional<std::int64_t>(o_.red->count()) : std::nullopt;
+    counter::apply_age_thresholds(s_.cfg, age_);
     s_.large_text = o_.large_text;
   }
 
@@ -584,7 +600,8 @@ class counter_app final : public screen_app {
             {"notice", note}, {"dialog", counter::to_string(s_.open)}, {"focus", s_.focus}, {"entry", s_.entry},
             {"tendered", s_.tendered.amount}, {"change", s_.change.amount}, {"tones", s_.tones},
             {"large_text", s_.large_text}, {"reprints", reprints_.load()}, {"scans", scans_.load()},
-            {"categories", s_.cfg.categories}};
+            {"categories", s_.cfg.categories}, {"age_amber_seconds", s_.cfg.amber_ms / 1000},
+            {"age_red_seconds", s_.cfg.red_ms / 1000}};
   }
   void tapped(const std::string& id) override {
     auto it = view_.actions.find(id);
@@ -592,7 +609,15 @@ class counter_app final : public screen_app {
     const auto a = it->second;
     apply(counter::events::tap{a});
   }
+  const char* mode_title() const override { return "counter"; }
   void scanned(const std::string& text) override { apply(counter::events::scan{text}); }
+  void catalog_changed(const catalog_view& v) override {
+    // Per business: the store profile's thresholds (the flags, when given, still win).
+    const auto& p = v.catalog().profile;
+    age_.profile_amber_s = p ? std::optional<std::int64_t>(p->age_amber_seconds) : std::nullopt;
+    age_.profile_red_s = p ? std::optional<std::int64_t>(p->age_red_seconds) : std::nullopt;
+    counter::apply_age_thresholds(s_.cfg, age_);
+  }
   void tick() override {
     const auto now = steady_ms();
     for (auto it = actions_.begin(); it != actions_.end();) {
@@ -637,6 +662,7 @@ class counter_app final : public screen_app {
   }
 
   counter::state s_;
+  counter::age_sources age_;
   counter::view_result view_;
   std::map<std::string, in_flight> actions_;  // action_id → what it was (UI thread)
   std::map<std::string, protocol::money> cash_tendered_;

@@ -227,6 +227,8 @@ struct store_profile {
   std::vector<std::string> languages;  ///< 2-letter codes, first = default, e.g. {"en","fr"}
   std::string banner;                  ///< promo text for the attract screen, may be empty
   std::vector<payment_method> payment_methods;  ///< offered methods, each at most once
+  int age_amber_seconds = 300;  ///< counter: a card older than this turns amber (60–14400; default 300)
+  int age_red_seconds = 600;    ///< … and red (age_amber_seconds–14400; default 600)
 
   /// The offer for `t`, or nullptr when the store does not offer it.
   const order_type_offer* offer(order_type t) const noexcept;

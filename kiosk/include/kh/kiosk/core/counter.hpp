@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <variant>
@@ -179,6 +180,13 @@ std::vector<const feed_order*> lane_orders(const state& s, lane l);
 /// The next step's target state for the card's one button (false: none, e.g. to pay uses cash).
 bool next_step(const feed_order& o, protocol::order_state& to) noexcept;
 age_level age_of(const state& s, const feed_order& o, std::int64_t now_ms) noexcept;
+/// The card age thresholds in force (ms): each flag when given (an override), else the store
+/// profile's value, else the defaults (5 / 10 min); red is never below amber.
+struct age_sources {
+  std::optional<std::int64_t> flag_amber_s, flag_red_s;        ///< --age-amber/red-seconds
+  std::optional<std::int64_t> profile_amber_s, profile_red_s;  ///< the catalog's store profile
+};
+void apply_age_thresholds(settings& c, const age_sources& src) noexcept;
 /// "All day": quantity of each product (by name) in paid and preparing orders, routing applied,
 /// most first.
 std::vector<std::pair<std::string, int>> all_day(const state& s);

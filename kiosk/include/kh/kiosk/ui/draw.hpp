@@ -69,8 +69,18 @@ class renderer {
   renderer(const renderer&) = delete;
   renderer& operator=(const renderer&) = delete;
 
-  /// Clears and draws the scene (does not present).
+  /// Clears and draws the scene (does not present). Opaque boxes are plain fills (no per-pixel
+  /// blending), items wholly outside the output are skipped, text comes from a bounded texture
+  /// cache keyed by (text, size, weight, colour).
   void draw(const scene& s);
+  /// Draws the scene unless it equals the last one drawn by this call and no image arrived since
+  /// (then what is on the output is already right: the caller need not present again). Returns
+  /// whether it drew. After invalidate() (window exposed, resized, output lost) it always draws.
+  bool draw_if_changed(const scene& s);
+  void invalidate() noexcept { have_last_ = false; }
+  /// Frames draw_if_changed skipped / drew (tests, the control socket).
+  std::uint64_t skipped_frames() const noexcept { return skipped_; }
+  std::uint64_t drawn_frames() const noexcept { return drawn_; }
   /// Hands a decoded image over (render thread only); replaces an older one with the same key.
   void set_image(const std::string& key, surface_ptr image);
   bool has_image(const std::string& key) const { return images_.count(key) != 0; }
@@ -84,9 +94,20 @@ class renderer {
     SDL_Texture* t = nullptr;
     int w = 0, h = 0;
   };
-  tex text_texture(const text_item& t);
+  /// `opaque`: the text pre-composited onto its `bg` (drawn as a plain copy, no blending); only
+  /// when the renderer checked that `bg` is exactly what lies under it.
+  tex text_texture(const text_item& t, bool opaque = false);
+  bool solid_under(const scene& s, const rect& d, color bg) const;
   tex qr_texture(const std::string& text);
+  void fill_rect(const rect& r, color c);
+  void blend(bool on);
   SDL_Renderer* r_;
+  int blend_ = -1;  // SDL blend mode last set for fills (-1: unknown)
+  int out_w_ = 0, out_h_ = 0;
+  scene last_;
+  bool have_last_ = false;
+  std::uint64_t skipped_ = 0, drawn_ = 0;
+  std::string key_;  // reused text-cache key buffer
   fonts& fonts_;
   std::unordered_map<std::string, tex> text_cache_;
   std::list<std::string> text_lru_;

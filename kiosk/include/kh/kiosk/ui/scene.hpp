@@ -27,6 +27,7 @@ struct box_item {
   color fill;
   color outline{0, 0, 0, 0};  ///< alpha 0: none
   int outline_px = 0;
+  friend bool operator==(const box_item&, const box_item&) = default;
 };
 struct text_item {
   rect box;  ///< the text is laid out inside this box (vertically centred)
@@ -35,16 +36,19 @@ struct text_item {
   bool bold = false;
   color fg, bg;  ///< bg: what is drawn under the text (for contrast checks)
   align how = align::left;
+  friend bool operator==(const text_item&, const text_item&) = default;
 };
 struct image_item {
   rect r;
   std::string key;          ///< image cache key (product id); placeholder until loaded
   std::string placeholder;  ///< initials drawn on the placeholder tile
   color fill, fg;
+  friend bool operator==(const image_item&, const image_item&) = default;
 };
 struct qr_item {
   rect r;
   std::string text;
+  friend bool operator==(const qr_item&, const qr_item&) = default;
 };
 
 /// Something a finger can press. `id` is stable across frames ("product:p-latte").
@@ -53,6 +57,7 @@ struct target {
   std::string label;
   rect r;
   bool enabled = true;
+  friend bool operator==(const target&, const target&) = default;
 };
 
 struct scene {
@@ -67,6 +72,8 @@ struct scene {
   const target* find(std::string_view id) const;
   /// Topmost enabled target at a point (the last added wins), or nullptr.
   const target* hit(int x, int y) const;
+  /// Same pixels and targets (the renderer skips a frame equal to the last one it drew).
+  friend bool operator==(const scene&, const scene&) = default;
 };
 
 /// Builder helpers shared by every view. They fit text into its box: shrink down to 75 % of the

@@ -5,6 +5,7 @@
 // into the render thread.
 
 #include <chrono>
+#include <optional>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -30,7 +31,9 @@ struct app_options {
   std::string printer = "sim:";           ///< for ticket reprints (see the shop's --printer)
   std::string camera = "none";            ///< /dev/video0, replay:DIR (watched for new images), none
   std::vector<std::string> categories;    ///< routing: only these category ids (empty: all)
-  std::chrono::seconds amber{300}, red{600};  ///< card age thresholds
+  /// Card age thresholds: unset, the store profile's `age_amber_seconds` / `age_red_seconds`
+  /// (300 / 600 when the catalog has none); set (the flags), they override the profile.
+  std::optional<std::chrono::seconds> amber, red;
   bool large_text = false;
   std::string staff_pin_hash;             ///< argon2id; empty: cancelling is refused (wrong PIN)
   std::chrono::seconds action_timeout{10};  ///< no answer from the hub: the button comes back
