@@ -292,7 +292,7 @@ class web_app : public ::testing::Test {
             {"type_eat_in", "1"}, {"eat_in_tables", "1"}, {"type_pickup", "1"}, {"pickup_slot_minutes", "10"},
             {"pickup_lead_minutes", "30"}, {"type_delivery", "1"}, {"delivery_fee", "2.50"}, {"delivery_minimum", "15"},
             {"delivery_area", "Within 3 km"}, {"languages", "fr, en"}, {"banner", "Croissants chauds"}, {"pay_cash", "1"},
-            {"pay_card_present", "1"}};
+            {"pay_card_present", "1"}, {"age_amber_minutes", "4"}, {"age_red_minutes", "8"}};
   }
 
   std::string business_of(const std::string& slug) { return *scalar("SELECT id FROM businesses WHERE slug = '" + slug + "'"); }
@@ -486,7 +486,8 @@ TEST_F(web_app, store_settings_save_every_profile_field_and_republish) {
   ASSERT_EQ(form.status, 200);
   for (const char* f : {"name=\"time_zone\"", "name=\"mon_opens\"", "name=\"sun_closes2\"", "name=\"pickup_slot_minutes\"",
                         "name=\"delivery_area\"", "name=\"languages\"", "name=\"banner\"", "name=\"pay_wallet\"",
-                        "name=\"tax_mode\"", "name=\"currency\"", "name=\"eat_in_tables\""})
+                        "name=\"tax_mode\"", "name=\"currency\"", "name=\"eat_in_tables\"", "name=\"age_amber_minutes\"",
+                        "name=\"age_red_minutes\""})
     EXPECT_NE(form.body.find(f), std::string::npos) << f;
   EXPECT_EQ(form.body.find("style="), std::string::npos);  // the CSP blocks inline styles
   catalog_changes.clear();
@@ -512,6 +513,8 @@ TEST_F(web_app, store_settings_save_every_profile_field_and_republish) {
   EXPECT_EQ(p.offer(protocol::order_type::delivery)->area, "Within 3 km");
   EXPECT_EQ(p.languages, (std::vector<std::string>{"fr", "en"}));
   EXPECT_EQ(p.banner, "Croissants chauds");
+  EXPECT_EQ(p.age_amber_seconds, 240);  // the counter's card ages, in the catalog kiosks receive
+  EXPECT_EQ(p.age_red_seconds, 480);
   EXPECT_EQ(p.payment_methods, (std::vector<protocol::payment_method>{protocol::payment_method::card_present, protocol::payment_method::cash}));
   EXPECT_EQ(scalar("SELECT name || '|' || currency || '|' || base_prep_seconds || '|' || about FROM businesses WHERE id = '" + bid + "'"),
             "Alpha!|EUR|300|Fresh");
@@ -545,6 +548,9 @@ TEST_F(web_app, store_settings_save_every_profile_field_and_republish) {
       {"banner", std::string(201, 'b')},
       {"banner", "line\nbreak"},
       {"about", std::string(2001, 'c')},
+      {"age_amber_minutes", "0"},
+      {"age_red_minutes", "3"},  // below amber
+      {"age_red_minutes", "soon"},
   };
   for (const auto& [k, v] : bad) {
     auto f = store_form();

@@ -152,7 +152,8 @@ nlohmann::json seed_demo(store& s) {
     ],
     "languages": ["en", "fr"],
     "banner": "Coffee + croissant for 5.00 before 10:00",
-    "payment_methods": ["card_present", "cash"]
+    "payment_methods": ["card_present", "cash"],
+    "age_amber_seconds": 240, "age_red_seconds": 480
   })"), b.currency);
   if (!profile) throw std::logic_error("demo profile: " + profile.error().message);
   s.shop().set_profile(b.id, *profile);

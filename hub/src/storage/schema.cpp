@@ -538,7 +538,17 @@ CREATE INDEX orders_pending_by_web_session ON orders(web_session)
   WHERE state = 'pending_payment' AND web_session IS NOT NULL;
 )sql";
 
-constexpr migration k_migrations[] = {{1, k_v1}, {2, k_v2}, {3, k_v3}, {4, k_v4}, {5, k_v5}, {6, k_v6}, {7, k_v7}, {8, k_v8}, {11, k_v11}};
+// Migration 9 (issue 10, the pickup counter): the per-business age thresholds at which a counter's
+// order card turns amber and red (store profile `age_amber_seconds` / `age_red_seconds`).
+constexpr const char* k_v9 = R"sql(
+ALTER TABLE businesses ADD COLUMN age_amber_seconds INTEGER NOT NULL DEFAULT 300
+  CHECK (age_amber_seconds BETWEEN 60 AND 14400);
+ALTER TABLE businesses ADD COLUMN age_red_seconds INTEGER NOT NULL DEFAULT 600
+  CHECK (age_red_seconds BETWEEN 60 AND 14400);
+)sql";
+
+constexpr migration k_migrations[] = {{1, k_v1}, {2, k_v2}, {3, k_v3}, {4, k_v4}, {5, k_v5}, {6, k_v6},
+                                      {7, k_v7}, {8, k_v8}, {9, k_v9}, {11, k_v11}};
 
 }  // namespace
 

@@ -44,7 +44,7 @@ class sqlite_shop final : public shop_repository {
   std::optional<kp::store_profile> profile(const std::string& business_id) override {
     auto b = db_.prepare(
         "SELECT currency, tax_rate_bp, tax_inclusive, always_open, COALESCE(time_zone, ''), "
-        "languages, banner, payment_methods FROM businesses WHERE id = ?");
+        "languages, banner, payment_methods, age_amber_seconds, age_red_seconds FROM businesses WHERE id = ?");
     b.bind(1, business_id);
     if (!b.step()) return std::nullopt;
     kp::store_profile p;
@@ -60,6 +60,8 @@ class sqlite_shop final : public shop_repository {
       kp::payment_method m{};
       if (kp::from_string(w, m) && !p.accepts(m)) p.payment_methods.push_back(m);
     }
+    p.age_amber_seconds = b.int32(8);
+    p.age_red_seconds = b.int32(9);
 
     auto t = db_.prepare(
         "SELECT order_type, enabled, table_numbers, slot_minutes, lead_minutes, fee, minimum, area "
@@ -109,7 +111,7 @@ class sqlite_shop final : public shop_repository {
   bool set_profile(const std::string& business_id, const kp::store_profile& p) override {
     db_.prepare(
            "UPDATE businesses SET tax_rate_bp = ?, tax_inclusive = ?, always_open = ?, time_zone = ?, "
-           "languages = ?, banner = ?, payment_methods = ? WHERE id = ?")
+           "languages = ?, banner = ?, payment_methods = ?, age_amber_seconds = ?, age_red_seconds = ? WHERE id = ?")
         .bind(1, p.tax_rate_bp)
         .bind(2, p.tax == kp::tax_mode::inclusive)
         .bind(3, p.always_open)
@@ -117,7 +119,9 @@ class sqlite_shop final : public shop_repository {
         .bind(5, join_commas(p.languages))
         .bind(6, p.banner)
         .bind(7, join_commas(p.payment_methods))
-        .bind(8, business_id)
+        .bind(8, p.age_amber_seconds)
+        .bind(9, p.age_red_seconds)
+        .bind(10, business_id)
         .run();
     if (db_.changes() == 0) return false;
     db_.prepare("DELETE FROM business_order_types WHERE business_id = ?").bind(1, business_id).run();

@@ -3,6 +3,7 @@
 // plus what the business row keeps beside it (name, currency, about text, base preparation time).
 // Every field is checked before anything is written; a bad one answers 400 naming it. Saving
 // republishes the retained catalog, so kiosks update live.
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <set>
@@ -177,6 +178,15 @@ std::optional<field_error> read_settings(const form_t& f, store_row& row, kp::st
     if (on(f, std::string("pay_") + kp::to_string(m))) p.payment_methods.push_back(m);
   if (p.payment_methods.empty()) return field_error{"payment_methods", "offer at least one payment method"};
 
+  // Counter card ages; left empty: the defaults (5 and 10 minutes).
+  const std::string amber_text = get(f, "age_amber_minutes"), red_text = get(f, "age_red_minutes");
+  auto amber = amber_text.empty() ? std::optional<std::int64_t>{5} : parse_int(amber_text, 1, 240);
+  if (!amber) return field_error{"age_amber_minutes", "whole minutes, 1–240"};
+  auto red = red_text.empty() ? std::optional<std::int64_t>{std::max<std::int64_t>(10, *amber)} : parse_int(red_text, 1, 240);
+  if (!red || *red < *amber) return field_error{"age_red_minutes", "whole minutes, 1–240, not below the amber time"};
+  p.age_amber_seconds = static_cast<int>(*amber) * 60;
+  p.age_red_seconds = static_cast<int>(*red) * 60;
+
   // The protocol's own rules are the last word (what kiosks will decode): round-trip once.
   auto checked = kp::decode_store_profile(kp::to_json(p), row.currency);
   if (!checked) return field_error{"profile", checked.error().message};
@@ -299,6 +309,10 @@ http_response app::impl::portal_store(const http_request& req, const session& s)
 <div class="mb-3"><label class="form-label" for="languages">Languages (two-letter codes, the first is the default)</label><input class="form-control" id="languages" name="languages" value="{{langs|attr}}"></div>
 <div class="mb-3"><label class="form-label" for="banner">Banner (attract screen and shop page, at most 200 characters)</label><input class="form-control" id="banner" name="banner" value="{{banner|attr}}" maxlength="200"></div>
 <div class="mb-3"><label class="form-label" for="about">About (shown on the shop page and kiosks)</label><textarea class="form-control" id="about" name="about" rows="3">{{about}}</textarea></div>
+<h2 class="h5 mt-4">Pickup counter</h2>
+<p class="text-muted small">An order card on the counter screens turns amber, then red, when the order has waited this long.</p>
+<div class="row g-3 mb-3"><div class="col-6"><label class="form-label" for="age_amber_minutes">Amber after (minutes)</label><input class="form-control" id="age_amber_minutes" name="age_amber_minutes" value="{{amber|attr}}" inputmode="numeric"></div>
+<div class="col-6"><label class="form-label" for="age_red_minutes">Red after (minutes)</label><input class="form-control" id="age_red_minutes" name="age_red_minutes" value="{{red|attr}}" inputmode="numeric"></div></div>
 <button class="btn btn-primary" type="submit">Save</button></form>)",
                      {{"csrf", csrf_input(s)},
                       {"saved", saved ? safe_html{R"(<div class="alert alert-success">Saved. Kiosks and the shop page show it now.</div>)"} : safe_html{}},
@@ -313,7 +327,8 @@ http_response app::impl::portal_store(const http_request& req, const session& s)
                       {"fee", money_text(del ? del->fee.amount : 0)}, {"min", money_text(del ? del->minimum.amount : 0)},
                       {"area", del ? del->area : ""}, {"card", chk(p.accepts(kp::payment_method::card_present))},
                       {"cash", chk(p.accepts(kp::payment_method::cash))}, {"wallet", chk(p.accepts(kp::payment_method::wallet))},
-                      {"langs", langs}, {"banner", p.banner}});
+                      {"langs", langs}, {"banner", p.banner}, {"amber", std::to_string(p.age_amber_seconds / 60)},
+                      {"red", std::to_string(p.age_red_seconds / 60)}});
   return page(req, 200, "Store settings", body, &s);
 }
 

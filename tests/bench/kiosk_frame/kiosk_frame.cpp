@@ -205,10 +205,15 @@ int main(int argc, char** argv) {
   kh::test::mosquitto broker;
   kh::test::hub hub(broker);
   hub.add_device("counter-9", "counter");
-  hub.serve();
+  // The bench places one order per event from one device: no per-device rate or hold limit.
+  hub.serve({"--device-order-rate", "0", "--unpaid-hold-limit", "0"});
   auto bare = bare_round_trip(broker, 200);
   kh::test::raw_device shop(broker, "kiosk-1"), staff(broker, "counter-9");
-  const auto product = hub.product_with_stock(1000);
+  const auto product = hub.product_with_stock(n_events + 1);
+  if (!product.is_object()) {
+    std::fprintf(stderr, "the demo store has no product with %d in stock\n", n_events + 1);
+    return 1;
+  }
   kh::test::screen_process board(broker, hub, "board-1", {"--mode", "board", "--size", "1920x1080", "--no-sound"});
   kh::test::eventually([&] { return board.state().value("online", false); }, 15s);
   stats ev, answer;
@@ -216,7 +221,10 @@ int main(int argc, char** argv) {
     auto body = kh::test::order_body({{product["id"], 1}});
     shop.send("order.submit", body);
     auto r = shop.next_for(body["order_id"]);
-    if (!r) break;
+    if (!r || r->type != "order.accepted") {
+      std::fprintf(stderr, "event %d: the order was not accepted: %s\n", i, r ? r->envelope.dump().c_str() : "no answer");
+      return 1;
+    }
     const std::string number = r->body()["number"];
     staff.send("order.action", json{{"action_id", kh::protocol::new_uuid()}, {"action", "take_cash"}, {"order_id", body["order_id"]}, {"tendered", r->body()["total"]}});
     staff.next_for(body["order_id"]);
@@ -224,7 +232,8 @@ int main(int argc, char** argv) {
     kh::test::eventually([&] {
       const json st = board.state();
       if (!st.is_object() || !st.contains("preparing")) return false;
-      for (const auto& n : st["preparing"]) if (n == number) return true;
+      for (const auto& n : st["preparing"])
+        if ((n.is_string() && n == number) || (n.is_object() && n.value("number", "") == number)) return true;
       return false;
     }, 5s);
     staff.send("order.action", json{{"action_id", kh::protocol::new_uuid()}, {"action", "preparing"}, {"order_id", body["order_id"]}});
