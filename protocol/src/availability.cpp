@@ -160,10 +160,10 @@ result<std::vector<availability_window>> parse_windows(std::string_view text, co
     if (w.from_minute < 0 || w.until_minute < 0) {
       return field_error(field, "\"" + std::string(times) + "\" is not HH:MM-HH:MM");
     }
-    if (auto p = check_window(w, field)) {
-      p->details["field"] = field;  // the editor has one field; the message says which part
-      return std::move(*p);
+    if (w.until_minute <= w.from_minute) {
+      return field_error(field, "\"" + std::string(item) + "\": the end must be after the start (24:00 at most)");
     }
+    if (w.from_minute >= 1440) return field_error(field, "\"" + std::string(item) + "\": the start must be before 24:00");
     out.push_back(w);
   }
   return out;
