@@ -290,7 +290,8 @@ http_response app::impl::shop(const http_request& req) {
                           return u.empty() ? safe_html{} : render(R"(<img src="{{i|attr}}" alt="" class="img-fluid rounded mb-3 hero">)", {{"i", u}});
                         }()},
                         {"button", !avail ? safe_html{R"(<p class="badge bg-secondary fs-6">sold out</p>)"}
-                                   : !later.empty() ? render(R"(<p class="badge bg-secondary fs-6 not-now">Available {{l}}</p>)", {{"l", later}})
+                                   : !later.empty() ? render(R"(<p class="badge bg-secondary fs-6 not-now">{{l}}</p>)",
+                                                           {{"l", later.starts_with("from ") ? "Available " + later : std::string("Not available now")}})
                                    : render(R"(<button class="btn btn-lg btn-primary add w-100" data-id="{{id|attr}}">Add to cart</button>)", {{"id", q.text(0)}})},
                         {"json", safe_html{script_json(product_json(*db))}}});
     return shell(200, q.text(1) + " — " + b.name, body);
