@@ -7,6 +7,7 @@
 #include <vector>
 #include <utility>
 
+#include "kh/protocol/availability.hpp"
 #include "kh/protocol/ids.hpp"
 #include "kh/protocol/staff.hpp"
 #include "kh/protocol/time.hpp"
@@ -449,6 +450,40 @@ bool is_zone_name(const std::string& s) {
   return s.find("..") == std::string::npos;
 }
 
+// A product's "availability": 1–max windows of {"days":[…],"from":"HH:MM","until":"HH:MM"}.
+maybe_problem read_availability_at(const json& arr, const std::string& at_key,
+                                   std::vector<availability_window>& out) {
+  if (!arr.is_array()) return malformed(at_key, "must be an array");
+  if (arr.empty()) return malformed(at_key, "must not be empty (leave it out for always available)");
+  if (arr.size() > limits::max_availability_windows) {
+    return malformed(at_key, "at most " + std::to_string(limits::max_availability_windows) + " windows");
+  }
+  for (std::size_t i = 0; i < arr.size(); ++i) {
+    const std::string at = index_path(at_key, i);
+    const json& wj = arr[i];
+    if (auto p = require_object(wj, at)) return p;
+    availability_window w;
+    const auto days = wj.find("days");
+    if (days == wj.end() || days->is_null()) return malformed(path_of(at, "days"), "missing");
+    if (!days->is_array()) return malformed(path_of(at, "days"), "must be an array of mon … sun");
+    if (days->empty()) return malformed(path_of(at, "days"), "must name at least one day");
+    for (const auto& d : *days) {
+      const int wd = d.is_string() ? parse_weekday(d.get<std::string>()) : -1;
+      if (wd < 0) return malformed(path_of(at, "days"), "must be mon, tue, … sun");
+      if ((w.days & (1u << wd)) != 0) return malformed(path_of(at, "days"), "names a day twice");
+      w.days |= 1u << wd;
+    }
+    std::string word;
+    if (auto p = read_string(wj, at, "from", word, {})) return p;
+    w.from_minute = parse_hhmm(word);
+    if (auto p = read_string(wj, at, "until", word, {})) return p;
+    w.until_minute = parse_hhmm(word);
+    if (auto p = check_window(w, at)) return p;
+    out.push_back(w);
+  }
+  return std::nullopt;
+}
+
 maybe_problem read_option_groups_at(const json& arr, const std::string& at_key,
                                     const std::string& currency, std::vector<option_group>& out) {
   if (!arr.is_array()) return malformed(at_key, "must be an array");
@@ -802,6 +837,19 @@ json to_json(const catalog& m) {
       for (const auto& g : p.option_groups) groups.push_back(to_json(g));
       pj["option_groups"] = std::move(groups);
     }
+    if (!p.availability.empty()) {
+      json windows = json::array();
+      for (const auto& w : p.availability) {
+        json days = json::array();
+        for (int d = 0; d < 7; ++d) {
+          if ((w.days & (1u << d)) != 0) days.push_back(weekday_word(d));
+        }
+        windows.push_back({{"days", std::move(days)},
+                           {"from", format_hhmm(w.from_minute)},
+                           {"until", format_hhmm(w.until_minute)}});
+      }
+      pj["availability"] = std::move(windows);
+    }
     prods.push_back(std::move(pj));
   }
   json j{{"business_id", m.business_id},  {"business_name", m.business_name},
@@ -1085,6 +1133,9 @@ result<catalog> decode_catalog(const json& body) {
                                            pr.option_groups)) {
           return p;
         }
+      }
+      if (const json* windows = find_member(pj, "availability")) {
+        if (auto p = read_availability_at(*windows, path_of(at, "availability"), pr.availability)) return p;
       }
       out.products.push_back(std::move(pr));
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "kh/protocol/availability.hpp"
 #include "kh/protocol/money.hpp"
 
 namespace kh::protocol {
@@ -113,7 +114,8 @@ void add_problem(order_quoted& q, code c, std::string message, nlohmann::json de
 }
 
 order_quoted quote_cart(const catalog& c, const order_quote& q,
-                        const std::optional<discount_rule>& discount) {
+                        const std::optional<discount_rule>& discount,
+                        std::optional<std::chrono::system_clock::time_point> at) {
   order_quoted out;
   out.quote_id = q.quote_id;
   const std::string& cur = c.currency;
@@ -165,6 +167,12 @@ order_quoted quote_cart(const catalog& c, const order_quote& q,
                                {{"product_id", p->id},
                                 {"requested", summed(p->id)},
                                 {"available", *p->stock}}});
+      }
+      if (at && c.profile) {
+        if (auto na = check_available(p->availability, p->id, p->name, c.profile->time_zone,
+                                      availability_instant(q.type, q.pickup_at, *at))) {
+          ql.problems.push_back({na->code, std::move(na->message), std::move(na->details)});
+        }
       }
       auto unit = price_options(p->price.amount, p->option_groups, l.options);
       if (unit) {

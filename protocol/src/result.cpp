@@ -7,7 +7,7 @@ namespace kh::protocol {
 
 namespace {
 // Index = enum value; the order must match `enum class code`.
-constexpr std::array<const char*, 34> code_words = {
+constexpr std::array<const char*, 35> code_words = {
     "malformed",           "unsupported_version", "too_large",       "unknown_type",
     "invalid_quantity",    "too_many_lines",      "empty_order",     "unknown_product",
     "product_unavailable", "out_of_stock",        "business_closed", "invalid_discount",
@@ -18,6 +18,7 @@ constexpr std::array<const char*, 34> code_words = {
     "missing_choice",      "unknown_order",
     "not_paid",            "not_ready",       "already_collected",
     "invalid_transition",  "insufficient_cash",   "invalid_ticket",
+    "not_available_now",
 };
 static_assert(static_cast<std::size_t>(last_code) + 1 == code_words.size());
 }  // namespace

@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "kh/hub/catalog/catalog_service.hpp"
 #include "kh/hub/catalog/seed.hpp"
 #include "kh/hub/orders/order_service.hpp"
 #include "kh/hub/storage/sqlite.hpp"
 #include "kh/protocol/codec.hpp"
+#include "kh/protocol/ids.hpp"
 #include "kh/protocol/time.hpp"
 #include "test_support.hpp"
 
@@ -403,6 +405,77 @@ TEST(placement_event, the_new_order_event_is_what_a_reader_of_the_database_build
   EXPECT_EQ(second->customer_name, "Ana");
   EXPECT_EQ(svc.events().open_order(reqs[2].second.order_id)->table, "12");
   EXPECT_EQ(svc.events().open_order(reqs[3].second.order_id)->channel, protocol::order_channel::phone);
+}
+
+}  // namespace
+}  // namespace kh::hub
+
+namespace kh::hub {
+namespace {
+
+// Availability windows (migration 12): breakfast on Sundays 07:00–11:00 in Paris. The test clock
+// is Sunday 2026-11-22 10:00 UTC = 11:00 in Paris: just outside.
+class availability_placement_test : public placement_test {
+ protected:
+  void SetUp() override {
+    placement_test::SetUp();
+    auto prof = store_->shop().profile(biz);
+    ASSERT_TRUE(prof);
+    prof->time_zone = "Europe/Paris";
+    prof->always_open = true;
+    ASSERT_TRUE(store_->shop().set_profile(biz, *prof));
+    store_->shop().set_availability(biz, "bun", {{1u << 6, 7 * 60, 11 * 60}, {1u << 6, 17 * 60, 19 * 60}});
+  }
+};
+
+TEST_F(availability_placement_test, a_line_outside_its_window_is_refused_and_nothing_is_written) {
+  const auto p = svc_->place("kiosk-1", make_order({{"coffee", 1}, {"bun", 2}}));
+  EXPECT_FALSE(p.accepted);
+  EXPECT_EQ(p.code, code::not_available_now);
+  EXPECT_EQ(body(p)["code"], "not_available_now");
+  EXPECT_EQ(body(p)["details"]["product_id"], "bun");
+  EXPECT_EQ(body(p)["details"]["from"], "17:00");  // the evening window starts later that day
+  EXPECT_EQ(orders(), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM order_lines"), 0);
+  EXPECT_EQ(stock_of(*store_, "bun"), 5);
+  EXPECT_FALSE(p.stock_changed);
+  // Products without windows are unaffected.
+  EXPECT_TRUE(svc_->place("kiosk-1", make_order({{"coffee", 1}})).accepted);
+}
+
+TEST_F(availability_placement_test, inside_the_window_in_local_time_the_order_is_accepted) {
+  clock_.now -= std::chrono::minutes(1);  // 10:59 in Paris (09:59 UTC)
+  const auto p = svc_->place("kiosk-1", make_order({{"bun", 2}}));
+  ASSERT_TRUE(p.accepted) << p.body;
+  EXPECT_EQ(stock_of(*store_, "bun"), 3);
+}
+
+TEST_F(availability_placement_test, the_quote_reports_it_on_the_line_and_leaves_the_line_out_of_the_total) {
+  protocol::order_quote q;
+  q.quote_id = protocol::new_uuid();
+  q.lines = {{"coffee", 1, "", {}}, {"bun", 1, "", {}}};
+  auto r = quote_order(*store_, "kiosk-1", q, clock_.now);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_FALSE(r->ok);
+  EXPECT_TRUE(r->lines[0].problems.empty());
+  ASSERT_EQ(r->lines[1].problems.size(), 1u);
+  EXPECT_EQ(r->lines[1].problems[0].code, code::not_available_now);
+  EXPECT_EQ(r->lines[1].problems[0].details["from"], "17:00");
+  EXPECT_EQ(r->subtotal.amount, 300);
+  r = quote_order(*store_, "kiosk-1", q, clock_.now - std::chrono::minutes(1));
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->ok);
+  EXPECT_EQ(r->subtotal.amount, 500);
+}
+
+TEST_F(availability_placement_test, the_catalog_carries_the_windows) {
+  const auto c = load_catalog(*store_, biz);
+  ASSERT_TRUE(c);
+  const auto* bun = c->find_product("bun");
+  ASSERT_NE(bun, nullptr);
+  ASSERT_EQ(bun->availability.size(), 2u);
+  EXPECT_EQ(bun->availability[0].until_minute, 660);
+  EXPECT_TRUE(c->find_product("coffee")->availability.empty());
 }
 
 }  // namespace

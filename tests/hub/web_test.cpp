@@ -12,6 +12,8 @@
 #include "kh/hub/orders/order_rules.hpp"
 #include "kh/hub/web/escape.hpp"
 #include "kh/hub/web/web.hpp"
+#include "kh/protocol/availability.hpp"
+#include "kh/protocol/codec.hpp"
 #include "kh/protocol/time.hpp"
 #include "test_support.hpp"
 #include "web/image.hpp"
@@ -1181,6 +1183,78 @@ TEST_F(web_app, phone_checkout_sends_the_pickup_slot_and_delivery_address_to_the
   ASSERT_EQ(d.status, 303) << d.body;
   EXPECT_EQ(db->shop().order_details_of(header(d, "Location").substr(std::string("/s/alpha/o/").size())).delivery_address, "3 Rue <b>Haute</b>");
   EXPECT_EQ(count("SELECT COUNT(*) FROM orders"), 2);
+}
+
+// Availability windows (issue 11): the product editor sets them (400 naming the field, nothing
+// written), the catalog republishes, and the phone shop marks a product outside its window. The
+// business is in UTC; the windows are made relative to the real clock the shop reads.
+TEST_F(web_app, availability_windows_are_edited_validated_and_shown_by_the_shop) {
+  browser a{router};
+  register_business(a, "alpha", "a@alpha.example");
+  const auto bun = add_product(a, "Breakfast bun", "2.00");
+  const auto bid = business_of("alpha");
+  auto editor = a.get("/portal/products/" + bun);
+  ASSERT_EQ(editor.status, 200);
+  EXPECT_NE(editor.body.find("action=\"/portal/products/" + bun + "/availability\""), std::string::npos);
+  const auto before = catalog_changes.size();
+  auto r = a.post("/portal/products/" + bun + "/availability", {{"availability", "mon-fri 07:00-11:00\r\nsun 08:00-24:00"}});
+  ASSERT_EQ(r.status, 303) << r.body;
+  EXPECT_EQ(header(r, "Location"), "/portal/products/" + bun + "?saved=availability");
+  EXPECT_EQ(catalog_changes.size(), before + 1);
+  const std::vector<protocol::availability_window> want = {{0x1Fu, 420, 660}, {1u << 6, 480, 1440}};
+  EXPECT_EQ(db->shop().availability(bid, bun), want);
+  EXPECT_NE(a.get("/portal/products/" + bun).body.find("mon,tue,wed,thu,fri 07:00-11:00\nsun 08:00-24:00"), std::string::npos);
+
+  for (const char* bad : {"mon 11:00-07:00", "someday 07:00-11:00", "07:00-11:00", "mon 07:00-25:00", "mon 7-11",
+                          "mon 10:00-10:00"}) {
+    auto b = a.post("/portal/products/" + bun + "/availability", {{"availability", bad}});
+    EXPECT_EQ(b.status, 400) << bad;
+    EXPECT_NE(b.body.find("data-field=\"availability\""), std::string::npos) << bad;
+    EXPECT_EQ(db->shop().availability(bid, bun), want) << bad;
+  }
+  EXPECT_EQ(a.post("/portal/products/" + bun + "/availability", {{"availability", ""}}, false).status, 403);  // no CSRF
+  browser other{router};
+  register_business(other, "beta", "b@beta.example");
+  EXPECT_EQ(other.post("/portal/products/" + bun + "/availability", {{"availability", ""}}).status, 404);
+  EXPECT_EQ(db->shop().availability(bid, bun), want);
+  EXPECT_EQ(std::count(catalog_changes.begin() + static_cast<std::ptrdiff_t>(before), catalog_changes.end(), bid), 1)
+      << "only the good form republished alpha's catalog";
+
+  // The shop: a window that starts later today (UTC) shows "from HH:MM" and no Add button; late
+  // in the day (no later start possible) the window is on another day only: "not available now".
+  const auto now = std::chrono::floor<std::chrono::minutes>(std::chrono::system_clock::now());
+  const auto day = std::chrono::floor<std::chrono::days>(now);
+  const int minute = static_cast<int>((now - day).count());
+  const int weekday = static_cast<int>(std::chrono::weekday{day}.iso_encoding()) - 1;
+  std::string mark;
+  if (minute < 1380) {
+    const int from = minute + 30;
+    db->shop().set_availability(bid, bun, {{1u << weekday, from, 1440}});
+    mark = "from " + protocol::format_hhmm(from);
+  } else {
+    db->shop().set_availability(bid, bun, {{0x7Fu & ~(1u << weekday), 0, 1440}});
+    mark = "not available now";
+  }
+  browser phone{router};
+  auto browse = phone.get("/s/alpha");
+  ASSERT_EQ(browse.status, 200);
+  EXPECT_NE(browse.body.find("<span class=\"badge bg-secondary not-now\">" + mark + "</span>"), std::string::npos) << mark;
+  EXPECT_EQ(browse.body.find("data-id=\"" + bun + "\">Add"), std::string::npos);
+  auto pp = phone.get("/s/alpha/p/" + bun);
+  EXPECT_NE(pp.body.find(mark == "not available now" ? std::string("Not available now") : "Available " + mark), std::string::npos);
+  EXPECT_EQ(pp.body.find("Add to cart"), std::string::npos);
+  // Placing it anyway: the hub refuses with the new code, nothing is stored.
+  phone.get("/s/alpha/cart");
+  const auto oid = protocol::new_uuid();
+  r = phone.post("/s/alpha/checkout", {{"order_id", oid}, {"cart", bun + ":1"}, {"type", "takeaway"}, {"name", "Ann"}});
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(header(r, "X-Order-Code"), "not_available_now");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM orders"), 0);
+  // Without windows the product is back on sale.
+  db->shop().set_availability(bid, bun, {});
+  browse = phone.get("/s/alpha");
+  EXPECT_NE(browse.body.find("data-id=\"" + bun + "\">Add"), std::string::npos);
+  EXPECT_EQ(browse.body.find("not-now"), std::string::npos);
 }
 
 }  // namespace

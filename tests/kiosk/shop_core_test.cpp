@@ -397,3 +397,44 @@ TEST(shop_quote, the_estimate_flags_a_product_the_cached_catalog_has_sold_out) {
   EXPECT_EQ(s.quote.q.lines[0].problems[0].code, kh::protocol::code::out_of_stock);
   EXPECT_TRUE(tick_quote(s, 1400, "q-1")) << "a new catalog is quoted again";
 }
+
+// Availability windows (issue 11): outside its window a product is unavailable in the kiosk's
+// catalog view (the hub's rule, kh::protocol::available_at, in the store's zone): it cannot be
+// opened, scanned or loaded from a cart code; inside, it can.
+TEST(shop_core, a_product_outside_its_availability_window_cannot_be_opened_scanned_or_loaded) {
+  auto c = shop_testing::cafe_catalog();
+  c.profile = kh::protocol::store_profile{};
+  c.profile->time_zone = "Europe/Paris";
+  for (auto& p : c.products)
+    if (p.id == "p-croissant") p.availability = {{0x7Fu, 7 * 60, 11 * 60}};  // daily 07:00–11:00
+  // 2026-11-23 10:30 UTC = 11:30 in Paris: breakfast is over. 09:30 UTC = 10:30: still on.
+  const auto after = std::chrono::sys_days{std::chrono::year{2026} / 11 / 23} + std::chrono::minutes(10 * 60 + 30);
+  const auto during = after - std::chrono::hours(1);
+  auto view_at = [&](std::chrono::system_clock::time_point t) {
+    return std::make_shared<catalog_view>(c, [t] { return t; });
+  };
+  state s;
+  s.online = true;
+  s.catalog = view_at(after);
+  const auto* croissant = s.catalog->find_id("p-croissant");
+  ASSERT_NE(croissant, nullptr);
+  EXPECT_TRUE(croissant->available);  // the hub's flag is about stock; the window is the view's
+  EXPECT_FALSE(s.catalog->orderable(*croissant));
+  EXPECT_TRUE(s.catalog->orderable(*s.catalog->find_id("p-painchoc")));
+
+  tap(s, action_kind::start);
+  tap(s, action_kind::open_product, "p-croissant");
+  EXPECT_EQ(s.current, screen::menu);
+  step(s, events::scan{"CROI"}, 1100);
+  EXPECT_TRUE(s.cart.empty());
+  step(s, events::scan{"khc:1:p-croissant*2,p-painchoc*1"}, 1200);
+  EXPECT_TRUE(s.cart.empty()) << "a cart code with a product out of its window loads nothing";
+
+  s.catalog = view_at(during);
+  EXPECT_TRUE(s.catalog->orderable(*s.catalog->find_id("p-croissant")));
+  tap(s, action_kind::open_product, "p-croissant", 1300);
+  ASSERT_EQ(s.current, screen::product);
+  // The window closes while it is open on screen: the next catalog sends the screen back.
+  step(s, events::catalog{view_at(after)}, 1400);
+  EXPECT_EQ(s.current, screen::menu);
+}

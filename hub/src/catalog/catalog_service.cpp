@@ -21,10 +21,12 @@ std::optional<protocol::catalog> load_catalog(store& s, const std::string& busin
     c.categories.push_back({std::move(cat.id), std::move(cat.name), cat.position});
   }
   auto groups = s.shop().all_option_groups(business_id);
+  auto windows = s.shop().all_availability(business_id);
   for (auto& p : s.catalog().products(business_id)) {
     protocol::product out;
     out.available = p.active && (!p.stock || *p.stock > 0);
     if (auto g = groups.find(p.id); g != groups.end()) out.option_groups = std::move(g->second);
+    if (auto w = windows.find(p.id); w != windows.end()) out.availability = std::move(w->second);
     out.id = std::move(p.id);
     out.sku = std::move(p.sku);
     out.category_id = std::move(p.category_id);
@@ -75,7 +77,7 @@ protocol::result<protocol::order_quoted> quote_order(store& s, const std::string
         bad_discount = true;
       }
     }
-    auto out = protocol::quote_cart(*cat, q, discount);
+    auto out = protocol::quote_cart(*cat, q, discount, now);
     if (bad_discount) {
       protocol::add_problem(out, code::invalid_discount, "unknown or inactive discount code",
                             {{"discount_code", q.discount_code}});

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "kh/hub/catalog/store_profile.hpp"
+#include "kh/protocol/availability.hpp"
 #include "kh/protocol/codec.hpp"
 #include "kh/protocol/time.hpp"
 
@@ -210,6 +211,10 @@ placement order_service::place(const std::string& device_id, const protocol::ord
       if (!p->active) {
         return rejected(make_problem(code::product_unavailable, p->name + " is not available",
                                      {{"product_id", w.product_id}}));
+      }
+      if (auto na = protocol::check_available(store_.shop().availability(bid, w.product_id), w.product_id, p->name,
+                                    prof->time_zone, protocol::availability_instant(req.type, req.pickup_at, placed))) {
+        return rejected(std::move(*na));
       }
       // An offline order is accepted without stock (the goods were promised at the kiosk): it
       // takes what is left and is flagged stock_conflict below.

@@ -547,8 +547,23 @@ ALTER TABLE businesses ADD COLUMN age_red_seconds INTEGER NOT NULL DEFAULT 600
   CHECK (age_red_seconds BETWEEN 60 AND 14400);
 )sql";
 
-constexpr migration k_migrations[] = {{1, k_v1}, {2, k_v2}, {3, k_v3}, {4, k_v4}, {5, k_v5}, {6, k_v6},
-                                      {7, k_v7}, {8, k_v8}, {9, k_v9}, {11, k_v11}};
+// Migration 12 (issue 11, availability windows): when a product can be ordered, in the store's
+// local time; a product without rows is available whenever the store is open.
+constexpr const char* k_v12 = R"sql(
+CREATE TABLE product_availability (
+  business_id   TEXT NOT NULL,
+  product_id    TEXT NOT NULL,
+  position      INTEGER NOT NULL,
+  days          INTEGER NOT NULL CHECK (days BETWEEN 1 AND 127),  -- bit 0 = Monday
+  from_minute   INTEGER NOT NULL CHECK (from_minute BETWEEN 0 AND 1439),
+  until_minute  INTEGER NOT NULL CHECK (until_minute > from_minute AND until_minute <= 1440),
+  PRIMARY KEY (business_id, product_id, position),
+  FOREIGN KEY (business_id, product_id) REFERENCES products(business_id, id)
+) WITHOUT ROWID;
+)sql";
+
+constexpr migration k_migrations[] = {{1, k_v1}, {2, k_v2}, {3, k_v3}, {4, k_v4},   {5, k_v5},   {6, k_v6},
+                                      {7, k_v7}, {8, k_v8}, {9, k_v9}, {11, k_v11}, {12, k_v12}};
 
 }  // namespace
 

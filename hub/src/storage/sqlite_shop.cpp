@@ -185,6 +185,54 @@ class sqlite_shop final : public shop_repository {
     return read_groups(business_id, nullptr);
   }
 
+  std::vector<kp::availability_window> availability(const std::string& business_id,
+                                                    const std::string& product_id) override {
+    auto all = read_availability(business_id, &product_id);
+    auto it = all.find(product_id);
+    return it == all.end() ? std::vector<kp::availability_window>{} : std::move(it->second);
+  }
+
+  std::map<std::string, std::vector<kp::availability_window>> all_availability(
+      const std::string& business_id) override {
+    return read_availability(business_id, nullptr);
+  }
+
+  void set_availability(const std::string& business_id, const std::string& product_id,
+                        const std::vector<kp::availability_window>& windows) override {
+    db_.prepare("DELETE FROM product_availability WHERE business_id = ? AND product_id = ?")
+        .bind(1, business_id)
+        .bind(2, product_id)
+        .run();
+    int pos = 0;
+    for (const auto& w : windows) {
+      db_.prepare(
+             "INSERT INTO product_availability(business_id, product_id, position, days, from_minute, "
+             "until_minute) VALUES (?,?,?,?,?,?)")
+          .bind(1, business_id)
+          .bind(2, product_id)
+          .bind(3, pos++)
+          .bind(4, static_cast<std::int64_t>(w.days))
+          .bind(5, w.from_minute)
+          .bind(6, w.until_minute)
+          .run();
+    }
+  }
+
+  std::map<std::string, std::vector<kp::availability_window>> read_availability(const std::string& business_id,
+                                                                                 const std::string* product_id) {
+    std::map<std::string, std::vector<kp::availability_window>> out;
+    auto s = db_.prepare(product_id ? "SELECT product_id, days, from_minute, until_minute FROM product_availability "
+                                      "WHERE business_id = ? AND product_id = ? ORDER BY position"
+                                    : "SELECT product_id, days, from_minute, until_minute FROM product_availability "
+                                      "WHERE business_id = ? ORDER BY product_id, position");
+    s.bind(1, business_id);
+    if (product_id) s.bind(2, *product_id);
+    while (s.step()) {
+      out[s.text(0)].push_back({static_cast<unsigned>(s.int64(1)), s.int32(2), s.int32(3)});
+    }
+    return out;
+  }
+
   void set_option_groups(const std::string& business_id, const std::string& product_id,
                          const std::vector<kp::option_group>& groups) override {
     db_.prepare("DELETE FROM options WHERE business_id = ? AND product_id = ?")

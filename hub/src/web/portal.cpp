@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "kh/hub/orders/order_rules.hpp"
+#include "kh/protocol/availability.hpp"
 #include "kh/protocol/ids.hpp"
 #include "kh/protocol/time.hpp"
 #include "web/app_impl.hpp"
@@ -230,11 +231,16 @@ http_response app::impl::portal_product(const http_request& req, const session& 
   std::vector<std::pair<std::string, std::string>> cats;
   std::string currency;
   std::vector<protocol::option_group> option_groups;
+  std::vector<protocol::availability_window> windows;
+  std::string zone_name;
   {
     auto db = reads.get();
-    auto b = db->prepare("SELECT currency FROM businesses WHERE id = ?");
+    auto b = db->prepare("SELECT currency, COALESCE(time_zone, 'UTC') FROM businesses WHERE id = ?");
     b.bind(1, s.business_id);
-    if (b.step()) currency = b.text(0);
+    if (b.step()) {
+      currency = b.text(0);
+      zone_name = b.text(1);
+    }
     auto c = db->prepare("SELECT id, name FROM categories WHERE business_id = ? ORDER BY position, id");
     c.bind(1, s.business_id);
     while (c.step()) cats.emplace_back(c.text(0), c.text(1));
@@ -266,6 +272,7 @@ http_response app::impl::portal_product(const http_request& req, const session& 
     // ("SELECT currency …") that the block above still holds stepped.
     auto db = reads.get();
     option_groups = make_sqlite_shop(*db)->option_groups(s.business_id, id);
+    windows = make_sqlite_shop(*db)->availability(s.business_id, id);
   }
   if (rest.size() > 1) return not_found(req, &s);
   const std::string action = rest.empty() ? "" : rest[0];
@@ -335,6 +342,29 @@ http_response app::impl::portal_product(const http_request& req, const session& 
     if (gone) return not_found(req, &s);
     catalog_changed(s.business_id);
     return redirect("/portal/products/" + escape_url_component(id) + "?saved=options");
+  }
+
+  if (req.method == "POST" && action == "availability") {
+    if (creating) return not_found(req, &s);
+    if (!s.owner()) return error_page(req, 403, "Only the owner can change when a product is sold.", &s);
+    auto f = form(req);
+    if (!f || !csrf_ok(req, *f, &s)) return error_page(req, 403, "The form expired. Reload the page and try again.", &s);
+    auto parsed = protocol::parse_windows(field(*f, "availability"), "availability");
+    // parse_windows names the field in its message ("availability: …"); the page shows it apart.
+    if (!parsed) return bad_field(req, {"availability", parsed.error().message.substr(sizeof "availability: " - 1)}, &s);
+    bool gone = false;
+    write([&](connection& c) {
+      auto q = c.prepare("SELECT 1 FROM products WHERE business_id = ? AND id = ?");
+      q.bind(1, s.business_id).bind(2, id);
+      if (!q.step()) {
+        gone = true;
+        return;
+      }
+      make_sqlite_shop(c)->set_availability(s.business_id, id, *parsed);
+    });
+    if (gone) return not_found(req, &s);
+    catalog_changed(s.business_id);
+    return redirect("/portal/products/" + escape_url_component(id) + "?saved=availability");
   }
 
   if (req.method == "POST" && action == "stock") {
@@ -501,9 +531,20 @@ http_response app::impl::portal_product(const http_request& req, const session& 
 <p class="small text-muted">Groups such as size or milk: customers choose at least / at most that many options; the delta is added to the price. Clear a name to remove an option or group.</p>
 <form method="post" action="/portal/products/{{id|url}}/options" id="options-form" class="w-max-48">{{csrf|html}}{{options|html}}
 <button class="btn btn-outline-primary" type="submit">Save options</button></form>
+<h2 class="h5 mt-4" id="availability">Availability</h2>
+<p class="small text-muted">When this product can be ordered, in the store's time zone ({{zone}}). One window per line: days and times, e.g. <code>mon-fri 07:00-11:00</code> or <code>sat,sun 08:00-12:00</code> or <code>daily 11:30-14:00</code>. Leave empty to sell it whenever the store is open.</p>
+<form method="post" action="/portal/products/{{id|url}}/availability" class="w-max-48">{{csrf|html}}
+<textarea class="form-control mb-2" id="availability-field" name="availability" rows="3" aria-label="availability" placeholder="mon-fri 07:00-11:00">{{windows}}</textarea>
+<button class="btn btn-outline-primary" type="submit">Save availability</button></form>
 <p class="mt-3"><a href="/portal/qr/code.svg?for=product:{{id|url}}&amp;download=1">QR code (SVG)</a> · <a href="/portal/qr/code.png?for=product:{{id|url}}&amp;download=1">QR code (PNG)</a> · <a href="/s/{{slug|url}}/p/{{id|url}}">Shop page</a></p>)",
                    {{"id", p.id}, {"csrf", csrf_input(s)}, {"stock", p.stock ? std::to_string(*p.stock) : "not tracked"},
                     {"options", options_editor_fields(option_groups, currency)},
+                    {"windows", [&] {
+                       std::string text;  // one window per line, as the owner typed them
+                       for (const auto& w : windows) text += protocol::format_windows({w}) + "\n";
+                       return text;
+                     }()},
+                    {"zone", zone_name},
                     {"ledger", safe_html{ledger}}, {"slug", s.slug},
                     {"img", product_image_url(s.business_id, image_id, image_url, true).empty()
                                 ? safe_html{"<p>No image yet.</p>"}

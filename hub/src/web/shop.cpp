@@ -9,6 +9,7 @@
 #include "kh/hub/catalog/store_profile.hpp"
 #include "kh/hub/orders/order_rules.hpp"
 #include "kh/hub/storage/shop_repository.hpp"
+#include "kh/protocol/availability.hpp"
 #include "kh/protocol/cart_code.hpp"
 #include "kh/protocol/money_format.hpp"
 #include "kh/protocol/codec.hpp"
@@ -155,6 +156,21 @@ http_response app::impl::shop(const http_request& req) {
   }
   if (types.empty()) types = {"takeaway", "eat_in"};
   const std::vector<std::string> rest(segs->begin() + 2, segs->end());
+  // Availability windows (kh::protocol::availability_at, the rule placement applies): empty text
+  // when the product can be ordered now, else what the page shows ("from 11:00").
+  std::map<std::string, std::vector<protocol::availability_window>> windows;
+  {
+    auto db = reads.get();
+    windows = make_sqlite_shop(*db)->all_availability(b.id);
+  }
+  const auto shop_now = std::chrono::system_clock::now();
+  auto not_now = [&](const std::string& id) -> std::string {
+    const auto w = windows.find(id);
+    if (w == windows.end()) return {};
+    const auto a = protocol::availability_at(w->second, profile ? profile->time_zone : std::string("UTC"), shop_now);
+    if (a.available) return {};
+    return a.from_minute ? "from " + protocol::format_hhmm(*a.from_minute) : "not available now";
+  };
   auto shell = [&](int status, const std::string& title, const safe_html& body) {
     const auto style = protocol::money_style_for(b.lang);
     auto html = render(k_shop_shell, {{"title", title}, {"slug", b.slug}, {"name", b.name}, {"currency", b.currency}, {"body", body},
@@ -173,7 +189,8 @@ http_response app::impl::shop(const http_request& req) {
     auto q = db.prepare("SELECT id, name, price, stock, image_id, image_url FROM products WHERE business_id = ? AND active = 1");
     q.bind(1, b.id);
     while (q.step()) {
-      nlohmann::json p = {{"name", q.text(1)}, {"price", q.int64(2)}, {"available", q.is_null(3) || q.int64(3) > 0}};
+      nlohmann::json p = {{"name", q.text(1)}, {"price", q.int64(2)},
+                          {"available", (q.is_null(3) || q.int64(3) > 0) && not_now(q.text(0)).empty()}};
       // Options for the cart's labels and estimate: {id, name, options: [{id, name, d}]}.
       if (auto g = groups.find(q.text(0)); g != groups.end() && !g->second.empty()) {
         nlohmann::json arr = nlohmann::json::array();
@@ -204,6 +221,7 @@ http_response app::impl::shop(const http_request& req) {
       q.bind(1, b.id).bind(2, c.text(0));
       while (q.step()) {
         const bool avail = q.is_null(4) || q.int64(4) > 0;
+        const std::string later = not_now(q.text(0));
         cards += render(R"(<div class="col-12 col-sm-6 col-lg-4"><div class="card h-100 product" data-id="{{id|attr}}"><div class="card-body d-flex gap-3">
 {{img|html}}<div class="flex-grow-1"><h3 class="h6 mb-1"><a href="/s/{{slug|url}}/p/{{id|url}}" class="stretched-link-off">{{name}}</a></h3>
 <p class="small text-muted mb-1">{{desc}}</p><div class="d-flex justify-content-between align-items-center"><span class="price">{{price}}</span>{{button|html}}</div></div></div></div></div>)",
@@ -213,6 +231,7 @@ http_response app::impl::shop(const http_request& req) {
                            return u.empty() ? safe_html{} : render(R"(<img src="{{i|attr}}" alt="" width="72" height="72" class="thumb" loading="lazy">)", {{"i", u}});
                          }()},
                          {"button", !avail ? safe_html{R"(<span class="badge bg-secondary">sold out</span>)"}
+                                    : !later.empty() ? render(R"(<span class="badge bg-secondary not-now">{{l}}</span>)", {{"l", later}})
                                     : all_groups.count(q.text(0)) && !all_groups.at(q.text(0)).empty()
                                         ? render(R"(<a class="btn btn-sm btn-outline-primary choose" href="/s/{{slug|url}}/p/{{id|url}}">Choose</a>)", {{"id", q.text(0)}, {"slug", b.slug}})
                                         : render(R"(<button class="btn btn-sm btn-primary add" data-id="{{id|attr}}">Add</button>)", {{"id", q.text(0)}})}}).html;
@@ -240,6 +259,7 @@ http_response app::impl::shop(const http_request& req) {
     q.bind(1, b.id).bind(2, rest[1]);
     if (!q.step()) return shell(404, b.name, render("<h1>Not found</h1><p>This product is not on sale.</p>", {}));
     const bool avail = q.is_null(4) || q.int64(4) > 0;
+    const std::string later = not_now(q.text(0));
     const auto groups = make_sqlite_shop(*db)->option_groups(b.id, q.text(0));
     std::string opts_html;
     for (const auto& g : groups) {
@@ -269,8 +289,10 @@ http_response app::impl::shop(const http_request& req) {
                           const auto u = product_image_url(b.id, q.is_null(5) ? "" : q.text(5), q.text(6), false);
                           return u.empty() ? safe_html{} : render(R"(<img src="{{i|attr}}" alt="" class="img-fluid rounded mb-3 hero">)", {{"i", u}});
                         }()},
-                        {"button", avail ? render(R"(<button class="btn btn-lg btn-primary add w-100" data-id="{{id|attr}}">Add to cart</button>)", {{"id", q.text(0)}})
-                                         : safe_html{R"(<p class="badge bg-secondary fs-6">sold out</p>)"}},
+                        {"button", !avail ? safe_html{R"(<p class="badge bg-secondary fs-6">sold out</p>)"}
+                                   : !later.empty() ? render(R"(<p class="badge bg-secondary fs-6 not-now">{{l}}</p>)",
+                                                           {{"l", later.starts_with("from ") ? "Available " + later : std::string("Not available now")}})
+                                   : render(R"(<button class="btn btn-lg btn-primary add w-100" data-id="{{id|attr}}">Add to cart</button>)", {{"id", q.text(0)}})},
                         {"json", safe_html{script_json(product_json(*db))}}});
     return shell(200, q.text(1) + " — " + b.name, body);
   }

@@ -141,7 +141,7 @@ bool add_scanned(state& s, std::string_view code, int qty) {
   if (!s.catalog) return false;
   const auto* p = s.catalog->find_sku(code);
   if (p == nullptr) p = s.catalog->find_id(code);
-  if (p == nullptr || !p->available) return false;
+  if (p == nullptr || !s.catalog->orderable(*p)) return false;
   return s.cart.add(*p, qty).ok();
 }
 
@@ -231,7 +231,7 @@ std::vector<effect> on_tap(state& s, const action& a, std::int64_t now, const ti
         s.page = 0;
       } else if (a.kind == action_kind::open_product && s.catalog) {
         const auto* p = s.catalog->find_id(a.arg);
-        if (p != nullptr && p->available) open_product(s, *p, now);
+        if (p != nullptr && s.catalog->orderable(*p)) open_product(s, *p, now);
       } else if (a.kind == action_kind::open_cart && !s.cart.empty()) {
         go(s, screen::cart, now);
       } else if (a.kind == action_kind::back) {
@@ -414,7 +414,7 @@ bool parse_cart_qr(state& s, std::string_view text) {
   kiosk::cart next;
   for (const auto& l : *lines) {
     const auto* p = s.catalog->find_id(l.product_id);
-    if (p == nullptr || !p->available || !next.add(*p, l.qty, {}, l.options).ok()) return false;
+    if (p == nullptr || !s.catalog->orderable(*p) || !next.add(*p, l.qty, {}, l.options).ok()) return false;
   }
   s.cart = std::move(next);  // all or nothing: a bad cart code changes nothing
   return true;
@@ -607,7 +607,7 @@ std::vector<effect> step_event(state& s, const event& e, std::int64_t now, const
     // A product opened on the product screen may have gone: back to the menu.
     if (s.current == screen::product &&
         (!s.catalog || s.catalog->find_id(s.draft.product_id) == nullptr ||
-         !s.catalog->find_id(s.draft.product_id)->available)) {
+         !s.catalog->orderable(*s.catalog->find_id(s.draft.product_id)))) {
       go(s, screen::menu, now);
       s.notice = "notice.sold_out";
     }

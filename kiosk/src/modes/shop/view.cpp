@@ -395,15 +395,17 @@ void menu(ctx& c, rect area) {
     const action open{action_kind::open_product, p.id};
     const std::string id = action_id(open);
     c.out.actions[id] = open;
-    if (!p.available) {
+    const bool orderable = c.s.catalog->orderable(p);  // stock and availability window
+    if (!orderable) {
       const int bw = std::min(card.w - 2 * l.gap, l.target * 3);
       const rect badge{card.x + l.gap, card.y + l.gap, bw, l.font_body * 2};
       // As an image item (a key with no picture: a plain tile), so it is drawn over the product's
       // picture; boxes are drawn under pictures.
       c.out.scene.images.push_back(ui::image_item{badge, "badge:sold-out", "", c.th.danger, c.th.on_danger});
-      c.p.text(badge, c.t("menu.sold_out"), l.font_body, c.th.on_danger, c.th.danger, align::center, true);
+      c.p.text(badge, c.t(p.available ? "menu.not_now" : "menu.sold_out"), l.font_body, c.th.on_danger, c.th.danger,
+               align::center, true);
     }
-    c.p.add_target(card, id, p.name, p.available);
+    c.p.add_target(card, id, p.name, orderable);
   }
   if (pages > 1) {
     const int y = grid.y + grid.h - pager_h + l.gap;

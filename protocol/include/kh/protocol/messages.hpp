@@ -32,6 +32,7 @@ inline constexpr std::size_t max_number = 32;  ///< order number, e.g. "A-042"
 inline constexpr std::size_t max_depth = 32;   ///< JSON nesting of one payload
 inline constexpr std::size_t max_option_groups = 16;  ///< per product
 inline constexpr std::size_t max_group_options = 32;  ///< choices per option group
+inline constexpr std::size_t max_availability_windows = 14;  ///< per product
 inline constexpr std::size_t max_line_options = 32;   ///< choices picked on one order line
 inline constexpr std::size_t max_table = 16;          ///< eat-in table number text
 inline constexpr std::size_t max_address = 300;       ///< delivery address
@@ -177,6 +178,18 @@ struct option_group {
   friend bool operator==(const option_group&, const option_group&) = default;
 };
 
+/// When a product can be ordered, in the store's local time (the profile's IANA zone): on the days
+/// in `days` (bit 0 = Monday … bit 6 = Sunday) from `from_minute` (inclusive) to `until_minute`
+/// (exclusive), minutes after local midnight. On the wire:
+/// {"days":["mon","tue"],"from":"07:00","until":"11:00"}. Rules: kh/protocol/availability.hpp.
+struct availability_window {
+  unsigned days = 0;       ///< bit mask, 1…127 (at least one day)
+  int from_minute = 0;     ///< 0–1439
+  int until_minute = 0;    ///< from_minute+1 … 1440 ("24:00")
+
+  friend bool operator==(const availability_window&, const availability_window&) = default;
+};
+
 struct product {
   std::string id;
   std::string sku;
@@ -188,6 +201,9 @@ struct product {
   bool available = true;              ///< active and (untracked or stock > 0)
   std::optional<std::int64_t> stock;  ///< units on hand; nullopt when not tracked
   std::vector<option_group> option_groups;  ///< may be empty ("option_groups" left out)
+  /// Empty: orderable whenever the store is open ("availability" left out). Otherwise only inside
+  /// one of these windows (breakfast until 11:00).
+  std::vector<availability_window> availability;
 
   friend bool operator==(const product&, const product&) = default;
 };

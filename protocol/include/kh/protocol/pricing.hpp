@@ -12,6 +12,7 @@
 // Tax is computed ONCE on the order's net sum (not per line); the delivery fee is a flat gross
 // amount outside the tax base; every rounding is half away from zero (commercial rounding).
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -75,8 +76,11 @@ result<std::int64_t> price_options(std::int64_t base_price, const std::vector<op
 /// profile: tax 0, every order type offered). Lines with a problem are left out of the totals.
 /// `discount` is what the caller found for q.discount_code (the kiosk: nullopt). Not checked here
 /// (the hub adds them): opening hours, pickup slots, whether the discount code exists.
+/// With `at` (now) and a profile, a product outside its availability windows gets
+/// not_available_now on its line (checked at `availability_instant(q.type, q.pickup_at, *at)`).
 order_quoted quote_cart(const catalog& c, const order_quote& q,
-                        const std::optional<discount_rule>& discount = std::nullopt);
+                        const std::optional<discount_rule>& discount = std::nullopt,
+                        std::optional<std::chrono::system_clock::time_point> at = std::nullopt);
 
 /// Adds an order-level problem to `q`, clearing `ok`.
 void add_problem(order_quoted& q, code c, std::string message,

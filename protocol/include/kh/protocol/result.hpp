@@ -47,9 +47,10 @@ enum class code {
   invalid_transition,   ///< the state rules do not allow this change; details.from, details.to
   insufficient_cash,    ///< take_cash with tendered below the total; details.due, details.tendered
   invalid_ticket,       ///< scanned text is not a ticket payload (or names another order)
+  not_available_now,    ///< the product has availability windows and now is outside them
 };
 /// The last code, for iteration (tests, tables).
-inline constexpr code last_code = code::invalid_ticket;
+inline constexpr code last_code = code::not_available_now;
 
 /// The one rule for answers, applied the same way by hub and kiosk: a code is either **final**
 /// (the answer settles the order: the client stops resending that order_id and shows the result)

@@ -98,6 +98,17 @@ class shop_repository {
   virtual void set_option_groups(const std::string& business_id, const std::string& product_id,
                                  const std::vector<protocol::option_group>& groups) = 0;
 
+  /// Availability windows of one product (empty: always), and of every product of a business
+  /// that has some (migration 12).
+  virtual std::vector<protocol::availability_window> availability(const std::string& business_id,
+                                                                  const std::string& product_id) = 0;
+  virtual std::map<std::string, std::vector<protocol::availability_window>> all_availability(
+      const std::string& business_id) = 0;
+  /// Replaces the product's windows (empty: none). The caller validates them first
+  /// (`protocol::check_window`). Throws sqlite::error when the product does not exist.
+  virtual void set_availability(const std::string& business_id, const std::string& product_id,
+                                const std::vector<protocol::availability_window>& windows) = 0;
+
   virtual void insert_order_details(const std::string& order_id, const order_details& d) = 0;
   /// Empty details when the order has none stored.
   virtual order_details order_details_of(const std::string& order_id) = 0;
