@@ -562,7 +562,7 @@ CREATE TABLE product_availability (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr migration k_migrations[] = {{1, k_v1}, {2, k_v2}, {3, k_v3}, {4, k_v4},   {5, k_v5},   {6, k_v6},
+constexpr migration k_migrations[] = {{1, k_v1}, {2, k_v2}, {3, k_v3}, {4, k_v4}, {5, k_v5}, {6, k_v6},
                                       {7, k_v7}, {8, k_v8}, {9, k_v9}, {11, k_v11}, {12, k_v12}};
 
 }  // namespace
