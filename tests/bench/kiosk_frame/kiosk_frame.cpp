@@ -20,6 +20,7 @@
 #include "kh/kiosk/modes/board/view.hpp"
 #include "kh/kiosk/modes/counter/view.hpp"
 #include "kh/kiosk/ui/draw.hpp"
+#include "frame_stats.hpp"
 
 using namespace std::chrono;
 using namespace std::chrono_literals;
@@ -28,19 +29,8 @@ namespace k = kh::kiosk;
 
 namespace {
 
-struct stats {
-  std::vector<double> v;
-  std::vector<double> build;  // of which building the scene
-  double build_p50() {
-    std::sort(build.begin(), build.end());
-    return build.empty() ? 0 : build[build.size() / 2];
-  }
-  double pct(double p) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    return v[static_cast<std::size_t>(p / 100.0 * static_cast<double>(v.size() - 1))];
-  }
-};
+using kh::bench::load_average;
+using stats = kh::bench::frame_stats;
 
 std::vector<k::feed_order> orders(int n, std::int64_t now) {
   using st = kh::protocol::order_state;
@@ -95,17 +85,6 @@ stats frames(k::ui::fonts& f, int w, int h, int n, Build build, bool changed_onl
   return s;
 }
 
-// The machine is shared: every result line carries the load average it was measured at.
-std::string load_average() {
-  std::FILE* f = std::fopen("/proc/loadavg", "r");
-  if (f == nullptr) return "?";
-  char b[64] = {};
-  const bool ok = std::fgets(b, sizeof b, f) != nullptr;
-  std::fclose(f);
-  std::string s = ok ? std::string(b) : "?";
-  const auto third = s.find(' ', s.find(' ', s.find(' ') + 1) + 1);
-  return third == std::string::npos ? s : s.substr(0, third);
-}
 
 stats bare_round_trip(kh::test::mosquitto& broker, int n) {
   kh::mqtt::client echo(kh::mqtt::options{.uri = broker.url(), .client_id = "bench-echo", .clean_session = true});

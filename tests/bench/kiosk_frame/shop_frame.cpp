@@ -35,6 +35,7 @@
 #include "kh/kiosk/modes/camera_feed.hpp"
 #include "kh/kiosk/modes/shop/view.hpp"
 #include "kh/kiosk/ui/draw.hpp"
+#include "frame_stats.hpp"
 
 using namespace std::chrono;
 using namespace std::chrono_literals;
@@ -43,19 +44,8 @@ namespace k = kh::kiosk;
 
 namespace {
 
-struct stats {
-  std::vector<double> v;
-  std::vector<double> build;  // of which building the scene
-  double build_p50() {
-    std::sort(build.begin(), build.end());
-    return build.empty() ? 0 : build[build.size() / 2];
-  }
-  double pct(double p) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    return v[static_cast<std::size_t>(p / 100.0 * static_cast<double>(v.size() - 1))];
-  }
-};
+using kh::bench::load_average;
+using stats = kh::bench::frame_stats;
 
 int g_picture_px = 256;  // edge of the pictures handed to the renderer
 bool g_pictures = true;
@@ -66,13 +56,6 @@ long vm_hwm_kb(const std::string& pid = "self") {
   while (std::getline(f, line))
     if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
   return -1;
-}
-
-std::string load_average() {
-  std::ifstream f("/proc/loadavg");
-  std::string a, b, c;
-  f >> a >> b >> c;
-  return a + " " + b + " " + c;
 }
 
 // A product picture like the hub's: 256×256, a tinted card with a darker disc.
