@@ -231,10 +231,12 @@ void lane_column(ctx& c, lane ln, rect r) {
   const int hidden = static_cast<int>(orders.size()) - shown;
   c.out.shown[ln] = shown;
   c.out.hidden[ln] = hidden;
-  if (hidden > 0)
-    c.p.text({r.x + l.gap, std::min(y, bottom - more_h), r.w - 2 * l.gap, more_h},
-             c.tr.format("counter.more_orders", {std::to_string(hidden)}), l.font_small, c.th.muted,
+  if (hidden > 0) {
+    const std::string more = hidden == 1 ? c.tr.format("counter.more_orders_one", {})
+                                         : c.tr.format("counter.more_orders", {std::to_string(hidden)});
+    c.p.text({r.x + l.gap, std::min(y, bottom - more_h), r.w - 2 * l.gap, more_h}, more, l.font_small, c.th.muted,
              c.th.background, align::center, true);
+  }
 }
 
 rect dialog_panel(ctx& c, int want_w, int want_h) {
