@@ -91,6 +91,11 @@ void add_serve_flags(CLI::App& app, serve_flags& f) {
                  "answered hold_limit")
       ->check(CLI::Range(0, 1000000000))
       ->capture_default_str();
+  app.add_option("--live-coalesce-ms", f.hub.live_coalesce_ms,
+                 "Dashboard live streams: order events within this many ms of a fan-out go out together at its end, "
+                 "one write per stream (0: every event at once)")
+      ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
   app.add_option("--intake-max-messages", f.hub.intake.max_messages,
                  "Messages the intake queue holds at most; one device gets 1/8 of it and of the byte cap; past "
                  "either, messages are answered busy (retryable)")

@@ -611,6 +611,7 @@ hub::hub(hub_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
   wo.public_url = d.opts.public_url;
   while (!wo.public_url.empty() && wo.public_url.back() == '/') wo.public_url.pop_back();
   wo.db_path = database_path(d.opts.data_dir);
+  wo.live_coalesce = std::chrono::milliseconds(d.opts.live_coalesce_ms);
   wo.data_dir = d.opts.data_dir;
   web::web_hooks wh;
   wh.on_writer = [this](const std::function<void()>& f) { impl_->run_on_writer(f); };
@@ -629,6 +630,12 @@ hub::hub(hub_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
   };
   wh.staff = &d.in->staff();
   wh.on_http = [this](std::function<void()> f) { asio::post(impl_->http_io, std::move(f)); };
+  wh.on_http_after = [this](std::chrono::milliseconds delay, std::function<void()> f) {
+    auto t = std::make_shared<asio::steady_timer>(impl_->http_io, delay);
+    t->async_wait([t, f = std::move(f)](const boost::system::error_code& ec) {
+      if (!ec) f();
+    });
+  };
   d.webapp = std::make_unique<web::app>(std::move(wo), *d.db, *d.orders, std::move(wh));
   // Every order event, after its commit: the dashboard's live streams.
   d.in->on_order_event([this](const std::string& business, const protocol::order_status& st) {

@@ -13,6 +13,7 @@
 #include "kh/protocol/time.hpp"
 #include "test_support.hpp"
 #include "web/image.hpp"
+#include "web/sse.hpp"
 #include "web/util.hpp"
 
 namespace kh::hub::test {
@@ -187,6 +188,10 @@ TEST_F(web_live, staff_run_an_order_to_collected_through_the_counter_rules) {
   EXPECT_NE(board.body.find("\"actions\":[\"take_cash\",\"cancel\"]"), std::string::npos);
   EXPECT_NE(board.body.find("/static/orders_live.js"), std::string::npos);
   EXPECT_EQ(board.body.find("<script>"), std::string::npos);  // no inline script (CSP)
+  // Cards age at the business' thresholds, the ones its counter screens use (store settings).
+  EXPECT_NE(board.body.find("\"age\":{\"amber_seconds\":300,\"red_seconds\":600}"), std::string::npos);
+  sqlite_connection(*db).exec("UPDATE businesses SET age_amber_seconds = 180, age_red_seconds = 420");
+  EXPECT_NE(s.get("/portal/live").body.find("\"age\":{\"amber_seconds\":180,\"red_seconds\":420}"), std::string::npos);
   EXPECT_NE(s.get("/portal/live?q=Ann").body.find(oid), std::string::npos);
   EXPECT_NE(s.get("/portal/live?q=34%2056").body.find(oid), std::string::npos);  // phone
   EXPECT_EQ(s.get("/portal/live?q=Zed").body.find(oid), std::string::npos);
@@ -408,6 +413,71 @@ TEST(read_connection, the_same_sql_prepared_while_its_statement_is_stepping_gets
   EXPECT_EQ(grandchildren, 3);
   EXPECT_EQ(count_children(2), 2);
   EXPECT_EQ(count_children(6), 0);
+}
+
+// The live streams' coalescing: the first event after a quiet spell goes out at once, the events
+// that follow within the window wait for its end and go out as one chunk per stream; a stream
+// that opened meanwhile (its backlog held some of them) gets only the ones it lacks.
+std::string drain(http_stream& s) {
+  std::vector<std::shared_ptr<const std::string>> out;
+  s.take(out);
+  std::string all;
+  for (const auto& c : out) all += *c;
+  return all;
+}
+
+TEST(sse_hub, events_within_the_window_go_out_together_at_its_end_and_none_twice) {
+  std::vector<std::pair<std::chrono::milliseconds, std::function<void()>>> timers;
+  auto hub = std::make_shared<w::sse_hub>(std::chrono::milliseconds(100),
+                                          [&](std::chrono::milliseconds d, std::function<void()> f) {
+                                            timers.emplace_back(d, std::move(f));
+                                          });
+  auto frame = [](std::int64_t seq) {
+    return std::make_shared<const std::string>(w::sse_hub::frame(seq, "order", "{\"n\":" + std::to_string(seq) + "}"));
+  };
+  auto a = std::make_shared<http_stream>();
+  auto other = std::make_shared<http_stream>();
+  hub->add("biz", a, 0);
+  hub->add("elsewhere", other, 0);
+  hub->publish("biz", 1, frame(1));
+  EXPECT_EQ(drain(*a), *frame(1)) << "the first event is not held back";
+  EXPECT_TRUE(timers.empty());
+  hub->publish("biz", 2, frame(2));
+  hub->publish("biz", 3, frame(3));
+  ASSERT_EQ(timers.size(), 1u) << "one flush per window, however many events";
+  EXPECT_GT(timers[0].first.count(), 0);
+  EXPECT_LE(timers[0].first.count(), 100);
+  EXPECT_EQ(drain(*a), "") << "held until the window ends";
+  // A stream opens now with a backlog up to 2 (it read the database after event 2's commit).
+  auto b = std::make_shared<http_stream>();
+  hub->add("biz", b, 2);
+  timers[0].second();
+  EXPECT_EQ(drain(*a), *frame(2) + *frame(3));
+  EXPECT_EQ(drain(*b), *frame(3)) << "no event shown twice";
+  EXPECT_EQ(drain(*other), "") << "another business sees nothing";
+  EXPECT_EQ(hub->fanouts(), 2u);
+  // The deferred flush outlives nothing: a hub gone before its timer fires is not touched.
+  hub->publish("biz", 4, frame(4));
+  ASSERT_EQ(timers.size(), 2u);
+  std::weak_ptr<w::sse_hub> gone = hub;
+  auto last = std::move(timers[1].second);
+  hub.reset();
+  EXPECT_TRUE(gone.expired());
+  last();
+  EXPECT_EQ(drain(*a), "");
+}
+
+TEST(sse_hub, without_a_window_every_event_goes_out_at_once) {
+  auto hub = std::make_shared<w::sse_hub>();
+  auto a = std::make_shared<http_stream>();
+  hub->add("biz", a, 0);
+  for (int i = 1; i <= 3; ++i) {
+    hub->publish("biz", i, std::make_shared<const std::string>("e" + std::to_string(i)));
+    EXPECT_EQ(drain(*a), "e" + std::to_string(i));
+  }
+  a->close();
+  hub->publish("biz", 4, std::make_shared<const std::string>("e4"));
+  EXPECT_EQ(hub->open("biz"), 0u) << "a closed stream is dropped";
 }
 
 }  // namespace

@@ -135,6 +135,7 @@ app::impl::impl(web_options o, store& w, order_service& ord, web_hooks h)
     : opts(std::move(o)), writer(w), orders(ord), hooks(std::move(h)), reads(opts.db_path) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
   if (!hooks.on_writer) hooks.on_writer = [](const std::function<void()>& f) { f(); };
+  sse = std::make_shared<sse_hub>(opts.live_coalesce, hooks.on_http_after);
 }
 
 void app::impl::on_writer(const std::function<void()>& f) {

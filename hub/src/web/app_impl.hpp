@@ -142,7 +142,7 @@ struct app::impl {
   http_response shop(const http_request& req);
 
   // ---- live orders (orders_live.cpp) -----------------------------------------------------
-  std::unique_ptr<sse_hub> sse = std::make_unique<sse_hub>();
+  std::shared_ptr<sse_hub> sse;  // made in the constructor (window and timer from opts and hooks)
   std::unique_ptr<staff_service> own_staff;  // when hooks.staff is not given
   staff_service& staff();                    // writer thread only
   http_response live(const http_request& req, const session& s, const std::vector<std::string>& rest);

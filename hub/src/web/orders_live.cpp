@@ -249,6 +249,7 @@ http_response app::impl::live_board(const http_request& req, const session& s, b
   json orders = json::array();
   std::int64_t seq = 0;
   std::optional<reports::local_calendar> cal;
+  json age = {{"amber_seconds", 300}, {"red_seconds", 600}};
   {
     auto db = reads.get();
     db->exec("BEGIN");  // one snapshot: the orders and the seq they reflect
@@ -257,6 +258,12 @@ http_response app::impl::live_board(const http_request& req, const session& s, b
       seq = log.last_seq(s.business_id);
       // The date filters are the store's days (its IANA zone, else the fixed offset).
       cal.emplace(reports::calendar_of(*db, s.business_id));
+      {
+        // Cards age amber, then red, at the business' thresholds: the same as its counter screens.
+        auto b = db->prepare("SELECT age_amber_seconds, age_red_seconds FROM businesses WHERE id = ?");
+        b.bind(1, s.business_id);
+        if (b.step()) age = {{"amber_seconds", b.int64(0)}, {"red_seconds", b.int64(1)}};
+      }
       std::string sql = "SELECT id, customer_phone FROM orders WHERE business_id = ?1";
       if (f.state.empty()) {
         sql += " AND state IN ('pending_payment','paid','preparing','ready','out_for_delivery')";
@@ -300,6 +307,7 @@ http_response app::impl::live_board(const http_request& req, const session& s, b
                   {"orders", orders},
                   {"csrf", s.csrf},
                   {"view", counter ? "counter" : "board"},
+                  {"age", age},
                   {"filters",
                    {{"state", f.state}, {"channel", f.channel}, {"type", f.type}, {"from", f.from}, {"to", f.to}, {"q", f.q}}}};
   auto sel = [](const std::string& cur, const std::string& v, const std::string& text) {

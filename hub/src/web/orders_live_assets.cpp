@@ -56,6 +56,8 @@ std::string_view asset_orders_live_js() {
     return;
   }
   var data = JSON.parse(document.getElementById('live-data').textContent);
+  // The business' thresholds (store settings), the same the counter screens use.
+  var ageAmber = (data.age && data.age.amber_seconds) || 300, ageRed = (data.age && data.age.red_seconds) || 600;
   var lanesEl = document.getElementById('lanes'), statusEl = document.getElementById('live-status');
   var alertEl = document.getElementById('new-order-alert'), emptyEl = document.getElementById('live-empty');
   var counter = data.view === 'counter', f = data.filters || {};
@@ -177,10 +179,10 @@ std::string_view asset_orders_live_js() {
   function ages() {
     var now = Date.now();
     lanesEl.querySelectorAll('.age').forEach(function (a) {
-      var min = Math.max(0, Math.floor((now - Date.parse(a.dataset.since)) / 60000));
-      a.textContent = min + ' min';
-      a.classList.toggle('amber', min >= 10 && min < 20);
-      a.classList.toggle('red', min >= 20);
+      var sec = Math.max(0, Math.floor((now - Date.parse(a.dataset.since)) / 1000));
+      a.textContent = Math.floor(sec / 60) + ' min';
+      a.classList.toggle('amber', sec >= ageAmber && sec < ageRed);
+      a.classList.toggle('red', sec >= ageRed);
     });
   }
   function onEvent(ev) {

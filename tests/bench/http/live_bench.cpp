@@ -106,12 +106,13 @@ std::string enc(const std::string& s) {
 
 int main(int argc, char** argv) {
   CLI::App app{"live_bench: dashboard page and SSE fan-out"};
-  int streams = 1000, open_orders = 50, requests = 300, events = 5, round_trips = 200;
+  int streams = 1000, open_orders = 50, requests = 300, events = 5, round_trips = 200, coalesce_ms = -1;
   app.add_option("--streams", streams, "open SSE streams (default 1000)");
   app.add_option("--open-orders", open_orders, "open orders on the board (default 50)");
   app.add_option("--requests", requests, "dashboard requests measured (default 300)");
   app.add_option("--events", events, "order events timed through the fan-out (default 5)");
   app.add_option("--round-trips", round_trips, "orders timed one at a time without and with the streams open (default 200)");
+  app.add_option("--coalesce-ms", coalesce_ms, "the hub's --live-coalesce-ms (default: the hub's default)");
   CLI11_PARSE(app, argc, argv);
   rlimit rl{};
   ::getrlimit(RLIMIT_NOFILE, &rl);
@@ -122,6 +123,7 @@ int main(int argc, char** argv) {
   kh::test::hub hub(broker);
   hub.set_stock("espresso", std::nullopt);
   hub.serve_args = {"--device-order-rate", "0", "--unpaid-hold-limit", "0"};
+  if (coalesce_ms >= 0) hub.serve_args.insert(hub.serve_args.end(), {"--live-coalesce-ms", std::to_string(coalesce_ms)});
   hub.serve();
   const auto port = hub.http_port();
 

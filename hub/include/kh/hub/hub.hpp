@@ -53,6 +53,7 @@ struct hub_options {
   intake_limits intake;        ///< intake queue bounds (bytes, messages, per-device share)
   ingress_options ingress;     ///< per-device placement rate limit
   std::int64_t unpaid_hold_limit = 100;  ///< units of tracked stock one device may hold unpaid (0: no cap)
+  int live_coalesce_ms = 100;  ///< dashboard live streams: events within this of a fan-out go out together (0: each at once)
   /// How often the writer, when it has written nothing else meanwhile, proves it can write (one
   /// row rewritten and committed); /healthz reports the last result (default 2 s).
   std::chrono::milliseconds write_probe_interval{2000};

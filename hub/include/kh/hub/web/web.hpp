@@ -46,6 +46,9 @@ struct web_options {
   /// 20; 0: no cap) and place this many orders a minute (default 6; 0: no limit).
   std::int64_t phone_session_hold_units = 20;
   int phone_session_orders_per_minute = 6;
+  /// Live streams: events within this window of a fan-out go out together at its end, one write
+  /// per stream (0: each event at once).
+  std::chrono::milliseconds live_coalesce{100};
 };
 
 struct web_hooks {
@@ -63,6 +66,9 @@ struct web_hooks {
   staff_service* staff = nullptr;
   /// Runs `f` on the HTTP thread soon (the live stream's fan-out); default: runs it inline.
   std::function<void(std::function<void()> f)> on_http;
+  /// Runs `f` on the HTTP thread after `delay` (the live streams' coalescing window); default
+  /// none: every event goes out at once.
+  std::function<void(std::chrono::milliseconds delay, std::function<void()> f)> on_http_after;
 };
 
 class app {
