@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <set>
 #include <tuple>
 
@@ -124,4 +125,71 @@ TEST_F(shop_render, a_long_product_name_wraps_to_two_lines_in_the_cards_one_font
           EXPECT_EQ(t.size, l.font_body) << t.utf8;
         }
     }
+}
+
+// The renderer holds pictures within its byte budget: pictures handed over for another screen
+// wait only while there is room, the least recently drawn ones off the screen go first, and one
+// that is wanted on screen again draws its placeholder, is asked for once, and is drawn again
+// once handed back. A picture on the screen is never dropped.
+TEST_F(shop_render, pictures_stay_within_the_budget_and_a_dropped_one_is_asked_for_when_shown_again) {
+  SDL_Surface* out = SDL_CreateRGBSurfaceWithFormat(0, 400, 100, 32, SDL_PIXELFORMAT_ARGB8888);
+  SDL_Renderer* sr = SDL_CreateSoftwareRenderer(out);
+  auto tile = [](std::uint32_t argb) {
+    SDL_Surface* p = SDL_CreateRGBSurfaceWithFormat(0, 64, 64, 32, SDL_PIXELFORMAT_ARGB8888);
+    SDL_FillRect(p, nullptr, argb);
+    return ui::surface_ptr(p);
+  };
+  const std::map<std::string, std::uint32_t> colour{
+      {"a", 0xFF0000u}, {"b", 0x00FF00u}, {"c", 0x0000FFu}, {"d", 0xFFFF00u}};
+  const std::size_t one = 64 * 64 * 4;
+  auto screen = [](std::vector<std::string> keys) {
+    ui::scene s;
+    s.background = {0, 0, 0, 255};
+    int x = 0;
+    for (auto& k : keys) {
+      s.images.push_back({{x, 0, 90, 90}, k, "", {0x20, 0x20, 0x20, 255}, {255, 255, 255, 255}});
+      x += 100;
+    }
+    return s;
+  };
+  auto at = [&](int x) { return pixel(out, x + 45, 45) & 0xFFFFFFu; };
+  {
+    ui::renderer rd(sr, *fonts_);
+    rd.set_image_budget(3 * one);
+    auto give = [&](const std::string& k) { rd.set_image(k, tile(0xFF000000u | colour.at(k))); };
+    give("a");
+    give("b");
+    rd.draw(screen({"a", "b"}));
+    EXPECT_EQ(at(0), colour.at("a"));
+    EXPECT_EQ(at(100), colour.at("b"));
+    give("c");
+    give("d");  // four pictures, room for three; a and b are on screen
+    EXPECT_LE(rd.image_bytes(), 3 * one);
+    EXPECT_TRUE(rd.has_image("a") && rd.has_image("b")) << "the screen's pictures stay";
+    ASSERT_NE(rd.has_image("c"), rd.has_image("d")) << "one of the waiting ones had to go";
+    const std::string gone = rd.has_image("c") ? "d" : "c", kept = gone == "c" ? "d" : "c";
+    rd.draw(screen({"c", "d", "b"}));
+    EXPECT_EQ(at(gone == "c" ? 0 : 100), 0x202020u) << "the placeholder while it comes back";
+    EXPECT_EQ(at(kept == "c" ? 0 : 100), colour.at(kept));
+    EXPECT_EQ(rd.take_wanted_images(), std::vector<std::string>{gone});
+    rd.draw(screen({"c", "d", "b"}));
+    EXPECT_TRUE(rd.take_wanted_images().empty()) << "asked for once";
+    give(gone);  // handed back: a, off the screen and drawn least recently, makes room
+    EXPECT_FALSE(rd.has_image("a"));
+    EXPECT_LE(rd.image_bytes(), 3 * one);
+    rd.draw(screen({"c", "d", "b"}));
+    EXPECT_EQ(at(0), colour.at("c"));
+    EXPECT_EQ(at(100), colour.at("d"));
+    EXPECT_EQ(at(200), colour.at("b"));
+    EXPECT_TRUE(rd.take_wanted_images().empty()) << "a is not on screen: nobody needs it yet";
+    rd.draw(screen({"a"}));
+    EXPECT_EQ(at(0), 0x202020u);
+    EXPECT_EQ(rd.take_wanted_images(), std::vector<std::string>{"a"});
+    give("a");
+    rd.draw(screen({"a"}));
+    EXPECT_EQ(at(0), colour.at("a")) << "handed back, drawn again";
+    EXPECT_LE(rd.image_bytes(), 3 * one);
+  }
+  SDL_DestroyRenderer(sr);
+  SDL_FreeSurface(out);
 }

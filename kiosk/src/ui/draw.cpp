@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
 
 #include <SDL.h>
 #include <SDL_image.h>
@@ -111,7 +112,43 @@ renderer::~renderer() {
 
 void renderer::set_image(const std::string& key, surface_ptr image) {
   if (!image) return;
-  pending_images_[key] = std::move(image);
+  auto& slot = pending_images_[key];
+  if (slot) pending_bytes_ -= bytes_of(slot->w, slot->h);
+  pending_bytes_ += bytes_of(image->w, image->h);
+  slot = std::move(image);
+  dropped_.erase(key);
+  trim_images();
+}
+
+void renderer::set_image_budget(std::size_t bytes) {
+  image_budget_ = bytes;
+  trim_images();
+}
+
+std::vector<std::string> renderer::take_wanted_images() { return std::exchange(wanted_, {}); }
+
+void renderer::trim_images() {
+  if (resident_bytes_ + pending_bytes_ <= image_budget_) return;
+  // Least recently drawn textures first; never one drawn in the current frame.
+  std::vector<std::pair<std::uint64_t, std::string>> order;
+  order.reserve(images_.size());
+  for (const auto& [k, t] : images_)
+    if (t.used < frame_ || frame_ == 0) order.emplace_back(t.used, k);
+  std::sort(order.begin(), order.end());
+  for (const auto& [used, k] : order) {
+    if (resident_bytes_ + pending_bytes_ <= image_budget_) return;
+    auto it = images_.find(k);
+    resident_bytes_ -= bytes_of(it->second.w, it->second.h);
+    SDL_DestroyTexture(it->second.t);
+    images_.erase(it);
+    dropped_.emplace(k, false);
+  }
+  // Still over: surfaces waiting for the next frame are dropped too (wanted again when shown).
+  for (auto it = pending_images_.begin(); it != pending_images_.end() && resident_bytes_ + pending_bytes_ > image_budget_;) {
+    pending_bytes_ -= bytes_of(it->second->w, it->second->h);
+    dropped_.emplace(it->first, false);
+    it = pending_images_.erase(it);
+  }
 }
 
 renderer::tex renderer::text_texture(const text_item& t, bool opaque) {
@@ -226,14 +263,20 @@ bool renderer::solid_under(const scene& s, const rect& d, color bg) const {
 }
 
 void renderer::draw(const scene& s) {
+  ++frame_;
   for (auto& [key, surf] : pending_images_) {
     SDL_Texture* t = SDL_CreateTextureFromSurface(r_, surf.get());
     if (t == nullptr) continue;
     auto& slot = images_[key];
-    if (slot.t != nullptr) SDL_DestroyTexture(slot.t);
-    slot = tex{t, surf->w, surf->h};
+    if (slot.t != nullptr) {
+      SDL_DestroyTexture(slot.t);
+      resident_bytes_ -= bytes_of(slot.w, slot.h);
+    }
+    slot = tex{t, surf->w, surf->h, 0};  // "used" once drawn
+    resident_bytes_ += bytes_of(surf->w, surf->h);
   }
   pending_images_.clear();
+  pending_bytes_ = 0;
 
   SDL_GetRendererOutputSize(r_, &out_w_, &out_h_);
   const rect screen{0, 0, out_w_, out_h_};
@@ -257,7 +300,15 @@ void renderer::draw(const scene& s) {
     if (!im.r.overlaps(screen)) continue;
     auto it = images_.find(im.key);
     SDL_Rect dst{im.r.x, im.r.y, im.r.w, im.r.h};
+    if (it == images_.end()) {
+      // A picture dropped for the budget is on screen again: ask for it (once).
+      if (auto d = dropped_.find(im.key); d != dropped_.end() && !d->second) {
+        d->second = true;
+        wanted_.push_back(im.key);
+      }
+    }
     if (it != images_.end() && it->second.t != nullptr) {
+      it->second.used = frame_;
       // Cover the tile, cropping the image's longer side (no distortion).
       const double sx = static_cast<double>(im.r.w) / it->second.w;
       const double sy = static_cast<double>(im.r.h) / it->second.h;
@@ -309,6 +360,7 @@ void renderer::draw(const scene& s) {
     SDL_RenderCopy(r_, tt.t, nullptr, &d);
   }
   for (const auto& b : s.overlays) fill(b);
+  trim_images();  // pictures off this screen beyond the budget go (drawn ones stay)
 }
 
 surface_ptr renderer::read_pixels(int w, int h) {

@@ -1,5 +1,6 @@
 #include "kh/kiosk/modes/shop/app.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <csignal>
@@ -678,6 +679,19 @@ void app::redraw() {
   renderer_->draw(view_.scene);
   SDL_RenderPresent(sdl_r_);
   dirty_ = false;
+  // Pictures the renderer dropped for its memory budget and now shows again: read them back from
+  // the disk cache on the worker (the placeholder shows meanwhile).
+  if (images_) {
+    for (const auto& id : renderer_->take_wanted_images()) {
+      for (const auto& [url, ids] : image_users_) {
+        if (std::find(ids.begin(), ids.end(), id) == ids.end()) continue;
+        post_work([this, url = url] {
+          if (auto file = images_->get(url)) load_image(url, *file);
+        });
+        break;
+      }
+    }
+  }
 }
 
 // --screenshots DIR: every screen of the current catalog, both languages, as PNG.

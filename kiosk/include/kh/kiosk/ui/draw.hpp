@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "kh/kiosk/ui/scene.hpp"
 
@@ -82,8 +83,16 @@ class renderer {
   std::uint64_t skipped_frames() const noexcept { return skipped_; }
   std::uint64_t drawn_frames() const noexcept { return drawn_; }
   /// Hands a decoded image over (render thread only); replaces an older one with the same key.
+  /// Pictures are bounded by bytes (set_image_budget): past it, the least recently drawn ones not
+  /// on the current screen are dropped, and one that is wanted on screen again shows its
+  /// placeholder and is listed by take_wanted_images() for the caller to hand over again.
   void set_image(const std::string& key, surface_ptr image);
-  bool has_image(const std::string& key) const { return images_.count(key) != 0; }
+  bool has_image(const std::string& key) const { return images_.count(key) != 0 || pending_images_.count(key) != 0; }
+  /// Bytes of pictures held at most (textures and surfaces waiting; default 40 MiB).
+  void set_image_budget(std::size_t bytes);
+  std::size_t image_bytes() const noexcept { return resident_bytes_ + pending_bytes_; }
+  /// Keys of dropped pictures that a drawn scene showed (each once until handed over again).
+  std::vector<std::string> take_wanted_images();
   /// Reads back what was drawn as an ARGB8888 surface (null on failure).
   surface_ptr read_pixels(int w, int h);
   /// Textures in the text cache (for tests of the bound).
@@ -93,7 +102,10 @@ class renderer {
   struct tex {
     SDL_Texture* t = nullptr;
     int w = 0, h = 0;
+    std::uint64_t used = 0;  // frame it was last drawn in (pictures)
   };
+  static std::size_t bytes_of(int w, int h) { return static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 4; }
+  void trim_images();
   /// `opaque`: the text pre-composited onto its `bg` (drawn as a plain copy, no blending); only
   /// when the renderer checked that `bg` is exactly what lies under it.
   tex text_texture(const text_item& t, bool opaque = false);
@@ -115,6 +127,11 @@ class renderer {
   std::unordered_map<std::string, tex> qr_cache_;
   std::unordered_map<std::string, tex> images_;
   std::unordered_map<std::string, surface_ptr> pending_images_;
+  std::size_t image_budget_ = std::size_t{40} << 20;
+  std::size_t resident_bytes_ = 0, pending_bytes_ = 0;
+  std::uint64_t frame_ = 0;
+  std::unordered_map<std::string, bool> dropped_;  // key -> already listed as wanted
+  std::vector<std::string> wanted_;
 };
 
 /// Writes a surface as PNG (IMG_SavePNG). Takes ~40 ms at 1280×800: call it off the render
