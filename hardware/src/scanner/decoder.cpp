@@ -202,6 +202,12 @@ pixel_point unrotate_45(pixel_point p, int side, int w, int h) {
           static_cast<int>(std::lround(k_cos45 * (dx + dy) + h / 2.0))};
 }
 
+const char* pass_name(int id) {
+  static constexpr const char* names[] = {"full", "edges", "half", "contrast", "global", "doubled",
+                                          "repaired", "inverted", "inverted_half", "rotated", "harder"};
+  return id >= 0 && id < static_cast<int>(std::size(names)) ? names[id] : "?";
+}
+
 }  // namespace
 
 std::vector<decoded_code> frame_decoder::run(const luminance_view& frame, bool thorough) {
@@ -299,10 +305,25 @@ std::vector<decoded_code> frame_decoder::run(const luminance_view& frame, bool t
       case pass_id::count_: break;
     }
     ++report_.passes;
+    if (*report_.overran_in == '\0' && elapsed() > options_.budget) report_.overran_in = pass_name(static_cast<int>(id));
     // Moving average of each pass's cost, for the budget check below.
     auto& cost = pass_cost_[static_cast<std::size_t>(id)];
     const auto took = std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - t0);
     cost = cost.count() == 0 ? took : (cost * 3 + took) / 4;
+    auto& peak = pass_peak_[static_cast<std::size_t>(id)];
+    peak = std::max(took, peak * 7 / 8);
+  };
+  // What a pass is expected to take at worst, plus a margin of 1/8 of the budget for the
+  // scheduler (on 2 cores the render thread and the camera share them).
+  auto fits = [&](pass_id id) {
+    const auto i = static_cast<std::size_t>(id);
+    return elapsed() + std::max(pass_cost_[i], pass_peak_[i]) + options_.budget / 8 <= options_.budget;
+  };
+  // A skipped pass's estimates decay, or one slow run (a load spike) would bar it for good.
+  auto decay = [&](pass_id id) {
+    const auto i = static_cast<std::size_t>(id);
+    pass_cost_[i] = pass_cost_[i] * 7 / 8;
+    pass_peak_[i] = pass_peak_[i] * 7 / 8;
   };
 
   // The recovery passes, most rewarding first (half size reads noisy, faint and blurred frames;
@@ -340,9 +361,8 @@ std::vector<decoded_code> frame_decoder::run(const luminance_view& frame, bool t
   run_pass(downscale_first ? pass_id::half : pass_id::full);
   const auto first_pass_time = elapsed();
   if (edge_pass && static_cast<int>(found.size()) < options_.max_codes) {
-    auto& cost = pass_cost_[static_cast<std::size_t>(pass_id::edges)];
-    if (elapsed() + cost <= options_.budget) run_pass(pass_id::edges);
-    else cost = cost * 7 / 8;  // as below: one slow run must not bar it for good
+    if (fits(pass_id::edges)) run_pass(pass_id::edges);
+    else decay(pass_id::edges);
   }
   // Then recovery passes while nothing was read and the next pass's measured cost still fits the
   // budget (after a read: see below). Where the budget affords only some, the next frame starts
@@ -359,10 +379,8 @@ std::vector<decoded_code> frame_decoder::run(const luminance_view& frame, bool t
     // of a frame holding several (its denser scan lines catch short linear codes the fast pass
     // stepped over).
     if (!found.empty() && id != pass_id::harder) continue;
-    auto& cost = pass_cost_[static_cast<std::size_t>(id)];
-    if (elapsed() + cost > options_.budget) {
-      // Let a skipped pass's estimate decay, or one slow run (a load spike) would bar it for good.
-      cost = cost * 7 / 8;
+    if (!fits(id)) {
+      decay(id);
       continue;
     }
     run_pass(id);

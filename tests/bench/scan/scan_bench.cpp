@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
     std::map<std::pair<condition, code_format>, tally> by_format;
     std::vector<double> zx_ms, zb_ms, zx_empty_ms, zb_empty_ms;
     int over_budget = 0;
+    std::map<std::string, int> overran_in;  // the pass during which the budget ran out
     for (const auto& s : corpus) {
       if (!dump.empty()) {
         std::filesystem::create_directories(dump);
@@ -90,7 +91,10 @@ int main(int argc, char** argv) {
       std::vector<read_result> held_reads;
       for (int k = 0; k < 4; ++k)
         for (const auto& c : held.decode(*s.image.view())) held_reads.push_back({c.format, c.text});
-      if (live.last_report().over_budget) ++over_budget;
+      if (live.last_report().over_budget) {
+        ++over_budget;
+        ++overran_in[live.last_report().overran_in];
+      }
       const double zx_t = std::chrono::duration<double, std::milli>(t1 - t0).count();
       const double zb_t = std::chrono::duration<double, std::milli>(t2 - t1).count();
       zx_ms.push_back(zx_t);
@@ -139,7 +143,9 @@ int main(int argc, char** argv) {
     std::printf("| kh scanner, frames without a code | %.2f | %.2f | %.2f |\n", percentile(zx_empty_ms, 0.5), percentile(zx_empty_ms, 0.99), percentile(zx_empty_ms, 1));
     std::printf("| zbar 0.23, all frames | %.2f | %.2f | %.2f |\n", percentile(zb_ms, 0.5), percentile(zb_ms, 0.99), percentile(zb_ms, 1));
     std::printf("| zbar, frames without a code | %.2f | %.2f | %.2f |\n", percentile(zb_empty_ms, 0.5), percentile(zb_empty_ms, 0.99), percentile(zb_empty_ms, 1));
-    std::printf("\nframes over the %ld us budget: %d of %zu\n\n", budget_us, over_budget, corpus.size());
+    std::printf("\nframes over the %ld us budget: %d of %zu (ran out in:", budget_us, over_budget, corpus.size());
+    for (const auto& [pass, n] : overran_in) std::printf(" %s %d", pass.empty() ? "after the last pass" : pass.c_str(), n);
+    std::printf(")\n\n");
     std::printf("| condition | codes | kh 1 frame | kh 4 frames | kh still | zbar | kh misreads | zbar misreads |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
     auto pct = [](int n, int d) { return d ? 100.0 * n / d : 0.0; };
     for (const auto& [c, t] : by_condition) {

@@ -69,7 +69,8 @@ struct decoder_options {
   /// doubled, one global threshold (codes partly under a grey patch), double size (small QR codes;
   /// frames up to 640×480), QR repair (a QR with a finder pattern under a cover: the finder is
   /// painted back where the others say it must be), inverted, turned by 45°, full size "try
-  /// harder". The first pass always runs; the edge pass whenever its measured cost fits; a recovery
+  /// harder". The first pass always runs; the edge pass whenever its measured cost fits (a pass's
+  /// cost is its recent worst, decaying by 1/8 a run, plus 1/8 of the budget as margin); a recovery
   /// pass only when nothing was read yet (after a read, only "try harder", which finds the other
   /// codes of a frame holding several) and its measured cost still fits in what is left of the
   /// budget, and the recovery pass tried first rotates from frame to frame, so a code held in view
@@ -87,6 +88,8 @@ struct decode_report {
   bool downscaled = false;                ///< first pass ran at half resolution
   bool over_budget = false;               ///< the frame took longer than the budget
   std::chrono::microseconds elapsed{0};  ///< wall time of decode()
+  /// The pass during which the budget ran out ("" when it did not): "full", "edges", "half", …
+  const char* overran_in = "";
 };
 
 /// Decodes single frames: synchronous, one thread at a time, reusable (keeps its scratch buffers).
@@ -112,6 +115,9 @@ class frame_decoder {
   std::vector<std::uint8_t> scratch_;  // inverted / downscaled copies of the frame
   int over_budget_streak_ = 0;         // frames whose first pass alone overran: start them downscaled
   std::array<std::chrono::microseconds, static_cast<std::size_t>(pass_id::count_)> pass_cost_{};
+  // Each pass's recent worst (decays by 1/8 a run): a pass starts only when this fits, since a
+  // pass's time varies with the frame and an average lets every slower-than-usual run overrun.
+  std::array<std::chrono::microseconds, static_cast<std::size_t>(pass_id::count_)> pass_peak_{};
   std::size_t next_recovery_ = 0;  // live frames: which recovery pass goes first this time
 };
 
