@@ -190,6 +190,26 @@ TEST_F(shop_render, pictures_stay_within_the_budget_and_a_dropped_one_is_asked_f
     EXPECT_EQ(at(0), colour.at("a")) << "handed back, drawn again";
     EXPECT_LE(rd.image_bytes(), 3 * one);
   }
+  {
+    // A picture larger than the whole budget never fits: it is asked for once when shown, and
+    // when handed back (and dropped again) not on every frame after that.
+    ui::renderer rd(sr, *fonts_);
+    rd.set_image_budget(one);
+    SDL_Surface* big = SDL_CreateRGBSurfaceWithFormat(0, 128, 128, 32, SDL_PIXELFORMAT_ARGB8888);
+    SDL_FillRect(big, nullptr, 0xFFFF0000u);
+    rd.set_image("big", ui::surface_ptr(big));
+    EXPECT_FALSE(rd.has_image("big"));
+    EXPECT_EQ(rd.image_bytes(), 0u);
+    rd.draw(screen({"big"}));
+    EXPECT_EQ(at(0), 0x202020u);
+    EXPECT_EQ(rd.take_wanted_images(), std::vector<std::string>{"big"});
+    SDL_Surface* again = SDL_CreateRGBSurfaceWithFormat(0, 128, 128, 32, SDL_PIXELFORMAT_ARGB8888);
+    rd.set_image("big", ui::surface_ptr(again));
+    for (int i = 0; i < 3; ++i) {
+      rd.draw(screen({"big"}));
+      EXPECT_TRUE(rd.take_wanted_images().empty()) << "frame " << i << ": no reload loop";
+    }
+  }
   SDL_DestroyRenderer(sr);
   SDL_FreeSurface(out);
 }

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <iterator>
 #include <optional>
 
 namespace kh::hardware {
@@ -202,15 +203,14 @@ pixel_point unrotate_45(pixel_point p, int side, int w, int h) {
           static_cast<int>(std::lround(k_cos45 * (dx + dy) + h / 2.0))};
 }
 
-const char* pass_name(int id) {
-  static constexpr const char* names[] = {"full", "edges", "half", "contrast", "global", "doubled",
-                                          "repaired", "inverted", "inverted_half", "rotated", "harder"};
-  return id >= 0 && id < static_cast<int>(std::size(names)) ? names[id] : "?";
-}
+// In frame_decoder::pass_id's order (checked in run()).
+constexpr const char* k_pass_names[] = {"full", "edges", "half", "contrast", "global", "doubled",
+                                        "repaired", "inverted", "inverted_half", "rotated", "harder"};
 
 }  // namespace
 
 std::vector<decoded_code> frame_decoder::run(const luminance_view& frame, bool thorough) {
+  static_assert(std::size(k_pass_names) == static_cast<std::size_t>(pass_id::count_));
   const auto start = clock_type::now();
   report_ = {};
   std::vector<decoded_code> found;
@@ -305,7 +305,7 @@ std::vector<decoded_code> frame_decoder::run(const luminance_view& frame, bool t
       case pass_id::count_: break;
     }
     ++report_.passes;
-    if (*report_.overran_in == '\0' && elapsed() > options_.budget) report_.overran_in = pass_name(static_cast<int>(id));
+    if (*report_.overran_in == '\0' && elapsed() > options_.budget) report_.overran_in = k_pass_names[static_cast<std::size_t>(id)];
     // Moving average of each pass's cost, for the budget check below.
     auto& cost = pass_cost_[static_cast<std::size_t>(id)];
     const auto took = std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - t0);

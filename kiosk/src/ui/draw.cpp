@@ -116,7 +116,6 @@ void renderer::set_image(const std::string& key, surface_ptr image) {
   if (slot) pending_bytes_ -= bytes_of(slot->w, slot->h);
   pending_bytes_ += bytes_of(image->w, image->h);
   slot = std::move(image);
-  dropped_.erase(key);
   trim_images();
 }
 
@@ -309,6 +308,10 @@ void renderer::draw(const scene& s) {
     }
     if (it != images_.end() && it->second.t != nullptr) {
       it->second.used = frame_;
+      // Drawn: if it is dropped later it may be asked for again. A picture that is dropped again
+      // before it was ever drawn (the screen's pictures alone fill the budget, or one is larger
+      // than all of it) is not asked for again: that would reload it on every frame.
+      if (!dropped_.empty()) dropped_.erase(im.key);
       // Cover the tile, cropping the image's longer side (no distortion).
       const double sx = static_cast<double>(im.r.w) / it->second.w;
       const double sy = static_cast<double>(im.r.h) / it->second.h;

@@ -91,7 +91,7 @@ class renderer {
   /// Bytes of pictures held at most (textures and surfaces waiting; default 40 MiB).
   void set_image_budget(std::size_t bytes);
   std::size_t image_bytes() const noexcept { return resident_bytes_ + pending_bytes_; }
-  /// Keys of dropped pictures that a drawn scene showed (each once until handed over again).
+  /// Keys of dropped pictures that a drawn scene showed (each once until it has been drawn again).
   std::vector<std::string> take_wanted_images();
   /// Reads back what was drawn as an ARGB8888 surface (null on failure).
   surface_ptr read_pixels(int w, int h);
