@@ -89,7 +89,20 @@ bool format_set::contains(code_format f) const noexcept {
 
 frame_decoder::frame_decoder(decoder_options options) : options_(options) {
   options_.max_codes = std::clamp(options_.max_codes, 1, 255);
+  // Each pass's cost as a multiple of the full-size fast pass's: medians on the 640×480 corpus
+  // beside the kiosk's render thread (kiosk_shop_frame), in pass_id's order. A pass that scales
+  // with the first starts from these (its recent worst a quarter above); a half-size pass's first
+  // run is expected to cost this times the frame's first pass.
+  constexpr std::array<float, static_cast<std::size_t>(pass_id::count_)> k_prior{
+      1.0F, 1.3F, 0.9F, 2.3F, 0.9F, 4.8F, 0.5F, 1.1F, 0.9F, 0.5F, 2.6F};
+  for (std::size_t i = 0; i < k_prior.size(); ++i) {
+    auto& c = pass_costs_[i];
+    c.prior = k_prior[i];
+    if (scales_with_first(static_cast<pass_id>(i))) c = {k_prior[i], k_prior[i] * 1.25F, k_prior[i], true};
+  }
 }
+
+bool frame_decoder::scales_with_first(pass_id id) noexcept { return id != pass_id::half && id != pass_id::inverted_half; }
 
 std::vector<decoded_code> frame_decoder::decode(const luminance_view& frame) { return run(frame, false); }
 
@@ -239,6 +252,11 @@ std::vector<decoded_code> frame_decoder::run(const luminance_view& frame, bool t
   const bool can_halve = frame.width() >= 160 && frame.height() >= 120;
   auto elapsed = [&] { return std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - start); };
 
+  // Live frames: the first pass's time, in full-size-pass terms (a half-size first pass reads a
+  // quarter of the pixels), the unit the other passes' expected costs are measured in.
+  std::chrono::microseconds unit{0};
+  pass_id first = pass_id::full;
+
   auto run_pass = [&](pass_id id) {
     const auto t0 = clock_type::now();
     switch (id) {
@@ -255,8 +273,13 @@ std::vector<decoded_code> frame_decoder::run(const luminance_view& frame, bool t
         merge(std::move(codes), found, options_.max_codes);
         break;
       }
-      case pass_id::repaired:
+      case pass_id::repaired: {
+        // Each candidate is a ZXing read of its own; a live frame stops trying them when another
+        // like the slowest so far would overrun (a cluttered frame has a dozen).
+        std::chrono::microseconds slowest{0};
         for (const auto& region : detail::repair_qr_candidates(frame)) {
+          if (!thorough && elapsed() + slowest + options_.budget / 8 > options_.budget) break;
+          const auto r0 = clock_type::now();
           std::vector<decoded_code> codes;
           const auto view = luminance_view::make(region.pixels.data(), region.width, region.height);
           collect(ZXing::ReadBarcodes(*view, ZXing::DecodeHints(hints).setFormats(ZXing::BarcodeFormat::QRCode)), 1, codes,
@@ -266,8 +289,10 @@ std::vector<decoded_code> frame_decoder::run(const luminance_view& frame, bool t
           const bool read = !codes.empty();
           merge(std::move(codes), found, options_.max_codes);
           if (read) break;
+          slowest = std::max(slowest, std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - r0));
         }
         break;
+      }
       case pass_id::global:
         collect(ZXing::ReadBarcodes(frame, global_hints), 1, found, options_.max_codes);
         break;
@@ -306,24 +331,39 @@ std::vector<decoded_code> frame_decoder::run(const luminance_view& frame, bool t
     }
     ++report_.passes;
     if (*report_.overran_in == '\0' && elapsed() > options_.budget) report_.overran_in = k_pass_names[static_cast<std::size_t>(id)];
-    // Moving average of each pass's cost, for the budget check below.
-    auto& cost = pass_cost_[static_cast<std::size_t>(id)];
-    const auto took = std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - t0);
-    cost = cost.count() == 0 ? took : (cost * 3 + took) / 4;
-    auto& peak = pass_peak_[static_cast<std::size_t>(id)];
-    peak = std::max(took, peak * 7 / 8);
+    // Learn the pass's cost (see fits()).
+    if (unit.count() > 0 && id != first && !report_.downscaled) {
+      const auto took = std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - t0);
+      const float r = static_cast<float>(took.count()) / (scales_with_first(id) ? static_cast<float>(unit.count()) : 1.0F);
+      auto& c = pass_costs_[static_cast<std::size_t>(id)];
+      c.average = c.learnt ? (c.average * 3 + r) / 4 : r;
+      c.peak = c.learnt ? std::max(r, c.peak * 7 / 8) : r;
+      c.learnt = true;
+    }
   };
-  // What a pass is expected to take at worst, plus a margin of 1/8 of the budget for the
-  // scheduler (on 2 cores the render thread and the camera share them).
+  // A pass starts when its expected cost, plus 1/8 of the budget as margin for the scheduler (on 2
+  // cores the render thread and the camera share them), fits in what is left. A pass that reads
+  // the full-size frame (or a larger copy, or its pixels turned) costs what this frame's first pass
+  // did times that pass's recent worst ratio to it: its cost varies with the frame's content
+  // (edges, noise, finder-like clutter) and with the machine's load, and the first pass of the same
+  // frame at the same moment shows both. (An estimate in microseconds learnt on earlier frames let
+  // every dense frame's "try harder" overrun, and had to decay on skipped passes, which then
+  // overran when it had decayed far enough.) A half-size pass does not follow the full one: noise
+  // that makes the full pass slow is averaged out at half size. Its estimate is its recent worst in
+  // microseconds.
   auto fits = [&](pass_id id) {
-    const auto i = static_cast<std::size_t>(id);
-    return elapsed() + std::max(pass_cost_[i], pass_peak_[i]) + options_.budget / 8 <= options_.budget;
+    const auto& c = pass_costs_[static_cast<std::size_t>(id)];
+    const float worst = std::max(c.average, c.peak);
+    const float expected = scales_with_first(id) ? static_cast<float>(unit.count()) * worst
+                           : c.learnt             ? worst
+                                                  : static_cast<float>(unit.count()) * c.prior;
+    return elapsed() + std::chrono::microseconds(static_cast<std::int64_t>(expected)) + options_.budget / 8 <= options_.budget;
   };
-  // A skipped pass's estimates decay, or one slow run (a load spike) would bar it for good.
-  auto decay = [&](pass_id id) {
-    const auto i = static_cast<std::size_t>(id);
-    pass_cost_[i] = pass_cost_[i] * 7 / 8;
-    pass_peak_[i] = pass_peak_[i] * 7 / 8;
+  // A skipped pass's worst decays towards its average, or one slow run (a preemption) would bar it
+  // for good; the average stays, so a pass too dear for this machine stays skipped.
+  auto skip = [&](pass_id id) {
+    auto& c = pass_costs_[static_cast<std::size_t>(id)];
+    c.peak = std::max(c.average, c.peak * 7 / 8);
   };
 
   // The recovery passes, most rewarding first (half size reads noisy, faint and blurred frames;
@@ -355,14 +395,20 @@ std::vector<decoded_code> frame_decoder::run(const luminance_view& frame, bool t
   }
 
   // Live: after frames whose first pass alone ran over budget (slow CPU, huge frames), start from
-  // the half-size frame (a quarter of the pixels) instead.
-  const bool downscale_first = over_budget_streak_ >= 2 && can_halve;
+  // the half-size frame (a quarter of the pixels) instead; and after a frame where nothing was read
+  // and the full-size pass left no room for any other (a noisy 1280×720 frame: ZXing's fast pass
+  // takes 5 ms of the 8), the next one starts at half size, which averages the noise out. A code
+  // held in view then meets both. (A half-size first pass is counted as 4 full-size units, so the
+  // full-size passes do not follow it in the same frame.)
+  const bool downscale_first = (over_budget_streak_ >= 2 || half_first_next_) && can_halve;
   report_.downscaled = downscale_first;
-  run_pass(downscale_first ? pass_id::half : pass_id::full);
+  first = downscale_first ? pass_id::half : pass_id::full;
+  run_pass(first);
   const auto first_pass_time = elapsed();
+  unit = std::max(std::chrono::microseconds(1), downscale_first ? first_pass_time * 4 : first_pass_time);
   if (edge_pass && static_cast<int>(found.size()) < options_.max_codes) {
     if (fits(pass_id::edges)) run_pass(pass_id::edges);
-    else decay(pass_id::edges);
+    else skip(pass_id::edges);
   }
   // Then recovery passes while nothing was read and the next pass's measured cost still fits the
   // budget (after a read: see below). Where the budget affords only some, the next frame starts
@@ -380,12 +426,13 @@ std::vector<decoded_code> frame_decoder::run(const luminance_view& frame, bool t
     // stepped over).
     if (!found.empty() && id != pass_id::harder) continue;
     if (!fits(id)) {
-      decay(id);
+      skip(id);
       continue;
     }
     run_pass(id);
     last_ran = at;
   }
+  half_first_next_ = !downscale_first && found.empty() && !last_ran;
   if (last_ran) next_recovery_ = (*last_ran + 1) % n;
   else if (found.empty() && n > 0) next_recovery_ = (next_recovery_ + 1) % n;  // none fitted: move on
   report_.elapsed = elapsed();

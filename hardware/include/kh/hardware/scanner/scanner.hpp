@@ -69,14 +69,16 @@ struct decoder_options {
   /// doubled, one global threshold (codes partly under a grey patch), double size (small QR codes;
   /// frames up to 640×480), QR repair (a QR with a finder pattern under a cover: the finder is
   /// painted back where the others say it must be), inverted, turned by 45°, full size "try
-  /// harder". The first pass always runs; the edge pass whenever its measured cost fits (a pass's
-  /// cost is its recent worst, decaying by 1/8 a run, plus 1/8 of the budget as margin); a recovery
-  /// pass only when nothing was read yet (after a read, only "try harder", which finds the other
-  /// codes of a frame holding several) and its measured cost still fits in what is left of the
-  /// budget, and the recovery pass tried first rotates from frame to frame, so a code held in view
-  /// for a few frames meets every pass. When the first pass alone overruns on consecutive frames,
-  /// frames start at half size instead. A busy frame thus costs about one fast pass and never
-  /// queues up work.
+  /// harder". The first pass always runs; the edge pass whenever its expected cost fits (a
+  /// full-size pass's cost is its recent worst ratio to the same frame's first pass times that
+  /// pass's time, a half-size pass's its recent worst in microseconds, plus 1/8 of the budget as
+  /// margin); a recovery pass only when nothing was read yet (after a read, only "try harder",
+  /// which finds the other codes of a frame holding several) and its expected cost still fits in
+  /// what is left of the budget, and the recovery pass tried first rotates from frame to frame, so
+  /// a code held in view for a few frames meets every pass. When the first pass alone overruns on
+  /// consecutive frames, frames start at half size instead, and so does the frame after one that
+  /// read nothing and had room for no other pass. A busy frame thus costs about one fast pass and
+  /// never queues up work.
   std::chrono::microseconds budget{8000};
   /// Most codes reported from one frame (default: 4).
   int max_codes = 4;
@@ -114,10 +116,18 @@ class frame_decoder {
   decode_report report_;
   std::vector<std::uint8_t> scratch_;  // inverted / downscaled copies of the frame
   int over_budget_streak_ = 0;         // frames whose first pass alone overran: start them downscaled
-  std::array<std::chrono::microseconds, static_cast<std::size_t>(pass_id::count_)> pass_cost_{};
-  // Each pass's recent worst (decays by 1/8 a run): a pass starts only when this fits, since a
-  // pass's time varies with the frame and an average lets every slower-than-usual run overrun.
-  std::array<std::chrono::microseconds, static_cast<std::size_t>(pass_id::count_)> pass_peak_{};
+  bool half_first_next_ = false;       // the last frame read nothing and had room for no other pass
+  // What each live pass is expected to cost (see run()): a multiple of the same frame's first pass
+  // for passes that scale with it, microseconds for the half-size ones. A moving average and the
+  // recent worst (decaying by 1/8 a run); `prior` is the multiple on the scanner corpus.
+  struct pass_cost {
+    float average = 0;
+    float peak = 0;
+    float prior = 1;
+    bool learnt = false;
+  };
+  static bool scales_with_first(pass_id id) noexcept;
+  std::array<pass_cost, static_cast<std::size_t>(pass_id::count_)> pass_costs_;
   std::size_t next_recovery_ = 0;  // live frames: which recovery pass goes first this time
 };
 
