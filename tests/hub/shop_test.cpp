@@ -231,6 +231,78 @@ TEST_F(shop_test, options_are_priced_and_stored_with_their_names) {
   EXPECT_EQ(det.line_options.count(2), 0u);
 }
 
+TEST_F(shop_test, placement_sees_every_change_to_what_it_keeps_of_a_business) {
+  // The order writer keeps a business' profile, option groups and availability between orders
+  // (keyed on businesses.shop_generation, moved by migration 13's triggers). Each change below
+  // comes after an order that loaded them, and the next order must see it.
+  auto large = [&] {
+    auto o = order({{"coffee", 1}});
+    o.lines[0].options = {{"size", "l"}};
+    return o;
+  };
+  auto p = place(large());
+  ASSERT_TRUE(p.accepted) << p.body;
+  EXPECT_EQ(body(p)["subtotal"]["amount"], 300 + 60);
+
+  // An option's price.
+  auto groups = coffee_groups();
+  groups[0].options[1].price_delta.amount = 90;
+  {
+    auto tx = store_->begin();
+    store_->shop().set_option_groups(biz, "coffee", groups);
+    tx->commit();
+  }
+  p = place(large());
+  ASSERT_TRUE(p.accepted) << p.body;
+  EXPECT_EQ(body(p)["subtotal"]["amount"], 300 + 90);
+
+  // A change rolled back changes nothing (the generation goes back with it).
+  groups[0].options[1].price_delta.amount = 500;
+  {
+    auto tx = store_->begin();
+    store_->shop().set_option_groups(biz, "coffee", groups);
+  }
+  p = place(large());
+  EXPECT_EQ(body(p)["subtotal"]["amount"], 300 + 90);
+
+  // An availability window: coffee only in the afternoon (it is 10:00 in Paris).
+  {
+    auto tx = store_->begin();
+    store_->shop().set_availability(biz, "coffee", {{127, 14 * 60, 18 * 60}});
+    tx->commit();
+  }
+  EXPECT_EQ(place(large()).code, kp::code::not_available_now);
+  {
+    auto tx = store_->begin();
+    store_->shop().set_availability(biz, "coffee", {});
+    tx->commit();
+  }
+  EXPECT_TRUE(place(large()).accepted);
+
+  // The hours, changed by another connection (another process, kioskhub's admin commands).
+  {
+    auto other = open_sqlite_store(database_path(dir_.str()));
+    auto prof = paris_profile();
+    for (auto& h : prof.opening_hours) h.opens_minute = 11 * 60;  // opens at 11:00 from now on
+    auto tx = other->begin();
+    ASSERT_TRUE(other->shop().set_profile(biz, prof));
+    tx->commit();
+  }
+  EXPECT_EQ(place(large()).code, kp::code::business_closed);
+
+  // A column of the businesses row: the payment methods.
+  {
+    auto tx = store_->begin();
+    auto prof = paris_profile();
+    prof.payment_methods = {kp::payment_method::card_present};
+    ASSERT_TRUE(store_->shop().set_profile(biz, prof));
+    tx->commit();
+  }
+  auto cash = large();
+  cash.payment = kp::payment_method::cash;
+  EXPECT_EQ(place(cash).code, kp::code::payment_unavailable);
+}
+
 TEST_F(shop_test, bad_options_are_rejected_with_clear_codes_and_change_nothing) {
   auto with = [&](std::vector<kp::line_option> opts) {
     auto o = order({{"bun", 1}, {"coffee", 1}});

@@ -190,7 +190,7 @@ protocol::order_status order_event_log::append_new(const order_record& rec, cons
   st.at = rfc3339(at_ms);
   st.by = by;
   st.order = std::move(o);
-  body = protocol::to_json(st).dump();
+  body = protocol::to_json_text(st);
   db_.prepare("INSERT INTO order_events(business_id, seq, order_id, body, at_ms) VALUES (?,?,?,?,?)")
       .bind(1, rec.business_id)
       .bind(2, seq)

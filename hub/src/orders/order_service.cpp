@@ -39,7 +39,7 @@ struct wanted {
 }  // namespace
 
 std::string request_fingerprint(const protocol::order_submit& req) {
-  const std::string canonical = protocol::to_json(req).dump();
+  const std::string canonical = protocol::to_json_text(req);
   std::uint64_t h = 1469598103934665603ull;
   for (unsigned char c : canonical) {
     h ^= c;
@@ -48,6 +48,27 @@ std::string request_fingerprint(const protocol::order_submit& req) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;
+}
+
+struct order_service::shop_view {
+  std::int64_t generation = 0;
+  std::optional<protocol::store_profile> profile;
+  std::unordered_map<std::string, std::vector<protocol::option_group>> groups;         // by product, as asked for
+  std::unordered_map<std::string, std::vector<protocol::availability_window>> windows;  // by product, as asked for
+};
+
+order_service::shop_view& order_service::shop_of(const business_record& b) {
+  auto it = shops_.find(b.id);
+  if (it != shops_.end() && it->second->generation == b.shop_generation) return *it->second;
+  if (it == shops_.end()) {
+    if (shops_.size() >= 1024) shops_.clear();  // a hub of many stores: start over rather than grow
+    it = shops_.emplace(b.id, std::make_unique<shop_view>()).first;
+  }
+  auto& v = *it->second;
+  v = shop_view{};
+  v.generation = b.shop_generation;
+  v.profile = store_.shop().profile(b.id);
+  return v;
 }
 
 void order_service::set_public_url(std::string base) {
@@ -152,15 +173,19 @@ placement order_service::place(const std::string& device_id, const protocol::ord
       }
     }
     const std::string& zone = business->time_zone;
-    auto prof = store_.shop().profile(bid);
-    if (!prof) throw std::runtime_error("business without profile");
+    shop_view& shop = shop_of(*business);
+    if (!shop.profile) throw std::runtime_error("business without profile");
+    const protocol::store_profile* prof = &*shop.profile;
+    protocol::store_profile fixed_offset;
     if (zone.empty()) {
       // Rows from before migration 3: hours at the fixed UTC offset (no DST), as they were.
       if (!business->always_open && req.type != protocol::order_type::pickup &&
           !is_open_at(placed, business->utc_offset_minutes, store_.businesses().opening_hours(bid))) {
         return rejected(make_problem(code::business_closed, "the business is closed now"));
       }
-      prof->always_open = true;  // hours done above
+      fixed_offset = *prof;
+      fixed_offset.always_open = true;  // hours done above
+      prof = &fixed_offset;
     }
     if (auto p = check_order(*prof, {req.type, req.payment, req.table, req.pickup_at, req.delivery_address, placed},
                              now)) {
@@ -212,7 +237,10 @@ placement order_service::place(const std::string& device_id, const protocol::ord
         return rejected(make_problem(code::product_unavailable, p->name + " is not available",
                                      {{"product_id", w.product_id}}));
       }
-      if (auto na = protocol::check_available(store_.shop().availability(bid, w.product_id), w.product_id, p->name,
+      auto windows = shop.windows.find(w.product_id);
+      if (windows == shop.windows.end())
+        windows = shop.windows.emplace(w.product_id, store_.shop().availability(bid, w.product_id)).first;
+      if (auto na = protocol::check_available(windows->second, w.product_id, p->name,
                                     prof->time_zone, protocol::availability_instant(req.type, req.pickup_at, placed))) {
         return rejected(std::move(*na));
       }
@@ -251,13 +279,10 @@ placement order_service::place(const std::string& device_id, const protocol::ord
     order_details details;
     unit_prices.reserve(req.lines.size());
     {
-      std::vector<std::pair<std::string, std::vector<protocol::option_group>>> groups_of;
       auto groups_for = [&](const std::string& pid) -> const std::vector<protocol::option_group>& {
-        for (const auto& [id, g] : groups_of) {
-          if (id == pid) return g;
-        }
-        groups_of.emplace_back(pid, store_.shop().option_groups(bid, pid));
-        return groups_of.back().second;
+        auto it = shop.groups.find(pid);
+        if (it == shop.groups.end()) it = shop.groups.emplace(pid, store_.shop().option_groups(bid, pid)).first;
+        return it->second;
       };
       int line_no = 0;
       for (const auto& l : req.lines) {
@@ -417,7 +442,7 @@ placement order_service::place(const std::string& device_id, const protocol::ord
     out.accepted = true;
     out.stored = true;
     out.type = k_accepted;
-    out.body = protocol::to_json(acc).dump();
+    out.body = protocol::to_json_text(acc);
     out.business_id = bid;
     // The new order's event: the business' next seq, stored in this transaction, built from what
     // is in hand (no read back); the same UPDATE counts the order into the queue.

@@ -562,8 +562,50 @@ CREATE TABLE product_availability (
 ) WITHOUT ROWID;
 )sql";
 
+// Migration 13 (issue 13, the order path): a per-business generation of what placement reads
+// besides products and stock (the store profile's columns and tables, option groups and options,
+// availability windows), bumped by triggers on every write to them, whichever connection or code
+// path makes it. The order writer keeps those per business and reloads them when the generation
+// it reads with the business row has moved (they were three to five statements per order).
+constexpr const char* k_v13 = R"sql(
+ALTER TABLE businesses ADD COLUMN shop_generation INTEGER NOT NULL DEFAULT 0;
+CREATE TRIGGER shop_generation_business AFTER UPDATE OF currency, tax_rate_bp, tax_inclusive, always_open,
+  time_zone, languages, banner, payment_methods, age_amber_seconds, age_red_seconds ON businesses
+BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id = NEW.id; END;
+CREATE TRIGGER shop_generation_business_order_types_insert AFTER INSERT ON business_order_types
+BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id = NEW.business_id; END;
+CREATE TRIGGER shop_generation_business_order_types_update AFTER UPDATE ON business_order_types
+BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id IN (OLD.business_id, NEW.business_id); END;
+CREATE TRIGGER shop_generation_business_order_types_delete AFTER DELETE ON business_order_types
+BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id = OLD.business_id; END;
+CREATE TRIGGER shop_generation_opening_hours_insert AFTER INSERT ON opening_hours
+BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id = NEW.business_id; END;
+CREATE TRIGGER shop_generation_opening_hours_update AFTER UPDATE ON opening_hours
+BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id IN (OLD.business_id, NEW.business_id); END;
+CREATE TRIGGER shop_generation_opening_hours_delete AFTER DELETE ON opening_hours
+BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id = OLD.business_id; END;
+CREATE TRIGGER shop_generation_option_groups_insert AFTER INSERT ON option_groups
+BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id = NEW.business_id; END;
+CREATE TRIGGER shop_generation_option_groups_update AFTER UPDATE ON option_groups
+BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id IN (OLD.business_id, NEW.business_id); END;
+CREATE TRIGGER shop_generation_option_groups_delete AFTER DELETE ON option_groups
+BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id = OLD.business_id; END;
+CREATE TRIGGER shop_generation_options_insert AFTER INSERT ON options
+BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id = NEW.business_id; END;
+CREATE TRIGGER shop_generation_options_update AFTER UPDATE ON options
+BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id IN (OLD.business_id, NEW.business_id); END;
+CREATE TRIGGER shop_generation_options_delete AFTER DELETE ON options
+BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id = OLD.business_id; END;
+CREATE TRIGGER shop_generation_product_availability_insert AFTER INSERT ON product_availability
+BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id = NEW.business_id; END;
+CREATE TRIGGER shop_generation_product_availability_update AFTER UPDATE ON product_availability
+BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id IN (OLD.business_id, NEW.business_id); END;
+CREATE TRIGGER shop_generation_product_availability_delete AFTER DELETE ON product_availability
+BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id = OLD.business_id; END;
+)sql";
+
 constexpr migration k_migrations[] = {{1, k_v1}, {2, k_v2}, {3, k_v3}, {4, k_v4}, {5, k_v5}, {6, k_v6},
-                                      {7, k_v7}, {8, k_v8}, {9, k_v9}, {11, k_v11}, {12, k_v12}};
+                                      {7, k_v7}, {8, k_v8}, {9, k_v9}, {11, k_v11}, {12, k_v12}, {13, k_v13}};
 
 }  // namespace
 

@@ -26,7 +26,7 @@ E parse_enum(const std::string& s, E fallback) {
 #define KH_BUSINESS_COLS \
     "id, slug, name, currency, tax_rate_bp, tax_inclusive, base_prep_seconds, " \
     "queue_seconds_per_order, utc_offset_minutes, always_open, catalog_version, active_orders, " \
-    "COALESCE(time_zone, '')"
+    "COALESCE(time_zone, ''), shop_generation"
 
 business_record read_business(const sqlite::statement& s) {
   business_record b;
@@ -43,6 +43,7 @@ business_record read_business(const sqlite::statement& s) {
   b.catalog_version = s.int64(10);
   b.active_orders = s.int64(11);
   b.time_zone = s.text(12);
+  b.shop_generation = s.int64(13);
   return b;
 }
 

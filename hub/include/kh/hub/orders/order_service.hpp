@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "kh/hub/orders/order_events.hpp"
@@ -135,6 +136,11 @@ class order_service {
  private:
   placement reject(const std::string& device_id, const protocol::order_submit& req, const std::string& fp,
                    const std::string& business_id, protocol::problem p, bool store_answer);
+  // What placement reads of a business besides products and stock (profile, option groups,
+  // availability), kept per business while its shop_generation stays (order_service.cpp).
+  struct shop_view;
+  shop_view& shop_of(const business_record& b);
+  std::unordered_map<std::string, std::unique_ptr<shop_view>> shops_;
   store& store_;
   clock_fn clock_;
   std::string public_url_;

@@ -35,6 +35,9 @@ struct business_record {
   std::int64_t catalog_version = 0;
   std::int64_t active_orders = 0;
   std::string time_zone;  ///< IANA zone; empty in rows from before migration 3 (read only)
+  /// Moves whenever the store profile, option groups or availability windows change (migration
+  /// 13's triggers, on any connection): what the order writer's per-business cache is keyed on.
+  std::int64_t shop_generation = 0;
 };
 
 struct device_record {
