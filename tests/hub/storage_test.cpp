@@ -69,6 +69,57 @@ TEST(storage, database_runs_in_wal_mode_with_foreign_keys) {
                sqlite::error);
 }
 
+TEST(storage, the_order_path_builds_no_temporary_btree_and_its_checks_still_refuse_bad_values) {
+  // SQLite builds a temporary b-tree each time a statement runs an IN list of more than two values
+  // or a RETURNING clause; migration 13 took the lists off the order path (the orders table's
+  // CHECKs, the best-seller triggers; RETURNING went from the order path's statements). The checks
+  // must still hold.
+  temp_dir dir;
+  sqlite::connection db(database_path(dir.str()));
+  migrate(db);
+  {
+    auto q = db.prepare("SELECT name, sql FROM sqlite_schema WHERE name = 'orders' OR name LIKE 'product_sales_%'");
+    int n = 0;
+    while (q.step()) {
+      ++n;
+      EXPECT_EQ(q.text(1).find(" IN ('"), std::string::npos) << q.text(0) << ": " << q.text(1);
+    }
+    EXPECT_EQ(n, 5);  // the table, the hourly table and its three triggers
+  }
+  auto explain_has_ephemeral = [&](const std::string& sql) {
+    auto q = db.prepare("EXPLAIN " + sql);
+    bool found = false;
+    while (q.step()) found = found || q.text(1) == "OpenEphemeral";
+    return found;
+  };
+  EXPECT_FALSE(explain_has_ephemeral(
+      "INSERT INTO orders(id, business_id, device_id, day, seq, number, order_type, payment_method, state, currency, "
+      "subtotal, discount, tax, total, tax_rate_bp, tax_inclusive, eta_ms, created_at_ms, updated_at_ms) "
+      "VALUES ('o', 'b', NULL, 'd', 1, 'A-001', 'pickup', 'cash', 'paid', 'EUR', 0, 0, 0, 0, 0, 1, 0, 0, 0)"));
+  EXPECT_TRUE(explain_has_ephemeral("SELECT 1 WHERE 'a' IN ('a', 'b', 'c')")) << "the probe itself must see one";
+
+  {
+    auto s = open_sqlite_store(database_path(dir.str()));
+    test::seed_small(*s);
+  }
+  auto insert = [&](const std::string& id, const char* type, const char* method, const char* state) {
+    db.exec(std::string("INSERT INTO orders(id, business_id, device_id, day, seq, number, order_type, payment_method, "
+                        "state, currency, subtotal, discount, tax, total, tax_rate_bp, tax_inclusive, eta_ms, "
+                        "created_at_ms, updated_at_ms) VALUES ('") +
+            id + "', '" + biz + "', NULL, 'd', 1, 'A-001', '" + type + "', '" + method + "', '" + state +
+            "', 'EUR', 0, 0, 0, 0, 0, 1, 0, 0, 0)");
+  };
+  EXPECT_NO_THROW(insert("o1", "pickup", "cash", "paid"));
+  EXPECT_NO_THROW(insert("o2", "delivery", "wallet", "refunded"));
+  EXPECT_THROW(insert("o3", "drive_in", "cash", "paid"), sqlite::error);
+  EXPECT_THROW(insert("o4", "pickup", "cheque", "paid"), sqlite::error);
+  EXPECT_THROW(insert("o5", "pickup", "cash", "lost"), sqlite::error);
+  EXPECT_THROW(db.exec("UPDATE orders SET state = 'Paid' WHERE id = 'o1'"), sqlite::error);
+  auto ok = db.prepare("PRAGMA integrity_check");
+  ASSERT_TRUE(ok.step());
+  EXPECT_EQ(ok.text(0), "ok");
+}
+
 TEST(storage, take_stock_is_conditional_and_stock_never_negative) {
   temp_dir dir;
   auto s = open_sqlite_store(database_path(dir.str()));

@@ -103,13 +103,10 @@ protocol::order_status order_event_log::append(const std::string& order_id, std:
     business = q.text(0);
   }
   // The business row is written by the same transaction anyway (queue counter), so this costs no
-  // extra page; the conditional form makes the increment and the read one statement.
-  auto u = db_.prepare("UPDATE businesses SET order_event_seq = order_event_seq + 1 WHERE id = ? RETURNING order_event_seq");
-  u.bind(1, business);
-  if (!u.step()) throw std::runtime_error("order event for unknown business " + business);
-  const std::int64_t seq = u.int64(0);
-  while (u.step()) {
-  }
+  // extra page; the seq is read back by its key (RETURNING builds a temporary b-tree each run).
+  if (db_.prepare("UPDATE businesses SET order_event_seq = order_event_seq + 1 WHERE id = ?").bind(1, business).run() == 0)
+    throw std::runtime_error("order event for unknown business " + business);
+  const std::int64_t seq = last_seq(business);
 
   protocol::order_status st;
   st.order_id = o->order_id;
@@ -171,15 +168,16 @@ protocol::order_status order_event_log::append_new(const order_record& rec, cons
     o.lines.push_back(std::move(line));
   }
 
-  // One UPDATE of the business row for the seq and the queue counter (the row is written anyway).
-  auto u = db_.prepare(
-      "UPDATE businesses SET order_event_seq = order_event_seq + 1, active_orders = MAX(0, active_orders + ?2) "
-      "WHERE id = ?1 RETURNING order_event_seq");
-  u.bind(1, rec.business_id).bind(2, queue_delta);
-  if (!u.step()) throw std::runtime_error("order event for unknown business " + rec.business_id);
-  const std::int64_t seq = u.int64(0);
-  while (u.step()) {
-  }
+  // One UPDATE of the business row for the seq and the queue counter (the row is written anyway),
+  // and the seq read back by its key (RETURNING would build a temporary b-tree on every run).
+  const int updated = db_.prepare(
+                             "UPDATE businesses SET order_event_seq = order_event_seq + 1, "
+                             "active_orders = MAX(0, active_orders + ?2) WHERE id = ?1")
+                          .bind(1, rec.business_id)
+                          .bind(2, queue_delta)
+                          .run();
+  if (updated == 0) throw std::runtime_error("order event for unknown business " + rec.business_id);
+  const std::int64_t seq = last_seq(rec.business_id);
 
   protocol::order_status st;
   st.order_id = o.order_id;
