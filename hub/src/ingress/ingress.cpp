@@ -114,7 +114,7 @@ ingress::~ingress() = default;
 
 void ingress::publish_status(const std::string& business_id, const std::string& device_id,
                              const protocol::order_status& st) {
-  publish_status(business_id, device_id, st, protocol::to_json(st).dump());
+  publish_status(business_id, device_id, st, protocol::to_json_text(st));
 }
 
 void ingress::publish_status(const std::string& business_id, const std::string& device_id,

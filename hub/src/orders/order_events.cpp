@@ -122,7 +122,7 @@ protocol::order_status order_event_log::append(const std::string& order_id, std:
       .bind(1, business)
       .bind(2, seq)
       .bind(3, order_id)
-      .bind(4, protocol::to_json(st).dump())
+      .bind(4, protocol::to_json_text(st))
       .bind(5, at_ms)
       .run();
   return st;
