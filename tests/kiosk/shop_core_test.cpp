@@ -438,3 +438,33 @@ TEST(shop_core, a_product_outside_its_availability_window_cannot_be_opened_scann
   step(s, events::catalog{view_at(after)}, 1400);
   EXPECT_EQ(s.current, screen::menu);
 }
+
+// Offline, the kiosk's own estimate is the only check before an order is printed with a local
+// number: a croissant put in the cart at 10:50 must not be ordered at 11:05 (the hub would refuse
+// it, not_available_now, after the customer has the ticket).
+TEST(shop_core, offline_a_line_whose_window_closed_is_flagged_and_checkout_is_held) {
+  auto c = shop_testing::cafe_catalog();
+  c.profile = kh::protocol::store_profile{};
+  c.profile->time_zone = "Europe/Paris";
+  for (auto& p : c.products)
+    if (p.id == "p-croissant") p.availability = {{0x7Fu, 7 * 60, 11 * 60}};  // daily 07:00–11:00
+  auto clock = std::make_shared<std::chrono::system_clock::time_point>(
+      std::chrono::sys_days{std::chrono::year{2026} / 11 / 23} + std::chrono::minutes(9 * 60 + 50));  // 10:50 Paris
+  state s;
+  s.online = false;
+  s.catalog = std::make_shared<catalog_view>(c, [clock] { return *clock; });
+  tap(s, action_kind::start);
+  step(s, events::scan{"CROI"}, 1100);
+  ASSERT_FALSE(s.cart.empty());
+  tap(s, action_kind::open_cart, {}, 1200);
+  ASSERT_EQ(s.current, screen::cart);
+  EXPECT_FALSE(cart_has_problems(s));
+
+  *clock += std::chrono::minutes(15);  // 11:05: breakfast is over
+  tap(s, action_kind::checkout, {}, 1300);
+  EXPECT_EQ(s.current, screen::cart) << "held on the cart";
+  EXPECT_EQ(s.notice, "notice.fix_cart");
+  ASSERT_EQ(s.quote.q.lines.size(), 1u);
+  ASSERT_EQ(s.quote.q.lines[0].problems.size(), 1u);
+  EXPECT_EQ(s.quote.q.lines[0].problems[0].code, kh::protocol::code::not_available_now);
+}

@@ -82,6 +82,8 @@ const char* kind_word(action_kind k) {
   return "?";
 }
 
+void estimate(state& s);  // below, with the quote rules
+
 void go(state& s, screen to, std::int64_t now) {
   if (s.current != to) s.page = 0;
   s.current = to;
@@ -304,6 +306,8 @@ std::vector<effect> on_tap(state& s, const action& a, std::int64_t now, const ti
         s.cart_changed_ms = now;
         if (s.cart.empty()) go(s, screen::menu, now);
       } else if (a.kind == action_kind::checkout && !s.cart.empty()) {
+        // The estimate again at checkout: a window may have closed since the cart last changed.
+        if (s.quote.from == cart_quote::source::estimate) estimate(s);
         if (cart_has_problems(s)) {
           s.notice = "notice.fix_cart";
           break;
@@ -494,7 +498,9 @@ void estimate(state& s) {
   s.quote = {};
   if (s.cart.empty() || !s.catalog) return;
   s.quote.from = cart_quote::source::estimate;
-  s.quote.q = protocol::quote_cart(s.catalog->catalog(), quote_request(s));
+  // At the catalog's wall clock: a line outside its product's availability window gets
+  // not_available_now here too, so an offline order is held as the hub would refuse it.
+  s.quote.q = protocol::quote_cart(s.catalog->catalog(), quote_request(s), std::nullopt, s.catalog->now());
   s.quote.rev = s.cart_rev;
 }
 

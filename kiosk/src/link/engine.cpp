@@ -198,7 +198,7 @@ outcome<protocol::order_quoted> engine::quote(const protocol::order_quote& q) {
   if (!protocol::is_uuid(q.quote_id)) return fail(errc::bad_command, "quote id is not a UUID");
   if (q.lines.empty()) return fail(errc::empty_order, "a quote needs at least one line");
   if (!catalog_) return fail(errc::no_catalog, "no catalog cached yet");
-  auto estimate = protocol::quote_cart(catalog_->catalog(), q);
+  auto estimate = protocol::quote_cart(catalog_->catalog(), q, std::nullopt, catalog_->now());
   if (connected_) {
     auto payload = protocol::make_message(types::order_quote, protocol::to_json(q));
     if (payload.size() <= protocol::limits::max_payload &&

@@ -33,6 +33,8 @@ class catalog_view {
   /// availability windows in the store's zone (kh::protocol::available_at, the hub's rule; no
   /// profile: UTC). What the shop core checks before a product is opened, scanned or added.
   bool orderable(const protocol::product& p) const;
+  /// The wall clock `orderable` reads (the offline estimate checks the windows at the same time).
+  std::chrono::system_clock::time_point now() const { return wall_clock_(); }
 
  private:
   protocol::catalog catalog_;
