@@ -348,7 +348,7 @@ TEST_F(web_dashboard, report_figures_match_the_orders_placed_including_23_30_on_
     // The page shows the same figures.
     auto page = owner.get("/portal/reports?" + year);
     ASSERT_EQ(page.status, 200);
-    EXPECT_NE(page.body.find("data-figure=\"revenue\">" + money(sum) + " EUR<"), std::string::npos);
+    EXPECT_NE(page.body.find("data-figure=\"revenue\">\u20ac" + money(sum) + "<"), std::string::npos);  // "€12.30"
     EXPECT_NE(page.body.find("Europe/Berlin"), std::string::npos);
   }
   // Channels, order types, payment methods.

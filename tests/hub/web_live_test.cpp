@@ -3,6 +3,8 @@
 // resumed with Last-Event-ID gets exactly the missed events, then the live ones once.
 #include <gtest/gtest.h>
 
+#include "kh/protocol/money_format.hpp"
+
 #include <algorithm>
 
 #include "kh/hardware/printer/layout.hpp"
@@ -210,7 +212,8 @@ TEST_F(web_live, staff_run_an_order_to_collected_through_the_counter_rules) {
   EXPECT_EQ(hdr(early, "X-Order-Code"), "not_paid");
   auto cash = s.post("/portal/live/" + oid + "/action", {{"action", "take_cash"}, {"tendered", "5.00"}});
   ASSERT_EQ(cash.status, 303) << cash.body;
-  EXPECT_NE(hdr(cash, "Location").find("Change%3A%201.00%20EUR"), std::string::npos) << hdr(cash, "Location");
+  // Money as the store's pages write it (its default language, English here): "€1.00".
+  EXPECT_NE(hdr(cash, "Location").find("Change%3A%20%E2%82%AC1.00"), std::string::npos) << hdr(cash, "Location");
   auto j = s.post("/portal/live/" + oid + "/action", {{"action", "preparing"}}, true, true);
   ASSERT_EQ(j.status, 200) << j.body;
   EXPECT_EQ(json::parse(j.body)["state"], "preparing");
@@ -247,7 +250,17 @@ TEST_F(web_live, staff_run_an_order_to_collected_through_the_counter_rules) {
   EXPECT_NE(s.get("/portal/live?state=all&from=2026-03-30&to=2026-03-30").body.find(oid), std::string::npos);
   EXPECT_EQ(s.get("/portal/live?state=all&from=2026-03-29&to=2026-03-29").body.find(oid), std::string::npos);
   EXPECT_NE(s.get("/portal/live?state=all&from=2026-03-29&to=2026-03-30").body.find(oid), std::string::npos);
-  EXPECT_NE(detail.body.find("change 1.00 EUR"), std::string::npos);
+  EXPECT_NE(detail.body.find("change 1.00 EUR"), std::string::npos);  // the history's reason, as stored
+  // A French store's staff read "3,60 €" on the detail and the board's cards (their script
+  // gets the style: data.money).
+  const std::string total = scalar("SELECT total FROM orders WHERE id = '" + oid + "'");
+  const auto fr_total = protocol::format_money(protocol::money{std::stoll(total), "EUR"}, "fr");
+  EXPECT_EQ(detail.body.find(fr_total), std::string::npos);
+  sqlite_connection(*db).exec("UPDATE businesses SET languages = 'fr,en'");
+  detail = s.get("/portal/live/" + oid);
+  EXPECT_NE(detail.body.find(fr_total), std::string::npos) << fr_total;
+  const auto fr_board = s.get("/portal/live?state=all");
+  EXPECT_NE(fr_board.body.find(R"("money":{"after":true,"decimal":","})"), std::string::npos);
   EXPECT_EQ(scalar("SELECT COUNT(*) FROM order_state_history WHERE order_id = '" + oid + "'"), "5");
   EXPECT_EQ(scalar("SELECT COUNT(*) FROM payments WHERE order_id = '" + oid + "' AND method = 'cash'"), "1");
   auto print = s.get("/portal/live/" + oid + "/print?paper=a4");

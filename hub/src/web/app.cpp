@@ -217,12 +217,14 @@ std::optional<session> app::impl::current(const http_request& req) {
   if (token.size() != 64) return std::nullopt;
   auto db = reads.get();
   auto q = db->prepare(
-      "SELECT o.id, o.business_id, o.email, o.role, s.csrf, b.name, b.slug FROM web_sessions s "
+      "SELECT o.id, o.business_id, o.email, o.role, s.csrf, b.name, b.slug, b.languages FROM web_sessions s "
       "JOIN owners o ON o.id = s.owner_id JOIN businesses b ON b.id = o.business_id "
       "WHERE s.token_hash = ? AND s.expires_at_ms > ?");
   q.bind(1, sha256_hex(token)).bind(2, now_ms());
   if (!q.step()) return std::nullopt;
-  return session{q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5), q.text(6)};
+  session out{q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5), q.text(6)};
+  if (const std::string langs = q.text(7); langs.size() >= 2) out.lang = langs.substr(0, 2);
+  return out;
 }
 
 bool app::impl::csrf_ok(const http_request& req, const std::map<std::string, std::string>& f, const session* s) {

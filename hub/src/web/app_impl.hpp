@@ -51,6 +51,7 @@ struct session {
   std::string csrf;
   std::string business_name;
   std::string slug;
+  std::string lang = "en";  ///< the store's default language: how staff pages write money ("€3.60", "3,60 €")
   bool owner() const { return role == "owner"; }
   std::string actor() const { return role + ":" + owner_id; }
 };

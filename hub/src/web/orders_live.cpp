@@ -12,6 +12,7 @@
 #include "kh/hub/orders/order_events.hpp"
 #include "kh/hub/orders/order_transitions.hpp"
 #include "kh/hub/reports/reports.hpp"
+#include "kh/protocol/money_format.hpp"
 #include "kh/hardware/printer/layout.hpp"
 #include "kh/hardware/printer/render.hpp"
 #include "kh/protocol/codec.hpp"
@@ -303,8 +304,12 @@ http_response app::impl::live_board(const http_request& req, const session& s, b
       throw;
     }
   }
+  // The cards write money as the store's pages do (its default language; protocol::format_money).
+  const auto style = protocol::money_style_for(s.lang);
+  json money_style{{"decimal", style.decimal}, {"after", style.symbol_after}};
   const json data{{"seq", seq},
                   {"orders", orders},
+                  {"money", money_style},
                   {"csrf", s.csrf},
                   {"view", counter ? "counter" : "board"},
                   {"age", age},
@@ -431,7 +436,7 @@ http_response app::impl::live_detail(const http_request& req, const session& s, 
     p.bind(1, id);
     while (p.step()) {
       payments += render("<li>{{m}} {{amt}} ({{st}}, {{at}})</li>",
-                         {{"m", label(p.text(0))}, {"amt", format_money(p.int64(2), p.text(3))}, {"st", p.text(4)},
+                         {{"m", label(p.text(0))}, {"amt", format_money(p.int64(2), p.text(3), s.lang)}, {"st", p.text(4)},
                           {"at", local_time(cal, p.int64(5))}}).html;
     }
     auto h = db->prepare("SELECT COALESCE(from_state, ''), to_state, actor, reason, at_ms FROM order_state_history WHERE order_id = ? ORDER BY step");
@@ -498,10 +503,10 @@ http_response app::impl::live_detail(const http_request& req, const session& s, 
                       {"chan", label(protocol::to_string(o->channel))},
                       {"id", id},
                       {"lines", safe_html{lines}},
-                      {"sub", format_money(o->subtotal.amount, o->subtotal.currency)},
-                      {"disc", format_money(o->discount.amount, o->discount.currency)},
-                      {"tax", format_money(o->tax.amount, o->tax.currency)},
-                      {"total", format_money(o->total.amount, o->total.currency)},
+                      {"sub", format_money(o->subtotal.amount, o->subtotal.currency, s.lang)},
+                      {"disc", format_money(o->discount.amount, o->discount.currency, s.lang)},
+                      {"tax", format_money(o->tax.amount, o->tax.currency, s.lang)},
+                      {"total", format_money(o->total.amount, o->total.currency, s.lang)},
                       {"name", o->customer_name.empty() ? std::string("(no name)") : o->customer_name},
                       {"phone", phone},
                       {"email", email},
@@ -568,7 +573,7 @@ http_response app::impl::live_action(const http_request& req, const session& s, 
     return resp;
   }
   std::string done = r.number + " is now " + label(r.state ? protocol::to_string(*r.state) : "");
-  if (r.change) done += ". Change: " + format_money(r.change->amount, r.change->currency);
+  if (r.change) done += ". Change: " + format_money(r.change->amount, r.change->currency, s.lang);
   return redirect("/portal/live/" + id + "?done=" + escape_url_component(done));
 }
 

@@ -68,7 +68,15 @@ std::string_view asset_orders_live_js() {
   var LABEL = {preparing: 'Preparing', ready: 'Ready', out_for_delivery: 'Out for delivery', delivered: 'Delivered',
                collect: 'Collected', take_cash: 'Take cash', cancel: 'Cancel'};
   function el(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls; if (text != null) e.textContent = text; return e; }
-  function money(m) { return (m.amount / 100).toFixed(2) + ' ' + m.currency; }
+  // As protocol::format_money in the store's style (data.money): "€3.60", "3,60 €", "CHF 3.60".
+  var SYM = {EUR: '\u20ac', USD: '$', GBP: '\u00a3'}, ms = data.money || {};
+  function money(m) {
+    var d = (m.currency === 'JPY' || m.currency === 'KRW') ? 0 : 2, div = Math.pow(10, d), a = Math.abs(m.amount);
+    var num = String(Math.floor(a / div)) + (d ? (ms.decimal || '.') + String(a % div).padStart(d, '0') : '');
+    var sym = SYM[m.currency] || m.currency, word = !SYM[m.currency];
+    var out = ms.after ? num + '\u00a0' + sym : sym + (word ? '\u00a0' : '') + num;
+    return (m.amount < 0 ? '-' : '') + out;
+  }
   function words(s) { s = String(s).replace(/_/g, ' '); return s.charAt(0).toUpperCase() + s.slice(1); }
   function matches(o) {
     if (!f.state) { if (OPEN.indexOf(o.state) < 0) return false; }

@@ -994,7 +994,7 @@ http_response app::impl::portal_orders(const http_request& req, const session& s
       }
       rows += render(R"(<tr data-order="{{id|attr}}"><td class="fw-bold">{{num}}</td><td class="state">{{state}}</td><td>{{type}}</td><td>{{name}}</td><td>{{total}}</td><td>{{buttons|html}}</td></tr>)",
                      {{"id", q.text(0)}, {"num", q.text(1)}, {"state", state_label(q.text(2))}, {"type", state_label(q.text(3))},
-                      {"name", q.text(6)}, {"total", format_money(q.int64(4), q.text(5))}, {"buttons", safe_html{buttons}}}).html;
+                      {"name", q.text(6)}, {"total", format_money(q.int64(4), q.text(5), s.lang)}, {"buttons", safe_html{buttons}}}).html;
     }
   }
   auto body = render(R"(<h1>Orders</h1><p class="text-muted">Open orders and those of the last 6 hours. Reload for new ones (the live dashboard comes later).</p>

@@ -41,10 +41,16 @@ std::string fixed2(std::int64_t v) {  // 1234 → "12.34"
   return buf;
 }
 
-std::string shown(const rp::column& c, std::int64_t v, const std::string& currency) {
+// The currency and the language money is written in (the store's default: "€3.60", "3,60 €").
+struct shown_money {
+  std::string currency;
+  std::string lang;
+};
+
+std::string shown(const rp::column& c, std::int64_t v, const shown_money& money) {
   switch (c.k) {
     case rp::kind::count: return std::to_string(v);
-    case rp::kind::money: return format_money(v, currency);
+    case rp::kind::money: return format_money(v, money.currency, money.lang);
     case rp::kind::rating: return v == 0 ? "–" : fixed2(v);
     case rp::kind::share: return fixed2(v) + " %";
   }
@@ -94,7 +100,7 @@ std::string query_of(const rp::period& p) {
          "&group=" + g;
 }
 
-safe_html table_html(const rp::table& t, const std::string& currency) {
+safe_html table_html(const rp::table& t, const shown_money& currency) {
   std::string head = render("<th scope=\"col\">{{k}}</th>", {{"k", pretty(t.key_name)}}).html;
   for (const auto& c : t.columns) head += render("<th scope=\"col\" class=\"text-end\">{{c}}</th>", {{"c", pretty(c.name)}}).html;
   std::string body;
@@ -109,13 +115,13 @@ safe_html table_html(const rp::table& t, const std::string& currency) {
                 {{"id", t.id}, {"head", safe_html{head}}, {"body", safe_html{body}}});
 }
 
-std::vector<chart_bar> bars_of(const rp::table& t, std::size_t col, const std::string& currency) {
+std::vector<chart_bar> bars_of(const rp::table& t, std::size_t col, const shown_money& currency) {
   std::vector<chart_bar> out;
   for (const auto& r : t.rows) out.push_back({pretty(r.key), r.values[col], shown(t.columns[col], r.values[col], currency)});
   return out;
 }
 
-safe_html section(const rp::table& t, const safe_html& chart, const std::string& currency, const std::string& q) {
+safe_html section(const rp::table& t, const safe_html& chart, const shown_money& currency, const std::string& q) {
   return render(R"(<section class="report card mb-4" id="r-{{id|attr}}"><div class="card-body">
 <div class="d-flex justify-content-between align-items-baseline mb-2"><h2 class="h5 mb-0">{{title}}</h2><a class="btn btn-sm btn-outline-secondary" href="/portal/reports/{{id|url}}.csv?{{q|attr}}" download>CSV</a></div>
 <div class="row g-3"><div class="col-lg-7">{{chart|html}}</div><div class="col-lg-5">{{table|html}}</div></div></div></section>)",
@@ -228,7 +234,7 @@ http_response compute_reports_page(app::impl& d, const http_request& req, const 
 
   const auto set = rp::compute(*db, s.business_id, cal, p);
   const std::string q = query_of(p);
-  const auto& cur = set.currency;
+  const shown_money cur{set.currency, s.lang};
   const auto& sum = set.summary.rows.front().values;
   std::string sections;
   auto add = [&](const safe_html& h) { sections += h.html; };
@@ -273,7 +279,7 @@ http_response compute_reports_page(app::impl& d, const http_request& req, const 
 {{sections|html}})",
                      {{"from", rp::format_date(p.from.year, p.from.month, p.from.day)}, {"to", rp::format_date(p.to.year, p.to.month, p.to.day)},
                       {"opts", safe_html{opt("day", "day") + opt("week", "week") + opt("month", "month")}}, {"zone", set.zone}, {"q", q},
-                      {"orders", std::to_string(sum[0])}, {"revenue", format_money(sum[1], cur)}, {"avg", format_money(sum[2], cur)},
+                      {"orders", std::to_string(sum[0])}, {"revenue", format_money(sum[1], cur.currency, cur.lang)}, {"avg", format_money(sum[2], cur.currency, cur.lang)},
                       {"canc", std::to_string(sum[3])}, {"share", fixed2(sum[4]) + " %"}, {"sections", safe_html{sections}}});
   return d.page(req, 200, "Reports", body, &s);
 }
