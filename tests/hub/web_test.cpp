@@ -960,6 +960,32 @@ TEST_F(web_app, csv_export_and_import_with_preview_and_per_row_errors) {
   EXPECT_EQ(scalar("SELECT active FROM products WHERE sku = 'NEW-1'"), "0");
   EXPECT_EQ(scalar("SELECT reason || delta FROM stock_ledger ORDER BY id DESC LIMIT 1"), "CSV import6");
   EXPECT_EQ(catalog_changes.size(), 1u);
+
+  // Availability windows travel in the last column, in the product editor's words.
+  EXPECT_EQ(a.get("/portal/products.csv").body.substr(0, a.get("/portal/products.csv").body.find("\r\n")),
+            "sku,name,price,category,stock,active,description,availability");
+  const std::string header = "sku,name,price,category,stock,active,description,availability\n";
+  auto bad_window = a.post("/portal/import", {{"csv", header + "TEA-1,Tea,2.50,Menu,10,1,,someday 07:00-11:00\n"}, {"action", "preview"}});
+  EXPECT_EQ(bad_window.status, 400);
+  EXPECT_NE(bad_window.body.find("availability"), std::string::npos);
+  EXPECT_EQ(a.post("/portal/import", {{"csv", header + "TEA-1,Tea,2.50,Menu,10,1,,\"mon-fri 07:00-11:00; sat 08:00-12:00\"\n"}, {"action", "apply"}}).status, 303);
+  const std::string tea_id = scalar("SELECT id FROM products WHERE sku = 'TEA-1'").value_or("");
+  EXPECT_EQ(scalar("SELECT GROUP_CONCAT(days || ' ' || from_minute || '-' || until_minute, ';') FROM "
+                   "(SELECT * FROM product_availability WHERE product_id = '" + tea_id + "' ORDER BY position)"),
+            "31 420-660;32 480-720");
+  const auto exported = a.get("/portal/products.csv").body;
+  const auto tea_row = exported.substr(exported.find("TEA-1,"), exported.find("\r\n", exported.find("TEA-1,")) - exported.find("TEA-1,"));
+  EXPECT_NE(tea_row.find("07:00-11:00"), std::string::npos) << tea_row;
+  // The file read back as it was exported changes nothing; a file without the column keeps them.
+  EXPECT_EQ(a.post("/portal/import", {{"csv", exported}, {"action", "apply"}}).status, 303);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM product_availability WHERE product_id = '" + tea_id + "'"), 2);
+  EXPECT_EQ(a.post("/portal/import", {{"csv", "sku,name,price,category,stock,active,description\nTEA-1,Tea,2.50,Menu,10,1,\n"}, {"action", "apply"}}).status, 303);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM product_availability WHERE product_id = '" + tea_id + "'"), 2);
+  // An empty cell in a file with the column: available whenever the store is open.
+  EXPECT_EQ(a.post("/portal/import", {{"csv", header + "TEA-1,Tea,2.50,Menu,10,1,,\n"}, {"action", "apply"}}).status, 303);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM product_availability WHERE product_id = '" + tea_id + "'"), 0);
+  EXPECT_EQ(a.post("/portal/import", {{"csv", "sku,name,price\nTEA-1,Tea,2.50\n"}, {"action", "preview"}}).status, 400) << "an unknown header";
+
   browser staffless{router};
   EXPECT_EQ(staffless.get("/portal/products.csv").status, 303);  // signed out: to the sign-in page
 }

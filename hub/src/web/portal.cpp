@@ -633,7 +633,9 @@ std::optional<std::vector<std::vector<std::string>>> parse_csv(std::string_view 
   return rows;
 }
 
-constexpr const char* k_csv_header = "sku,name,price,category,stock,active,description";
+constexpr const char* k_csv_header = "sku,name,price,category,stock,active,description,availability";
+// Files exported before the availability column still import (their products' windows stay).
+constexpr const char* k_csv_header_without_availability = "sku,name,price,category,stock,active,description";
 
 }  // namespace
 
@@ -641,11 +643,15 @@ http_response app::impl::portal_products_csv(const http_request& req, const sess
   if (req.method != "GET" && req.method != "HEAD") return not_found(req, &s);
   std::string out = std::string(k_csv_header) + "\r\n";
   auto db = reads.get();
-  auto q = db->prepare("SELECT sku, name, price, category_id, stock, active, description FROM products WHERE business_id = ? ORDER BY category_id, position, name");
+  // Availability as the product page's editor writes it ("mon-fri 07:00-11:00"; empty: whenever open).
+  const auto windows = make_sqlite_shop(*db)->all_availability(s.business_id);
+  auto q = db->prepare("SELECT sku, name, price, category_id, stock, active, description, id FROM products WHERE business_id = ? ORDER BY category_id, position, name");
   q.bind(1, s.business_id);
   while (q.step()) {
+    const auto w = windows.find(q.text(7));
     out += csv_field(q.text(0)) + "," + csv_field(q.text(1)) + "," + money_input(q.int64(2)) + "," + csv_field(q.text(3)) + "," +
-           (q.is_null(4) ? std::string() : std::to_string(q.int64(4))) + "," + (q.int64(5) ? "1" : "0") + "," + csv_field(q.text(6)) + "\r\n";
+           (q.is_null(4) ? std::string() : std::to_string(q.int64(4))) + "," + (q.int64(5) ? "1" : "0") + "," + csv_field(q.text(6)) + "," +
+           csv_field(w == windows.end() ? std::string() : protocol::format_windows(w->second)) + "\r\n";
   }
   http_response r;
   r.content_type = "text/csv; charset=utf-8";
@@ -672,6 +678,7 @@ http_response app::impl::portal_import(const http_request& req, const session& s
     std::string error;
     product_record p;
     bool update = false;
+    std::optional<std::vector<protocol::availability_window>> windows;  // set when the file has the column
   };
   std::vector<row_result> rows;
   std::string top_error;
@@ -693,8 +700,15 @@ http_response app::impl::portal_import(const http_request& req, const session& s
       p.bind(1, s.business_id);
       while (p.step()) sku_to_id[p.text(0)] = p.text(1);
     }
+    bool with_availability = false;
+    if (table && !table->empty()) {
+      std::string header;
+      for (const auto& h : table->front()) header += (header.empty() ? "" : ",") + trim(h);
+      with_availability = header == k_csv_header;
+      if (!with_availability && header != k_csv_header_without_availability) table->clear();
+    }
     if (!table) top_error = "the CSV has an unterminated quote";
-    else if (table->empty() || table->front().empty() || trim(table->front()[0]) != "sku")
+    else if (table->empty())
       top_error = std::string("the first line must be the header: ") + k_csv_header;
     else if (table->size() > 1001) top_error = "at most 1000 rows per import";
     else {
@@ -703,7 +717,7 @@ http_response app::impl::portal_import(const http_request& req, const session& s
         auto& cells = (*table)[i];
         row_result r;
         r.line = static_cast<int>(i + 1);
-        cells.resize(7);
+        cells.resize(8);
         for (auto& c : cells) c = trim(c);
         auto& p = r.p;
         p.business_id = s.business_id;
@@ -720,6 +734,11 @@ http_response app::impl::portal_import(const http_request& req, const session& s
         else if (!cells[4].empty() && !parse_int(cells[4], 0, 1'000'000)) r.error = "stock: a whole number, or empty for untracked";
         else if (!cells[5].empty() && cells[5] != "0" && cells[5] != "1") r.error = "active: 1 or 0";
         else if (cells[6].size() > 1000) r.error = "description: at most 1000 characters";
+        if (r.error.empty() && with_availability) {
+          // parse_windows names the field in its message ("availability: …").
+          if (auto w = protocol::parse_windows(cells[7], "availability")) r.windows = std::move(*w);
+          else r.error = w.error().message;
+        }
         if (r.error.empty()) {
           p.price = *price;
           p.category_id = cat_by_key.count(cells[3]) ? cat_by_key[cells[3]] : cat_by_key[cat];
@@ -763,6 +782,7 @@ http_response app::impl::portal_import(const http_request& req, const session& s
                 .bind(1, s.business_id).bind(2, r.p.id).bind(3, *r.p.stock).bind(4, *r.p.stock)
                 .bind(5, "CSV import").bind(6, s.actor()).bind(7, now_ms()).run();
         }
+        if (r.windows) make_sqlite_shop(c)->set_availability(s.business_id, r.p.id, *r.windows);
       }
     });
     catalog_changed(s.business_id);
@@ -784,7 +804,7 @@ http_response app::impl::portal_import(const http_request& req, const session& s
                       {"top", top_error.empty() ? safe_html{} : render(R"(<div class="alert alert-danger" data-field="csv">{{e}}</div>)", {{"e", top_error}})},
                       {"preview", rows.empty() ? safe_html{} : render(R"(<table class="table table-sm" id="preview"><thead><tr><th>Line</th><th>SKU</th><th>Name</th><th></th></tr></thead><tbody>{{rows|html}}</tbody></table>)", {{"rows", safe_html{table_html}}})},
                       {"apply", !rows.empty() && !has_errors ? safe_html{R"(<button class="btn btn-primary" name="action" value="apply">Apply</button>)"} : safe_html{}}});
-  return page(req, !rows.empty() && has_errors ? 400 : 200, "Import products", body, &s);
+  return page(req, (!rows.empty() && has_errors) || !top_error.empty() ? 400 : 200, "Import products", body, &s);
 }
 
 // ---- discounts ---------------------------------------------------------------------------
