@@ -94,7 +94,7 @@ nlohmann::json seed_demo(store& s) {
       {"flat-white", "coffee", "CF-FLW", "Flat white", "Double ristretto, velvety milk", 380, 200, true, "\u2615", 0xF1E3CF, milk_coffee},
       {"tea", "coffee", "CF-TEA", "Black tea", "Assam, pot for one", 250, 100, true, "\U0001FAD6", 0xB5651D, tea_opts},
       {"croissant", "bakery", "BK-CRO", "Croissant", "All-butter, baked this morning", 240, 5, true, "\U0001F950", 0xF6C453, ""},
-      {"pain-au-chocolat", "bakery", "BK-PAC", "Pain au chocolat", "Two bars of dark chocolate; mornings until 11:00", 260, 20, true, "\U0001F36B", 0xE8B27D, ""},
+      {"pain-au-chocolat", "bakery", "BK-PAC", "Pain au chocolat", "Two bars of dark chocolate", 260, 20, true, "\U0001F36B", 0xE8B27D, ""},
       {"muffin", "bakery", "BK-MUF", "Blueberry muffin", "With fresh blueberries", 300, 30, true, "\U0001F9C1", 0x9DB4E0, ""},
       {"cookie", "bakery", "BK-COO", "Cookie", "Chocolate chip", 180, 100, true, "\U0001F36A", 0xF0D9A8, ""},
       {"orange-juice", "cold", "CD-OJ", "Orange juice", "Freshly squeezed, 25 cl", 400, 40, true, "\U0001F34A", 0xFFB347, juice_opts},
@@ -131,10 +131,6 @@ nlohmann::json seed_demo(store& s) {
     img.updated_at_ms = now_ms;
     s.shop().put_image(img);
   }
-  // One breakfast pastry with an availability window (every day 07:00–11:00, the store's time):
-  // the demo shows "Available from 07:00" on the phone and "Not available now" on the kiosk
-  // outside it. No test orders it (they take products with options first, or by stock).
-  s.shop().set_availability(b.id, "pain-au-chocolat", {{0x7Fu, 7 * 60, 11 * 60}});
   // A realistic profile for a Paris café. always_open stays on so the demo and its tests work at
   // any hour; the hours are what the portal shows and what applies once it is switched off.
   const auto profile = protocol::decode_store_profile(nlohmann::json::parse(R"({
