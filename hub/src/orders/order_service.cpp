@@ -64,10 +64,11 @@ order_service::shop_view& order_service::shop_of(const business_record& b) {
     if (shops_.size() >= 1024) shops_.clear();  // a hub of many stores: start over rather than grow
     it = shops_.emplace(b.id, std::make_unique<shop_view>()).first;
   }
+  auto profile = store_.shop().profile(b.id);  // may throw: then the entry stays as it was
   auto& v = *it->second;
   v = shop_view{};
   v.generation = b.shop_generation;
-  v.profile = store_.shop().profile(b.id);
+  v.profile = std::move(profile);
   return v;
 }
 
