@@ -349,6 +349,13 @@ TEST_F(web_dashboard, report_figures_match_the_orders_placed_including_23_30_on_
     auto page = owner.get("/portal/reports?" + year);
     ASSERT_EQ(page.status, 200);
     EXPECT_NE(page.body.find("data-figure=\"revenue\">\u20ac" + money(sum) + "<"), std::string::npos);  // "€12.30"
+    // A French store's page writes "12,30 €", at once (the kept page is not served again).
+    exec("UPDATE businesses SET languages = 'fr,en' WHERE slug = 'alpha'");
+    const auto fr = owner.get("/portal/reports?" + year);
+    std::string fr_sum = money(sum);
+    fr_sum[fr_sum.size() - 3] = ',';
+    EXPECT_NE(fr.body.find("data-figure=\"revenue\">" + fr_sum + "\u00a0\u20ac<"), std::string::npos) << fr_sum;
+    exec("UPDATE businesses SET languages = 'en' WHERE slug = 'alpha'");
     EXPECT_NE(page.body.find("Europe/Berlin"), std::string::npos);
   }
   // Channels, order types, payment methods.

@@ -141,7 +141,8 @@ std::string page_signature(sqlite::connection& db, const std::string& business_i
     if (q.step())
       for (int i = 0; i < 4; ++i) sig += q.text(i) + "|";
   };
-  add("SELECT order_event_seq, name, currency, COALESCE(time_zone, utc_offset_minutes) FROM businesses WHERE id = ?", true);
+  // The languages too: the first one sets how the page writes money.
+  add("SELECT order_event_seq, name || '|' || languages, currency, COALESCE(time_zone, utc_offset_minutes) FROM businesses WHERE id = ?", true);
   add("SELECT COALESCE(MAX(created_at_ms), 0), 0, 0, 0 FROM orders WHERE business_id = ?", true);
   add("SELECT COUNT(*), COALESCE(MAX(created_at_ms), 0), 0, 0 FROM order_feedback WHERE business_id = ?", true);
   add("SELECT COALESCE(group_concat(id || ':' || stock || ':' || COALESCE(low_stock_threshold, 0) || ':' || name, ','), ''), 0, 0, 0 "
