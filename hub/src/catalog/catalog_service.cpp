@@ -8,6 +8,32 @@
 
 namespace kh::hub {
 
+namespace {
+
+// A stored product as devices see it in the catalog.
+protocol::product catalog_product(product_record&& p, std::vector<protocol::option_group> groups,
+                                  std::vector<protocol::availability_window> windows, const std::string& currency,
+                                  const std::string& image_base) {
+  protocol::product out;
+  out.available = p.active && (!p.stock || *p.stock > 0);
+  out.option_groups = std::move(groups);
+  out.availability = std::move(windows);
+  out.id = std::move(p.id);
+  out.sku = std::move(p.sku);
+  out.category_id = std::move(p.category_id);
+  out.name = std::move(p.name);
+  out.description = std::move(p.description);
+  out.price = {p.price, currency};
+  out.image_url = std::move(p.image_url);
+  if (!image_base.empty() && !out.image_url.empty() && out.image_url.front() == '/') {
+    out.image_url = image_base + out.image_url;
+  }
+  out.stock = p.stock;
+  return out;
+}
+
+}  // namespace
+
 std::optional<protocol::catalog> load_catalog(store& s, const std::string& business_id,
                                               const std::string& image_base) {
   const auto b = s.businesses().find(business_id);
@@ -23,22 +49,11 @@ std::optional<protocol::catalog> load_catalog(store& s, const std::string& busin
   auto groups = s.shop().all_option_groups(business_id);
   auto windows = s.shop().all_availability(business_id);
   for (auto& p : s.catalog().products(business_id)) {
-    protocol::product out;
-    out.available = p.active && (!p.stock || *p.stock > 0);
-    if (auto g = groups.find(p.id); g != groups.end()) out.option_groups = std::move(g->second);
-    if (auto w = windows.find(p.id); w != windows.end()) out.availability = std::move(w->second);
-    out.id = std::move(p.id);
-    out.sku = std::move(p.sku);
-    out.category_id = std::move(p.category_id);
-    out.name = std::move(p.name);
-    out.description = std::move(p.description);
-    out.price = {p.price, b->currency};
-    out.image_url = std::move(p.image_url);
-    if (!image_base.empty() && !out.image_url.empty() && out.image_url.front() == '/') {
-      out.image_url = image_base + out.image_url;
-    }
-    out.stock = p.stock;
-    c.products.push_back(std::move(out));
+    std::vector<protocol::option_group> g;
+    std::vector<protocol::availability_window> w;
+    if (auto it = groups.find(p.id); it != groups.end()) g = std::move(it->second);
+    if (auto it = windows.find(p.id); it != windows.end()) w = std::move(it->second);
+    c.products.push_back(catalog_product(std::move(p), std::move(g), std::move(w), b->currency, image_base));
   }
   c.profile = s.shop().profile(business_id);
   return c;
@@ -63,9 +78,26 @@ protocol::result<protocol::order_quoted> quote_order(store& s, const std::string
     if (!device || !device->enabled || device->mode == protocol::device_mode::board) {
       return protocol::make_problem(code::forbidden, "unknown, disabled or board device");
     }
-    auto cat = load_catalog(s, device->business_id);
-    if (!cat || !cat->profile) return protocol::make_problem(code::forbidden, "device has no business");
+    // The catalog of the quoted products only (a quote costs its lines, not the store's whole
+    // menu: a 500-product store was read in full for every cart change).
     const auto business = s.businesses().find(device->business_id);
+    std::optional<protocol::catalog> cat;
+    if (business) {
+      cat.emplace();
+      cat->business_id = business->id;
+      cat->currency = business->currency;
+      cat->version = business->catalog_version;
+      cat->profile = s.shop().profile(business->id);
+      for (const auto& l : q.lines) {
+        if (cat->find_product(l.product_id) != nullptr) continue;
+        if (auto p = s.catalog().find_product(business->id, l.product_id)) {
+          auto groups = s.shop().option_groups(business->id, p->id);
+          auto windows = s.shop().availability(business->id, p->id);
+          cat->products.push_back(catalog_product(std::move(*p), std::move(groups), std::move(windows), business->currency, {}));
+        }
+      }
+    }
+    if (!cat || !cat->profile) return protocol::make_problem(code::forbidden, "device has no business");
 
     std::optional<protocol::discount_rule> discount;
     bool bad_discount = false;
