@@ -120,6 +120,54 @@ TEST(storage, the_order_path_builds_no_temporary_btree_and_its_checks_still_refu
   EXPECT_EQ(ok.text(0), "ok");
 }
 
+TEST(storage, a_database_an_older_hub_left_with_orders_migrates_to_13_intact) {
+  // Migration 13 rewrites the orders table's text in sqlite_schema: on a database with orders,
+  // the rows, the checks, the best-seller triggers and the file's integrity must all survive it.
+  temp_dir dir;
+  const auto path = database_path(dir.str());
+  {
+    sqlite::connection db(path);
+    migrate(db, 12);
+    EXPECT_LT(schema_version(db), 13);
+    // Foreign keys are on: a business for the orders (raw SQL: the store's code is the new one).
+    db.exec("INSERT INTO businesses(id, slug, name, created_at_ms) VALUES ('" + std::string(biz) + "', 'old', 'Old café', 0)");
+    for (int i = 1; i <= 3; ++i) {
+      const std::string id = "00000000-0000-4000-8000-00000000000" + std::to_string(i);
+      db.exec("INSERT INTO orders(id, business_id, device_id, day, seq, number, order_type, payment_method, state, "
+              "currency, subtotal, discount, tax, total, tax_rate_bp, tax_inclusive, eta_ms, created_at_ms, updated_at_ms) "
+              "VALUES ('" + id + "', '" + std::string(biz) + "', NULL, 'd', " + std::to_string(i) +
+              ", 'A-00" + std::to_string(i) + "', 'pickup', 'cash', 'paid', 'EUR', 240, 0, 22, 240, 1000, 1, 0, 0, 0)");
+      db.exec("INSERT INTO order_lines(order_id, line_no, product_id, sku, name, unit_price, qty, line_total) VALUES ('" + id +
+              "', 1, 'bun', 'BUN', 'Bun', 240, 1, 240)");
+    }
+    EXPECT_EQ(migrate(db), 1);
+    EXPECT_EQ(schema_version(db), latest_schema_version());
+    auto count = [&](const char* sql) {
+      auto q = db.prepare(sql);
+      q.step();
+      return q.int64(0);
+    };
+    EXPECT_EQ(count("SELECT COUNT(*) FROM orders"), 3);
+    EXPECT_EQ(count("SELECT SUM(qty) FROM product_sales_hourly"), 3);
+    {
+      auto q = db.prepare("SELECT sql FROM sqlite_schema WHERE name = 'orders'");
+      ASSERT_TRUE(q.step());
+      EXPECT_EQ(q.text(0).find(" IN ('"), std::string::npos) << q.text(0);
+    }
+    EXPECT_THROW(db.exec("UPDATE orders SET state = 'lost' WHERE number = 'A-001'"), sqlite::error);
+    db.exec("UPDATE orders SET state = 'refunded' WHERE number = 'A-001'");  // the unsold trigger, as rewritten
+    EXPECT_EQ(count("SELECT SUM(qty) FROM product_sales_hourly"), 2);
+    auto ok = db.prepare("PRAGMA integrity_check");
+    ASSERT_TRUE(ok.step());
+    EXPECT_EQ(ok.text(0), "ok");
+  }
+  // Another connection opened afterwards reads the new text too.
+  sqlite::connection other(path);
+  auto q = other.prepare("SELECT COUNT(*) FROM orders WHERE state = 'refunded'");
+  ASSERT_TRUE(q.step());
+  EXPECT_EQ(q.int64(0), 1);
+}
+
 TEST(storage, take_stock_is_conditional_and_stock_never_negative) {
   temp_dir dir;
   auto s = open_sqlite_store(database_path(dir.str()));

@@ -714,7 +714,9 @@ bool applied(sqlite::connection& db, int version) {
 }
 }  // namespace
 
-int migrate(sqlite::connection& db) {
+int migrate(sqlite::connection& db) { return migrate(db, latest_schema_version()); }
+
+int migrate(sqlite::connection& db, int up_to) {
   const int current = schema_version(db);
   if (current > latest_schema_version()) {
     throw sqlite::error(0, "database schema version " + std::to_string(current) +
@@ -725,7 +727,7 @@ int migrate(sqlite::connection& db) {
   for (const auto& [v, sql, then] : k_migrations) {
     // Each version is checked on its own, not against the highest one applied: branches take
     // their own numbers, so a lower-numbered migration may land after a higher one ran.
-    if (applied(db, v)) continue;
+    if (v > up_to || applied(db, v)) continue;
     sqlite::transaction tx(db);
     // Re-check under the write lock: another process may have migrated meanwhile.
     if (applied(db, v)) continue;

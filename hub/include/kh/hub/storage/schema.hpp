@@ -15,5 +15,7 @@ int schema_version(sqlite::connection& db);
 /// Applies every missing migration in order; returns how many ran (0 when already current).
 /// Throws `sqlite::error` when the database is newer than this binary or a migration fails.
 int migrate(sqlite::connection& db);
+/// The same, only the migrations up to `up_to` (tests: a database as an older hub left it).
+int migrate(sqlite::connection& db, int up_to);
 
 }  // namespace kh::hub
