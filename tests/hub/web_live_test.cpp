@@ -250,7 +250,7 @@ TEST_F(web_live, staff_run_an_order_to_collected_through_the_counter_rules) {
   EXPECT_NE(s.get("/portal/live?state=all&from=2026-03-30&to=2026-03-30").body.find(oid), std::string::npos);
   EXPECT_EQ(s.get("/portal/live?state=all&from=2026-03-29&to=2026-03-29").body.find(oid), std::string::npos);
   EXPECT_NE(s.get("/portal/live?state=all&from=2026-03-29&to=2026-03-30").body.find(oid), std::string::npos);
-  EXPECT_NE(detail.body.find("change 1.00 EUR"), std::string::npos);  // the history's reason, as stored
+  EXPECT_NE(detail.body.find("change \u20ac1.00"), std::string::npos);  // the history's reason, as stored
   // A French store's staff read "3,60 €" on the detail and the board's cards (their script
   // gets the style: data.money).
   const std::string total = scalar("SELECT total FROM orders WHERE id = '" + oid + "'");

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "kh/protocol/codec.hpp"
+#include "kh/protocol/money_format.hpp"
 #include "kh/protocol/ids.hpp"
 #include "kh/protocol/time.hpp"
 
@@ -32,13 +33,16 @@ staff_outcome refusal(const protocol::order_action& a, protocol::problem p, cons
   return out;
 }
 
-std::string money_text(std::int64_t minor, const std::string& cur) {
-  const bool neg = minor < 0;
-  const std::int64_t a = neg ? -minor : minor;
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%s%lld.%02lld %s", neg ? "-" : "", static_cast<long long>(a / 100),
-                static_cast<long long>(a % 100), cur.c_str());
-  return buf;
+// Money as the store writes it for people: its default language's style ("€3.60", "3,60 €").
+std::string money_text(std::int64_t minor, const std::string& cur, const std::string& lang) {
+  return protocol::format_money(protocol::money{minor, cur}, lang);
+}
+
+std::string store_language(sqlite::connection& db, const std::string& business_id) {
+  auto q = db.prepare("SELECT languages FROM businesses WHERE id = ?");
+  q.bind(1, business_id);
+  const std::string langs = q.step() ? q.text(0) : std::string();
+  return langs.size() >= 2 ? langs.substr(0, 2) : std::string("en");
 }
 
 // Who collected the order and when, from its history.
@@ -145,14 +149,15 @@ staff_outcome staff_service::apply(const std::string& business_id, const order_a
     std::string reason = a.reason;
     if (a.action == staff_action::take_cash) {
       const auto& t = *a.tendered;
+      const std::string lang = store_language(db, business_id);
       if (t.currency != o->currency)
         return finish(refusal(a, make_problem(code::malformed, "tendered.currency: the order is in " + o->currency,
                                               {{"field", "tendered.currency"}}), &*o));
       if (t.amount < o->totals.total) {
         return finish(refusal(a,
                               make_problem(code::insufficient_cash,
-                                           "tendered " + money_text(t.amount, t.currency) + " is less than the total " +
-                                               money_text(o->totals.total, o->currency),
+                                           "tendered " + money_text(t.amount, t.currency, lang) + " is less than the total " +
+                                               money_text(o->totals.total, o->currency, lang),
                                            {{"due", {{"amount", o->totals.total}, {"currency", o->currency}}},
                                             {"tendered", protocol::to_json(t)}}),
                               &*o));
@@ -170,7 +175,7 @@ staff_outcome staff_service::apply(const std::string& business_id, const order_a
           .bind(7, now_ms)
           .run();
       db.prepare("UPDATE orders SET payment_method = 'cash' WHERE id = ?").bind(1, o->id).run();
-      reason = "cash " + money_text(t.amount, t.currency) + ", change " + money_text(change->amount, change->currency);
+      reason = "cash " + money_text(t.amount, t.currency, lang) + ", change " + money_text(change->amount, change->currency, lang);
     }
     const bool restock = a.action == staff_action::cancel && a.restock;
     auto moved = orders_.transition(o->id, *target, label, reason, restock);
