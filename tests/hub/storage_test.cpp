@@ -86,6 +86,12 @@ TEST(storage, the_order_path_builds_no_temporary_btree_and_its_checks_still_refu
     }
     EXPECT_EQ(n, 5);  // the table, the hourly table and its three triggers
   }
+  {
+    // The generation triggers: the businesses row, and insert / update / delete on five tables.
+    auto q = db.prepare("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'shop_generation_%'");
+    ASSERT_TRUE(q.step());
+    EXPECT_EQ(q.int64(0), 16);
+  }
   auto explain_has_ephemeral = [&](const std::string& sql) {
     auto q = db.prepare("EXPLAIN " + sql);
     bool found = false;

@@ -962,8 +962,8 @@ TEST_F(web_app, csv_export_and_import_with_preview_and_per_row_errors) {
   EXPECT_EQ(catalog_changes.size(), 1u);
 
   // Availability windows travel in the last column, in the product editor's words.
-  EXPECT_EQ(a.get("/portal/products.csv").body.substr(0, a.get("/portal/products.csv").body.find("\r\n")),
-            "sku,name,price,category,stock,active,description,availability");
+  const auto before = a.get("/portal/products.csv").body;
+  EXPECT_EQ(before.substr(0, before.find("\r\n")), "sku,name,price,category,stock,active,description,availability");
   const std::string header = "sku,name,price,category,stock,active,description,availability\n";
   auto bad_window = a.post("/portal/import", {{"csv", header + "TEA-1,Tea,2.50,Menu,10,1,,someday 07:00-11:00\n"}, {"action", "preview"}});
   EXPECT_EQ(bad_window.status, 400);

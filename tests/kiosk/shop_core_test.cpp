@@ -398,15 +398,21 @@ TEST(shop_quote, the_estimate_flags_a_product_the_cached_catalog_has_sold_out) {
   EXPECT_TRUE(tick_quote(s, 1400, "q-1")) << "a new catalog is quoted again";
 }
 
-// Availability windows (issue 11): outside its window a product is unavailable in the kiosk's
-// catalog view (the hub's rule, kh::protocol::available_at, in the store's zone): it cannot be
-// opened, scanned or loaded from a cart code; inside, it can.
-TEST(shop_core, a_product_outside_its_availability_window_cannot_be_opened_scanned_or_loaded) {
+// The café of shop_fixture in Paris, its croissant a breakfast product (daily 07:00–11:00).
+static kh::protocol::catalog breakfast_cafe() {
   auto c = shop_testing::cafe_catalog();
   c.profile = kh::protocol::store_profile{};
   c.profile->time_zone = "Europe/Paris";
   for (auto& p : c.products)
-    if (p.id == "p-croissant") p.availability = {{0x7Fu, 7 * 60, 11 * 60}};  // daily 07:00–11:00
+    if (p.id == "p-croissant") p.availability = {{0x7Fu, 7 * 60, 11 * 60}};
+  return c;
+}
+
+// Availability windows (issue 11): outside its window a product is unavailable in the kiosk's
+// catalog view (the hub's rule, kh::protocol::available_at, in the store's zone): it cannot be
+// opened, scanned or loaded from a cart code; inside, it can.
+TEST(shop_core, a_product_outside_its_availability_window_cannot_be_opened_scanned_or_loaded) {
+  const auto c = breakfast_cafe();
   // 2026-11-23 10:30 UTC = 11:30 in Paris: breakfast is over. 09:30 UTC = 10:30: still on.
   const auto after = std::chrono::sys_days{std::chrono::year{2026} / 11 / 23} + std::chrono::minutes(10 * 60 + 30);
   const auto during = after - std::chrono::hours(1);
@@ -443,11 +449,7 @@ TEST(shop_core, a_product_outside_its_availability_window_cannot_be_opened_scann
 // number: a croissant put in the cart at 10:50 must not be ordered at 11:05 (the hub would refuse
 // it, not_available_now, after the customer has the ticket).
 TEST(shop_core, offline_a_line_whose_window_closed_is_flagged_and_checkout_is_held) {
-  auto c = shop_testing::cafe_catalog();
-  c.profile = kh::protocol::store_profile{};
-  c.profile->time_zone = "Europe/Paris";
-  for (auto& p : c.products)
-    if (p.id == "p-croissant") p.availability = {{0x7Fu, 7 * 60, 11 * 60}};  // daily 07:00–11:00
+  const auto c = breakfast_cafe();
   auto clock = std::make_shared<std::chrono::system_clock::time_point>(
       std::chrono::sys_days{std::chrono::year{2026} / 11 / 23} + std::chrono::minutes(9 * 60 + 50));  // 10:50 Paris
   state s;

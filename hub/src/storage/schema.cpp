@@ -575,36 +575,7 @@ ALTER TABLE businesses ADD COLUMN shop_generation INTEGER NOT NULL DEFAULT 0;
 CREATE TRIGGER shop_generation_business AFTER UPDATE OF currency, tax_rate_bp, tax_inclusive, always_open,
   time_zone, languages, banner, payment_methods, age_amber_seconds, age_red_seconds ON businesses
 BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id = NEW.id; END;
-CREATE TRIGGER shop_generation_business_order_types_insert AFTER INSERT ON business_order_types
-BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id = NEW.business_id; END;
-CREATE TRIGGER shop_generation_business_order_types_update AFTER UPDATE ON business_order_types
-BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id IN (OLD.business_id, NEW.business_id); END;
-CREATE TRIGGER shop_generation_business_order_types_delete AFTER DELETE ON business_order_types
-BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id = OLD.business_id; END;
-CREATE TRIGGER shop_generation_opening_hours_insert AFTER INSERT ON opening_hours
-BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id = NEW.business_id; END;
-CREATE TRIGGER shop_generation_opening_hours_update AFTER UPDATE ON opening_hours
-BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id IN (OLD.business_id, NEW.business_id); END;
-CREATE TRIGGER shop_generation_opening_hours_delete AFTER DELETE ON opening_hours
-BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id = OLD.business_id; END;
-CREATE TRIGGER shop_generation_option_groups_insert AFTER INSERT ON option_groups
-BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id = NEW.business_id; END;
-CREATE TRIGGER shop_generation_option_groups_update AFTER UPDATE ON option_groups
-BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id IN (OLD.business_id, NEW.business_id); END;
-CREATE TRIGGER shop_generation_option_groups_delete AFTER DELETE ON option_groups
-BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id = OLD.business_id; END;
-CREATE TRIGGER shop_generation_options_insert AFTER INSERT ON options
-BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id = NEW.business_id; END;
-CREATE TRIGGER shop_generation_options_update AFTER UPDATE ON options
-BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id IN (OLD.business_id, NEW.business_id); END;
-CREATE TRIGGER shop_generation_options_delete AFTER DELETE ON options
-BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id = OLD.business_id; END;
-CREATE TRIGGER shop_generation_product_availability_insert AFTER INSERT ON product_availability
-BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id = NEW.business_id; END;
-CREATE TRIGGER shop_generation_product_availability_update AFTER UPDATE ON product_availability
-BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id IN (OLD.business_id, NEW.business_id); END;
-CREATE TRIGGER shop_generation_product_availability_delete AFTER DELETE ON product_availability
-BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id = OLD.business_id; END;
+-- (The same three triggers on each table placement reads: migration_13_steps below.)
 -- The best-seller triggers of migration 8 again, with each state list written as comparisons:
 -- SQLite builds a temporary b-tree for every IN list of more than two values, each time the
 -- statement runs (a page allocated and zeroed: a fifth of an order's insert). Same rows.
@@ -644,6 +615,22 @@ END;
 // no row can violate (https://sqlite.org/lang_altertable.html, "otheralter"): the table's text in
 // sqlite_schema rewritten under writable_schema, and the schema version moved so that every
 // connection reads it again. A table whose text differs (not made by migration 1) is left as is.
+void orders_checks_without_in_lists(sqlite::connection& db);
+
+// Migration 13's steps after its SQL: the generation triggers of every table placement reads, one
+// shape each (insert, update, delete), then the orders table's CHECKs.
+void migration_13_steps(sqlite::connection& db) {
+  for (const char* table : {"business_order_types", "opening_hours", "option_groups", "options", "product_availability"}) {
+    const std::string t = table;
+    const std::string bump = " BEGIN UPDATE businesses SET shop_generation = shop_generation + 1 WHERE id ";
+    db.exec("CREATE TRIGGER shop_generation_" + t + "_insert AFTER INSERT ON " + t + bump + "= NEW.business_id; END");
+    db.exec("CREATE TRIGGER shop_generation_" + t + "_update AFTER UPDATE ON " + t + bump +
+            "IN (OLD.business_id, NEW.business_id); END");
+    db.exec("CREATE TRIGGER shop_generation_" + t + "_delete AFTER DELETE ON " + t + bump + "= OLD.business_id; END");
+  }
+  orders_checks_without_in_lists(db);
+}
+
 void orders_checks_without_in_lists(sqlite::connection& db) {
   struct change {
     const char* from;
@@ -691,7 +678,7 @@ void orders_checks_without_in_lists(sqlite::connection& db) {
 
 constexpr migration k_migrations[] = {{1, k_v1}, {2, k_v2}, {3, k_v3}, {4, k_v4}, {5, k_v5}, {6, k_v6},
                                       {7, k_v7}, {8, k_v8}, {9, k_v9}, {11, k_v11}, {12, k_v12},
-                                      {13, k_v13, orders_checks_without_in_lists}};
+                                      {13, k_v13, migration_13_steps}};
 
 }  // namespace
 

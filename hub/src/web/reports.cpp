@@ -100,14 +100,14 @@ std::string query_of(const rp::period& p) {
          "&group=" + g;
 }
 
-safe_html table_html(const rp::table& t, const shown_money& currency) {
+safe_html table_html(const rp::table& t, const shown_money& money) {
   std::string head = render("<th scope=\"col\">{{k}}</th>", {{"k", pretty(t.key_name)}}).html;
   for (const auto& c : t.columns) head += render("<th scope=\"col\" class=\"text-end\">{{c}}</th>", {{"c", pretty(c.name)}}).html;
   std::string body;
   for (const auto& r : t.rows) {
     std::string cells = render("<th scope=\"row\">{{k}}</th>", {{"k", pretty(r.key)}}).html;
     for (std::size_t i = 0; i < t.columns.size() && i < r.values.size(); ++i)
-      cells += render("<td class=\"text-end\">{{v}}</td>", {{"v", shown(t.columns[i], r.values[i], currency)}}).html;
+      cells += render("<td class=\"text-end\">{{v}}</td>", {{"v", shown(t.columns[i], r.values[i], money)}}).html;
     body += "<tr>" + cells + "</tr>";
   }
   if (t.rows.empty()) body = render("<tr><td colspan=\"{{n}}\" class=\"text-muted\">Nothing to show.</td></tr>", {{"n", std::to_string(t.columns.size() + 1)}}).html;
@@ -115,17 +115,17 @@ safe_html table_html(const rp::table& t, const shown_money& currency) {
                 {{"id", t.id}, {"head", safe_html{head}}, {"body", safe_html{body}}});
 }
 
-std::vector<chart_bar> bars_of(const rp::table& t, std::size_t col, const shown_money& currency) {
+std::vector<chart_bar> bars_of(const rp::table& t, std::size_t col, const shown_money& money) {
   std::vector<chart_bar> out;
-  for (const auto& r : t.rows) out.push_back({pretty(r.key), r.values[col], shown(t.columns[col], r.values[col], currency)});
+  for (const auto& r : t.rows) out.push_back({pretty(r.key), r.values[col], shown(t.columns[col], r.values[col], money)});
   return out;
 }
 
-safe_html section(const rp::table& t, const safe_html& chart, const shown_money& currency, const std::string& q) {
+safe_html section(const rp::table& t, const safe_html& chart, const shown_money& money, const std::string& q) {
   return render(R"(<section class="report card mb-4" id="r-{{id|attr}}"><div class="card-body">
 <div class="d-flex justify-content-between align-items-baseline mb-2"><h2 class="h5 mb-0">{{title}}</h2><a class="btn btn-sm btn-outline-secondary" href="/portal/reports/{{id|url}}.csv?{{q|attr}}" download>CSV</a></div>
 <div class="row g-3"><div class="col-lg-7">{{chart|html}}</div><div class="col-lg-5">{{table|html}}</div></div></div></section>)",
-                {{"id", t.id}, {"title", t.title}, {"q", q}, {"chart", chart}, {"table", table_html(t, currency)}});
+                {{"id", t.id}, {"title", t.title}, {"q", q}, {"chart", chart}, {"table", table_html(t, money)}});
 }
 
 namespace {
