@@ -596,11 +596,13 @@ void cart_screen(ctx& c, rect area) {
     rx -= l.gap * 2 + price_w;
     protocol::money lt = ln.unit_price;
     lt.amount *= ln.qty;
-    if (ql != nullptr && !problem) lt = ql->line_total;
-    c.p.text({rx, row.y, price_w, row.h}, problem ? std::string("–") : c.tr.money(lt), l.font_body,
-             c.th.text, c.th.surface, align::right, true);
-    // The stepper right beside the price: the name gets the rest of the row.
-    const int sx = rx - l.gap * 2 - l.target * 3;
+    if (ql != nullptr) lt = ql->line_total;
+    // The stepper right beside the price: the name gets the rest of the row. A line with a problem
+    // has no price (it is left out of the totals), so its stepper takes the price's place and the
+    // reason gets that room too ("Pas disponible à cette heure" was cut on a portrait screen).
+    if (!problem)
+      c.p.text({rx, row.y, price_w, row.h}, c.tr.money(lt), l.font_body, c.th.text, c.th.surface, align::right, true);
+    const int sx = problem ? rx + price_w - l.target * 3 : rx - l.gap * 2 - l.target * 3;
     c.button({sx, ry, l.target, l.target}, {action_kind::line_minus, idx}, "−", false);
     c.p.text({sx + l.target, ry, l.target, l.target}, std::to_string(ln.qty), l.font_body,
              c.th.text, c.th.surface, align::center, true);
