@@ -226,6 +226,14 @@ std::string to_json_text(const order_accepted& m) {
   return out;
 }
 
+std::string json_quote(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  writer w(out);
+  w.string(text);
+  return out;
+}
+
 std::string to_json_text(const order_submit& m) {
   std::string out;
   out.reserve(160 + 96 * m.lines.size());

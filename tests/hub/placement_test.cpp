@@ -292,6 +292,61 @@ TEST_F(placement_test, numbers_count_per_day_and_restart_after_local_midnight) {
   EXPECT_EQ(num(), "A-002");
 }
 
+TEST_F(placement_test, a_resend_after_the_order_moved_on_gets_the_answer_it_got_then) {
+  // The acceptance is rebuilt from the order's row (schema v14): it must be what was sent, not
+  // the order as it is now.
+  const auto req = make_order({{"bun", 2}});
+  const auto first = svc_->place("kiosk-1", req);
+  ASSERT_TRUE(first.accepted) << first.body;
+  ASSERT_TRUE(svc_->transition(req.order_id, protocol::order_state::paid, "staff:test").ok());
+  clock_.now += std::chrono::minutes(20);
+  const auto again = svc_->place("kiosk-1", req);
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(body(again)["state"], "pending_payment");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM order_answers"), 0);  // nothing stored twice
+  const auto stored = svc_->answer_for(req.order_id);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->body, first.body);
+  EXPECT_EQ(stored->device_id, "kiosk-1");
+  EXPECT_FALSE(svc_->answer_for("00000000-0000-4000-8000-0000000000ff"));
+}
+
+TEST_F(placement_test, what_a_hub_before_schema_14_stored_is_replayed_and_its_numbers_continue) {
+  clock_.now = std::chrono::sys_days{std::chrono::year{2026} / 11 / 22} + std::chrono::hours(12);
+  auto num = [&](const placement& p) { return body(p)["number"].get<std::string>(); };
+  const auto old_req = make_order({{"coffee", 1}});
+  const auto old = svc_->place("kiosk-1", old_req);
+  ASSERT_TRUE(old.accepted);
+  {
+    // As migration 14 finds an older hub's database: the acceptance in order_answers, the
+    // order without request_fp, today's counter in order_counters (at 5), none in the row.
+    sqlite::connection db(database_path(dir_.str()));
+    db.prepare("INSERT INTO order_answers(order_id, device_id, type, body, fingerprint, created_at_ms) "
+               "VALUES (?, 'kiosk-1', 'order.accepted', ?, ?, 0)")
+        .bind(1, old_req.order_id)
+        .bind(2, old.body)
+        .bind(3, request_fingerprint(old_req))
+        .run();
+    db.exec("UPDATE orders SET request_fp = NULL");
+    db.exec("UPDATE businesses SET counter_day = '', counter_seq = 0");
+    db.exec("INSERT INTO order_counters(business_id, day, last_seq) VALUES ('" + std::string(test::biz) +
+            "', '2026-11-22', 5) ON CONFLICT DO UPDATE SET last_seq = 5");
+  }
+  const auto again = svc_->place("kiosk-1", old_req);
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.body, old.body);
+  EXPECT_EQ(num(svc_->place("kiosk-1", make_order({{"coffee", 1}}))), "A-006");
+  EXPECT_EQ(num(svc_->place("kiosk-1", make_order({{"coffee", 1}}))), "A-007");
+  clock_.now += std::chrono::hours(24);  // the next day starts at 1; the finished day is kept
+  EXPECT_EQ(num(svc_->place("kiosk-1", make_order({{"coffee", 1}}))), "A-001");
+  EXPECT_EQ(count("SELECT last_seq FROM order_counters WHERE day = '2026-11-22'"), 7);
+  clock_.now -= std::chrono::hours(24);  // the clock (or the store's time zone) goes back a day
+  EXPECT_EQ(num(svc_->place("kiosk-1", make_order({{"coffee", 1}}))), "A-008");
+  clock_.now += std::chrono::hours(24);
+  EXPECT_EQ(num(svc_->place("kiosk-1", make_order({{"coffee", 1}}))), "A-002");
+}
+
 TEST_F(placement_test, eta_grows_with_the_queue) {
   auto eta = [&] {
     auto p = svc_->place("kiosk-1", make_order({{"coffee", 1}}));

@@ -107,6 +107,28 @@ placement order_service::reject(const std::string& device_id, const protocol::or
   return out;
 }
 
+std::string order_service::accepted_body(const order_record& o) const {
+  protocol::order_accepted acc;
+  acc.order_id = o.id;
+  acc.number = o.number;
+  acc.state = order_state::pending_payment;  // as placed, whatever it is now
+  acc.subtotal = {o.totals.subtotal, o.currency};
+  acc.tax = {o.totals.tax, o.currency};
+  acc.discount = {o.totals.discount, o.currency};
+  acc.total = {o.totals.total, o.currency};
+  acc.eta = protocol::format_rfc3339(from_ms(o.eta_ms));
+  if (o.type == protocol::order_type::delivery) acc.delivery_fee = protocol::money{o.totals.delivery_fee, o.currency};
+  if (!public_url_.empty()) acc.tracking_url = public_url_ + "/o/" + o.id;
+  return protocol::to_json_text(acc);
+}
+
+std::optional<stored_answer> order_service::answer_for(const std::string& order_id) {
+  if (auto a = store_.answers().find(order_id)) return a;
+  auto o = store_.orders().find(order_id);
+  if (!o || o->request_fp.empty()) return std::nullopt;
+  return stored_answer{o->id, o->device_id, k_accepted, accepted_body(*o), o->request_fp, o->created_at_ms};
+}
+
 placement order_service::place(const std::string& device_id, const protocol::order_submit& req) {
   try {
     const auto now = clock_();
@@ -115,7 +137,7 @@ placement order_service::place(const std::string& device_id, const protocol::ord
     auto tx = store_.begin();
 
     // 1. Dedupe on order_id.
-    if (auto prev = store_.answers().find(req.order_id)) {
+    if (auto prev = answer_for(req.order_id)) {
       if (prev->device_id != device_id) {
         return reject(device_id, req, fp, {},
                       make_problem(code::order_conflict, "order_id already used by another device"), false);
@@ -402,6 +424,7 @@ placement order_service::place(const std::string& device_id, const protocol::ord
     if (req.type == protocol::order_type::pickup && pickup_ms) o.eta_ms = std::max(o.eta_ms, *pickup_ms);
     o.created_at_ms = now_ms;
     o.updated_at_ms = now_ms;
+    o.request_fp = fp;  // the answer lives in the row (answer_for)
     int line_no = 0;
     for (const auto& l : req.lines) {
       const auto& p = product_of(l.product_id);
@@ -418,39 +441,38 @@ placement order_service::place(const std::string& device_id, const protocol::ord
     const std::string actor = "device:" + device_id;
     store_.orders().add_history(o.id, {std::nullopt, order_state::pending_payment, actor, "", now_ms});
 
-    const std::string eta = protocol::format_rfc3339(from_ms(o.eta_ms));
-    nlohmann::json note = {{"order_id", o.id},
-                           {"number", o.number},
-                           {"total", {{"amount", o.totals.total}, {"currency", o.currency}}},
-                           {"order_type", protocol::to_string(o.type)},
-                           {"device_id", device_id}};
-    if (details.stock_conflict) note["stock_conflict"] = true;
-    store_.outbox().enqueue({0, bid, o.id, "new_order", note.dump(), now_ms, now_ms, 0});
-
-    protocol::order_accepted acc;
-    acc.order_id = o.id;
-    acc.number = o.number;
-    acc.state = o.state;
-    acc.subtotal = {o.totals.subtotal, o.currency};
-    acc.tax = {o.totals.tax, o.currency};
-    acc.discount = {o.totals.discount, o.currency};
-    acc.total = {o.totals.total, o.currency};
-    acc.eta = eta;
-    if (req.type == protocol::order_type::delivery) acc.delivery_fee = protocol::money{o.totals.delivery_fee, o.currency};
-    if (!public_url_.empty()) acc.tracking_url = public_url_ + "/o/" + o.id;
+    // The new_order notification (notification_outbox.payload), written as text: a JSON object
+    // built for one dump() cost as much as the order's insert.
+    std::string note;
+    note.reserve(256);
+    note += "{\"device_id\":";
+    note += protocol::json_quote(device_id);
+    note += ",\"number\":";
+    note += protocol::json_quote(o.number);
+    note += ",\"order_id\":";
+    note += protocol::json_quote(o.id);
+    note += ",\"order_type\":\"";
+    note += protocol::to_string(o.type);
+    note += "\"";
+    if (details.stock_conflict) note += ",\"stock_conflict\":true";
+    note += ",\"total\":{\"amount\":";
+    note += std::to_string(o.totals.total);
+    note += ",\"currency\":";
+    note += protocol::json_quote(o.currency);
+    note += "}}";
+    store_.outbox().enqueue({0, bid, o.id, "new_order", std::move(note), now_ms, now_ms, 0});
 
     placement out;
     out.accepted = true;
     out.stored = true;
     out.type = k_accepted;
-    out.body = protocol::to_json_text(acc);
+    out.body = accepted_body(o);
     out.business_id = bid;
     // The new order's event: the business' next seq, stored in this transaction, built from what
     // is in hand (no read back); the same UPDATE counts the order into the queue.
     out.status = events_->append_new(o, details, actor, now_ms, 1, out.status_body);
     out.stock_changed = stock_changed;
     out.stock_conflict = details.stock_conflict;
-    store_.answers().insert({o.id, device_id, k_accepted, out.body, fp, now_ms});
     tx->commit();
     if (!in_batch_) wrote(true);
     return out;

@@ -117,18 +117,68 @@ class sqlite_businesses final : public business_repository {
     return v;
   }
   std::int64_t next_order_seq(const std::string& business_id, const std::string& day) override {
-    // Two statements, not one with RETURNING: SQLite collects RETURNING rows in a temporary
-    // b-tree on every run (a page allocated and zeroed), which costs more than the lookup.
-    db_.prepare(
-           "INSERT INTO order_counters(business_id, day, last_seq) VALUES (?, ?, 1) "
-           "ON CONFLICT(business_id, day) DO UPDATE SET last_seq = last_seq + 1")
-        .bind(1, business_id)
-        .bind(2, day)
-        .run();
-    auto s = db_.prepare("SELECT last_seq FROM order_counters WHERE business_id = ? AND day = ?");
-    s.bind(1, business_id).bind(2, day);
-    if (!s.step()) throw sqlite::error(0, "order counter update returned nothing");
-    return s.int64(0);
+    // The current day's counter is in the business row, which the order's event updates anyway
+    // (no page of its own in the commit). Read back by key, not with RETURNING: SQLite collects
+    // RETURNING rows in a temporary b-tree on every run (a page allocated and zeroed).
+    if (db_.prepare("UPDATE businesses SET counter_seq = counter_seq + 1 WHERE id = ? AND counter_day = ?")
+            .bind(1, business_id)
+            .bind(2, day)
+            .run() == 1) {
+      auto s = db_.prepare("SELECT counter_seq FROM businesses WHERE id = ?");
+      s.bind(1, business_id);
+      if (!s.step()) throw sqlite::error(0, "order counter update returned nothing");
+      return s.int64(0);
+    }
+    std::string current;
+    std::int64_t current_seq = 0;
+    {
+      auto s = db_.prepare("SELECT counter_day, counter_seq FROM businesses WHERE id = ?");
+      s.bind(1, business_id);
+      if (s.step()) {
+        current = s.text(0);
+        current_seq = s.int64(1);
+      }
+    }
+    auto bump_day = [&](const std::string& d) {
+      db_.prepare(
+             "INSERT INTO order_counters(business_id, day, last_seq) VALUES (?, ?, 1) "
+             "ON CONFLICT(business_id, day) DO UPDATE SET last_seq = last_seq + 1")
+          .bind(1, business_id)
+          .bind(2, d)
+          .run();
+      auto s = db_.prepare("SELECT last_seq FROM order_counters WHERE business_id = ? AND day = ?");
+      s.bind(1, business_id).bind(2, d);
+      if (!s.step()) throw sqlite::error(0, "order counter update returned nothing");
+      return s.int64(0);
+    };
+    // An earlier day than the row's (the store's time zone moved back, or no business row):
+    // that day's counter stays in order_counters.
+    if (day < current) return bump_day(day);
+    // A new day: the finished one goes to order_counters (its last number), and the new one
+    // starts after whatever order_counters holds for it (orders placed before migration 14).
+    if (!current.empty()) {
+      db_.prepare(
+             "INSERT INTO order_counters(business_id, day, last_seq) VALUES (?, ?, ?) "
+             "ON CONFLICT(business_id, day) DO UPDATE SET last_seq = MAX(last_seq, excluded.last_seq)")
+          .bind(1, business_id)
+          .bind(2, current)
+          .bind(3, current_seq)
+          .run();
+    }
+    std::int64_t before = 0;
+    {
+      auto s = db_.prepare("SELECT last_seq FROM order_counters WHERE business_id = ? AND day = ?");
+      s.bind(1, business_id).bind(2, day);
+      if (s.step()) before = s.int64(0);
+    }
+    if (db_.prepare("UPDATE businesses SET counter_day = ?, counter_seq = ? WHERE id = ?")
+            .bind(1, day)
+            .bind(2, before + 1)
+            .bind(3, business_id)
+            .run() == 0) {
+      return bump_day(day);
+    }
+    return before + 1;
   }
   void add_active_orders(const std::string& business_id, std::int64_t delta) override {
     db_.prepare("UPDATE businesses SET active_orders = MAX(0, active_orders + ?) WHERE id = ?")
@@ -368,7 +418,7 @@ class sqlite_catalog final : public catalog_repository {
 #define KH_ORDER_COLS \
     "id, business_id, COALESCE(device_id, ''), day, seq, number, order_type, payment_method, state, currency, " \
     "subtotal, discount, tax, delivery_fee, total, tax_rate_bp, tax_inclusive, COALESCE(discount_code, ''), " \
-    "customer_name, customer_phone, customer_email, eta_ms, created_at_ms, updated_at_ms"
+    "customer_name, customer_phone, customer_email, eta_ms, created_at_ms, updated_at_ms, COALESCE(request_fp, '')"
 
 order_record read_order(const sqlite::statement& s) {
   order_record o;
@@ -396,6 +446,7 @@ order_record read_order(const sqlite::statement& s) {
   o.eta_ms = s.int64(21);
   o.created_at_ms = s.int64(22);
   o.updated_at_ms = s.int64(23);
+  o.request_fp = s.text(24);
   return o;
 }
 
@@ -426,8 +477,8 @@ class sqlite_orders final : public order_repository {
     auto s = db_.prepare(
         "INSERT INTO orders(id, business_id, device_id, day, seq, number, order_type, payment_method, state, "
         "currency, subtotal, discount, tax, delivery_fee, total, tax_rate_bp, tax_inclusive, discount_code, "
-        "customer_name, customer_phone, customer_email, eta_ms, created_at_ms, updated_at_ms) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        "customer_name, customer_phone, customer_email, eta_ms, created_at_ms, updated_at_ms, request_fp) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     s.bind(1, o.id).bind(2, o.business_id);
     if (o.device_id.empty()) {
       s.bind(3, std::nullopt);
@@ -458,8 +509,13 @@ class sqlite_orders final : public order_repository {
         .bind(21, o.cust.email)
         .bind(22, o.eta_ms)
         .bind(23, o.created_at_ms)
-        .bind(24, o.updated_at_ms)
-        .run();
+        .bind(24, o.updated_at_ms);
+    if (o.request_fp.empty()) {
+      s.bind(25, std::nullopt);
+    } else {
+      s.bind(25, o.request_fp);
+    }
+    s.run();
     for (const auto& l : o.lines) {
       db_.prepare(
              "INSERT INTO order_lines(order_id, line_no, product_id, sku, name, unit_price, qty, line_total, "
@@ -526,9 +582,16 @@ class sqlite_orders final : public order_repository {
     return out;
   }
   std::vector<std::string> in_state_before(order_state st, std::int64_t before_ms, int limit) override {
+    // Unpaid orders (the expiry scan, every few seconds): all of them are in the partial index
+    // orders_pending_by_device and nothing else is, so this reads the unpaid orders only. Other
+    // states have no index for this (schema v14) and scan the table.
     auto s = db_.prepare(
-        "SELECT id FROM orders WHERE state = ? AND created_at_ms < ? ORDER BY created_at_ms LIMIT ?");
-    s.bind(1, protocol::to_string(st)).bind(2, before_ms).bind(3, limit);
+        st == order_state::pending_payment
+            ? "SELECT id FROM orders INDEXED BY orders_pending_by_device WHERE state = 'pending_payment' "
+              "AND created_at_ms < ?2 ORDER BY created_at_ms LIMIT ?3"
+            : "SELECT id FROM orders WHERE state = ?1 AND created_at_ms < ?2 ORDER BY created_at_ms LIMIT ?3");
+    if (st != order_state::pending_payment) s.bind(1, protocol::to_string(st));
+    s.bind(2, before_ms).bind(3, limit);
     std::vector<std::string> out;
     while (s.step()) out.push_back(s.text(0));
     return out;

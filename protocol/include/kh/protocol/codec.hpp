@@ -64,6 +64,8 @@ nlohmann::json to_json(const device_config& m);
 std::string to_json_text(const order_status& m);
 std::string to_json_text(const order_accepted& m);
 std::string to_json_text(const order_submit& m);
+/// A JSON string token (quotes included) for `text`, as dump() writes it; throws as above.
+std::string json_quote(std::string_view text);
 
 result<money> decode_money(const nlohmann::json& j);
 result<hello> decode_hello(const nlohmann::json& body);

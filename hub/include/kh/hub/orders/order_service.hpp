@@ -114,6 +114,12 @@ class order_service {
 
   std::chrono::system_clock::time_point now() const { return clock_(); }
 
+  /// The answer stored for an order_id, as a resend gets it: a rejection from order_answers, an
+  /// acceptance rebuilt from the order's row by the function that first made it (byte for byte,
+  /// the tracking URL from the current public URL), or an acceptance stored in order_answers
+  /// before schema v14. nullopt when the id was never answered with a stored answer.
+  std::optional<stored_answer> answer_for(const std::string& order_id);
+
   /// Public base URL of the hub ("https://cafe.example", no trailing slash; default empty: no
   /// tracking URL). `order.accepted` then carries "<base>/o/<order_id>".
   void set_public_url(std::string base);
@@ -136,6 +142,8 @@ class order_service {
  private:
   placement reject(const std::string& device_id, const protocol::order_submit& req, const std::string& fp,
                    const std::string& business_id, protocol::problem p, bool store_answer);
+  // The order.accepted body of an order as place() accepted it (state pending_payment).
+  std::string accepted_body(const order_record& o) const;
   // What placement reads of a business besides products and stock (profile, option groups,
   // availability), kept per business while its shop_generation stays (order_service.cpp).
   struct shop_view;

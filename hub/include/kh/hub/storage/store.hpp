@@ -115,6 +115,9 @@ struct order_record {
   std::int64_t eta_ms = 0;
   std::int64_t created_at_ms = 0;
   std::int64_t updated_at_ms = 0;
+  /// The request's fingerprint for an order accepted by order_service::place (schema v14 on): its
+  /// answer is rebuilt from this row on a resend. Empty for other orders.
+  std::string request_fp;
   std::vector<order_line_record> lines;  ///< filled by find_with_lines / insert
 };
 
@@ -157,7 +160,8 @@ class business_repository {
   virtual void add_opening_span(const std::string& business_id, const opening_span& s) = 0;
   /// Increments and returns the catalog version.
   virtual std::int64_t bump_catalog_version(const std::string& business_id) = 0;
-  /// Increments and returns the business's order counter for a local day (first call: 1).
+  /// Increments and returns the business's order counter for a local day (first call: 1). The
+  /// latest day's counter is kept in the business row, earlier days' in order_counters.
   virtual std::int64_t next_order_seq(const std::string& business_id, const std::string& day) = 0;
   /// Adds `delta` to the queue counter (orders in queued states).
   virtual void add_active_orders(const std::string& business_id, std::int64_t delta) = 0;
