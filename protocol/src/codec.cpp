@@ -274,6 +274,69 @@ std::size_t nesting_depth(std::string_view text) noexcept {
   return deepest;
 }
 
+namespace {
+// The keys in a JSON text: strings followed by a colon (the text parsed already, so it is JSON).
+std::size_t key_count(std::string_view text) noexcept {
+  std::size_t keys = 0;
+  bool in_string = false, escaped = false, after_string = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+        after_string = true;
+      }
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+    if (after_string && c == ':') ++keys;
+    after_string = false;
+    if (c == '"') in_string = true;
+  }
+  return keys;
+}
+
+// The members of every object in a parsed document.
+std::size_t member_count(const nlohmann::json& j) {
+  std::size_t n = 0;
+  if (j.is_object()) n += j.size();
+  if (j.is_object() || j.is_array()) {
+    for (const auto& v : j) n += member_count(v);
+  }
+  return n;
+}
+
+// The first key that repeats within one object of a valid JSON text (empty if none).
+std::string first_duplicate_key(std::string_view text) {
+  std::vector<std::vector<std::string>> keys;  // per open object, its keys so far
+  std::string duplicate;
+  bool found = false;
+  const nlohmann::json::parser_callback_t cb = [&](int, nlohmann::json::parse_event_t ev, nlohmann::json& parsed) {
+    using ev_t = nlohmann::json::parse_event_t;
+    if (ev == ev_t::object_start) {
+      keys.emplace_back();
+    } else if (ev == ev_t::object_end) {
+      if (!keys.empty()) keys.pop_back();
+    } else if (ev == ev_t::key && !keys.empty() && parsed.is_string() && !found) {
+      const auto& k = parsed.get_ref<const std::string&>();
+      auto& seen = keys.back();
+      if (std::find(seen.begin(), seen.end(), k) != seen.end()) {
+        duplicate = k;
+        found = true;
+      } else {
+        seen.push_back(k);
+      }
+    }
+    return true;
+  };
+  [[maybe_unused]] const auto doc = nlohmann::json::parse(text.begin(), text.end(), cb, /*allow_exceptions=*/false);
+  return duplicate;
+}
+}  // namespace
+
 // Serialises without ever throwing: invalid UTF-8 in a caller-made string becomes U+FFFD.
 std::string dump(const json& j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -722,40 +785,16 @@ result<envelope> decode_envelope(std::string_view payload, std::size_t max_bytes
     return make_problem(code::malformed, "payload starts with a UTF-8 byte order mark");
   }
   // nlohmann's lexer rejects invalid UTF-8 inside strings; anything non-ASCII outside a string is a
-  // syntax error anyway, so a successful parse means the payload was valid UTF-8 JSON. The
-  // callback refuses duplicate keys: nlohmann keeps the last one, another parser the first, so
-  // {"v":2,"v":1} would mean different things to different readers.
-  std::vector<std::vector<std::string>> keys;  // per open object, its keys so far
-  std::string duplicate;
-  bool has_duplicate = false;
-  const json::parser_callback_t cb = [&](int, json::parse_event_t ev, json& parsed) {
-    switch (ev) {
-      case json::parse_event_t::object_start:
-        keys.emplace_back();
-        break;
-      case json::parse_event_t::object_end:
-        if (!keys.empty()) keys.pop_back();
-        break;
-      case json::parse_event_t::key: {
-        if (keys.empty() || !parsed.is_string()) break;
-        const auto& k = parsed.get_ref<const std::string&>();
-        auto& seen = keys.back();
-        if (std::find(seen.begin(), seen.end(), k) != seen.end()) {
-          if (!has_duplicate) duplicate = k;
-          has_duplicate = true;
-        } else {
-          seen.push_back(k);
-        }
-        break;
-      }
-      default:
-        break;
-    }
-    return true;
-  };
-  json doc = json::parse(payload.begin(), payload.end(), cb, /*allow_exceptions=*/false);
+  // syntax error anyway, so a successful parse means the payload was valid UTF-8 JSON. Duplicate
+  // keys are refused: nlohmann keeps the last one, another parser the first, so {"v":2,"v":1}
+  // would mean different things to different readers. The text's keys are counted (key_count)
+  // and compared with the members of the parsed objects, which are fewer exactly when a key
+  // repeats within an object; only then is it parsed again, with a callback that names the key
+  // (a callback on every parse cost as much as the parse itself).
+  json doc = json::parse(payload.begin(), payload.end(), nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return make_problem(code::malformed, "not valid JSON (or not UTF-8)");
-  if (has_duplicate) {
+  if (member_count(doc) != key_count(payload)) {
+    const std::string duplicate = first_duplicate_key(payload);
     return make_problem(code::malformed, "duplicate key " + quoted_word(duplicate) + " in a JSON object",
                         {{"key", is_valid_utf8(duplicate) && duplicate.size() <= 40 ? duplicate : std::string()}});
   }

@@ -817,6 +817,16 @@ TEST(envelope_decode, duplicate_keys_are_malformed_at_any_depth) {
   std::string line_dup = ok;
   line_dup.replace(line_dup.find("\"qty\":2"), 0, "\"qty\":99,");
   EXPECT_EQ(kp::decode_envelope(line_dup).error().code, kp::code::malformed);
+  // The key is named; keys are found past escapes, colons inside strings and spaces.
+  auto esc = kp::decode_envelope(R"({"v":1,"type":"x","id":")" + msg_uuid +
+                                 R"(","ts":"2026-11-22T10:15:00Z","body":{"a\":b" : "x\":y:", "a\":b"
+ :2}})");
+  ASSERT_FALSE(esc.ok());
+  EXPECT_EQ(esc.error().details["key"], "a\":b") << esc.error().details.dump();
+  EXPECT_TRUE(kp::decode_envelope(R"({"v":1,"type":"x","id":")" + msg_uuid +
+                                  R"(","ts":"2026-11-22T10:15:00Z","body":{"a\":b" : "\"a\":b\":", "b" :
+ ["a\":b", {"a\":b":[]}]}})")
+                  .ok());
   // The same key in two different objects is fine.
   EXPECT_TRUE(kp::decode_envelope(R"({"v":1,"type":"x","id":")" + msg_uuid +
                                   R"(","ts":"2026-11-22T10:15:00Z","body":{"a":{"k":1},"b":{"k":1},"c":[{"k":1},{"k":2}]}})")

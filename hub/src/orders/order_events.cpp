@@ -128,9 +128,34 @@ protocol::order_status order_event_log::append(const std::string& order_id, std:
   return st;
 }
 
+order_event_log::new_order_slot order_event_log::claim_new(const std::string& business_id, const std::string* day,
+                                                          std::int64_t queue_delta) {
+  // The business row is written by every order (seq, queue counter): the day's number rides on
+  // the same UPDATE, and all of it is read back by key (RETURNING would build a temporary b-tree
+  // on every run).
+  const int updated = db_.prepare(
+                             "UPDATE businesses SET order_event_seq = order_event_seq + 1, "
+                             "active_orders = MAX(0, active_orders + ?2), "
+                             "counter_seq = CASE WHEN ?3 AND counter_day = ?4 THEN counter_seq + 1 ELSE counter_seq END "
+                             "WHERE id = ?1")
+                          .bind(1, business_id)
+                          .bind(2, queue_delta)
+                          .bind(3, day != nullptr)
+                          .bind(4, day ? std::string_view(*day) : std::string_view())
+                          .run();
+  if (updated == 0) throw std::runtime_error("order event for unknown business " + business_id);
+  auto q = db_.prepare("SELECT order_event_seq, counter_seq, counter_day FROM businesses WHERE id = ?");
+  q.bind(1, business_id);
+  if (!q.step()) throw std::runtime_error("order event for unknown business " + business_id);
+  new_order_slot out;
+  out.event_seq = q.int64(0);
+  if (day && q.text(2) == *day) out.order_seq = q.int64(1);
+  return out;
+}
+
 protocol::order_status order_event_log::append_new(const order_record& rec, const order_details& details,
-                                                   const std::string& by, std::int64_t at_ms,
-                                                   std::int64_t queue_delta, std::string& body) {
+                                                   const std::string& by, std::int64_t at_ms, std::int64_t seq,
+                                                   std::string& body) {
   // Mirrors open_order() field by field for a row just inserted (the test
   // placement_event.the_new_order_event_is_what_a_reader_of_the_database_builds compares the two):
   // nothing here may differ from what a reader of the database would build.
@@ -167,17 +192,6 @@ protocol::order_status order_event_log::append_new(const order_record& rec, cons
     if (o.table.empty() && o.lines.empty() && o.type == protocol::order_type::eat_in) o.table = table_from_note(line.note);
     o.lines.push_back(std::move(line));
   }
-
-  // One UPDATE of the business row for the seq and the queue counter (the row is written anyway),
-  // and the seq read back by its key (RETURNING would build a temporary b-tree on every run).
-  const int updated = db_.prepare(
-                             "UPDATE businesses SET order_event_seq = order_event_seq + 1, "
-                             "active_orders = MAX(0, active_orders + ?2) WHERE id = ?1")
-                          .bind(1, rec.business_id)
-                          .bind(2, queue_delta)
-                          .run();
-  if (updated == 0) throw std::runtime_error("order event for unknown business " + rec.business_id);
-  const std::int64_t seq = last_seq(rec.business_id);
 
   protocol::order_status st;
   st.order_id = o.order_id;

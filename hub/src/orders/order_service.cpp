@@ -396,13 +396,15 @@ placement order_service::place(const std::string& device_id, const protocol::ord
     o.business_id = bid;
     o.device_id = device_id;
     o.day = business_day(*business, zone, now);
+    // The business row's part of the order: its event seq, the queue counter, the day's number.
+    const auto slot = events_->claim_new(bid, offline ? nullptr : &o.day, 1);
     if (offline) {
       // The kiosk's local number stays the order's number (ticket, board and dashboard agree);
       // the daily counter is not used.
       o.seq = 0;
       o.number = req.local_number;
     } else {
-      o.seq = store_.businesses().next_order_seq(bid, o.day);
+      o.seq = slot.order_seq != 0 ? slot.order_seq : store_.businesses().next_order_seq(bid, o.day);  // a new day
       o.number = format_order_number(o.seq);
     }
     o.type = req.type;
@@ -468,9 +470,9 @@ placement order_service::place(const std::string& device_id, const protocol::ord
     out.type = k_accepted;
     out.body = accepted_body(o);
     out.business_id = bid;
-    // The new order's event: the business' next seq, stored in this transaction, built from what
-    // is in hand (no read back); the same UPDATE counts the order into the queue.
-    out.status = events_->append_new(o, details, actor, now_ms, 1, out.status_body);
+    // The new order's event: the seq claimed above, stored in this transaction, built from what
+    // is in hand (no read back).
+    out.status = events_->append_new(o, details, actor, now_ms, slot.event_seq, out.status_body);
     out.stock_changed = stock_changed;
     out.stock_conflict = details.stock_conflict;
     tx->commit();

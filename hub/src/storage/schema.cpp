@@ -681,7 +681,7 @@ void orders_checks_without_in_lists(sqlite::connection& db) {
 // often: order_answers, a WITHOUT ROWID table of ~300-byte rows, cost 2.4 pages per order (its
 // interior pages hold whole rows). From here on:
 // - an accepted order's answer lives in its orders row: the request's fingerprint in request_fp,
-//   the body rebuilt from the row on a resend (order_service::accepted_answer, the same function
+//   the body rebuilt from the row on a resend (order_service::answer_for, by the same function
 //   that made it). order_answers keeps rejections and the accepted answers stored before this.
 // - the daily number counter of the current day lives in the business row (written by every order
 //   anyway); order_counters keeps finished days, written once at each day's rollover.

@@ -30,14 +30,25 @@ class order_event_log {
   protocol::order_status append(const std::string& order_id, std::optional<protocol::order_state> previous,
                                 const std::string& by, std::int64_t at_ms);
 
+  /// What placing an order takes from its business row, in one UPDATE and one read by key.
+  struct new_order_slot {
+    std::int64_t event_seq = 0;  ///< the new order's event seq
+    std::int64_t order_seq = 0;  ///< the day's next order number; 0 when not taken here
+  };
+  /// Writer, inside the placement's transaction, before the order is written: takes the
+  /// business' next event seq, adds `queue_delta` to its queue counter and, when `day` is given
+  /// and is the day the row counts (business_repository::next_order_seq), the day's next order
+  /// number. order_seq 0 (no `day`, or a new day): the caller takes the number from
+  /// next_order_seq. Throws for an unknown business.
+  new_order_slot claim_new(const std::string& business_id, const std::string* day, std::int64_t queue_delta);
+
   /// Writer, inside the placement's transaction, for an order just written (`o` with its lines,
-  /// `details` as stored): the same event `append(o.id, nullopt, by, at_ms)` would store,
-  /// built from what the caller holds instead of reading the order back (five statements
-  /// fewer per order), and `queue_delta` added to the business' queue counter in the same
-  /// UPDATE that takes the seq. `body` gets the event's JSON body as stored (publish it as is:
-  /// one serialisation per event).
+  /// `details` as stored) with the seq claim_new gave: the same event `append(o.id, nullopt,
+  /// by, at_ms)` would store, built from what the caller holds instead of reading the order back
+  /// (five statements fewer per order). `body` gets the event's JSON body as stored (publish it
+  /// as is: one serialisation per event).
   protocol::order_status append_new(const order_record& o, const order_details& details,
-                                    const std::string& by, std::int64_t at_ms, std::int64_t queue_delta,
+                                    const std::string& by, std::int64_t at_ms, std::int64_t seq,
                                     std::string& body);
 
   /// The order as screens show it (lines, options, customer name, paid time, …), or nullopt.
