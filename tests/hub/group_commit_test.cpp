@@ -100,7 +100,7 @@ TEST_F(group_commit_test, a_rejected_order_in_the_middle_changes_nothing_and_num
   EXPECT_EQ(stock_of(*store_, "cake"), 1);
   EXPECT_EQ(count("SELECT COUNT(*) FROM orders"), 2);
   EXPECT_EQ(count("SELECT COUNT(*) FROM order_lines"), 2);
-  EXPECT_EQ(count("SELECT COUNT(*) FROM order_state_history"), 2);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM order_history"), 2);
   EXPECT_EQ(count("SELECT COUNT(*) FROM notification_outbox"), 2);
   // Two acceptances in their rows, two rejections stored; the forbidden one is not stored.
   EXPECT_EQ(count("SELECT COUNT(*) FROM orders WHERE request_fp IS NOT NULL"), 2);

@@ -310,6 +310,22 @@ TEST_F(placement_test, a_resend_after_the_order_moved_on_gets_the_answer_it_got_
   EXPECT_EQ(stored->body, first.body);
   EXPECT_EQ(stored->device_id, "kiosk-1");
   EXPECT_FALSE(svc_->answer_for("00000000-0000-4000-8000-0000000000ff"));
+  // Its history: the creation (from the orders row, schema v15), then the payment, once each.
+  auto h = store_->orders().history(req.order_id);
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_FALSE(h[0].from.has_value());
+  EXPECT_EQ(h[0].actor, "device:kiosk-1");
+  EXPECT_EQ(h[1].to, protocol::order_state::paid);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM order_state_history"), 1);  // only the payment is a row
+  {
+    // A creation row stored by a build between migrations 14 and 15 is not shown twice.
+    sqlite::connection db(database_path(dir_.str()));
+    db.prepare("INSERT INTO order_state_history(order_id, step, from_state, to_state, actor, at_ms) "
+               "VALUES (?, 0, NULL, 'pending_payment', 'device:kiosk-1', 0)")
+        .bind(1, req.order_id)
+        .run();
+  }
+  EXPECT_EQ(store_->orders().history(req.order_id).size(), 2u);
 }
 
 TEST_F(placement_test, what_a_hub_before_schema_14_stored_is_replayed_and_its_numbers_continue) {

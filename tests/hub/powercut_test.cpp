@@ -157,7 +157,7 @@ std::vector<std::string> check_cut(const run_result& r, std::size_t cut, bool to
     const std::vector<std::pair<std::string, std::string>> agree = {
         {"accepted answers", "SELECT COUNT(*) FROM orders WHERE request_fp IS NOT NULL"},
         {"outbox rows", "SELECT COUNT(*) FROM notification_outbox WHERE kind = 'new_order'"},
-        {"history rows", "SELECT COUNT(*) FROM order_state_history"},
+        {"history rows", "SELECT COUNT(*) FROM order_history"},
         {"orders with lines", "SELECT COUNT(DISTINCT order_id) FROM order_lines"},
         {"queue counter", "SELECT active_orders FROM businesses"},
     };

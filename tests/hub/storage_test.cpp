@@ -146,7 +146,7 @@ TEST(storage, a_database_an_older_hub_left_with_orders_migrates_through_13_intac
       db.exec("INSERT INTO order_lines(order_id, line_no, product_id, sku, name, unit_price, qty, line_total) VALUES ('" + id +
               "', 1, 'bun', 'BUN', 'Bun', 240, 1, 240)");
     }
-    EXPECT_EQ(migrate(db), 2);  // 13 and 14
+    EXPECT_EQ(migrate(db), 3);  // 13, 14 and 15
     EXPECT_EQ(schema_version(db), latest_schema_version());
     auto count = [&](const char* sql) {
       auto q = db.prepare(sql);

@@ -237,7 +237,7 @@ TEST_F(web_live, staff_run_an_order_to_collected_through_the_counter_rules) {
   sqlite_connection(*db).exec("UPDATE businesses SET time_zone = 'Pacific/Kiritimati'");
   detail = s.get("/portal/live/" + oid);
   EXPECT_NE(detail.body.find("When (Pacific/Kiritimati)"), std::string::npos);
-  const auto placed_ms = std::stoll(scalar("SELECT MIN(at_ms) FROM order_state_history WHERE order_id = '" + oid + "'"));
+  const auto placed_ms = std::stoll(scalar("SELECT MIN(at_ms) FROM order_history WHERE order_id = '" + oid + "'"));
   auto wall = protocol::format_rfc3339(protocol::clock::time_point(std::chrono::milliseconds(placed_ms + 14 * 3'600'000)))
                   .substr(0, 19)
                   .replace(10, 1, " ");
@@ -261,7 +261,7 @@ TEST_F(web_live, staff_run_an_order_to_collected_through_the_counter_rules) {
   EXPECT_NE(detail.body.find(fr_total), std::string::npos) << fr_total;
   const auto fr_board = s.get("/portal/live?state=all");
   EXPECT_NE(fr_board.body.find(R"("money":{"after":true,"decimal":","})"), std::string::npos);
-  EXPECT_EQ(scalar("SELECT COUNT(*) FROM order_state_history WHERE order_id = '" + oid + "'"), "5");
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM order_history WHERE order_id = '" + oid + "'"), "5");
   EXPECT_EQ(scalar("SELECT COUNT(*) FROM payments WHERE order_id = '" + oid + "' AND method = 'cash'"), "1");
   auto print = s.get("/portal/live/" + oid + "/print?paper=a4");
   ASSERT_EQ(print.status, 200);

@@ -440,8 +440,9 @@ placement order_service::place(const std::string& device_id, const protocol::ord
     details.offline = offline;
     if (offline) details.placed_at_ms = to_ms(placed);
     if (!details.empty()) store_.shop().insert_order_details(o.id, details);
+    // The creation step of the history is the orders row itself (schema v15: the order_history
+    // view), not a row of its own.
     const std::string actor = "device:" + device_id;
-    store_.orders().add_history(o.id, {std::nullopt, order_state::pending_payment, actor, "", now_ms});
 
     // The new_order notification (notification_outbox.payload), written as text: a JSON object
     // built for one dump() cost as much as the order's insert.

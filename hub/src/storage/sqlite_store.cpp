@@ -556,7 +556,7 @@ class sqlite_orders final : public order_repository {
     }
     auto s = db_.prepare(
         "INSERT INTO order_state_history(order_id, step, from_state, to_state, actor, reason, at_ms) VALUES "
-        "(?1, (SELECT COALESCE(MAX(step) + 1, 0) FROM order_state_history WHERE order_id = ?1), ?2, ?3, ?4, ?5, ?6)");
+        "(?1, (SELECT COALESCE(MAX(step) + 1, 1) FROM order_state_history WHERE order_id = ?1), ?2, ?3, ?4, ?5, ?6)");
     s.bind(1, order_id);
     if (c.from) {
       s.bind(2, protocol::to_string(*c.from));
@@ -567,7 +567,7 @@ class sqlite_orders final : public order_repository {
   }
   std::vector<state_change_record> history(const std::string& order_id) override {
     auto s = db_.prepare(
-        "SELECT from_state, to_state, actor, reason, at_ms FROM order_state_history WHERE order_id = ? ORDER BY step");
+        "SELECT from_state, to_state, actor, reason, at_ms FROM order_history WHERE order_id = ? ORDER BY step");
     s.bind(1, order_id);
     std::vector<state_change_record> out;
     while (s.step()) {

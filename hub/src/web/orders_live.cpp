@@ -439,7 +439,7 @@ http_response app::impl::live_detail(const http_request& req, const session& s, 
                          {{"m", label(p.text(0))}, {"amt", format_money(p.int64(2), p.text(3), s.lang)}, {"st", p.text(4)},
                           {"at", local_time(cal, p.int64(5))}}).html;
     }
-    auto h = db->prepare("SELECT COALESCE(from_state, ''), to_state, actor, reason, at_ms FROM order_state_history WHERE order_id = ? ORDER BY step");
+    auto h = db->prepare("SELECT COALESCE(from_state, ''), to_state, actor, reason, at_ms FROM order_history WHERE order_id = ? ORDER BY step");
     h.bind(1, id);
     while (h.step()) {
       history += render(R"(<tr><td>{{at}}</td><td>{{from}}</td><td>{{to}}</td><td data-actor="{{actor|attr}}">{{who}}</td><td>{{why}}</td></tr>)",

@@ -216,6 +216,8 @@ class order_repository {
   virtual void insert(const order_record& o) = 0;
   virtual void set_state(const std::string& id, protocol::order_state s, std::int64_t now_ms) = 0;
   virtual void add_history(const std::string& order_id, const state_change_record& c) = 0;
+  /// Every step, creation first (order_history: an order placed by order_service::place has its
+  /// creation step in its orders row, schema v15).
   virtual std::vector<state_change_record> history(const std::string& order_id) = 0;
   /// Ids of orders in `state` created before `before_ms`, oldest first, at most `limit`.
   virtual std::vector<std::string> in_state_before(protocol::order_state state, std::int64_t before_ms,
