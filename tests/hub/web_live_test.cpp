@@ -315,12 +315,9 @@ TEST_F(web_live, a_stream_resumed_with_last_event_id_gets_exactly_the_missed_eve
   s.stream->close();
 }
 
-// The rows of the printer renderer's drawing of `number` in the receipt's huge order-number
-// print (the tallest band of inked rows of a receipt with nothing else on it).
-std::vector<std::vector<bool>> number_band(const std::string& number) {
+// The rows of the printer renderer's drawing of the tallest band of inked rows of receipt `d`.
+std::vector<std::vector<bool>> tallest_band(const kh::hardware::printer::receipt_doc& d) {
   namespace hwp = kh::hardware::printer;
-  hwp::receipt_doc d;
-  d.order_number = number;
   const auto prof = hwp::printer_profile::mm80();
   const auto img = hwp::render_escpos(hwp::layout_receipt(d, prof), prof).image;
   std::vector<std::vector<bool>> rows;
@@ -337,6 +334,20 @@ std::vector<std::vector<bool>> number_band(const std::string& number) {
     y = e + 1;
   }
   return {rows.begin() + static_cast<std::ptrdiff_t>(best), rows.begin() + static_cast<std::ptrdiff_t>(best + best_len)};
+}
+
+// `number` in the receipt's huge order-number print (a receipt with nothing else on it).
+std::vector<std::vector<bool>> number_band(const std::string& number) {
+  kh::hardware::printer::receipt_doc d;
+  d.order_number = number;
+  return tallest_band(d);
+}
+
+// The receipt's TOTAL row (double size) for the amount text `total`.
+std::vector<std::vector<bool>> total_band(const std::string& total) {
+  kh::hardware::printer::receipt_doc d;
+  d.total = total;
+  return tallest_band(d);
 }
 
 // Whether `band` appears, pixel for pixel, somewhere down the black-and-white image.
@@ -373,6 +384,9 @@ TEST_F(web_live, the_order_page_shows_the_customer_receipt_drawn_by_the_printer_
   // The order's number, as the printer draws it, is on the receipt; another number is not.
   EXPECT_TRUE(shows(png.image, number_band(number))) << number;
   EXPECT_FALSE(shows(png.image, number_band(number == "A-999" ? "A-998" : "A-999")));
+  // Money as the kiosk prints it, in the store's style, not the logs' "4.00 EUR".
+  EXPECT_TRUE(shows(png.image, total_band("€4.00")));
+  EXPECT_FALSE(shows(png.image, total_band("4.00 EUR")));
   // Only the order's own business sees it.
   EXPECT_EQ(b.get("/portal/live/" + oid + "/receipt.png").status, 404);
   EXPECT_EQ(anon.get("/portal/live/" + oid + "/receipt.png").status, 303);

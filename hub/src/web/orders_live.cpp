@@ -169,7 +169,8 @@ namespace {
 
 // The customer's receipt as the kiosk's printer would print it: composed by hardware's
 // customer_receipt (the kiosk's own composition), laid out as ESC/POS for an 80 mm roll and
-// drawn by the printer renderer. Money, times and labels are the hub's (store's zone).
+// drawn by the printer renderer. Money in the store's style (as the kiosk prints it: "€3.20"),
+// times in the store's zone, labels the hub's.
 http_response receipt_preview(app::impl& d, const http_request& req, const session& s, const std::string& id) {
   namespace hwp = kh::hardware::printer;
   std::optional<protocol::open_order> o;
@@ -186,7 +187,7 @@ http_response receipt_preview(app::impl& d, const http_request& req, const sessi
     while (q.step()) totals.push_back(q.int64(0));
     for (std::size_t i = 0; i < o->lines.size(); ++i) {
       const auto& l = o->lines[i];
-      hwp::doc_line dl{l.qty, l.name, {}, i < totals.size() ? format_money(totals[i], o->total.currency) : std::string()};
+      hwp::doc_line dl{l.qty, l.name, {}, i < totals.size() ? format_money(totals[i], o->total.currency, s.lang) : std::string()};
       for (const auto& op : l.options) dl.notes.push_back(op.name);
       if (!l.note.empty()) dl.notes.push_back(l.note);
       t.lines.push_back(std::move(dl));
@@ -197,7 +198,7 @@ http_response receipt_preview(app::impl& d, const http_request& req, const sessi
   t.business = s.business_name;
   t.order_number = o->number;
   t.order_type = label(protocol::to_string(o->type)) + (o->table.empty() ? "" : " · Table " + o->table);
-  t.total = format_money(o->total.amount, o->total.currency);
+  t.total = format_money(o->total.amount, o->total.currency, s.lang);
   t.payment_method = label(protocol::to_string(o->payment));
   t.tracking_url = d.base_url(req) + "/o/" + id;
   t.thanks = "Thank you!";
