@@ -250,6 +250,11 @@ try {
       });
       check(nav.h < 70, `${p} at ${width} px: the menu bar is one line (${Math.round(nav.h)} px)`);
       check(nav.scroll <= 0, `${p} at ${width} px: no sideways scrolling`);
+      if (p === `/portal/live/${orderId}`) {
+        // The history table fits too (its wrapper would scroll it sideways, not the page).
+        const h = await pg.evaluate(() => { const t = document.querySelector('#order-history').parentElement; return t.scrollWidth - t.clientWidth; });
+        check(h <= 0, `the order's history at ${width} px fits without scrolling sideways (${h} px over)`);
+      }
       if (width === 1400) check(nav.outVisible && nav.sameLine && nav.outH < 40, `${p} at 1400 px: log out sits on the bar, unwrapped`);
       else check(!nav.outVisible, `${p} at 390 px: the links wait behind the Menu button`);
       await shot(pg, `nav-${width}-${p.split('/').filter(Boolean).slice(1, 2).join('') || 'home'}`);

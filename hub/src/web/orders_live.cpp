@@ -442,9 +442,18 @@ http_response app::impl::live_detail(const http_request& req, const session& s, 
     }
     auto h = db->prepare("SELECT COALESCE(from_state, ''), to_state, actor, reason, at_ms FROM order_history WHERE order_id = ? ORDER BY step");
     h.bind(1, id);
+    // On a phone (below Bootstrap's sm) the table fits the width without scrolling sideways: the
+    // From column (the row above says it) and the date of the rows on the first row's day are
+    // left out, and a long actor name wraps.
+    std::string first_day;
     while (h.step()) {
-      history += render(R"(<tr><td>{{at}}</td><td>{{from}}</td><td>{{to}}</td><td data-actor="{{actor|attr}}">{{who}}</td><td>{{why}}</td></tr>)",
-                        {{"at", local_time(cal, h.int64(4))},
+      const std::string at = local_time(cal, h.int64(4));  // "YYYY-MM-DD HH:MM:SS"
+      const std::string day = at.substr(0, 10);
+      if (first_day.empty()) first_day = day;
+      history += render(R"(<tr><td class="text-nowrap"><span class="{{day_class}}">{{day}} </span>{{time}}</td><td class="d-none d-sm-table-cell">{{from}}</td><td>{{to}}</td><td class="text-break" data-actor="{{actor|attr}}">{{who}}</td><td>{{why}}</td></tr>)",
+                        {{"day_class", day == first_day ? "d-none d-sm-inline" : "d-inline"},
+                         {"day", day},
+                         {"time", at.size() > 11 ? at.substr(11) : at},
                          {"actor", h.text(2)},
                          {"from", h.text(0).empty() ? std::string("—") : label(h.text(0))},
                          {"to", label(h.text(1))},
@@ -495,7 +504,7 @@ http_response app::impl::live_detail(const http_request& req, const session& s, 
 <h2 class="h5">Payment</h2><p>{{pay}}{{paid|html}}</p><ul>{{payments|html}}</ul>
 <h2 class="h5 no-print">Actions</h2><div class="no-print" id="order-actions">{{buttons|html}}</div></div></div>
 <h2 class="h5 mt-3 no-print">Customer receipt</h2><p class="no-print"><img class="receipt-preview border" src="/portal/live/{{id|url}}/receipt.png" alt="Receipt of order {{num|attr}} as the kiosk prints it" width="288" loading="lazy"></p>
-<h2 class="h5 mt-3">History</h2><div class="table-responsive"><table class="table table-sm" id="order-history"><thead><tr><th>When ({{zone}})</th><th>From</th><th>To</th><th>Who</th><th>Reason</th></tr></thead><tbody>{{history|html}}</tbody></table></div>)",
+<h2 class="h5 mt-3">History</h2><div class="table-responsive"><table class="table table-sm" id="order-history"><thead><tr><th>When ({{zone}})</th><th class="d-none d-sm-table-cell">From</th><th>To</th><th>Who</th><th>Reason</th></tr></thead><tbody>{{history|html}}</tbody></table></div>)",
                      {{"notice", notice},
                       {"num", o->number},
                       {"st", protocol::to_string(o->state)},
