@@ -238,46 +238,18 @@ std::string truncate_code_points(const std::string& s, std::size_t max) {
   return s;
 }
 
-// Deepest nesting of objects/arrays in a JSON text, counted before parsing so a hostile payload
-// ("[[[[…" 64 KiB deep) is refused before nlohmann builds a tree that recursive code (copy, dump,
-// comparison) would walk on a small thread stack.
-std::size_t nesting_depth(std::string_view text) noexcept {
-  std::size_t depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"':
-        in_string = true;
-        break;
-      case '[':
-      case '{':
-        if (++depth > deepest) deepest = depth;
-        break;
-      case ']':
-      case '}':
-        if (depth > 0) --depth;
-        break;
-      default:
-        break;
-    }
-  }
-  return deepest;
-}
-
-namespace {
-// The keys in a JSON text: strings followed by a colon (the text parsed already, so it is JSON).
-std::size_t key_count(std::string_view text) noexcept {
+// What a JSON text's shape is, read in one pass before parsing: the deepest nesting of
+// objects/arrays, so a hostile payload ("[[[[…" 64 KiB deep) is refused before nlohmann builds a
+// tree that recursive code (copy, dump, comparison) would walk on a small thread stack; and the
+// keys (strings followed by a colon), compared after parsing with the members nlohmann kept.
+struct text_shape {
+  std::size_t depth = 0;
   std::size_t keys = 0;
+};
+
+text_shape shape_of(std::string_view text) noexcept {
+  text_shape out;
+  std::size_t depth = 0;
   bool in_string = false, escaped = false, after_string = false;
   for (char c : text) {
     if (in_string) {
@@ -292,13 +264,28 @@ std::size_t key_count(std::string_view text) noexcept {
       continue;
     }
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
-    if (after_string && c == ':') ++keys;
+    if (after_string && c == ':') ++out.keys;
     after_string = false;
-    if (c == '"') in_string = true;
+    switch (c) {
+      case '"':
+        in_string = true;
+        break;
+      case '[':
+      case '{':
+        if (++depth > out.depth) out.depth = depth;
+        break;
+      case ']':
+      case '}':
+        if (depth > 0) --depth;
+        break;
+      default:
+        break;
+    }
   }
-  return keys;
+  return out;
 }
 
+namespace {
 // The members of every object in a parsed document.
 std::size_t member_count(const nlohmann::json& j) {
   std::size_t n = 0;
@@ -774,7 +761,8 @@ result<envelope> decode_envelope(std::string_view payload, std::size_t max_bytes
                             std::to_string(max_bytes),
                         {{"max", max_bytes}, {"size", payload.size()}});
   }
-  if (nesting_depth(payload) > limits::max_depth) {
+  const auto shape = shape_of(payload);
+  if (shape.depth > limits::max_depth) {
     return make_problem(code::malformed,
                         "JSON nested deeper than " + std::to_string(limits::max_depth),
                         {{"max_depth", limits::max_depth}});
@@ -787,13 +775,13 @@ result<envelope> decode_envelope(std::string_view payload, std::size_t max_bytes
   // nlohmann's lexer rejects invalid UTF-8 inside strings; anything non-ASCII outside a string is a
   // syntax error anyway, so a successful parse means the payload was valid UTF-8 JSON. Duplicate
   // keys are refused: nlohmann keeps the last one, another parser the first, so {"v":2,"v":1}
-  // would mean different things to different readers. The text's keys are counted (key_count)
+  // would mean different things to different readers. The text's keys are counted (shape_of)
   // and compared with the members of the parsed objects, which are fewer exactly when a key
   // repeats within an object; only then is it parsed again, with a callback that names the key
   // (a callback on every parse cost as much as the parse itself).
   json doc = json::parse(payload.begin(), payload.end(), nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return make_problem(code::malformed, "not valid JSON (or not UTF-8)");
-  if (member_count(doc) != key_count(payload)) {
+  if (member_count(doc) != shape.keys) {
     const std::string duplicate = first_duplicate_key(payload);
     return make_problem(code::malformed, "duplicate key " + quoted_word(duplicate) + " in a JSON object",
                         {{"key", is_valid_utf8(duplicate) && duplicate.size() <= 40 ? duplicate : std::string()}});
