@@ -93,16 +93,18 @@ result<std::int64_t> price_options(std::int64_t base_price, const std::vector<op
   for (const auto& g : groups) {
     const auto n = std::count_if(picked.begin(), picked.end(),
                                  [&](const line_option& o) { return o.group_id == g.id; });
-    const nlohmann::json details{
-        {"group_id", g.id}, {"min", g.min_choices}, {"max", g.max_choices}, {"count", n}};
+    // The details are built only for an answer: this runs for every group of every line.
+    const auto details = [&] {
+      return nlohmann::json{{"group_id", g.id}, {"min", g.min_choices}, {"max", g.max_choices}, {"count", n}};
+    };
     if (n > g.max_choices) {
       return make_problem(code::too_many_choices,
                           g.name + ": at most " + std::to_string(g.max_choices) + " choices",
-                          details);
+                          details());
     }
     if (n < g.min_choices) {
       return make_problem(code::missing_choice,
-                          g.name + ": choose at least " + std::to_string(g.min_choices), details);
+                          g.name + ": choose at least " + std::to_string(g.min_choices), details());
     }
   }
   return unit;

@@ -1,16 +1,18 @@
 #include "kh/protocol/time.hpp"
 
 #include <cstdint>
-#include <cstdio>
 
 namespace kh::protocol {
 
 namespace {
 using namespace std::chrono;
 
-void put2(std::string& out, unsigned v) {
-  out.push_back(static_cast<char>('0' + (v / 10) % 10));
-  out.push_back(static_cast<char>('0' + v % 10));
+// Writes v as exactly `width` decimal digits at `at` (leading zeros).
+void put(char* at, unsigned v, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    at[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
 }
 
 // Reads exactly n ASCII digits at s[pos]; false when any is not a digit.
@@ -32,36 +34,34 @@ std::string format_rfc3339(clock::time_point t) {
   const auto day = floor<days>(ms_total);
   const year_month_day ymd{day};
   const hh_mm_ss<milliseconds> tod{ms_total - day};
-
-  std::string out;
-  out.reserve(24);
+  // Written into a fixed buffer (every message the hub sends carries one or more): no printf,
+  // no growing string.
   int y = static_cast<int>(ymd.year());
   // RFC 3339 has exactly four year digits; clamp what cannot be written (never happens in
   // practice).
   if (y < 0) y = 0;
   if (y > 9999) y = 9999;
-  char year[8];
-  std::snprintf(year, sizeof year, "%04d", y);
-  out += year;
-  out.push_back('-');
-  put2(out, static_cast<unsigned>(ymd.month()));
-  out.push_back('-');
-  put2(out, static_cast<unsigned>(ymd.day()));
-  out.push_back('T');
-  put2(out, static_cast<unsigned>(tod.hours().count()));
-  out.push_back(':');
-  put2(out, static_cast<unsigned>(tod.minutes().count()));
-  out.push_back(':');
-  put2(out, static_cast<unsigned>(tod.seconds().count()));
+  char buf[24];  // YYYY-MM-DDTHH:MM:SS.mmmZ
+  put(buf, static_cast<unsigned>(y), 4);
+  buf[4] = '-';
+  put(buf + 5, static_cast<unsigned>(ymd.month()), 2);
+  buf[7] = '-';
+  put(buf + 8, static_cast<unsigned>(ymd.day()), 2);
+  buf[10] = 'T';
+  put(buf + 11, static_cast<unsigned>(tod.hours().count()), 2);
+  buf[13] = ':';
+  put(buf + 14, static_cast<unsigned>(tod.minutes().count()), 2);
+  buf[16] = ':';
+  put(buf + 17, static_cast<unsigned>(tod.seconds().count()), 2);
+  std::size_t n = 19;
   const auto ms = static_cast<unsigned>(tod.subseconds().count());
   if (ms != 0) {
-    out.push_back('.');
-    out.push_back(static_cast<char>('0' + ms / 100));
-    out.push_back(static_cast<char>('0' + (ms / 10) % 10));
-    out.push_back(static_cast<char>('0' + ms % 10));
+    buf[n++] = '.';
+    put(buf + n, ms, 3);
+    n += 3;
   }
-  out.push_back('Z');
-  return out;
+  buf[n++] = 'Z';
+  return std::string(buf, n);
 }
 
 std::optional<clock::time_point> parse_rfc3339(std::string_view s) {

@@ -128,6 +128,39 @@ TEST_F(shop_test, opening_hours_follow_daylight_saving_time) {
   EXPECT_EQ(business_day(b, "", at("2026-11-23T23:30:00Z")), "2026-11-23");  // legacy offset 0
 }
 
+TEST_F(shop_test, wall_time_is_right_on_both_sides_of_a_transition_asked_back_and_forth) {
+  // wall_time_in keeps each zone's current offset until its next transition: the answers must
+  // be what the tz database says whichever instant was asked before, across the change, in
+  // both directions, with several zones taking turns (more than the eight it keeps).
+  const std::vector<std::string> zones = {"Europe/Paris",     "America/New_York", "Asia/Tokyo",
+                                          "Australia/Sydney", "Europe/London",    "Asia/Kolkata",
+                                          "America/Sao_Paulo", "Africa/Cairo",    "Pacific/Auckland",
+                                          "Europe/Helsinki"};
+  // Paris: 2026-03-29 01:00Z CET → CEST; 2026-10-25 01:00Z CEST → CET.
+  const std::vector<std::pair<const char*, const char*>> paris = {
+      {"2026-03-29T00:59:59Z", "2026-03-29 01:59"}, {"2026-03-29T01:00:00Z", "2026-03-29 03:00"},
+      {"2026-03-28T23:30:00Z", "2026-03-29 00:30"}, {"2026-10-25T00:59:00Z", "2026-10-25 02:59"},
+      {"2026-10-25T01:00:00Z", "2026-10-25 02:00"}, {"2026-03-29T01:00:00Z", "2026-03-29 03:00"},
+      {"2026-10-24T22:00:00Z", "2026-10-25 00:00"}, {"2026-10-24T21:59:00Z", "2026-10-24 23:59"}};
+  for (int round = 0; round < 2; ++round) {
+    for (const auto& [utc, want] : paris) {
+      const auto w = wall_time_in("Europe/Paris", at(utc));
+      ASSERT_TRUE(w.has_value()) << utc;
+      char got[32];
+      std::snprintf(got, sizeof got, "%s %02d:%02d", w->day.c_str(), w->minute / 60, w->minute % 60);
+      EXPECT_EQ(std::string(got), want) << utc << " (round " << round << ")";
+      for (const auto& z : zones) ASSERT_TRUE(wall_time_in(z, at(utc)).has_value()) << z;
+    }
+  }
+  // New York on the same instants agrees with its own offsets (EST -5, EDT -4 from 2026-03-08).
+  EXPECT_EQ(wall_time_in("America/New_York", at("2026-03-08T06:59:00Z"))->minute, 1 * 60 + 59);
+  EXPECT_EQ(wall_time_in("America/New_York", at("2026-03-08T07:00:00Z"))->minute, 3 * 60);
+  EXPECT_EQ(wall_time_in("America/New_York", at("2026-03-08T06:59:00Z"))->minute, 1 * 60 + 59);
+  EXPECT_EQ(wall_time_in("America/New_York", at("2026-03-08T07:00:00Z"))->weekday, 6);  // Sunday
+  EXPECT_FALSE(wall_time_in("Europe/Atlantis", at("2026-03-08T07:00:00Z")).has_value());
+  EXPECT_FALSE(wall_time_in("", at("2026-03-08T07:00:00Z")).has_value());
+}
+
 TEST_F(shop_test, placement_enforces_order_types_payment_and_hours) {
   auto o = order({{"bun", 1}});
   o.payment = kp::payment_method::wallet;

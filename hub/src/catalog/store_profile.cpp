@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <vector>
 
 #include <date/tz.h>
 
@@ -61,12 +62,64 @@ std::optional<int> utc_offset_minutes_in(const std::string& name, time_point t) 
   }
 }
 
+namespace {
+
+// A zone with the offset it has from one transition to the next. A placement asks for the same
+// zone's wall time more than once (opening hours, the day's number) and an offset holds for
+// months, so the name search (date::locate_zone, about 600 names) and get_info run once per zone
+// and transition on each thread, not per order. A few zones per thread: a hub serves few.
+struct zone_span {
+  std::string name;
+  const date::time_zone* zone = nullptr;
+  date::sys_seconds begin{}, end{};
+  std::chrono::seconds offset{0};
+};
+
+const zone_span* span_at(const std::string& name, date::sys_seconds t) {
+  thread_local std::vector<zone_span> spans;
+  thread_local std::size_t next_slot = 0;
+  constexpr std::size_t k_slots = 8;
+  zone_span* hit = nullptr;
+  for (auto& s : spans) {
+    if (s.name == name) hit = &s;
+  }
+  if (hit && t >= hit->begin && t < hit->end) return hit;
+  const date::time_zone* zone = hit ? hit->zone : find_zone(name);
+  if (zone == nullptr) return nullptr;
+  const auto info = zone->get_info(t);  // may throw: the caller's catch
+  if (!hit) {
+    if (spans.size() < k_slots) {
+      hit = &spans.emplace_back();
+    } else {
+      hit = &spans[next_slot];
+      next_slot = (next_slot + 1) % k_slots;
+    }
+    hit->name = name;
+  }
+  hit->zone = zone;
+  hit->begin = info.begin;
+  hit->end = info.end;
+  hit->offset = info.offset;
+  return hit;
+}
+
+void put_digits(char* at, unsigned v, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    at[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+}
+
+}  // namespace
+
 std::optional<wall_time> wall_time_in(const std::string& name, time_point t) noexcept {
-  const auto* zone = find_zone(name);
-  if (zone == nullptr) return std::nullopt;
   try {
     using namespace std::chrono;
-    const auto local = zone->to_local(floor<seconds>(t));
+    const auto at = floor<seconds>(t);
+    const auto* span = span_at(name, at);
+    if (span == nullptr) return std::nullopt;
+    // What date::time_zone::to_local does: the instant plus the offset in force at it.
+    const auto local = date::local_seconds{at.time_since_epoch() + span->offset};
     const auto day = date::floor<date::days>(local);
     const date::year_month_day ymd{day};
     const date::weekday wd{day};
@@ -75,10 +128,15 @@ std::optional<wall_time> wall_time_in(const std::string& name, time_point t) noe
     const auto since_midnight = local - day;
     w.minute = static_cast<int>(duration_cast<minutes>(since_midnight).count());
     w.second = static_cast<int>(duration_cast<seconds>(since_midnight).count() % 60);
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-    w.day = buf;
+    const int year = static_cast<int>(ymd.year());
+    if (year < 0 || year > 9999) return std::nullopt;
+    char buf[10];  // YYYY-MM-DD
+    put_digits(buf, static_cast<unsigned>(year), 4);
+    buf[4] = '-';
+    put_digits(buf + 5, static_cast<unsigned>(ymd.month()), 2);
+    buf[7] = '-';
+    put_digits(buf + 8, static_cast<unsigned>(ymd.day()), 2);
+    w.day.assign(buf, sizeof buf);
     return w;
   } catch (...) {
     return std::nullopt;

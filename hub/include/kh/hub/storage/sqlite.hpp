@@ -151,10 +151,19 @@ class connection {
   checkpointer* wal_listener_ = nullptr;
   static int on_busy(void* self, int count) noexcept;
   static int on_wal_commit(void* self, sqlite3* db, const char* name, int frames) noexcept;
-  // Heterogeneous lookup: finding a cached statement by string_view allocates nothing.
+  // Heterogeneous lookup: finding a cached statement by string_view allocates nothing. The hash
+  // reads the length and the text's two ends only (where statements differ: the table, the
+  // WHERE clause), not all of a 400-character INSERT on every prepare; equal hashes still
+  // compare the whole text, so a collision costs a comparison, never a wrong statement.
   struct sv_hash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    std::size_t operator()(std::string_view s) const noexcept {
+      constexpr std::size_t k_end = 48;
+      if (s.size() <= 2 * k_end) return std::hash<std::string_view>{}(s);
+      const std::size_t h = std::hash<std::string_view>{}(s.substr(0, k_end));
+      return h ^ (std::hash<std::string_view>{}(s.substr(s.size() - k_end)) + 0x9e3779b97f4a7c15ULL + (h << 6) +
+                  (h >> 2) + s.size());
+    }
   };
   struct cached {
     sqlite3_stmt* stmt = nullptr;
