@@ -841,6 +841,20 @@ TEST(envelope_decode, a_byte_order_mark_is_malformed) {
   EXPECT_NE(r.error().message.find("byte order mark"), std::string::npos);
 }
 
+// nlohmann reads a NUL byte as the end of the text, so "{...}\0anything" would decode as the
+// message before the NUL, and a signature or fingerprint over the payload would cover bytes
+// nobody read.
+TEST(envelope_decode, a_nul_byte_anywhere_is_malformed) {
+  const std::string ok = envelope_text(valid_submit_body());
+  for (const std::string& text : {ok + std::string(1, '\0'), ok + std::string("\0{\"v\":2}", 9),
+                                  std::string("\0", 1) + ok}) {
+    auto r = kp::decode_envelope(text);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, kp::code::malformed);
+    EXPECT_NE(r.error().message.find("NUL"), std::string::npos) << r.error().message;
+  }
+}
+
 TEST(envelope_decode, absurd_timestamps_are_malformed) {
   for (const std::string& ts : {std::string("0000-01-01T00:00:00Z"), std::string("2026-11-22T10:15:00+23:59"),
                                "2026-11-22T10:15:00." + std::string(1000, '9') + "Z"}) {
